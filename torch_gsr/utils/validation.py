@@ -1,0 +1,88 @@
+"""Input checks shared by every entry point.
+
+Every message has the same form: what was wrong, where (argument name, subject index
+or file), and what was expected. Nothing is ever fixed silently.
+"""
+from typing import Optional, Sequence
+
+import torch
+from torch import Tensor
+
+
+def _where(name: str, subjects: Optional[Sequence] = None, index: int = 0) -> str:
+    if subjects is not None and len(subjects) > index:
+        return f"{name} (subject {subjects[index]!r})"
+    return f"{name} (subject index {index})"
+
+
+def check_adjacency(adj, name: str = 'adj', num_nodes: Optional[int] = None,
+                    symmetric: bool = True, subjects: Optional[Sequence] = None,
+                    atol: float = 1e-5) -> Tensor:
+    r"""Checks a dense connectome batch and returns it as ``[B, N, N]``.
+
+    Args:
+        adj (Tensor): ``[N, N]`` or ``[B, N, N]`` floating-point adjacency.
+        name (str): argument name used in error messages.
+        num_nodes (int, optional): the node count the caller expects.
+        symmetric (bool): whether to require ``adj == adj^T`` (within ``atol``).
+        subjects (sequence, optional): subject ids, named in error messages.
+        atol (float): absolute tolerance of the symmetry check.
+
+    Raises:
+        TypeError: not a floating-point tensor.
+        ValueError: wrong rank, non-square, wrong node count, NaN/inf or asymmetric.
+    """
+    if not isinstance(adj, Tensor):
+        raise TypeError(f"{name} must be a torch.Tensor, got {type(adj).__name__}")
+    if not adj.is_floating_point():
+        raise TypeError(f"{name} must be a floating-point tensor, got dtype {adj.dtype}")
+    if adj.dim() == 2:
+        adj = adj.unsqueeze(0)
+    if adj.dim() != 3:
+        raise ValueError(f"{name} must have shape [N, N] or [B, N, N], "
+                         f"got {list(adj.shape)}")
+    if adj.size(-1) != adj.size(-2):
+        raise ValueError(f"{name} must be square, got {list(adj.shape)} "
+                         f"(expected [B, N, N])")
+    if num_nodes is not None and adj.size(-1) != num_nodes:
+        raise ValueError(f"{name} has {adj.size(-1)} nodes but {num_nodes} were "
+                         f"expected (shape [B, {num_nodes}, {num_nodes}]), "
+                         f"got {list(adj.shape)}")
+    finite = torch.isfinite(adj).flatten(1).all(dim=1)
+    if not bool(finite.all()):
+        bad = int((~finite).nonzero()[0])
+        raise ValueError(f"{_where(name, subjects, bad)} contains NaN or inf values")
+    if symmetric:
+        asym = (adj - adj.transpose(-1, -2)).abs().flatten(1).amax(dim=1)
+        if bool((asym > atol).any()):
+            bad = int((asym > atol).nonzero()[0])
+            raise ValueError(f"{_where(name, subjects, bad)} is not symmetric "
+                             f"(max |A - A^T| = {float(asym[bad]):.3g}, "
+                             f"tolerance {atol:g})")
+    return adj
+
+
+def check_eigvecs(eigvecs, name: str, batch_size: int, num_nodes: int,
+                  like: Tensor) -> Tensor:
+    r"""Checks precomputed eigenvectors ``[B, N, N]`` (or ``[N, N]``) against
+    the batch they belong to and moves them to ``like``'s device and dtype."""
+    if not isinstance(eigvecs, Tensor):
+        raise TypeError(f"{name} must be a torch.Tensor, got {type(eigvecs).__name__}")
+    if eigvecs.dim() == 2:
+        eigvecs = eigvecs.unsqueeze(0)
+    expected = [batch_size, num_nodes, num_nodes]
+    if list(eigvecs.shape) != expected:
+        raise ValueError(f"{name} must have shape {expected} to match the batch, "
+                         f"got {list(eigvecs.shape)}")
+    return eigvecs.to(device=like.device, dtype=like.dtype)
+
+
+def check_sizes(lr_nodes: int, hr_nodes: int) -> None:
+    """Checks the LR and HR node counts a model is built for."""
+    for label, value in (('lr_nodes', lr_nodes), ('hr_nodes', hr_nodes)):
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise ValueError(f"{label} must be a positive int, got {value!r}")
+    if hr_nodes < lr_nodes:
+        raise ValueError(f"hr_nodes ({hr_nodes}) must be at least lr_nodes "
+                         f"({lr_nodes}): GSR-Net super-resolves, it never "
+                         f"coarsens")
