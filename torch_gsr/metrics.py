@@ -30,10 +30,13 @@ How the two protocols differ:
   per-subject MAEs (all subjects have the same edge count), but pooled PCC
   and JSD do not: the concatenated vectors mix the variance *between edges*
   (strong edges are strong in every subject) with the variance *between
-  subjects*. A model that predicts the population mean for everyone already
-  scores a high pooled PCC, while its per-subject PCC only reflects how well
-  it ranks edges within each subject. Pooled metrics have no spread over
-  subjects; their standard deviation is reported as ``nan``.
+  subjects*. For connectomes the first usually dominates, so a model that
+  predicts the population mean for everyone already scores a high pooled
+  PCC; a subject-specific offset, which per-subject PCC ignores (it is
+  invariant to an affine change of each subject), lowers the pooled PCC.
+  Neither shows on its own that a model captures subject-specific
+  structure: compare with :class:`torch_gsr.baselines.MeanHR`. Pooled
+  metrics have no spread over subjects; their std is reported as ``nan``.
 * networkx reads the ``weight`` of :func:`networkx.betweenness_centrality`
   as a **distance**: shortest paths prefer *weak* connections, so strongly
   connected regions look far apart. Eigenvector centrality and PageRank read
