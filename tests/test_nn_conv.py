@@ -1,0 +1,48 @@
+import torch
+from torch_geometric.nn import DenseGCNConv, GCNConv
+from torch_geometric.utils import dense_to_sparse, remove_self_loops
+
+from torch_gsr.nn import ConnectomeGCNConv, gcn_norm_dense
+
+
+def test_matches_dense_gcn_conv(connectomes):
+    adj = connectomes(3, 12)
+    x = torch.randn(3, 12, 5)
+    ours = ConnectomeGCNConv(5, 7)
+    torch.nn.init.normal_(ours.bias)
+    reference = DenseGCNConv(5, 7)
+    reference.load_state_dict(ours.state_dict())
+    assert torch.allclose(ours(x, adj), reference(x, adj), atol=1e-6)
+    assert torch.allclose(ours(x, gcn_norm_dense(adj), normalized=True),
+                          reference(x, adj), atol=1e-6)
+
+
+def test_identity_features_are_not_multiplied_out(connectomes):
+    adj = connectomes(2, 9)
+    conv = ConnectomeGCNConv(9, 4)
+    eye = torch.eye(9).expand(2, 9, 9)
+    assert torch.allclose(conv(None, adj), conv(eye, adj), atol=1e-6)
+
+
+def test_dense_batch_equals_sparse_message_passing(connectomes):
+    adj = connectomes(3, 10, seed=1)
+    adj[0, 2, 5] = adj[0, 5, 2] = 0.  # a missing edge
+    x = torch.randn(3, 10, 6)
+    dense = ConnectomeGCNConv(6, 4)
+    sparse = GCNConv(6, 4)
+    sparse.lin.weight.data.copy_(dense.lin.weight)
+    sparse.bias.data.copy_(torch.randn(4))
+    dense.bias.data.copy_(sparse.bias)
+    out_dense = dense(x, adj)
+    for b in range(3):
+        edge_index, edge_weight = remove_self_loops(*dense_to_sparse(adj[b]))
+        out_sparse = sparse(x[b], edge_index, edge_weight)
+        assert torch.allclose(out_dense[b], out_sparse, atol=1e-5)
+
+
+def test_repr_and_reset():
+    conv = ConnectomeGCNConv(8, 3)
+    assert repr(conv) == 'ConnectomeGCNConv(8, 3)'
+    before = conv.lin.weight.clone()
+    conv.reset_parameters()
+    assert not torch.equal(before, conv.lin.weight)

@@ -1,0 +1,190 @@
+import pytest
+import torch
+
+from torch_gsr.nn import (MODELS, DeepGSR, GraphUAutoencoder, GSRAutoencoder,
+                          GSRLayerOnly, GSRNet, build_model)
+from torch_gsr.utils import hr_eigvecs, lr_eigvecs
+
+ALL_MODELS = list(MODELS.values())
+
+
+@pytest.mark.parametrize('lr_nodes,hr_nodes,padded', [
+    (160, 268, 320), (10, 20, 20), (10, 23, 30), (9, 9, 9), (7, 12, 14)])
+def test_output_shapes(connectomes, lr_nodes, hr_nodes, padded):
+    model = GSRNet(lr_nodes, hr_nodes)
+    assert model.hr_padded == padded
+    out = model(connectomes(2, lr_nodes))
+    assert out.hr_adj.shape == (2, hr_nodes, hr_nodes)
+    assert out.padded_hr_adj.shape == (2, padded, padded)
+    assert out.z0.shape == out.z_lr.shape == (2, lr_nodes, padded)
+    hr = out.hr_adj
+    assert torch.equal(hr, hr.transpose(-1, -2))
+    assert bool((hr >= 0).all())
+    assert torch.equal(hr.diagonal(dim1=-2, dim2=-1), torch.ones(2, hr_nodes))
+
+
+@pytest.mark.parametrize('cls', ALL_MODELS)
+def test_single_matrix_input(connectomes, cls):
+    model = cls(8, 13)
+    assert model(connectomes(1, 8)[0]).hr_adj.shape == (1, 13, 13)
+
+
+@pytest.mark.parametrize('cls', ALL_MODELS)
+def test_batch_equals_single_calls(connectomes, cls):
+    torch.manual_seed(0)
+    model = cls(12, 20).double()
+    lr_adj = connectomes(4, 12, dtype=torch.float64)
+    batched = model(lr_adj).hr_adj
+    singles = torch.cat([model(lr_adj[b]).hr_adj for b in range(4)])
+    assert torch.allclose(batched, singles, atol=1e-10)
+
+
+@pytest.mark.parametrize('cls', ALL_MODELS)
+def test_every_parameter_gets_a_gradient(connectomes, cls):
+    torch.manual_seed(0)
+    model = cls(10, 17)
+    out = model(connectomes(3, 10))
+    model.loss(out, connectomes(3, 17, seed=1)).total.backward()
+    for name, param in model.named_parameters():
+        assert param.grad is not None, name
+        assert param.grad.abs().sum() > 0, name
+
+
+def test_registered_sub_layers():
+    model = GSRNet(10, 20, pool_ratios=(0.9, 0.7, 0.5))
+    unet = model.encoder
+    assert isinstance(unet, GraphUAutoencoder)
+    assert len(unet.pools) == len(unet.down_convs) == len(unet.up_convs) == 3
+    names = {name.split('.')[1] for name, _ in model.named_parameters()
+             if name.startswith('encoder.')}
+    assert names == {'start_conv', 'pools', 'down_convs', 'up_convs'}
+
+
+def test_unet_depends_on_the_graph(connectomes):
+    # The released code's "GCN" ignored the adjacency: two subjects gave the
+    # same embedding. Ours must not.
+    torch.manual_seed(0)
+    unet = GraphUAutoencoder(10, 20)
+    z0, z_lr = unet(connectomes(2, 10))
+    assert not torch.allclose(z0[0], z0[1])
+    assert not torch.allclose(z_lr[0], z_lr[1])
+
+
+@pytest.mark.parametrize('dtype', [torch.float32, torch.float64])
+@pytest.mark.parametrize('cls', ALL_MODELS)
+def test_dtype_follows_input(connectomes, cls, dtype):
+    model = cls(6, 10).to(dtype)
+    out = model(connectomes(2, 6, dtype=dtype))
+    loss = model.loss(out, connectomes(2, 10, dtype=dtype))
+    assert out.hr_adj.dtype == loss.total.dtype == dtype
+
+
+def test_precomputed_spectra_give_the_same_loss(connectomes):
+    torch.manual_seed(0)
+    model = GSRNet(8, 14).double()
+    lr_adj = connectomes(3, 8, dtype=torch.float64)
+    hr_adj = connectomes(3, 14, seed=3, dtype=torch.float64)
+    lazy = model.loss(model(lr_adj), hr_adj)
+    cached = model.loss(model(lr_adj, lr_eigvecs=lr_eigvecs(lr_adj)), hr_adj,
+                        hr_eigvecs=hr_eigvecs(hr_adj, model.hr_padded))
+    for a, b in zip(lazy, cached):
+        assert torch.allclose(a, b)
+
+
+def test_loss_terms(connectomes):
+    torch.manual_seed(0)
+    model = GSRNet(8, 14, lambda_rec=3.)
+    out = model(connectomes(2, 8))
+    hr_adj = connectomes(2, 14, seed=1)
+    loss = model.loss(out, hr_adj)
+    assert torch.allclose(loss.hr, ((out.hr_adj - hr_adj) ** 2).mean())
+    assert torch.allclose(loss.rec, 3 * ((out.z0 - out.z_lr) ** 2).mean())
+    assert torch.allclose(loss.total, loss.hr + loss.eig + loss.rec)
+    no_rec = GSRLayerOnly(8, 14)
+    assert no_rec.loss(no_rec(connectomes(2, 8)), hr_adj).rec == 0
+
+
+@pytest.mark.parametrize('cls', [GSRNet, DeepGSR])
+def test_training_drives_the_loss_down(connectomes, cls):
+    torch.manual_seed(0)
+    model = cls(8, 14)
+    lr_adj, hr_adj = connectomes(1, 8), connectomes(1, 14, seed=5)
+    u0, u1 = lr_eigvecs(lr_adj), hr_eigvecs(hr_adj, model.hr_padded)
+    optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
+    losses = []
+    for _ in range(300):
+        optimizer.zero_grad()
+        loss = model.loss(model(lr_adj, u0), hr_adj, u1).total
+        loss.backward()
+        optimizer.step()
+        losses.append(float(loss))
+    assert losses[-1] < losses[0] / 5
+
+
+@pytest.mark.parametrize('cls', ALL_MODELS)
+def test_config_round_trip(connectomes, cls):
+    model = cls(6, 11, lambda_rec=2., pool_ratios=(0.8,))
+    rebuilt = build_model(model.get_config())
+    rebuilt.load_state_dict(model.state_dict())
+    lr_adj = connectomes(2, 6)
+    assert type(rebuilt) is cls
+    assert torch.equal(rebuilt(lr_adj).hr_adj, model(lr_adj).hr_adj)
+
+
+def test_repr():
+    assert repr(GSRNet(160, 268)) == 'GSRNet(160, 268, hr_padded=320)'
+    assert repr(GSRAutoencoder(160, 268).encoder) == (
+        'GraphUAutoencoder(160, 320, pool_ratios=(0.9, 0.7))')
+
+
+# --- bad input ------------------------------------------------------------
+
+def test_rejects_hr_smaller_than_lr():
+    with pytest.raises(ValueError, match='hr_nodes .*lr_nodes'):
+        GSRNet(20, 10)
+
+
+@pytest.mark.parametrize('bad,match', [
+    (torch.rand(2, 8, 9), 'square'),
+    (torch.rand(2, 9, 9), '9 nodes but 8'),
+    (torch.rand(2, 2, 8, 8), r'\[N, N\] or \[B, N, N\]'),
+])
+def test_rejects_bad_shapes(bad, match):
+    with pytest.raises(ValueError, match=match):
+        GSRNet(8, 12)(bad)
+
+
+def test_rejects_non_finite_and_asymmetric(connectomes):
+    model = GSRNet(8, 12)
+    lr_adj = connectomes(3, 8)
+    nan = lr_adj.clone()
+    nan[2, 1, 1] = float('nan')
+    with pytest.raises(ValueError, match='subject index 2.*NaN or inf'):
+        model(nan)
+    inf = lr_adj.clone()
+    inf[1, 0, 3] = inf[1, 3, 0] = float('inf')
+    with pytest.raises(ValueError, match='subject index 1.*NaN or inf'):
+        model(inf)
+    asym = lr_adj.clone()
+    asym[1, 0, 3] += 0.5
+    with pytest.raises(ValueError, match='subject index 1.*not symmetric'):
+        model(asym)
+
+
+def test_rejects_mismatched_batches(connectomes):
+    model = GSRNet(8, 12)
+    lr_adj = connectomes(3, 8)
+    with pytest.raises(ValueError, match='lr_eigvecs must have shape'):
+        model(lr_adj, lr_eigvecs=lr_eigvecs(lr_adj[:2]))
+    out = model(lr_adj)
+    with pytest.raises(ValueError, match='hr_adj holds 2 subjects'):
+        model.loss(out, connectomes(2, 12))
+    with pytest.raises(ValueError, match='11 nodes but 12'):
+        model.loss(out, connectomes(3, 11))
+
+
+def test_rejects_non_tensors():
+    with pytest.raises(TypeError, match='torch.Tensor'):
+        GSRNet(4, 8)([[1.] * 4] * 4)
+    with pytest.raises(TypeError, match='floating-point'):
+        GSRNet(4, 8)(torch.ones(4, 4, dtype=torch.long))

@@ -1,0 +1,80 @@
+"""Graph convolution on dense, weighted connectomes."""
+from typing import Optional
+
+import torch
+from torch import Tensor
+from torch_geometric.nn import DenseGCNConv
+
+
+def gcn_norm_dense(adj: Tensor) -> Tensor:
+    r"""The propagation matrix :math:`\hat{D}^{-1/2} \hat{A} \hat{D}^{-1/2}` of
+    :class:`~torch_geometric.nn.DenseGCNConv`, for reuse across layers.
+
+    :math:`\hat{A}` is ``adj`` with its diagonal set to one (a self-loop of
+    weight 1 replaces whatever the connectome holds on its diagonal, which is
+    exactly what :class:`~torch_geometric.nn.GCNConv` does on the sparse view
+    with self-loops removed), and degrees are clamped to at least one.
+
+    Args:
+        adj (Tensor): ``[B, N, N]`` weighted adjacency.
+
+    Returns:
+        Tensor: ``[B, N, N]``.
+    """
+    adj = adj.clone()
+    diag = torch.arange(adj.size(-1), device=adj.device)
+    adj[..., diag, diag] = 1.
+    deg_inv_sqrt = adj.sum(dim=-1).clamp(min=1).pow(-0.5)
+    return deg_inv_sqrt.unsqueeze(-1) * adj * deg_inv_sqrt.unsqueeze(-2)
+
+
+class ConnectomeGCNConv(DenseGCNConv):
+    r"""The graph convolution of Kipf & Welling on weighted connectomes,
+
+    .. math::
+        \mathbf{Z} = \hat{D}^{-1/2} \hat{A} \hat{D}^{-1/2} \mathbf{X} \mathbf{W}
+        + \mathbf{b},
+
+    a :class:`~torch_geometric.nn.DenseGCNConv` (same parameters, same
+    numbers) with two additions GSR-Net needs on its hot path:
+
+    * ``x=None`` stands for identity node features :math:`\mathbf{I}_N` (the
+      paper's featureless connectome), so :math:`\mathbf{I}_N \mathbf{W} =
+      \mathbf{W}` is read off instead of multiplied out;
+    * ``normalized=True`` takes a propagation matrix already computed by
+      :func:`gcn_norm_dense`, so layers that share a graph normalise it once.
+
+    Args:
+        in_channels (int): input feature size (``N`` when ``x`` is ``None``).
+        out_channels (int): output feature size.
+        bias (bool): learn an additive bias. (default: :obj:`True`)
+    """
+    def __init__(self, in_channels: int, out_channels: int, bias: bool = True):
+        super().__init__(in_channels, out_channels, improved=False, bias=bias)
+
+    def forward(self, x: Optional[Tensor], adj: Tensor,
+                normalized: bool = False) -> Tensor:
+        r"""
+        Args:
+            x (Tensor, optional): ``[B, N, F_in]`` node features, or ``None``
+                for identity features (then ``F_in == N``).
+            adj (Tensor): ``[B, N, N]`` adjacency, or its propagation matrix
+                when ``normalized`` is set.
+            normalized (bool): ``adj`` is already :func:`gcn_norm_dense`'d.
+
+        Returns:
+            Tensor: ``[B, N, F_out]``.
+        """
+        if not normalized:
+            adj = gcn_norm_dense(adj)
+        if x is None:
+            if adj.size(-1) != self.in_channels:
+                raise ValueError(f"identity features need {self.in_channels} "
+                                 f"nodes, got adjacency {list(adj.shape)}")
+            out = self.lin.weight.t()
+        else:
+            out = self.lin(x)
+        out = torch.matmul(adj, out)
+        if self.bias is not None:
+            out = out + self.bias
+        return out

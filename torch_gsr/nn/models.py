@@ -1,0 +1,289 @@
+"""GSR-Net and the three variants of the paper's section 3, from shared parts.
+
+Every model is ``Model(lr_nodes, hr_nodes, **options)`` and differs only in
+how it embeds the LR graph (``encoder``) and what it stacks on the GSR
+layer's output (``head``):
+
+==================  =========================  ============================
+model               encoder                    head
+==================  =========================  ============================
+``GSRNet``          Graph U-Autoencoder        two GCNs on the HR graph
+``GSRLayerOnly``    none (LR adjacency rows)   none (the GSR adjacency)
+``DeepGSR``         two GCNs                   two GCNs + inner product
+``GSRAutoencoder``  Graph U-Autoencoder        none (the GSR adjacency)
+==================  =========================  ============================
+"""
+from dataclasses import dataclass
+from typing import Callable, NamedTuple, Optional, Sequence
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor
+
+from ..utils.padding import padded_size, unpad_hr
+from ..utils.spectra import hr_eigvecs as compute_hr_eigvecs
+from ..utils.spectra import lr_eigvecs as compute_lr_eigvecs
+from ..utils.validation import check_adjacency, check_eigvecs, check_sizes
+from .conv import ConnectomeGCNConv, gcn_norm_dense
+from .gsr import GSRLayer, set_unit_diagonal, symmetrize
+from .losses import eig_loss, hr_loss, rec_loss
+from .unet import GraphUAutoencoder
+
+
+@dataclass
+class GSROutput:
+    r"""What a GSR model returns.
+
+    Attributes:
+        hr_adj (Tensor): ``[B, N_h, N_h]`` predicted HR connectomes.
+        padded_hr_adj (Tensor): ``[B, P, P]`` the prediction before cropping.
+        a_hr (Tensor): ``[B, P, P]`` the GSR layer's adjacency.
+        x_hr (Tensor): ``[B, P, P]`` the GSR layer's node features.
+        z0 (Tensor, optional): ``[B, N, F]`` first LR embedding.
+        z_lr (Tensor): ``[B, N, P]`` LR embedding fed to the GSR layer.
+    """
+    hr_adj: Tensor
+    padded_hr_adj: Tensor
+    a_hr: Tensor
+    x_hr: Tensor
+    z0: Optional[Tensor]
+    z_lr: Tensor
+
+
+class GSRLoss(NamedTuple):
+    """``total = hr + eig + rec``; ``rec`` is already weighted by lambda."""
+    total: Tensor
+    hr: Tensor
+    eig: Tensor
+    rec: Tensor
+
+
+class GCNStack(torch.nn.Module):
+    r"""GCNs with an activation after each, all on one graph (normalised once).
+
+    Args:
+        channels (sequence of int): feature sizes, input first.
+        act (callable): activation. (default: ReLU)
+        dropout (float): dropout on each GCN's input. (default: :obj:`0.`)
+    """
+    def __init__(self, channels: Sequence[int], act: Callable = F.relu,
+                 dropout: float = 0.):
+        super().__init__()
+        self.convs = torch.nn.ModuleList(
+            ConnectomeGCNConv(c_in, c_out)
+            for c_in, c_out in zip(channels[:-1], channels[1:]))
+        self.act = act
+        self.dropout = dropout
+
+    def reset_parameters(self):
+        for conv in self.convs:
+            conv.reset_parameters()
+
+    def forward(self, x: Optional[Tensor], adj: Tensor) -> Tensor:
+        r"""``x``: ``[B, N, F_0]`` or ``None`` (identity); ``adj``: ``[B, N, N]``."""
+        prop = gcn_norm_dense(adj)
+        for conv in self.convs:
+            if x is not None:
+                x = F.dropout(x, self.dropout, training=self.training)
+            x = self.act(conv(x, prop, normalized=True))
+        return x
+
+    def __repr__(self) -> str:
+        sizes = [self.convs[0].in_channels] + [c.out_channels for c in self.convs]
+        return f'{self.__class__.__name__}({sizes})'
+
+
+class GSRModel(torch.nn.Module):
+    r"""Base of every GSR model: checks inputs, runs ``encoder -> GSR layer ->
+    head``, finishes the prediction (symmetric, non-negative, unit diagonal,
+    cropped to ``hr_nodes``) and computes the loss.
+
+    Args:
+        lr_nodes (int): LR node count ``N``.
+        hr_nodes (int): HR node count ``N_h`` (``>= N``).
+        encoder (str, optional): ``'unet'``, ``'gcn'`` or ``None``.
+        head (str, optional): ``'gcn'``, ``'gcn_inner'`` or ``None``.
+        hidden_channels (int, optional): hidden size; default ``P = K N``
+            (the paper).
+        pool_ratios (sequence of float): U-Autoencoder pool ratios, one per
+            encoding module. (default: :obj:`(0.9, 0.7)`, released code)
+        lambda_rec (float): weight of the self-reconstruction loss.
+            (default: :obj:`16.`, paper)
+        sign_invariant_eig (bool): sign-invariant eigen loss.
+            (default: :obj:`False`, paper)
+        dropout (float): dropout before each GCN. (default: :obj:`0.`)
+    """
+    def __init__(self, lr_nodes: int, hr_nodes: int, encoder: Optional[str],
+                 head: Optional[str], hidden_channels: Optional[int] = None,
+                 pool_ratios: Sequence[float] = (0.9, 0.7),
+                 lambda_rec: float = 16., sign_invariant_eig: bool = False,
+                 dropout: float = 0.):
+        super().__init__()
+        check_sizes(lr_nodes, hr_nodes)
+        self.lr_nodes = lr_nodes
+        self.hr_nodes = hr_nodes
+        self.hr_padded = padded_size(lr_nodes, hr_nodes)
+        self.hidden_channels = hidden_channels or self.hr_padded
+        self.lambda_rec = lambda_rec
+        self.sign_invariant_eig = sign_invariant_eig
+        self.encoder_kind, self.head_kind = encoder, head
+        self.config = dict(hidden_channels=hidden_channels,
+                           pool_ratios=tuple(pool_ratios),
+                           lambda_rec=lambda_rec,
+                           sign_invariant_eig=sign_invariant_eig,
+                           dropout=dropout)
+
+        hidden, padded = self.hidden_channels, self.hr_padded
+        self.encoder = None
+        if encoder == 'unet':
+            self.encoder = GraphUAutoencoder(lr_nodes, padded, pool_ratios,
+                                             dropout=dropout)
+        elif encoder == 'gcn':
+            self.encoder = GCNStack([lr_nodes, hidden, padded], dropout=dropout)
+        elif encoder is not None:
+            raise ValueError(f"unknown encoder {encoder!r}")
+        self.gsr = GSRLayer(lr_nodes, hr_nodes)
+        self.head = None
+        if head in ('gcn', 'gcn_inner'):
+            self.head = GCNStack([padded, hidden, padded], dropout=dropout)
+        elif head is not None:
+            raise ValueError(f"unknown head {head!r}")
+
+    def reset_parameters(self):
+        for module in (self.encoder, self.gsr, self.head):
+            if module is not None:
+                module.reset_parameters()
+
+    def get_config(self) -> dict:
+        """Everything needed to rebuild this model with :func:`build_model`."""
+        return dict(name=self.__class__.__name__, lr_nodes=self.lr_nodes,
+                    hr_nodes=self.hr_nodes, **self.config)
+
+    def encode(self, lr_adj: Tensor):
+        if self.encoder_kind == 'unet':
+            return self.encoder(lr_adj)
+        if self.encoder_kind == 'gcn':
+            return None, self.encoder(None, lr_adj)
+        # No encoder: each node's LR connectivity row, repeated K times, is
+        # its P-dimensional input to the GSR layer.
+        return None, lr_adj.repeat(1, 1, self.gsr.factor)
+
+    def decode(self, a_hr: Tensor, x_hr: Tensor) -> Tensor:
+        if self.head is None:
+            return a_hr
+        z_hr = self.head(x_hr, a_hr)
+        if self.head_kind == 'gcn_inner':
+            z_hr = torch.matmul(z_hr, z_hr.transpose(-1, -2))
+        return z_hr
+
+    def forward(self, lr_adj: Tensor, lr_eigvecs: Optional[Tensor] = None
+                ) -> GSROutput:
+        r"""
+        Args:
+            lr_adj (Tensor): ``[B, N, N]`` or ``[N, N]`` LR connectomes.
+            lr_eigvecs (Tensor, optional): ``[B, N, N]`` eigenvectors of the
+                normalised LR adjacency (:func:`torch_gsr.utils.lr_eigvecs`);
+                pass them precomputed to keep eigendecompositions out of
+                training (:class:`torch_gsr.transforms.AddSpectra`).
+
+        Returns:
+            GSROutput: ``hr_adj`` is ``[B, N_h, N_h]``.
+        """
+        lr_adj = check_adjacency(lr_adj, 'lr_adj', num_nodes=self.lr_nodes)
+        if lr_eigvecs is None:
+            lr_eigvecs = compute_lr_eigvecs(lr_adj)
+        else:
+            lr_eigvecs = check_eigvecs(lr_eigvecs, 'lr_eigvecs', lr_adj.size(0),
+                                       self.lr_nodes, like=lr_adj)
+        z0, z_lr = self.encode(lr_adj)
+        a_hr, x_hr = self.gsr(z_lr, lr_eigvecs)
+        pred = set_unit_diagonal(symmetrize(self.decode(a_hr, x_hr)).abs())
+        return GSROutput(hr_adj=unpad_hr(pred, self.hr_nodes),
+                         padded_hr_adj=pred, a_hr=a_hr, x_hr=x_hr, z0=z0,
+                         z_lr=z_lr)
+
+    def loss(self, out: GSROutput, hr_adj: Tensor,
+             hr_eigvecs: Optional[Tensor] = None) -> GSRLoss:
+        r"""The GSR-Net loss :math:`\mathcal{L}_{hr} + \mathcal{L}_{eig} +
+        \lambda \mathcal{L}_{rec}` (the last only for models with a
+        U-Autoencoder).
+
+        Args:
+            out (GSROutput): this model's output for the batch.
+            hr_adj (Tensor): ``[B, N_h, N_h]`` target HR connectomes.
+            hr_eigvecs (Tensor, optional): ``[B, P, P]`` eigenvectors of the
+                padded targets (:func:`torch_gsr.utils.hr_eigvecs`); computed
+                here when not given.
+        """
+        batch_size = out.hr_adj.size(0)
+        hr_adj = check_adjacency(hr_adj, 'hr_adj', num_nodes=self.hr_nodes)
+        if hr_adj.size(0) != batch_size:
+            raise ValueError(f"hr_adj holds {hr_adj.size(0)} subjects but the "
+                             f"prediction holds {batch_size}")
+        hr_adj = hr_adj.to(out.hr_adj.dtype)
+        if hr_eigvecs is None:
+            hr_eigvecs = compute_hr_eigvecs(hr_adj, self.hr_padded)
+        else:
+            hr_eigvecs = check_eigvecs(hr_eigvecs, 'hr_eigvecs', batch_size,
+                                       self.hr_padded, like=out.hr_adj)
+        term_hr = hr_loss(out.hr_adj, hr_adj)
+        term_eig = eig_loss(self.gsr.weight, hr_eigvecs, self.sign_invariant_eig)
+        term_rec = (self.lambda_rec * rec_loss(out.z0, out.z_lr)
+                    if out.z0 is not None else term_hr.new_zeros(()))
+        return GSRLoss(term_hr + term_eig + term_rec, term_hr, term_eig, term_rec)
+
+    def __repr__(self) -> str:
+        return (f'{self.__class__.__name__}({self.lr_nodes}, {self.hr_nodes}, '
+                f'hr_padded={self.hr_padded})')
+
+
+class GSRNet(GSRModel):
+    r"""GSR-Net (Isallari & Rekik, 2020): a Graph U-Autoencoder embeds the LR
+    graph, the :class:`GSRLayer` super-resolves it, and two GCNs embed the
+    super-resolved graph,
+    :math:`\mathbf{Z}_h = \mathrm{GCN}(\tilde{\mathbf{A}}_h,
+    \mathrm{GCN}(\tilde{\mathbf{A}}_h, \tilde{\mathbf{X}}_h))`,
+    whose output is the predicted HR connectome. Options: see
+    :class:`GSRModel`."""
+    def __init__(self, lr_nodes: int, hr_nodes: int, **options):
+        super().__init__(lr_nodes, hr_nodes, encoder='unet', head='gcn',
+                         **options)
+
+
+class GSRLayerOnly(GSRModel):
+    r"""Ablation "GSR Layer": no U-Autoencoder, no HR GCNs. The GSR layer
+    reads each node's LR connectivity row (repeated ``K`` times) and its
+    adjacency is the prediction."""
+    def __init__(self, lr_nodes: int, hr_nodes: int, **options):
+        super().__init__(lr_nodes, hr_nodes, encoder=None, head=None, **options)
+
+
+class DeepGSR(GSRModel):
+    r"""Variant "Deep GSR": two GCNs embed the LR graph, the GSR layer
+    super-resolves it, two GCNs embed the HR graph and an inner-product
+    decoder :math:`\mathbf{Z}_h \mathbf{Z}_h^\top` gives the prediction."""
+    def __init__(self, lr_nodes: int, hr_nodes: int, **options):
+        super().__init__(lr_nodes, hr_nodes, encoder='gcn', head='gcn_inner',
+                         **options)
+
+
+class GSRAutoencoder(GSRModel):
+    r"""Variant "GSR-Autoencoder": GSR-Net without the HR GCNs; the GSR
+    layer's adjacency is the prediction."""
+    def __init__(self, lr_nodes: int, hr_nodes: int, **options):
+        super().__init__(lr_nodes, hr_nodes, encoder='unet', head=None,
+                         **options)
+
+
+MODELS = {cls.__name__: cls for cls in (GSRNet, GSRLayerOnly, DeepGSR,
+                                        GSRAutoencoder)}
+
+
+def build_model(config: dict) -> GSRModel:
+    """Rebuilds a model from :meth:`GSRModel.get_config`'s dictionary."""
+    config = dict(config)
+    name = config.pop('name')
+    if name not in MODELS:
+        raise ValueError(f"unknown model {name!r}; expected one of "
+                         f"{sorted(MODELS)}")
+    return MODELS[name](**config)

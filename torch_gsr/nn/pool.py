@@ -1,0 +1,86 @@
+"""gPool / gUnpool of Graph U-Nets (Gao & Ji, 2019), batched over dense graphs."""
+import math
+from typing import Tuple
+
+import torch
+from torch import Tensor
+from torch.nn import Parameter
+
+
+def _gather_rows(x: Tensor, idx: Tensor) -> Tensor:
+    # x: [B, N, F], idx: [B, k] -> [B, k, F]
+    return x.gather(1, idx.unsqueeze(-1).expand(-1, -1, x.size(-1)))
+
+
+class GraphPool(torch.nn.Module):
+    r"""The graph pooling layer of GSR-Net (paper, section 2.1):
+
+    .. math::
+        \mathbf{v} = \mathbf{X}\mathbf{u} / \|\mathbf{u}\|, \quad
+        \mathrm{idx} = \mathrm{rank}(\mathbf{v}, k), \quad
+        \mathbf{X}' = \mathbf{X}_{\mathrm{idx}} \odot
+        \sigma(\mathbf{v}_{\mathrm{idx}}) \mathbf{1}^\top_F, \quad
+        \mathbf{A}' = \mathbf{A}_{\mathrm{idx}, \mathrm{idx}}
+
+    with :math:`k = \lceil \mathrm{ratio} \cdot N \rceil` nodes kept per graph.
+
+    Args:
+        in_channels (int): feature size ``F``.
+        ratio (float): fraction of nodes kept, in ``(0, 1]``.
+    """
+    def __init__(self, in_channels: int, ratio: float):
+        super().__init__()
+        if not 0. < ratio <= 1.:
+            raise ValueError(f"ratio must be in (0, 1], got {ratio}")
+        self.in_channels = in_channels
+        self.ratio = ratio
+        self.proj = Parameter(torch.empty(in_channels))
+        self.reset_parameters()
+
+    def reset_parameters(self):
+        bound = 1. / math.sqrt(self.in_channels)
+        torch.nn.init.uniform_(self.proj, -bound, bound)
+
+    def forward(self, x: Tensor, adj: Tensor) -> Tuple[Tensor, Tensor, Tensor]:
+        r"""
+        Args:
+            x (Tensor): ``[B, N, F]`` node features.
+            adj (Tensor): ``[B, N, N]`` adjacency.
+
+        Returns:
+            (Tensor, Tensor, Tensor): pooled features ``[B, k, F]``, pooled
+            adjacency ``[B, k, k]`` and the kept node indices ``[B, k]``
+            (sorted by descending score).
+        """
+        num_kept = math.ceil(self.ratio * x.size(1))
+        score = torch.matmul(x, self.proj) / self.proj.norm()
+        score, idx = score.topk(num_kept, dim=1)
+        x = _gather_rows(x, idx) * torch.sigmoid(score).unsqueeze(-1)
+        adj = _gather_rows(adj, idx)
+        adj = adj.gather(2, idx.unsqueeze(1).expand(-1, num_kept, -1))
+        return x, adj, idx
+
+    def __repr__(self) -> str:
+        return f'{self.__class__.__name__}({self.in_channels}, ratio={self.ratio})'
+
+
+class GraphUnpool(torch.nn.Module):
+    r"""The graph unpooling layer of GSR-Net: relocates the pooled rows to the
+    positions :class:`GraphPool` took them from,
+    :math:`\mathbf{X}' = \mathrm{relocate}(\mathbf{0}_{N \times F},
+    \mathbf{X}, \mathrm{idx})`."""
+    def forward(self, x: Tensor, idx: Tensor, num_nodes: int) -> Tensor:
+        r"""
+        Args:
+            x (Tensor): ``[B, k, F]`` pooled features.
+            idx (Tensor): ``[B, k]`` indices returned by :class:`GraphPool`.
+            num_nodes (int): ``N``, the size before pooling.
+
+        Returns:
+            Tensor: ``[B, N, F]``, zero on the rows that were dropped.
+        """
+        out = x.new_zeros(x.size(0), num_nodes, x.size(-1))
+        return out.scatter(1, idx.unsqueeze(-1).expand_as(x), x)
+
+    def __repr__(self) -> str:
+        return f'{self.__class__.__name__}()'
