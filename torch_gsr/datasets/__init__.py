@@ -1,0 +1,24 @@
+r"""Paired LR/HR connectome data: the per-subject :class:`ConnectomePair`,
+the :class:`PairedConnectomes` dataset and its readers/writers, cleaning, and
+the simulated default data."""
+from .challenge import (read_challenge_csv, read_challenge_mat, read_submission_csv,
+                        write_challenge_csv, write_challenge_mat, write_submission_csv)
+from .cleaning import (clean_connectomes, remove_negatives, replace_nonfinite,
+                       set_diagonal, symmetrize)
+from .connectome_pair import ConnectomePair, sparse_view
+from .files import atomic_path, read_mat, read_numpy, write_mat, write_numpy
+from .paired_connectomes import PairedConnectomes, cleaning_options
+from .slim import read_slim, slim_path, write_slim
+from .synthetic import SyntheticConnectomes, synthetic_connectomes
+
+__all__ = [
+    'ConnectomePair', 'sparse_view',
+    'PairedConnectomes', 'cleaning_options',
+    'SyntheticConnectomes', 'synthetic_connectomes',
+    'clean_connectomes', 'replace_nonfinite', 'remove_negatives', 'symmetrize',
+    'set_diagonal',
+    'read_challenge_csv', 'write_challenge_csv', 'read_challenge_mat',
+    'write_challenge_mat', 'write_submission_csv', 'read_submission_csv',
+    'read_slim', 'write_slim', 'slim_path',
+    'read_numpy', 'write_numpy', 'read_mat', 'write_mat', 'atomic_path',
+]

@@ -1,0 +1,78 @@
+r"""Explicit cleaning of dense connectomes ``[S, N, N]`` (or ``[N, N]``).
+
+:func:`clean_connectomes` runs these steps in this order, each one optional:
+
+1. ``nonfinite``: replace NaN and +-inf by a value (default ``0``).
+2. ``negatives``: ``'abs'`` takes absolute values (the paper uses absolute
+   correlations, the default), ``'clip'`` sets negative weights to zero.
+3. ``symmetrize``: replace ``A`` by ``(A + A^T) / 2`` (off by default).
+4. ``diagonal``: write a value on the diagonal (default ``1``, as a
+   correlation matrix has).
+
+The defaults reproduce the released GSR-Net preprocessing. Afterwards the
+result is checked (:func:`~torch_gsr.utils.check_adjacency`): NaN/inf or
+asymmetry left in raises a :class:`ValueError` naming the source and subject.
+"""
+from typing import Optional, Sequence
+
+import torch
+from torch import Tensor
+
+from ..utils.validation import check_adjacency
+
+NEGATIVES = ('abs', 'clip')
+
+
+def replace_nonfinite(adj: Tensor, value: float = 0.) -> Tensor:
+    """Replaces NaN, +inf and -inf entries of ``adj`` by ``value``."""
+    return torch.nan_to_num(adj, nan=value, posinf=value, neginf=value)
+
+
+def remove_negatives(adj: Tensor, mode: str = 'abs') -> Tensor:
+    """``'abs'``: absolute weights; ``'clip'``: negative weights set to zero."""
+    if mode not in NEGATIVES:
+        raise ValueError(f"negatives must be one of {NEGATIVES} or None, got {mode!r}")
+    return adj.abs() if mode == 'abs' else adj.clamp(min=0.)
+
+
+def symmetrize(adj: Tensor) -> Tensor:
+    r"""``(A + A^T) / 2`` over the last two dimensions."""
+    return (adj + adj.transpose(-1, -2)) / 2
+
+
+def set_diagonal(adj: Tensor, value: float = 1.) -> Tensor:
+    """A copy of ``adj`` ``[..., N, N]`` with ``value`` on the diagonal."""
+    adj = adj.clone()
+    adj.diagonal(dim1=-2, dim2=-1).fill_(value)
+    return adj
+
+
+def clean_connectomes(adj, name: str = 'adj', subjects: Optional[Sequence] = None,
+                      nonfinite: Optional[float] = 0., negatives: Optional[str] = 'abs',
+                      symmetric: bool = False, diagonal: Optional[float] = 1.) -> Tensor:
+    r"""Cleans and checks a stack of connectomes (see the module doc).
+
+    Args:
+        adj (Tensor or numpy.ndarray): ``[S, N, N]`` or ``[N, N]``.
+        name (str): the source (file or argument) named in error messages.
+        subjects (sequence, optional): subject ids named in error messages.
+        nonfinite (float, optional): replacement for NaN/inf; ``None`` keeps them.
+        negatives (str, optional): ``'abs'``, ``'clip'`` or ``None`` (keep).
+        symmetric (bool): symmetrise ``(A + A^T) / 2``.
+        diagonal (float, optional): diagonal value; ``None`` keeps it.
+
+    Returns:
+        Tensor: ``[S, N, N]`` float32.
+    """
+    adj = torch.as_tensor(adj, dtype=torch.float32)
+    if adj.dim() == 2:
+        adj = adj.unsqueeze(0)
+    if nonfinite is not None:
+        adj = replace_nonfinite(adj, nonfinite)
+    if negatives is not None:
+        adj = remove_negatives(adj, negatives)
+    if symmetric:
+        adj = symmetrize(adj)
+    if diagonal is not None:
+        adj = set_diagonal(adj, diagonal)
+    return check_adjacency(adj, name=name, subjects=subjects)
