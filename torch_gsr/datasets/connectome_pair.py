@@ -15,7 +15,7 @@ def sparse_view(adj: Tensor):
     r"""``(edge_index, edge_weight)`` of the non-zero, off-diagonal entries of
     ``adj`` ``[N, N]`` or ``[B, N, N]`` (batched indices are offset by ``N``
     per graph, as in a PyG batch)."""
-    edge_index, edge_weight = dense_to_sparse(adj)
+    edge_index, edge_weight = dense_to_sparse(adj.contiguous())
     return remove_self_loops(edge_index, edge_weight)
 
 
