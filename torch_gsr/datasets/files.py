@@ -41,7 +41,7 @@ def read_mat(path: str, key: str) -> np.ndarray:
     path = check_file(path)
     try:
         content = scipy.io.loadmat(path)
-    except (ValueError, TypeError, NotImplementedError, OSError) as error:
+    except Exception as error:  # scipy raises many types on malformed files
         raise ValueError(f"{path}: could not be read as a MATLAB .mat file "
                          f"(v4-v7.2 expected): {error}") from error
     if key not in content:
