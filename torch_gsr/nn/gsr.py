@@ -55,12 +55,16 @@ class GSRLayer(torch.nn.Module):
         lr_nodes (int): ``N``.
         hr_nodes (int): ``N_h``; the layer outputs ``P = K N >= N_h`` nodes
             (crop with :func:`torch_gsr.utils.unpad_hr`).
+        normalize (bool): apply step 4. Without it the output keeps the
+            overall connectivity scale of its input, which the normalisation
+            removes. (default: :obj:`True`, released code)
     """
-    def __init__(self, lr_nodes: int, hr_nodes: int):
+    def __init__(self, lr_nodes: int, hr_nodes: int, normalize: bool = True):
         super().__init__()
         check_sizes(lr_nodes, hr_nodes)
         self.lr_nodes = lr_nodes
         self.hr_nodes = hr_nodes
+        self.normalize = normalize
         self.factor = upscale_factor(lr_nodes, hr_nodes)
         self.hr_padded = padded_size(lr_nodes, hr_nodes)
         self.weight = Parameter(torch.empty(self.hr_padded, self.hr_padded))
@@ -84,7 +88,9 @@ class GSRLayer(torch.nn.Module):
                                      self.lr_nodes).sum(dim=1)
         spectral = torch.matmul(lr_eigvecs.transpose(-1, -2), z_lr)
         a_hr = torch.matmul(weight_sd, spectral).abs()
-        a_hr = normalize_adj(set_unit_diagonal(symmetrize(a_hr)))
+        a_hr = set_unit_diagonal(symmetrize(a_hr))
+        if self.normalize:
+            a_hr = normalize_adj(a_hr)
         x_hr = torch.matmul(a_hr, a_hr.transpose(-1, -2))
         x_hr = set_unit_diagonal(symmetrize(x_hr))
         return a_hr, x_hr

@@ -112,14 +112,25 @@ class GSRModel(torch.nn.Module):
         sign_invariant_eig (bool): sign-invariant eigen loss.
             (default: :obj:`False`, paper)
         dropout (float): dropout before each GCN. (default: :obj:`0.`)
+        node_features (str): LR node features, ``'identity'`` (the paper's
+            :math:`\mathbf{I}_N`) or ``'adjacency'`` (each node's row of the
+            raw LR adjacency, which keeps the connection strengths the GCN's
+            degree normalisation removes). (default: :obj:`'identity'`)
+        normalize_gsr (bool): degree-normalise the GSR layer's adjacency
+            (:class:`GSRLayer`'s ``normalize``). (default: :obj:`True`)
     """
     def __init__(self, lr_nodes: int, hr_nodes: int, encoder: Optional[str],
                  head: Optional[str], hidden_channels: Optional[int] = None,
                  pool_ratios: Sequence[float] = (0.9, 0.7),
                  lambda_rec: float = 16., sign_invariant_eig: bool = False,
-                 dropout: float = 0.):
+                 dropout: float = 0., node_features: str = 'identity',
+                 normalize_gsr: bool = True):
         super().__init__()
         check_sizes(lr_nodes, hr_nodes)
+        if node_features not in ('identity', 'adjacency'):
+            raise ValueError(f"node_features must be 'identity' or "
+                             f"'adjacency', got {node_features!r}")
+        self.node_features = node_features
         self.lr_nodes = lr_nodes
         self.hr_nodes = hr_nodes
         self.hr_padded = padded_size(lr_nodes, hr_nodes)
@@ -131,7 +142,8 @@ class GSRModel(torch.nn.Module):
                            pool_ratios=tuple(pool_ratios),
                            lambda_rec=lambda_rec,
                            sign_invariant_eig=sign_invariant_eig,
-                           dropout=dropout)
+                           dropout=dropout, node_features=node_features,
+                           normalize_gsr=normalize_gsr)
 
         hidden, padded = self.hidden_channels, self.hr_padded
         self.encoder = None
@@ -142,7 +154,7 @@ class GSRModel(torch.nn.Module):
             self.encoder = GCNStack([lr_nodes, hidden, padded], dropout=dropout)
         elif encoder is not None:
             raise ValueError(f"unknown encoder {encoder!r}")
-        self.gsr = GSRLayer(lr_nodes, hr_nodes)
+        self.gsr = GSRLayer(lr_nodes, hr_nodes, normalize=normalize_gsr)
         self.head = None
         if head in ('gcn', 'gcn_inner'):
             self.head = GCNStack([padded, hidden, padded], dropout=dropout)
@@ -160,10 +172,11 @@ class GSRModel(torch.nn.Module):
                     hr_nodes=self.hr_nodes, **self.config)
 
     def encode(self, lr_adj: Tensor):
+        x = lr_adj if self.node_features == 'adjacency' else None
         if self.encoder_kind == 'unet':
-            return self.encoder(lr_adj)
+            return self.encoder(lr_adj, x)
         if self.encoder_kind == 'gcn':
-            return None, self.encoder(None, lr_adj)
+            return None, self.encoder(x, lr_adj)
         # No encoder: each node's LR connectivity row, repeated K times, is
         # its P-dimensional input to the GSR layer.
         return None, lr_adj.repeat(1, 1, self.gsr.factor)
