@@ -1,0 +1,331 @@
+import os
+
+import pytest
+import torch
+
+import torch_gsr.nn.models as models
+import torch_gsr.train as train
+from torch_gsr.datasets import PairedConnectomes
+from torch_gsr.nn.models import GSRLayerOnly, GSRNet
+from torch_gsr.train import (CVResult, History, NonFiniteLossError,
+                             cross_validate, evaluate, fit, kfold_indices,
+                             load_checkpoint, predict)
+
+LR_NODES, HR_NODES, SUBJECTS = 8, 14, 12
+QUIET = dict(progress=False, lr=1e-3, batch_size=4)
+
+
+@pytest.fixture(autouse=True)
+def one_thread():
+    # These tensors are tiny: with several threads on a shared 2-core machine
+    # the threads' synchronisation, not the arithmetic, dominates (100x).
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+@pytest.fixture
+def pairs(connectomes):
+    r"""A learnable pair: HR is a fixed function of LR."""
+    lr = connectomes(SUBJECTS, LR_NODES, seed=0)
+    lift = torch.rand(LR_NODES, HR_NODES, generator=torch.Generator().manual_seed(1))
+    hr = torch.sigmoid(lift.T @ lr @ lift / LR_NODES)
+    hr.diagonal(dim1=-2, dim2=-1).fill_(1.)
+    return lr, hr
+
+
+@pytest.fixture
+def dataset(pairs):
+    lr, hr = pairs
+    return PairedConnectomes.from_numpy(
+        lr.numpy(), hr.numpy(), subjects=[f's{i}' for i in range(len(lr))])
+
+
+def new_model(seed=0, cls=GSRNet, **options):
+    torch.manual_seed(seed)
+    return cls(LR_NODES, HR_NODES, **options)
+
+
+def same_state(a, b):
+    sa, sb = a.state_dict(), b.state_dict()
+    return sa.keys() == sb.keys() and all(torch.equal(sa[k], sb[k]) for k in sa)
+
+
+def without_time(history):
+    return [{k: v for k, v in r.items() if k != 'time'} for r in history.records]
+
+
+def test_history_records_every_term_per_epoch(dataset):
+    lines = []
+    history = fit(new_model(), dataset, epochs=3, val_fraction=0.25,
+                  log=lines.append, **QUIET)
+    assert isinstance(history, History) and len(history) == 3
+    assert history['epoch'] == [1, 2, 3]
+    for name in ('total', 'hr', 'eig', 'rec'):
+        for prefix in ('', 'val_'):
+            values = history[prefix + name]
+            assert len(values) == 3 and all(v >= 0 for v in values)
+    assert all(r['time'] > 0 for r in history.records)
+    for record in history.records:  # total = hr + eig + rec, per epoch
+        assert record['total'] == pytest.approx(
+            record['hr'] + record['eig'] + record['rec'], rel=1e-5)
+    assert len(lines) == 3 and 'epoch 2' in lines[1] and 'val_hr=' in lines[1]
+
+
+def test_loss_decreases_on_learnable_data(pairs):
+    history = fit(new_model(), pairs, epochs=12, lr=1e-2, batch_size=4,
+                  progress=False)
+    assert history['hr'][-1] < 0.1 * history['hr'][0]
+    assert history['total'][-1] < history['total'][0]
+
+
+def test_spectra_are_not_computed_inside_steps(dataset, monkeypatch):
+    def forbidden(*args, **kwargs):
+        raise AssertionError('eigendecomposition inside a training step')
+    model = new_model()
+    monkeypatch.setattr(models, 'compute_lr_eigvecs', forbidden)
+    monkeypatch.setattr(models, 'compute_hr_eigvecs', forbidden)
+    fit(model, dataset, epochs=1, val_fraction=0.25, **QUIET)
+    assert predict(model, dataset).shape == (SUBJECTS, HR_NODES, HR_NODES)
+
+
+def test_same_seed_same_numbers(dataset):
+    runs = []
+    for seed in (3, 3, 4):
+        model = new_model(dropout=0.2)
+        history = fit(model, dataset, epochs=3, seed=seed, **QUIET)
+        runs.append((model, without_time(history)))
+    assert same_state(runs[0][0], runs[1][0])
+    assert runs[0][1] == runs[1][1]
+    assert not same_state(runs[0][0], runs[2][0])
+
+
+def test_resume_equals_uninterrupted(dataset, tmp_path):
+    options = dict(QUIET, seed=5, val_fraction=0.25, patience=10)
+    straight = new_model(dropout=0.2)
+    full = fit(straight, dataset, epochs=4, **options)
+
+    fit(new_model(dropout=0.2), dataset, epochs=2,
+        checkpoint=str(tmp_path / 'half.pt'), **options)
+    resumed = new_model(seed=99, dropout=0.2)  # weights come from the file
+    history = fit(resumed, dataset, epochs=4, resume=str(tmp_path / 'half.pt'),
+                  **options)
+    assert same_state(straight, resumed)
+    assert without_time(history) == without_time(full)
+
+
+def test_checkpoint_layout_and_load(dataset, tmp_path):
+    path = tmp_path / 'run.pt'
+    model = new_model()
+    history = fit(model, dataset, epochs=2, checkpoint=str(path), **QUIET)
+    assert os.listdir(tmp_path) == ['run.pt']  # no temporary file left
+    loaded, checkpoint = load_checkpoint(str(path))
+    assert type(loaded) is GSRNet and same_state(loaded, model)
+    assert checkpoint['epoch'] == 2
+    assert checkpoint['model_config'] == model.get_config()
+    assert checkpoint['history']['records'] == history.to_dict()['records']
+    assert {'optimizer_state', 'rng', 'fit_options'} <= set(checkpoint)
+    assert checkpoint['fit_options']['lr'] == 1e-3
+
+
+def test_failed_write_keeps_previous_checkpoint(dataset, tmp_path, monkeypatch):
+    path = tmp_path / 'run.pt'
+    fit(new_model(), dataset, epochs=1, checkpoint=str(path), **QUIET)
+    before = path.read_bytes()
+
+    def crash(obj, file, *args, **kwargs):
+        with open(file, 'wb') as f:
+            f.write(b'half a checkpoint')
+        raise OSError('disk full')
+    monkeypatch.setattr(torch, 'save', crash)
+    with pytest.raises(OSError, match='disk full'):
+        fit(new_model(), dataset, epochs=1, checkpoint=str(path), **QUIET)
+    assert path.read_bytes() == before
+    assert os.listdir(tmp_path) == ['run.pt']
+
+
+def test_nan_loss_names_epoch_and_subjects(dataset, pairs, tmp_path):
+    path = tmp_path / 'run.pt'
+    fit(new_model(), dataset, epochs=2, checkpoint=str(path), **QUIET)
+    before = path.read_bytes()
+
+    model = new_model()
+    forward = model.forward
+    poisoned = pairs[0][5]
+
+    def nan_for_subject_5(lr_adj, lr_eigvecs=None):
+        out = forward(lr_adj, lr_eigvecs)
+        hit = (lr_adj == poisoned).flatten(1).all(dim=1)
+        out.hr_adj = out.hr_adj.masked_fill(hit.view(-1, 1, 1), float('nan'))
+        return out
+    model.forward = nan_for_subject_5
+    with pytest.raises(NonFiniteLossError, match=r"epoch 3.*'s5'") as info:
+        fit(model, dataset, epochs=4, checkpoint=str(path), resume=str(path),
+            **QUIET)
+    assert info.value.epoch == 3 and 's5' in info.value.subjects
+    assert len(info.value.subjects) <= 4
+    assert isinstance(info.value, FloatingPointError)
+    assert path.read_bytes() == before
+    assert os.listdir(tmp_path) == ['run.pt']
+
+
+def test_early_stopping_restores_best_weights(dataset, monkeypatch):
+    scripted = iter([3., 1., 2., 2., 2., 2., 2., 2.])
+
+    def val_loss(model, data, batch_size):
+        return dict(val_total=0., val_hr=next(scripted), val_eig=0., val_rec=0.)
+    monkeypatch.setattr(train, '_validation_loss', val_loss)
+    states = []
+    model = new_model()
+
+    def snapshot(line):
+        states.append({k: v.clone() for k, v in model.state_dict().items()})
+    history = fit(model, dataset, epochs=8, val_fraction=0.25, patience=2,
+                  log=snapshot, **QUIET)
+    assert len(history) == 4 and history.stopped_early
+    assert history.best_epoch == 2
+    best, last = states[1], states[3]
+    assert all(torch.equal(model.state_dict()[k], best[k]) for k in best)
+    assert not all(torch.equal(best[k], last[k]) for k in best)
+
+
+def test_clip_grad_norm_is_applied(dataset, monkeypatch):
+    clip = torch.nn.utils.clip_grad_norm_
+    norms = []
+
+    def spy(parameters, max_norm, *args, **kwargs):
+        parameters = list(parameters)
+        clip(parameters, max_norm, *args, **kwargs)
+        grads = [p.grad.flatten() for p in parameters if p.grad is not None]
+        norms.append((float(torch.cat(grads).norm()), max_norm))
+    monkeypatch.setattr(torch.nn.utils, 'clip_grad_norm_', spy)
+    fit(new_model(), dataset, epochs=2, clip_grad_norm=1e-3, **QUIET)
+    assert len(norms) == 2 * 3  # every step of 2 epochs of 3 batches
+    assert all(norm <= max_norm * (1 + 1e-4) for norm, max_norm in norms)
+
+
+def test_predict_shape_no_grad_and_mode(dataset, pairs):
+    model = new_model(dropout=0.5)
+    model.train()
+    pred = predict(model, pairs[0], batch_size=5)
+    assert pred.shape == (SUBJECTS, HR_NODES, HR_NODES)
+    assert not pred.requires_grad and pred.device.type == 'cpu'
+    assert model.training  # mode restored
+    model.eval()
+    with torch.no_grad():
+        expected = model(pairs[0]).hr_adj
+    torch.testing.assert_close(pred, expected)
+    torch.testing.assert_close(predict(model, dataset), expected)
+    assert predict(model, pairs[0][0]).shape == (1, HR_NODES, HR_NODES)
+
+
+def test_evaluate_matches_metrics(dataset, pairs):
+    model = new_model()
+    evaluation = evaluate(model, dataset)
+    mse = (predict(model, pairs[0]) - pairs[1]).pow(2)
+    row, col = torch.triu_indices(HR_NODES, HR_NODES, 1)
+    assert evaluation.num_subjects == SUBJECTS
+    assert evaluation.summary['mse'][0] == pytest.approx(
+        float(mse[:, row, col].mean()), rel=1e-5)
+
+
+def test_cross_validate_folds_fresh_models_and_table(dataset, tmp_path):
+    calls, initial = [], []
+
+    def factory(cls):
+        def build():
+            model = cls(LR_NODES, HR_NODES)
+            calls.append(cls.__name__)
+            initial.append({k: v.clone() for k, v in model.state_dict().items()})
+            return model
+        return build
+    result = cross_validate({'net': factory(GSRNet), 'layer': factory(GSRLayerOnly)},
+                            dataset, folds=3, seed=1, epochs=2, batch_size=4,
+                            lr=1e-3, progress=False)
+    assert isinstance(result, CVResult)
+    assert calls.count('GSRNet') == 3 and calls.count('GSRLayerOnly') == 3
+    net_inits = initial[0::2]
+    assert not all(torch.equal(net_inits[0][k], net_inits[1][k]) for k in net_inits[0])
+
+    tested = torch.cat(result.test_indices)
+    assert sorted(tested.tolist()) == list(range(SUBJECTS))  # disjoint, complete
+    assert result.methods == ['net', 'layer', 'MeanHR', 'RidgeRegression']
+    for name in result.methods:
+        assert len(result.evaluations[name]) == 3
+        for index, pred in zip(result.test_indices, result.predictions[name]):
+            assert pred.shape == (len(index), HR_NODES, HR_NODES)
+    assert len({id(m) for m in result.models['net']}) == 3
+    assert all(len(h) == 2 for h in result.histories['layer'])
+
+    rows = result.table()
+    assert [r['method'] for r in rows] == result.methods
+    for row in rows:
+        for metric in ('mse', 'mae', 'pcc', 'jsd'):
+            values = [e.summary[metric][0] for e in result.evaluations[row['method']]]
+            assert row[f'{metric}_mean'] == pytest.approx(sum(values) / 3)
+            assert row[f'{metric}_std'] >= 0
+    assert rows[2]['beats_mean_hr'] == ''
+    assert rows[0]['beats_mean_hr'] in ('yes', 'no')
+    beats = result.beats_baseline('RidgeRegression')
+    assert set(beats) == {'mae', 'pcc'}
+
+    result.to_csv(str(tmp_path / 'table.csv'))
+    result.to_markdown(str(tmp_path / 'table.md'))
+    csv = (tmp_path / 'table.csv').read_text().splitlines()
+    assert csv[0].startswith('method,mse_mean,mse_std') and len(csv) == 5
+    markdown = (tmp_path / 'table.md').read_text()
+    assert '| RidgeRegression |' in markdown and ' ± ' in markdown
+    assert sorted(os.listdir(tmp_path)) == ['table.csv', 'table.md']
+
+
+def test_cross_validate_is_reproducible(pairs):
+    def run():
+        return cross_validate(lambda: GSRLayerOnly(LR_NODES, HR_NODES), pairs,
+                              folds=2, seed=7, epochs=1, baselines=False,
+                              progress=False, batch_size=3)
+    first, second = run(), run()
+    assert first.methods == ['GSRLayerOnly']
+    for a, b in zip(first.predictions['GSRLayerOnly'], second.predictions['GSRLayerOnly']):
+        assert torch.equal(a, b)
+
+
+def test_kfold_indices_bad_arguments():
+    with pytest.raises(ValueError, match='folds must be an int >= 2'):
+        kfold_indices(SUBJECTS, 1)
+    with pytest.raises(ValueError, match='more than the 12 subjects'):
+        kfold_indices(SUBJECTS, 13)
+
+
+def test_bad_arguments(dataset, pairs, connectomes):
+    lr, hr = pairs
+    model = new_model()
+    with pytest.raises(ValueError, match="unknown preset 'nope'"):
+        fit(model, dataset, preset='nope', progress=False)
+    with pytest.raises(ValueError, match="unknown preset 'nope'"):
+        cross_validate(lambda: new_model(), dataset, preset='nope', progress=False)
+    with pytest.raises(ValueError, match='12 subjects but hr_adj holds 11'):
+        fit(model, (lr, hr[:11]), progress=False)
+    with pytest.raises(ValueError, match='folds must be an int >= 2'):
+        cross_validate(lambda: new_model(), dataset, folds=1, progress=False)
+    with pytest.raises(ValueError, match='more than the 12 subjects'):
+        cross_validate(lambda: new_model(), dataset, folds=13, progress=False)
+    with pytest.raises(ValueError, match='patience .* needs validation data'):
+        fit(model, dataset, patience=2, progress=False)
+    with pytest.raises(ValueError, match=r'val_fraction must be in \[0, 1\)'):
+        fit(model, dataset, val_fraction=1., progress=False)
+    with pytest.raises(ValueError, match='epochs must be an int >= 1'):
+        fit(model, dataset, epochs=0, progress=False)
+    with pytest.raises(ValueError, match='expects 8 LR nodes but the data has 9'):
+        fit(model, (connectomes(4, 9), hr[:4]), progress=False)
+    with pytest.raises(ValueError, match='LR connectomes only'):
+        fit(model, lr, progress=False)
+
+
+def test_preset_defaults_and_overrides(dataset, monkeypatch):
+    monkeypatch.setitem(train.get_preset.__globals__['PRESETS'], 'tiny', dict(
+        model={}, fit=dict(lr=1e-2, batch_size=5, epochs=2, weight_decay=0.)))
+    history = fit(new_model(), dataset, preset='tiny', progress=False)
+    assert len(history) == 2
+    history = fit(new_model(), dataset, preset='tiny', epochs=1, progress=False)
+    assert len(history) == 1
