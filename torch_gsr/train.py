@@ -15,6 +15,9 @@ training step.
 * :func:`predict` and :func:`evaluate` run a trained model.
 * :func:`cross_validate` runs k-fold cross-validation with a fresh model per
   fold and the :mod:`~torch_gsr.baselines` on the same folds.
+
+Both take ``distributed=True`` to train in several processes launched by
+``torchrun`` (:mod:`torch_gsr.distributed`).
 """
 import math
 import os.path as osp
@@ -27,8 +30,8 @@ from torch import Tensor
 from torch_geometric.loader import DataLoader
 from tqdm.auto import tqdm
 
+from . import distributed as dist
 from .baselines import MeanHR, RidgeRegression
-from .datasets.files import atomic_path
 from .metrics import Evaluation, evaluate_predictions
 from .nn.models import GSRModel, build_model
 from .presets import DEFAULT_PRESET, get_preset
@@ -239,8 +242,8 @@ def _set_rng_state(state: dict, shuffle: torch.Generator) -> None:
 def _write_checkpoint(path: str, checkpoint: dict) -> None:
     # A crash while writing leaves the previous checkpoint intact: the new
     # one is written next to it and renamed over it only once complete.
-    with atomic_path(path) as tmp:
-        torch.save(checkpoint, tmp)
+    # Every rank holds the same state, so rank 0 alone writes it.
+    dist.write_on_main(path, lambda tmp: torch.save(checkpoint, tmp))
 
 
 def _read_checkpoint(path: str, map_location) -> dict:
@@ -307,17 +310,56 @@ def _split_validation(data: ConnectomeTensors, val_dataset, val_fraction: float,
     return data.subset(order[num_val:]), data.subset(order[:num_val])
 
 
-def _batch_loss(model: GSRModel, data: ConnectomeTensors, index: Tensor):
-    out = model(data.lr_adj[index], data.lr_eigvecs[index])
-    return model.loss(out, data.hr_adj[index], data.hr_eigvecs[index])
+class _LossModule(torch.nn.Module):
+    r"""A model's forward pass and loss as one module. The eigen loss reads
+    ``gsr.weight`` outside :meth:`GSRModel.forward`; running the loss inside
+    this module's forward is what makes DDP all-reduce that gradient too."""
+    def __init__(self, model: GSRModel):
+        super().__init__()
+        self.model = model
+
+    def forward(self, lr_adj: Tensor, lr_eigvecs: Tensor, hr_adj: Tensor,
+                hr_eigvecs: Tensor):
+        out = self.model(lr_adj, lr_eigvecs)
+        return self.model.loss(out, hr_adj, hr_eigvecs)
 
 
-def _check_finite(loss, epoch: int, index: Tensor,
+def _batch_loss(step: _LossModule, data: ConnectomeTensors, index: Tensor):
+    return step(data.lr_adj[index], data.lr_eigvecs[index],
+                data.hr_adj[index], data.hr_eigvecs[index])
+
+
+def _guarded_loss(step, data: ConnectomeTensors, index: Tensor):
+    r"""``(loss, None)``, or in distributed training ``(None, exception)``
+    for :func:`~torch_gsr.distributed.raise_if_any_failed` to raise in every
+    rank."""
+    if not dist.is_distributed():
+        return _batch_loss(step, data, index), None
+    try:
+        return _batch_loss(step, data, index), None
+    except Exception as error:  # re-raised by every rank, see the docstring
+        return None, error
+
+
+def _sharded_loss(step, data: ConnectomeTensors, index: Tensor, what: str):
+    r"""This process's loss on its shard of the global batch ``index``, the
+    shard's weight (:func:`~torch_gsr.distributed.shard`) and the batch's
+    loss-term sums over subjects of all processes (``[4]``, float64, CPU)."""
+    part, weight = dist.shard(index)
+    loss, error = _guarded_loss(step, data, part.to(data.lr_adj.device))
+    dist.raise_if_any_failed(error, what)
+    subjects = part.numel() if weight else 0
+    sums = torch.stack(list(loss)).detach().double() * subjects
+    return loss, weight, dist.all_reduce_sum(sums).cpu()
+
+
+def _check_finite(sums: Tensor, epoch: int, index: Tensor,
                   data: ConnectomeTensors) -> None:
-    if bool(torch.isfinite(loss.total)):
+    # ``sums`` is reduced over ranks, so every rank raises the same error.
+    if bool(torch.isfinite(sums).all()):
         return
-    bad = [name for name in LOSS_TERMS
-           if not bool(torch.isfinite(getattr(loss, name)))]
+    bad = [name for name, value in zip(LOSS_TERMS, sums)
+           if not bool(torch.isfinite(value))]
     indices = index.tolist()
     subjects = [data.subjects[i] for i in indices]
     raise NonFiniteLossError(
@@ -326,32 +368,33 @@ def _check_finite(loss, epoch: int, index: Tensor,
         f"checkpoint, if any, was kept", epoch, indices, subjects)
 
 
-def _train_epoch(model, optimizer, data: ConnectomeTensors, batch_size: int,
+def _train_epoch(step, optimizer, data: ConnectomeTensors, batch_size: int,
                  shuffle: torch.Generator, epoch: int,
                  clip_grad_norm: Optional[float]) -> Dict[str, float]:
-    model.train()
+    step.train()
     sums = torch.zeros(len(LOSS_TERMS), dtype=torch.float64)
     for index in _batches(data.num_subjects, batch_size, shuffle):
-        loss = _batch_loss(model, data, index.to(data.lr_adj.device))
-        _check_finite(loss, epoch, index, data)
+        loss, weight, batch_sums = _sharded_loss(
+            step, data, index, f'the training step in epoch {epoch}')
+        _check_finite(batch_sums, epoch, index, data)
         optimizer.zero_grad()
-        loss.total.backward()
+        # DDP averages gradients over ranks; the weight turns that average
+        # into the gradient of the mean loss over the global batch.
+        (loss.total * weight).backward()
         if clip_grad_norm is not None:
-            torch.nn.utils.clip_grad_norm_(model.parameters(), clip_grad_norm)
+            torch.nn.utils.clip_grad_norm_(step.parameters(), clip_grad_norm)
         optimizer.step()
-        terms = torch.stack([getattr(loss, name).detach() for name in LOSS_TERMS])
-        sums += terms.double().cpu() * index.numel()
+        sums += batch_sums
     return dict(zip(LOSS_TERMS, (sums / data.num_subjects).tolist()))
 
 
 @torch.no_grad()
-def _validation_loss(model, data: ConnectomeTensors,
+def _validation_loss(step, data: ConnectomeTensors,
                      batch_size: int) -> Dict[str, float]:
-    model.eval()
+    step.eval()
     sums = torch.zeros(len(LOSS_TERMS), dtype=torch.float64)
     for index in _batches(data.num_subjects, batch_size):
-        loss = _batch_loss(model, data, index.to(data.lr_adj.device))
-        sums += torch.stack(list(loss)).double().cpu() * index.numel()
+        sums += _sharded_loss(step, data, index, 'validation')[2]
     return {f'val_{name}': value for name, value
             in zip(LOSS_TERMS, (sums / data.num_subjects).tolist())}
 
@@ -368,7 +411,8 @@ def fit(model: GSRModel, dataset, epochs: Optional[int] = None,
         clip_grad_norm: Optional[float] = None,
         checkpoint: Optional[str] = None, resume: Optional[str] = None,
         progress: bool = True,
-        log: Optional[Callable[[str], None]] = None) -> History:
+        log: Optional[Callable[[str], None]] = None,
+        distributed: bool = False) -> History:
     r"""Trains ``model`` in place with Adam on the GSR-Net loss.
 
     Args:
@@ -407,6 +451,22 @@ def fit(model: GSRModel, dataset, epochs: Optional[int] = None,
         log (callable, optional): called with a one-line summary of every
             epoch's loss terms (default: written under the progress bar when
             ``progress`` is on).
+        distributed (bool): train in all processes started by ``torchrun``
+            (:func:`torch_gsr.distributed.init_process_group`; backend
+            ``gloo`` on CPU, ``nccl`` on CUDA, where each process takes
+            ``cuda:LOCAL_RANK``) with
+            :class:`~torch.nn.parallel.DistributedDataParallel`. Every
+            process draws the same seeded permutation each epoch and trains
+            on its contiguous shard of every batch, so ``batch_size`` is the
+            **global** batch size and the run follows the one-process run with
+            the same arguments (up to floating-point rounding). It need not
+            be divisible by the world size: shards differ by at most one
+            subject and gradients are weighted by shard size. The loss terms
+            in the history and log are reduced over all processes (the whole
+            data set's); only rank 0 shows progress, logs and writes
+            ``checkpoint``; every rank reads ``resume``. A failure in one
+            process raises in all of them (:class:`NonFiniteLossError`, or
+            :class:`~torch_gsr.distributed.RankFailedError` for exceptions).
 
     Returns:
         History: the loss terms of every epoch (those before ``resume``
@@ -427,6 +487,9 @@ def fit(model: GSRModel, dataset, epochs: Optional[int] = None,
         raise ValueError(f"clip_grad_norm must be > 0, got {clip_grad_norm!r}")
     device = torch.device(device) if device is not None \
         else next(model.parameters()).device
+    if distributed:
+        device = dist.init_process_group(device)
+        progress = progress and dist.is_main_process()
     model.to(device)
 
     data = ConnectomeTensors.from_data(dataset)
@@ -451,7 +514,14 @@ def fit(model: GSRModel, dataset, epochs: Optional[int] = None,
     if resume is not None:
         start, history, stopping = _resume(resume, model, optimizer, shuffle)
 
+    step = _LossModule(model)
+    if distributed:
+        # Built after ``resume``: DDP broadcasts rank 0's parameters.
+        step = torch.nn.parallel.DistributedDataParallel(
+            step, device_ids=[device] if device.type == 'cuda' else None)
     emit = log if log is not None else (tqdm.write if progress else None)
+    if not dist.is_main_process():
+        emit = None
     fit_options = dict(options, seed=seed, preset=preset, patience=patience,
                        clip_grad_norm=clip_grad_norm)
     bar = tqdm(range(start, options['epochs']), desc='epochs',
@@ -459,11 +529,12 @@ def fit(model: GSRModel, dataset, epochs: Optional[int] = None,
     for epoch in bar:
         began = time.perf_counter()
         record = dict(epoch=epoch + 1)
-        record.update(_train_epoch(model, optimizer, train,
+        record.update(_train_epoch(step, optimizer, train,
                                    options['batch_size'], shuffle, epoch + 1,
                                    clip_grad_norm))
         if val is not None:
-            record.update(_validation_loss(model, val, options['batch_size']))
+            record.update(_validation_loss(_LossModule(model), val,
+                                           options['batch_size']))
         record['time'] = time.perf_counter() - began
         history.records.append(record)
         if emit is not None:
@@ -665,7 +736,11 @@ def _cell(value, spec: str) -> str:
 
 
 def _write_text(path: str, text: str) -> None:
-    with atomic_path(path) as tmp, open(tmp, 'w') as f:
+    dist.write_on_main(path, lambda tmp: _write_file(tmp, text))
+
+
+def _write_file(path: str, text: str) -> None:
+    with open(path, 'w') as f:
         f.write(text)
 
 
@@ -685,7 +760,7 @@ def cross_validate(model_factory: Union[Callable[[], GSRModel],
                    baselines: bool = True, protocol: str = 'subject',
                    topology: bool = False, progress: bool = True,
                    checkpoint_dir: Optional[str] = None,
-                   **fit_kwargs) -> CVResult:
+                   distributed: bool = False, **fit_kwargs) -> CVResult:
     r"""K-fold cross-validation with a fresh model per fold.
 
     Subjects are split by :func:`kfold_indices`; in fold ``k`` a new model
@@ -709,6 +784,10 @@ def cross_validate(model_factory: Union[Callable[[], GSRModel],
         progress (bool): progress bars over folds (and epochs).
         checkpoint_dir (str, optional): write each fold's training
             checkpoint to ``<dir>/<name>-fold<k>.pt``.
+        distributed (bool): train every fold in all processes started by
+            ``torchrun`` (see :func:`fit`); every rank returns the same
+            result, rank 0 alone writes checkpoints, shows progress and
+            writes :meth:`CVResult.to_csv` / :meth:`CVResult.to_markdown`.
         **fit_kwargs: passed to :func:`fit` (``epochs``, ``lr``, ``preset``,
             ``val_fraction``, ``patience``, ...).
 
@@ -720,6 +799,9 @@ def cross_validate(model_factory: Union[Callable[[], GSRModel],
             raise ValueError(f"cross_validate sets fit's {reserved!r} itself "
                              f"(use checkpoint_dir / seed / progress)")
     factories = _named_factories(model_factory)
+    if distributed:
+        dist.init_process_group(fit_kwargs.get('device'))
+        progress = progress and dist.is_main_process()
     get_preset(fit_kwargs.get('preset', DEFAULT_PRESET))  # fail before work
     data = ConnectomeTensors.from_data(dataset)
     data.require_hr('cross_validate')
@@ -742,7 +824,8 @@ def cross_validate(model_factory: Union[Callable[[], GSRModel],
             path = (osp.join(checkpoint_dir, f'{name}-fold{k}.pt')
                     if checkpoint_dir is not None else None)
             history = fit(model, train, seed=fold_seed, progress=progress,
-                          checkpoint=path, **fit_kwargs)
+                          checkpoint=path, distributed=distributed,
+                          **fit_kwargs)
             pred = predict(model, test)
             _record(result, name, pred, test, protocol, topology)
             result.histories.setdefault(name, []).append(history)
