@@ -1,0 +1,6 @@
+"""``python -m torch_gsr``: the ``torch-gsr`` command line."""
+import sys
+
+from .cli import main
+
+sys.exit(main())

@@ -1,0 +1,116 @@
+r"""Figures of a GSR experiment, written as PNG files (matplotlib, Agg).
+
+* :func:`plot_subject`: the paper's Fig. 2, ground-truth HR, predicted HR
+  and residual error of one test subject, one row per method.
+* :func:`plot_mse_bars`: mean MSE per method with std error bars.
+* :func:`plot_training_curves`: every loss term per epoch, per method.
+
+Every function saves atomically (a complete file or none) and closes its
+figure.
+"""
+from typing import Dict, Optional, Sequence, Tuple, Union
+
+import matplotlib
+
+matplotlib.use('Agg')
+import matplotlib.pyplot as plt  # noqa: E402
+import torch  # noqa: E402
+from torch import Tensor  # noqa: E402
+
+from .datasets.files import atomic_path  # noqa: E402
+from .train import LOSS_TERMS, History  # noqa: E402
+
+
+def save_figure(fig, path: str) -> None:
+    r"""Saves ``fig`` as PNG to ``path`` atomically, then closes it."""
+    try:
+        with atomic_path(path) as tmp:
+            fig.savefig(tmp, format='png', dpi=100, bbox_inches='tight')
+    finally:
+        plt.close(fig)
+
+
+def representative_subject(errors: Tensor) -> int:
+    r"""Index of the subject whose error is the median of ``errors`` ``[S]``:
+    neither the best nor the worst case."""
+    return int(torch.as_tensor(errors).argsort()[(len(errors) - 1) // 2])
+
+
+def plot_subject(path: str, hr_adj: Tensor, predictions: Dict[str, Tensor],
+                 subject: Optional[str] = None) -> None:
+    r"""The paper's Fig. 2 for one subject: a row per method with the
+    ground-truth HR connectome, the method's prediction and the residual
+    ``|prediction - ground truth|``. Connectomes share one colour scale,
+    residuals another.
+
+    Args:
+        path (str): PNG file to write.
+        hr_adj (Tensor): ``[N_h, N_h]`` ground truth.
+        predictions (dict): method name -> ``[N_h, N_h]`` prediction.
+        subject (str, optional): subject id for the title.
+    """
+    hr_adj = torch.as_tensor(hr_adj).double()
+    preds = {name: torch.as_tensor(p).double() for name, p in predictions.items()}
+    residuals = {name: (p - hr_adj).abs() for name, p in preds.items()}
+    vmax = max([float(hr_adj.max())] + [float(p.max()) for p in preds.values()])
+    vmin = min([float(hr_adj.min())] + [float(p.min()) for p in preds.values()])
+    rmax = max(float(r.max()) for r in residuals.values())
+
+    fig, axes = plt.subplots(len(preds), 3, figsize=(9, 3 * len(preds)),
+                             squeeze=False)
+    for row, name in zip(axes, preds):
+        images = [row[0].imshow(hr_adj, vmin=vmin, vmax=vmax, cmap='viridis'),
+                  row[1].imshow(preds[name], vmin=vmin, vmax=vmax, cmap='viridis'),
+                  row[2].imshow(residuals[name], vmin=0, vmax=rmax, cmap='magma')]
+        titles = ('ground truth HR', f'{name}: predicted HR', f'{name}: |error|')
+        for ax, image, title in zip(row, images, titles):
+            ax.set_title(title, fontsize=9)
+            ax.set_xticks([])
+            ax.set_yticks([])
+            fig.colorbar(image, ax=ax, fraction=0.046)
+    if subject is not None:
+        fig.suptitle(f'test subject {subject}')
+    save_figure(fig, path)
+
+
+def plot_mse_bars(path: str, mse: Dict[str, Tuple[float, float]]) -> None:
+    r"""Bar chart of the mean MSE per method with std error bars.
+
+    Args:
+        path (str): PNG file to write.
+        mse (dict): method name -> ``(mean, std)``.
+    """
+    names = list(mse)
+    means = [mse[name][0] for name in names]
+    stds = [mse[name][1] for name in names]
+    fig, ax = plt.subplots(figsize=(1.2 * len(names) + 2, 4))
+    ax.bar(range(len(names)), means, yerr=stds, capsize=4, color='tab:blue')
+    ax.set_xticks(range(len(names)))
+    ax.set_xticklabels(names, rotation=30, ha='right')
+    ax.set_ylabel('MSE (mean ± std over folds)')
+    save_figure(fig, path)
+
+
+def plot_training_curves(path: str, histories: Dict[str, Union[History,
+                                                               Sequence[History]]]
+                         ) -> None:
+    r"""One panel per loss term (``total``, ``hr``, ``eig``, ``rec``), one
+    colour per method, one line per training run (e.g. per fold).
+
+    Args:
+        path (str): PNG file to write.
+        histories (dict): method name -> a :class:`History` or a list of them.
+    """
+    fig, axes = plt.subplots(1, len(LOSS_TERMS), figsize=(4 * len(LOSS_TERMS), 3.5))
+    colours = plt.rcParams['axes.prop_cycle'].by_key()['color']
+    for i, (name, runs) in enumerate(histories.items()):
+        runs = [runs] if isinstance(runs, History) else list(runs)
+        for k, history in enumerate(runs):
+            for ax, term in zip(axes, LOSS_TERMS):
+                ax.plot(history['epoch'], history[term], color=colours[i % len(colours)],
+                        alpha=0.8, label=name if k == 0 else None)
+    for ax, term in zip(axes, LOSS_TERMS):
+        ax.set_title(f'{term} loss')
+        ax.set_xlabel('epoch')
+    axes[0].legend(fontsize=8)
+    save_figure(fig, path)
