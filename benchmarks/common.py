@@ -1,0 +1,205 @@
+"""Shared pieces of the benchmarks: arguments, environment header, timing,
+peak memory in a fresh subprocess, data, one training step, tables.
+
+Peak memory: on CPU it is the process's peak resident set size during the
+measured work minus its resident set size just before it, in a fresh
+``spawn``-ed subprocess per configuration. The peak is the kernel's ``VmHWM``
+(the counter behind ``resource.getrusage(...).ru_maxrss``), reset to the
+current size after the setup phase by writing ``5`` to
+``/proc/self/clear_refs``, so the setup (data simulation, eigendecompositions)
+cannot hide the work's own peak. It counts everything the process touches
+(tensors, allocator slack, libraries loaded lazily during the work), not only
+tensors. On CUDA it is
+``torch.cuda.max_memory_allocated`` after a reset at the same point.
+"""
+import argparse
+import multiprocessing
+import platform
+import shlex
+import statistics
+import subprocess
+import sys
+import time
+from typing import Callable, List, Sequence, Tuple
+
+import torch
+
+from torch_gsr.datasets.synthetic import synthetic_connectomes
+from torch_gsr.nn import GSRNet
+from torch_gsr.utils.spectra import hr_eigvecs, lr_eigvecs
+
+DEFAULT_SUBJECTS, DEFAULT_LR, DEFAULT_HR = 277, 160, 268
+BASE_LR = 1e-4
+
+
+def parser(description: str) -> argparse.ArgumentParser:
+    """An argument parser with the options every benchmark shares."""
+    args = argparse.ArgumentParser(description=description)
+    args.add_argument('--device', default='cpu', help="'cpu' or 'cuda'")
+    args.add_argument('--seed', type=int, default=0)
+    return args
+
+
+def command_line() -> str:
+    """The exact command that is running, for the record."""
+    return 'python ' + ' '.join(shlex.quote(arg) for arg in sys.argv)
+
+
+def machine(device: torch.device) -> str:
+    """CPU model (from ``lscpu``) and core count, or the CUDA device name."""
+    if device.type == 'cuda':
+        return torch.cuda.get_device_name(device)
+    try:
+        lscpu = subprocess.run(['lscpu'], capture_output=True, text=True).stdout
+        model = next(line.split(':', 1)[1].strip() for line in lscpu.splitlines()
+                     if line.startswith('Model name'))
+    except (OSError, StopIteration):
+        model = platform.processor() or 'unknown CPU'
+    return f'{model}, {multiprocessing.cpu_count()} cores'
+
+
+def print_header(title: str, device: torch.device) -> None:
+    """Title, date, machine, torch version, threads and the command."""
+    print(f'# {title}')
+    print(f'date: {time.strftime("%Y-%m-%d %H:%M:%S %Z")}')
+    print(f'machine: {machine(device)}')
+    print(f'torch {torch.__version__}, {torch.get_num_threads()} threads, '
+          f'device {device}')
+    print(f'command: {command_line()}')
+    print()
+
+
+def synchronize(device: torch.device) -> None:
+    """Waits for queued device work, so wall-clock times are complete."""
+    if device.type == 'cuda':
+        torch.cuda.synchronize(device)
+
+
+def timed(fn: Callable[[], object], device: torch.device) -> float:
+    """Seconds one call of ``fn`` takes (device work included)."""
+    synchronize(device)
+    began = time.perf_counter()
+    fn()
+    synchronize(device)
+    return time.perf_counter() - began
+
+
+def repeat_timed(fn: Callable[[], object], device: torch.device,
+                 repeats: int, warmup: int = 1) -> List[float]:
+    """Seconds of ``repeats`` calls of ``fn`` after ``warmup`` untimed ones."""
+    for _ in range(warmup):
+        fn()
+    return [timed(fn, device) for _ in range(repeats)]
+
+
+def summary(times: Sequence[float]) -> Tuple[float, float]:
+    """``(best, median)`` of repeated timings."""
+    return min(times), statistics.median(times)
+
+
+def _status_mib(field: str) -> float:
+    with open('/proc/self/status') as status:
+        line = next(line for line in status if line.startswith(field + ':'))
+    return int(line.split()[1]) / 1024.
+
+
+def _reset_peak_rss() -> None:
+    with open('/proc/self/clear_refs', 'w') as clear_refs:
+        clear_refs.write('5')
+
+
+def _measure_child(queue, setup: Callable, args: tuple, device: str) -> None:
+    device = torch.device(device)
+    work = setup(*args)
+    if device.type == 'cuda':
+        torch.cuda.reset_peak_memory_stats(device)
+    _reset_peak_rss()
+    before = _status_mib('VmRSS')
+    result = work()
+    synchronize(device)
+    peak = (torch.cuda.max_memory_allocated(device) / 2 ** 20
+            if device.type == 'cuda' else _status_mib('VmHWM') - before)
+    queue.put((peak, result))
+
+
+def in_fresh_process(setup: Callable, args: tuple, device: torch.device
+                     ) -> Tuple[float, object]:
+    """Runs ``work = setup(*args)`` then ``work()`` in a fresh subprocess.
+
+    ``setup`` must be a module-level function. Returns the peak memory of
+    ``work()`` in MiB (see the module doc) and what ``work()`` returned.
+    """
+    context = multiprocessing.get_context('spawn')
+    queue = context.Queue()
+    child = context.Process(target=_measure_child,
+                            args=(queue, setup, args, str(device)))
+    child.start()
+    peak, result = queue.get()
+    child.join()
+    return peak, result
+
+
+def default_data(subjects: int = DEFAULT_SUBJECTS, lr_nodes: int = DEFAULT_LR,
+                 hr_nodes: int = DEFAULT_HR, seed: int = 0
+                 ) -> Tuple[torch.Tensor, torch.Tensor]:
+    """The embedded default data: simulated ``(lr [S, N, N], hr [S, N_h, N_h])``."""
+    lr, hr = synthetic_connectomes(subjects, lr_nodes, hr_nodes, seed)
+    return torch.from_numpy(lr), torch.from_numpy(hr)
+
+
+def split(num_subjects: int, test_fraction: float, seed: int
+          ) -> Tuple[torch.Tensor, torch.Tensor]:
+    """Seeded ``(train, test)`` subject indices."""
+    order = torch.randperm(num_subjects, generator=torch.Generator().manual_seed(seed))
+    num_test = round(test_fraction * num_subjects)
+    return order[num_test:], order[:num_test]
+
+
+def spectra(lr: torch.Tensor, hr: torch.Tensor, hr_padded: int):
+    """Cached ``(lr_eigvecs, hr_eigvecs)``, computed once, one subject per
+    ``eigh`` call: batched ``torch.linalg.eigh`` on CPU (torch 2.13) was
+    measured 20x slower than this loop (see RESULTS.md)."""
+    lr_vecs = torch.cat([lr_eigvecs(a) for a in lr.split(1)])
+    return lr_vecs, torch.cat([hr_eigvecs(a, hr_padded) for a in hr.split(1)])
+
+
+def build(lr_nodes: int, hr_nodes: int, device: torch.device, seed: int,
+          batch_size: int = 1):
+    """A seeded GSR-Net and its Adam optimiser (learning rate
+    :func:`learning_rate` of ``batch_size``)."""
+    torch.manual_seed(seed)
+    model = GSRNet(lr_nodes, hr_nodes).to(device)
+    return model, torch.optim.Adam(model.parameters(), lr=learning_rate(batch_size))
+
+
+def learning_rate(batch_size: int) -> float:
+    r"""Square-root scaling from the paper's ``1e-4`` at batch size 1:
+    ``1e-4 * sqrt(B)`` (the variance of the mean gradient falls as ``1/B``)."""
+    return BASE_LR * batch_size ** 0.5
+
+
+def train_step(model, optimizer, lr, hr, lr_vecs=None, hr_vecs=None) -> None:
+    """One Adam step on a batch; spectra left ``None`` are recomputed by the
+    model inside the step (the released procedure)."""
+    loss = model.loss(model(lr, lr_vecs), hr, hr_vecs)
+    optimizer.zero_grad()
+    loss.total.backward()
+    optimizer.step()
+
+
+def format_table(headers: Sequence[str], rows: Sequence[Sequence]) -> str:
+    """A Markdown table; floats are printed with 4 significant digits."""
+    cells = [[f'{c:.4g}' if isinstance(c, float) else str(c) for c in row]
+             for row in rows]
+    widths = [max(len(h), *(len(r[i]) for r in cells)) for i, h in enumerate(headers)]
+    line = lambda items: '| ' + ' | '.join(s.rjust(w) for s, w in zip(items, widths)) + ' |'
+    return '\n'.join([line(headers), line(['-' * w for w in widths]),
+                      *(line(r) for r in cells)])
+
+
+def log_log_slope(sizes: Sequence[float], values: Sequence[float]) -> float:
+    """Least-squares slope of ``log(values)`` against ``log(sizes)``."""
+    x = torch.tensor(sizes, dtype=torch.float64).log()
+    y = torch.tensor(values, dtype=torch.float64).log()
+    x, y = x - x.mean(), y - y.mean()
+    return float((x * y).sum() / (x * x).sum())
