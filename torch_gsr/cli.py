@@ -22,6 +22,7 @@ from .datasets import (write_challenge_csv, write_challenge_mat, write_numpy,
                        write_submission_csv)
 from .datasets.auto import FORMATS, detect_format, load_dataset
 from .datasets.files import atomic_path
+from .distributed import is_main_process
 from .metrics import mean_squared_error
 from .nn.models import MODELS
 from .plot import (plot_mse_bars, plot_subject, plot_training_curves,
@@ -318,9 +319,11 @@ def run_train(args: argparse.Namespace) -> None:
     torch.manual_seed(args.seed)
     model = factory()
     history = fit(model, data, seed=args.seed, checkpoint=args.out,
-                  **fit_options(args))
-    print(f"trained {args.model} for {len(history)} epochs "
-          f"(final loss {history['total'][-1]:.5g}); checkpoint: {args.out}")
+                  distributed=args.distributed, **fit_options(args))
+    if is_main_process():
+            print(f"trained {args.model} for {len(history)} epochs "
+              f"(final loss {history['total'][-1]:.5g}); checkpoint: "
+              f"{args.out}")
 
 
 def run_cv(args: argparse.Namespace) -> None:
@@ -450,6 +453,9 @@ def build_parser() -> argparse.ArgumentParser:
                        help="model to train (default: GSRNet)")
     train.add_argument('--out', default='gsr_model.pt', metavar='PATH',
                        help="checkpoint file (default: gsr_model.pt)")
+    train.add_argument('--distributed', action='store_true',
+                       help="train in all processes started by torchrun "
+                            "(--batch-size is global; rank 0 writes)")
 
     cv = _command(subparsers, 'cv', run_cv, 'cross-validate models and baselines',
                   "k-fold cross-validation of models and of the mean-HR and "
