@@ -191,7 +191,7 @@ def estimate_cv_seconds(factories: Dict[str, Callable], data: ConnectomeTensors,
 
 def run_cross_validation(dataset, models: Sequence[str], out: str, folds: int = 5,
                          seed: int = 0, protocol: str = 'subject',
-                         topology: bool = False, progress: bool = True,
+                         topology: Optional[bool] = None, progress: bool = True,
                          log: Callable[[str], None] = print,
                          **fit_kwargs) -> CVResult:
     r"""Cross-validates ``models`` and the baselines on identical folds and
@@ -386,7 +386,7 @@ def run_evaluate(args: argparse.Namespace) -> None:
     dataset = dataset_from_args(args, args.lr, args.hr)
     evaluation = evaluate(model, dataset, protocol=args.protocol,
                           topology=args.topology, device=args.device,
-                          progress=args.topology)
+                          progress=True)
     lines = ['metric,mean,std'] + [f'{name},{mean:.6g},{std:.6g}' for name, (mean, std)
                                    in evaluation.summary.items()]
     print('\n'.join(lines))
@@ -493,8 +493,9 @@ def build_parser() -> argparse.ArgumentParser:
                              help="'subject': per-subject metrics, mean and std; "
                                   "'challenge': the public challenge's pooled "
                                   "evaluation (default: subject)")
-        command.add_argument('--topology', action='store_true',
-                             help="also compute centrality errors (slow)")
+        command.add_argument('--topology', action=argparse.BooleanOptionalAction,
+                             help="compute the centrality errors (slow; "
+                                  "default: on for the challenge protocol only)")
 
     plot = _command(subparsers, 'plot', run_plot, 'draw the figures',
                     "Draw fig2_subject.png, mse_bars.png and training_curves.png "

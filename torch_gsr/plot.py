@@ -49,9 +49,10 @@ def plot_subject(path: str, hr_adj: Tensor, predictions: Dict[str, Tensor],
         predictions (dict): method name -> ``[N_h, N_h]`` prediction.
         subject (str, optional): subject id for the title.
     """
-    hr_adj = torch.as_tensor(hr_adj).double()
-    preds = {name: torch.as_tensor(p).double() for name, p in predictions.items()}
-    residuals = {name: (p - hr_adj).abs() for name, p in preds.items()}
+    hr_adj = torch.as_tensor(hr_adj).double().numpy()
+    preds = {name: torch.as_tensor(p).double().numpy()
+             for name, p in predictions.items()}
+    residuals = {name: abs(p - hr_adj) for name, p in preds.items()}
     vmax = max([float(hr_adj.max())] + [float(p.max()) for p in preds.values()])
     vmin = min([float(hr_adj.min())] + [float(p.min()) for p in preds.values()])
     rmax = max(float(r.max()) for r in residuals.values())

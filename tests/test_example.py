@@ -1,0 +1,39 @@
+import csv
+import importlib.util
+import os.path as osp
+
+from torch_gsr.train import load_checkpoint
+
+EXAMPLE = osp.join(osp.dirname(__file__), '..', 'examples', 'slim_superres.py')
+
+
+def _load_example():
+    spec = importlib.util.spec_from_file_location('slim_superres', EXAMPLE)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_quick_example_writes_tables_weights_and_figures(tmp_path, capsys):
+    example = _load_example()
+    out = tmp_path / 'run'
+    assert example.main(['--quick', '--subjects', '12', '--lr-nodes', '8',
+                         '--hr-nodes', '14', '--folds', '2', '--epochs', '1',
+                         '--out', str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert 'estimated time' in printed
+    assert 'GSRNet vs the mean-HR baseline' in printed
+
+    models = ['GSRNet', 'GSRLayerOnly', 'DeepGSR', 'GSRAutoencoder']
+    with open(out / 'results.csv') as f:
+        rows = list(csv.DictReader(f))
+    assert [row['method'] for row in rows] == models + ['MeanHR', 'RidgeRegression']
+    assert {'mse_mean', 'mse_std', 'mae_mean', 'pcc_mean', 'jsd_std'} <= set(rows[0])
+    assert '| RidgeRegression |' in (out / 'results.md').read_text()
+    for name in models:
+        model, checkpoint = load_checkpoint(str(out / f'{name}.pt'))
+        assert (model.lr_nodes, model.hr_nodes) == (8, 14)
+        assert checkpoint['epoch'] == 1  # --epochs overrides quick's 2
+    for name in ('fig2_subject.png', 'mse_bars.png', 'training_curves.png'):
+        assert (out / name).stat().st_size > 1000
+
