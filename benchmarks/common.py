@@ -84,12 +84,16 @@ def timed(fn: Callable[[], object], device: torch.device) -> float:
     return time.perf_counter() - began
 
 
-def repeat_timed(fn: Callable[[], object], device: torch.device,
-                 repeats: int, warmup: int = 1) -> List[float]:
-    """Seconds of ``repeats`` calls of ``fn`` after ``warmup`` untimed ones."""
+def repeat_timed(fn: Callable[[], object], device: torch.device, repeats: int,
+                 warmup: int = 1, min_seconds: float = 0.) -> List[float]:
+    """Seconds of timed calls of ``fn`` after ``warmup`` untimed ones: at
+    least ``repeats`` calls, more until they add up to ``min_seconds``."""
     for _ in range(warmup):
         fn()
-    return [timed(fn, device) for _ in range(repeats)]
+    times = []
+    while len(times) < repeats or sum(times) < min_seconds:
+        times.append(timed(fn, device))
+    return times
 
 
 def summary(times: Sequence[float]) -> Tuple[float, float]:
@@ -155,12 +159,18 @@ def split(num_subjects: int, test_fraction: float, seed: int
     return order[num_test:], order[:num_test]
 
 
+def cached_lr_eigvecs(lr: torch.Tensor) -> torch.Tensor:
+    """LR spectra computed once, one subject per ``eigh`` call: batched
+    ``torch.linalg.eigh`` on CPU (torch 2.13) was measured up to 20x slower
+    than this loop (see RESULTS.md)."""
+    return torch.cat([lr_eigvecs(a) for a in lr.split(1)])
+
+
 def spectra(lr: torch.Tensor, hr: torch.Tensor, hr_padded: int):
-    """Cached ``(lr_eigvecs, hr_eigvecs)``, computed once, one subject per
-    ``eigh`` call: batched ``torch.linalg.eigh`` on CPU (torch 2.13) was
-    measured 20x slower than this loop (see RESULTS.md)."""
-    lr_vecs = torch.cat([lr_eigvecs(a) for a in lr.split(1)])
-    return lr_vecs, torch.cat([hr_eigvecs(a, hr_padded) for a in hr.split(1)])
+    """Cached ``(lr_eigvecs, hr_eigvecs)``, one subject per ``eigh`` call
+    (see :func:`cached_lr_eigvecs`)."""
+    return (cached_lr_eigvecs(lr),
+            torch.cat([hr_eigvecs(a, hr_padded) for a in hr.split(1)]))
 
 
 def build(lr_nodes: int, hr_nodes: int, device: torch.device, seed: int,
