@@ -52,3 +52,26 @@ def test_sign_invariant_eig_loss_ignores_eigenvector_signs():
     assert torch.allclose(eig_loss(weight, eigvecs, sign_invariant=True),
                           per_column.mean() / 6)
     assert eig_loss(eigvecs[0], eigvecs[:1], sign_invariant=True) < 1e-6
+
+
+def test_node_basis_skips_the_eigenvectors(connectomes):
+    torch.manual_seed(0)
+    layer = GSRLayer(4, 8).double()
+    z_lr = torch.randn(2, 4, 8, dtype=torch.float64)
+    identity = torch.eye(4, dtype=torch.float64).expand(2, 4, 4)
+    for got, want in zip(layer(z_lr, None), layer(z_lr, identity)):
+        assert torch.allclose(got, want)
+
+
+def test_without_normalisation_the_scale_survives():
+    torch.manual_seed(0)
+    layer = GSRLayer(4, 8, normalize=False)
+    z_lr = torch.rand(1, 4, 8)
+    a_small, _ = layer(z_lr, None)
+    a_large, _ = layer(3 * z_lr, None)
+    off_diagonal = ~torch.eye(8, dtype=torch.bool)
+    assert torch.allclose(a_large[0][off_diagonal], 3 * a_small[0][off_diagonal])
+    normalized = GSRLayer(4, 8)
+    normalized.load_state_dict(layer.state_dict())
+    assert not torch.allclose(normalized(3 * z_lr, None)[0][0][off_diagonal],
+                              3 * normalized(z_lr, None)[0][0][off_diagonal])

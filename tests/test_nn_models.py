@@ -188,3 +188,17 @@ def test_rejects_non_tensors():
         GSRNet(4, 8)([[1.] * 4] * 4)
     with pytest.raises(TypeError, match='floating-point'):
         GSRNet(4, 8)(torch.ones(4, 4, dtype=torch.long))
+
+
+def test_node_basis_model_ignores_eigenvectors(connectomes):
+    torch.manual_seed(0)
+    model = GSRNet(8, 14, spectral=False, node_features='adjacency')
+    lr_adj = connectomes(2, 8)
+    scrambled = torch.linalg.qr(torch.randn(2, 8, 8)).Q
+    assert torch.equal(model(lr_adj).hr_adj,
+                       model(lr_adj, lr_eigvecs=scrambled).hr_adj)
+
+
+def test_rejects_unknown_options():
+    with pytest.raises(ValueError, match='node_features'):
+        GSRNet(8, 14, node_features='degree')

@@ -21,11 +21,13 @@ def gcn_norm_dense(adj: Tensor) -> Tensor:
     Returns:
         Tensor: ``[B, N, N]``.
     """
-    adj = adj.clone()
-    diag = torch.arange(adj.size(-1), device=adj.device)
-    adj[..., diag, diag] = 1.
-    deg_inv_sqrt = adj.sum(dim=-1).clamp(min=1).pow(-0.5)
-    return deg_inv_sqrt.unsqueeze(-1) * adj * deg_inv_sqrt.unsqueeze(-2)
+    # The unit diagonal enters the degrees and the result directly, so
+    # ``adj`` is never copied to overwrite its diagonal.
+    diag = adj.diagonal(dim1=-2, dim2=-1)
+    deg_inv_sqrt = (adj.sum(dim=-1) - diag + 1.).clamp(min=1).pow(-0.5)
+    prop = deg_inv_sqrt.unsqueeze(-1) * adj * deg_inv_sqrt.unsqueeze(-2)
+    prop.diagonal(dim1=-2, dim2=-1).copy_(deg_inv_sqrt * deg_inv_sqrt)
+    return prop
 
 
 class ConnectomeGCNConv(DenseGCNConv):
@@ -74,7 +76,10 @@ class ConnectomeGCNConv(DenseGCNConv):
             out = self.lin.weight.t()
         else:
             out = self.lin(x)
-        out = torch.matmul(adj, out)
-        if self.bias is not None:
-            out = out + self.bias
-        return out
+        if self.bias is None:
+            return torch.matmul(adj, out)
+        # One fused kernel for the product and the bias.
+        if adj.dim() == 2:
+            return torch.addmm(self.bias, adj, out)
+        return torch.baddbmm(self.bias, adj, out.expand(adj.size(0), -1, -1)
+                             if out.dim() == 2 else out)

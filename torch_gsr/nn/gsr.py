@@ -1,5 +1,5 @@
 """The graph super-resolution layer of GSR-Net (paper, section 2.2)."""
-from typing import Tuple
+from typing import Optional, Tuple
 
 import torch
 from torch import Tensor
@@ -12,13 +12,12 @@ from ..utils.validation import check_sizes
 
 def symmetrize(adj: Tensor) -> Tensor:
     r""":math:`(\mathbf{A} + \mathbf{A}^\top) / 2` over the last two dims."""
-    return (adj + adj.transpose(-1, -2)) / 2
+    return (adj + adj.transpose(-1, -2)).div_(2)
 
 
 def set_unit_diagonal(adj: Tensor) -> Tensor:
     """Returns ``adj`` ``[..., N, N]`` with ones on the diagonal (out of place)."""
-    eye = torch.eye(adj.size(-1), dtype=torch.bool, device=adj.device)
-    return adj.masked_fill(eye, 1.)
+    return adj.diagonal_scatter(adj.new_ones(adj.shape[:-1]), dim1=-2, dim2=-1)
 
 
 class GSRLayer(torch.nn.Module):
@@ -73,12 +72,15 @@ class GSRLayer(torch.nn.Module):
     def reset_parameters(self):
         torch.nn.init.xavier_uniform_(self.weight)
 
-    def forward(self, z_lr: Tensor, lr_eigvecs: Tensor) -> Tuple[Tensor, Tensor]:
+    def forward(self, z_lr: Tensor, lr_eigvecs: Optional[Tensor]
+                ) -> Tuple[Tensor, Tensor]:
         r"""
         Args:
             z_lr (Tensor): ``[B, N, P]`` LR node embeddings :math:`\mathbf{Z}_l`.
-            lr_eigvecs (Tensor): ``[B, N, N]`` eigenvectors :math:`\mathbf{U}_0`
-                (columns), e.g. from :func:`torch_gsr.utils.lr_eigvecs`.
+            lr_eigvecs (Tensor, optional): ``[B, N, N]`` eigenvectors
+                :math:`\mathbf{U}_0` (columns), e.g. from
+                :func:`torch_gsr.utils.lr_eigvecs`; ``None`` replaces
+                :math:`\mathbf{U}_0` by the identity (node basis).
 
         Returns:
             (Tensor, Tensor): :math:`\tilde{\mathbf{A}}_h` and
@@ -86,8 +88,9 @@ class GSRLayer(torch.nn.Module):
         """
         weight_sd = self.weight.view(self.hr_padded, self.factor,
                                      self.lr_nodes).sum(dim=1)
-        spectral = torch.matmul(lr_eigvecs.transpose(-1, -2), z_lr)
-        a_hr = torch.matmul(weight_sd, spectral).abs()
+        if lr_eigvecs is not None:
+            z_lr = torch.matmul(lr_eigvecs.transpose(-1, -2), z_lr)
+        a_hr = torch.matmul(weight_sd, z_lr).abs()
         a_hr = set_unit_diagonal(symmetrize(a_hr))
         if self.normalize:
             a_hr = normalize_adj(a_hr)

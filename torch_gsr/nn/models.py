@@ -118,19 +118,28 @@ class GSRModel(torch.nn.Module):
             degree normalisation removes). (default: :obj:`'identity'`)
         normalize_gsr (bool): degree-normalise the GSR layer's adjacency
             (:class:`GSRLayer`'s ``normalize``). (default: :obj:`True`)
+        spectral (bool): express the LR embedding in the eigenbasis
+            :math:`\mathbf{U}_0` of the LR graph (the paper). Eigenvectors
+            are defined per subject only up to sign and rotation within
+            near-degenerate eigenvalues, so the same row of
+            :math:`\mathbf{U}_0^\top \mathbf{Z}_l` means different things
+            for different subjects; ``False`` keeps the node basis (the
+            atlas's regions, the same for every subject) and needs no
+            eigendecomposition. (default: :obj:`True`)
     """
     def __init__(self, lr_nodes: int, hr_nodes: int, encoder: Optional[str],
                  head: Optional[str], hidden_channels: Optional[int] = None,
                  pool_ratios: Sequence[float] = (0.9, 0.7),
                  lambda_rec: float = 16., sign_invariant_eig: bool = False,
                  dropout: float = 0., node_features: str = 'identity',
-                 normalize_gsr: bool = True):
+                 normalize_gsr: bool = True, spectral: bool = True):
         super().__init__()
         check_sizes(lr_nodes, hr_nodes)
         if node_features not in ('identity', 'adjacency'):
             raise ValueError(f"node_features must be 'identity' or "
                              f"'adjacency', got {node_features!r}")
         self.node_features = node_features
+        self.spectral = spectral
         self.lr_nodes = lr_nodes
         self.hr_nodes = hr_nodes
         self.hr_padded = padded_size(lr_nodes, hr_nodes)
@@ -143,7 +152,7 @@ class GSRModel(torch.nn.Module):
                            lambda_rec=lambda_rec,
                            sign_invariant_eig=sign_invariant_eig,
                            dropout=dropout, node_features=node_features,
-                           normalize_gsr=normalize_gsr)
+                           normalize_gsr=normalize_gsr, spectral=spectral)
 
         hidden, padded = self.hidden_channels, self.hr_padded
         self.encoder = None
@@ -203,7 +212,9 @@ class GSRModel(torch.nn.Module):
             GSROutput: ``hr_adj`` is ``[B, N_h, N_h]``.
         """
         lr_adj = check_adjacency(lr_adj, 'lr_adj', num_nodes=self.lr_nodes)
-        if lr_eigvecs is None:
+        if not self.spectral:
+            lr_eigvecs = None
+        elif lr_eigvecs is None:
             lr_eigvecs = compute_lr_eigvecs(lr_adj)
         else:
             lr_eigvecs = check_eigvecs(lr_eigvecs, 'lr_eigvecs', lr_adj.size(0),
