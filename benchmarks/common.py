@@ -37,7 +37,17 @@ def parser(description: str) -> argparse.ArgumentParser:
     args = argparse.ArgumentParser(description=description)
     args.add_argument('--device', default='cpu', help="'cpu' or 'cuda'")
     args.add_argument('--seed', type=int, default=0)
+    args.add_argument('--threads', type=int, default=torch.get_num_threads(),
+                      help='torch intra-op threads (here and in subprocesses)')
+    args.add_argument('--flush-denormal', action='store_true',
+                      help='torch.set_flush_denormal(True) (CPU)')
     return args
+
+
+def apply_settings(threads: int, flush_denormal: bool) -> None:
+    """Thread count and denormal flushing, for this process."""
+    torch.set_num_threads(threads)
+    torch.set_flush_denormal(flush_denormal)
 
 
 def command_line() -> str:
@@ -58,15 +68,24 @@ def machine(device: torch.device) -> str:
     return f'{model}, {multiprocessing.cpu_count()} cores'
 
 
-def print_header(title: str, device: torch.device) -> None:
-    """Title, date, machine, torch version, threads and the command."""
+def settings(args: argparse.Namespace) -> tuple:
+    """The process settings of :func:`apply_settings` chosen by ``args``."""
+    return args.threads, args.flush_denormal
+
+
+def start(title: str, args: argparse.Namespace) -> torch.device:
+    """Applies the settings, prints the title, date, machine, torch version,
+    settings and the exact command; returns the device."""
+    apply_settings(*settings(args))
+    device = torch.device(args.device)
     print(f'# {title}')
     print(f'date: {time.strftime("%Y-%m-%d %H:%M:%S %Z")}')
     print(f'machine: {machine(device)}')
     print(f'torch {torch.__version__}, {torch.get_num_threads()} threads, '
-          f'device {device}')
+          f'flush denormal {args.flush_denormal}, device {device}')
     print(f'command: {command_line()}')
     print()
+    return device
 
 
 def synchronize(device: torch.device) -> None:
@@ -112,7 +131,9 @@ def _reset_peak_rss() -> None:
         clear_refs.write('5')
 
 
-def _measure_child(queue, setup: Callable, args: tuple, device: str) -> None:
+def _measure_child(queue, setup: Callable, args: tuple, device: str,
+                   settings: tuple) -> None:
+    apply_settings(*settings)
     device = torch.device(device)
     work = setup(*args)
     if device.type == 'cuda':
@@ -126,9 +147,10 @@ def _measure_child(queue, setup: Callable, args: tuple, device: str) -> None:
     queue.put((peak, result))
 
 
-def in_fresh_process(setup: Callable, args: tuple, device: torch.device
-                     ) -> Tuple[float, object]:
-    """Runs ``work = setup(*args)`` then ``work()`` in a fresh subprocess.
+def in_fresh_process(setup: Callable, args: tuple, device: torch.device,
+                     settings: tuple) -> Tuple[float, object]:
+    """Runs ``work = setup(*args)`` then ``work()`` in a fresh subprocess
+    after ``apply_settings(*settings)``.
 
     ``setup`` must be a module-level function. Returns the peak memory of
     ``work()`` in MiB (see the module doc) and what ``work()`` returned.
@@ -136,7 +158,7 @@ def in_fresh_process(setup: Callable, args: tuple, device: torch.device
     context = multiprocessing.get_context('spawn')
     queue = context.Queue()
     child = context.Process(target=_measure_child,
-                            args=(queue, setup, args, str(device)))
+                            args=(queue, setup, args, str(device), settings))
     child.start()
     peak, result = queue.get()
     child.join()

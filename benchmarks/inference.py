@@ -31,8 +31,7 @@ def main():
     args.add_argument('--big-batch', type=int, default=256)
     args.add_argument('--repeats', type=int, default=3)
     args = args.parse_args()
-    device = torch.device(args.device)
-    common.print_header('inference', device)
+    device = common.start('inference', args)
 
     lr, hr = common.default_data(args.subjects, seed=args.seed)
     model, _ = common.build(lr.size(-1), hr.size(-1), device, args.seed)

@@ -84,8 +84,7 @@ def main():
     args.add_argument('--batch-sizes', type=int, nargs='+', default=[1, 16, 64])
     args.add_argument('--repeats', type=int, default=5)
     args = args.parse_args()
-    device = torch.device(args.device)
-    common.print_header('roofline', device)
+    device = common.start('roofline', args)
 
     a = torch.randn(MATMUL_SIZE, MATMUL_SIZE, device=device)
     plain = lambda: torch.matmul(a, a)

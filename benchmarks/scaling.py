@@ -51,8 +51,7 @@ def main():
     args.add_argument('--steps', type=int, default=2)
     args.add_argument('--min-seconds', type=float, default=3.)
     args = args.parse_args()
-    device = torch.device(args.device)
-    common.print_header('scaling', device)
+    device = common.start('scaling', args)
 
     rows, fits = [], []
     for batch in args.batch_sizes:
@@ -62,7 +61,7 @@ def main():
         for lr_nodes in sizes:
             peak, record = common.in_fresh_process(
                 step_setup, (lr_nodes, batch, args.steps, args.min_seconds, str(device),
-                             args.seed), device)
+                             args.seed), device, common.settings(args))
             times.append(min(record))
             peaks.append(peak)
             rows.append([lr_nodes, round(HR_RATIO * lr_nodes), 2 * lr_nodes, batch,

@@ -78,8 +78,7 @@ def main():
     args.add_argument('--batched-eigh-subjects', type=int, default=8,
                       help='subjects for timing the batched spectra functions')
     args = args.parse_args()
-    device = torch.device(args.device)
-    common.print_header('train_throughput', device)
+    device = common.start('train_throughput', args)
 
     lr, hr = (t.to(device) for t in common.default_data(args.subjects, seed=args.seed))
     train, test = common.split(lr.size(0), args.test_fraction, args.seed)
@@ -106,7 +105,8 @@ def main():
     rows = []
     for (name, batch, cached), (model, _), record in zip(configs, runs, times):
         best, median = common.summary(record)
-        peak, _ = common.in_fresh_process(memory_setup, (batch, cached, str(device), args.seed), device)
+        peak, _ = common.in_fresh_process(memory_setup, (batch, cached, str(device), args.seed),
+                                          device, common.settings(args))
         mse = test_mse(model, lr[test], hr[test], lr_vecs[test])
         rows.append([name, batch, f'{common.learning_rate(batch):.2e}', best, median,
                      num_train / best, num_train / best / ref_rate, peak, mse])
