@@ -181,18 +181,9 @@ def split(num_subjects: int, test_fraction: float, seed: int
     return order[num_test:], order[:num_test]
 
 
-def cached_lr_eigvecs(lr: torch.Tensor) -> torch.Tensor:
-    """LR spectra computed once, one subject per ``eigh`` call: batched
-    ``torch.linalg.eigh`` on CPU (torch 2.13) was measured up to 20x slower
-    than this loop (see RESULTS.md)."""
-    return torch.cat([lr_eigvecs(a) for a in lr.split(1)])
-
-
 def spectra(lr: torch.Tensor, hr: torch.Tensor, hr_padded: int):
-    """Cached ``(lr_eigvecs, hr_eigvecs)``, one subject per ``eigh`` call
-    (see :func:`cached_lr_eigvecs`)."""
-    return (cached_lr_eigvecs(lr),
-            torch.cat([hr_eigvecs(a, hr_padded) for a in hr.split(1)]))
+    """Cached ``(lr_eigvecs, hr_eigvecs)``, computed once for all subjects."""
+    return lr_eigvecs(lr), hr_eigvecs(hr, hr_padded)
 
 
 def build(lr_nodes: int, hr_nodes: int, device: torch.device, seed: int,

@@ -17,12 +17,13 @@ import common
 from torch_gsr.datasets import PairedConnectomes
 from torch_gsr.train import ConnectomeTensors, predict
 from torch_gsr.transforms import AddSpectra, GraphSuperResolution
+from torch_gsr.utils.spectra import lr_eigvecs
 
 
 def cached_tensors(lr: torch.Tensor) -> ConnectomeTensors:
     """``lr`` as :class:`ConnectomeTensors` with cached LR spectra."""
     data = ConnectomeTensors.from_data(lr)
-    return replace(data, lr_eigvecs=common.cached_lr_eigvecs(lr))
+    return replace(data, lr_eigvecs=lr_eigvecs(lr))
 
 
 def main():

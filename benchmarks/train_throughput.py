@@ -14,14 +14,12 @@ epoch 2 of each, ...) in one process, so machine load hits all alike; each
 configuration keeps training its own model, and the test MSE (unpadded HR
 prediction against the target, held-out subjects) is read after the last
 epoch. The one-off cost of caching the spectra of the training set is
-reported separately (one ``eigh`` per subject, and the batched library
-call on a few subjects). Peak memory: a few steps of each configuration in a
+reported separately. Peak memory: a few steps of each configuration in a
 fresh subprocess (see ``common``).
 """
 import torch
 
 import common
-from torch_gsr.utils.spectra import hr_eigvecs, lr_eigvecs
 
 MEMORY_STEPS = 3
 
@@ -75,8 +73,6 @@ def main():
     args.add_argument('--epochs', type=int, default=3)
     args.add_argument('--batch-sizes', type=int, nargs='+', default=[8, 32, 64])
     args.add_argument('--test-fraction', type=float, default=0.2)
-    args.add_argument('--batched-eigh-subjects', type=int, default=8,
-                      help='subjects for timing the batched spectra functions')
     args = args.parse_args()
     device = common.start('train_throughput', args)
 
@@ -86,9 +82,6 @@ def main():
     runs = [common.build(lr.size(-1), hr.size(-1), device, args.seed, b)
             for _, b, _ in configs]
     hr_padded = runs[0][0].hr_padded
-    few = slice(0, args.batched_eigh_subjects)
-    batched_time = common.timed(lambda: (lr_eigvecs(lr[few]),
-                                         hr_eigvecs(hr[few], hr_padded)), device)
     cache_time = common.timed(lambda: common.spectra(lr, hr, hr_padded), device)
     lr_vecs, hr_vecs = common.spectra(lr, hr, hr_padded)
     train_data = (lr[train], hr[train], lr_vecs[train], hr_vecs[train])
@@ -113,9 +106,7 @@ def main():
     print(f'{num_train} training / {test.numel()} test subjects, '
           f'{lr.size(-1)} -> {hr.size(-1)} (padded {hr_padded}), {args.epochs} '
           f'interleaved epochs per configuration; learning rate 1e-4 * sqrt(B)')
-    print(f'one-off spectra cache, one eigh per subject, all {lr.size(0)} '
-          f'subjects: {cache_time:.3g} s; torch_gsr.utils batched eigh on '
-          f'{args.batched_eigh_subjects} subjects: {batched_time:.3g} s')
+    print(f'one-off spectra cache for all {lr.size(0)} subjects: {cache_time:.3g} s')
     print()
     print(common.format_table(
         ['config', 'B', 'lr', 'best epoch s', 'median epoch s', 'subjects/s',
