@@ -187,3 +187,12 @@ def test_pre_filter_and_lr_only(pairs):
     assert [d.subject for d in dataset] == ['0', '2', '3']
     lr_only = PairedConnectomes.from_numpy(pairs[0])
     assert lr_only[0].get('hr_adj') is None and lr_only[0].lr_adj.shape == (1, NL, NL)
+
+
+def test_atomic_writes_get_ordinary_permissions(tmp_path):
+    from torch_gsr.datasets import write_numpy
+    path = tmp_path / 'lr.npy'
+    write_numpy(str(path), np.zeros((2, 3, 3)))
+    mask = os.umask(0)
+    os.umask(mask)
+    assert (path.stat().st_mode & 0o777) == (0o666 & ~mask)

@@ -209,25 +209,29 @@ def run_cross_validation(dataset, models: Sequence[str], out: str, folds: int = 
         folds, seed, protocol, topology, progress: see :func:`cross_validate`.
         log (callable): receives the messages.
         **fit_kwargs: ``preset``, ``epochs``, ``batch_size``, ``lr``,
-            ``device`` for :func:`~torch_gsr.train.fit`.
+            ``device``, ``distributed`` for :func:`~torch_gsr.train.fit`
+            (under ``distributed``, only rank 0 writes files).
     """
     data = ConnectomeTensors.from_data(dataset)
     data.require_hr('cross-validation')
     factories = model_factories(models, data.lr_adj.size(-1), data.hr_adj.size(-1),
                                 fit_kwargs.get('preset', DEFAULT_PRESET))
     seconds = estimate_cv_seconds(factories, data, folds, **fit_kwargs)
-    log(f"{folds}-fold CV of {', '.join(models)} and the baselines on "
-        f"{data.num_subjects} subjects ({data.lr_adj.size(-1)} -> "
-        f"{data.hr_adj.size(-1)} nodes); estimated time: about "
-        f"{seconds / 60:.1f} min (an estimate from one timed epoch)")
+    if is_main_process():
+        log(f"{folds}-fold CV of {', '.join(models)} and the baselines on "
+            f"{data.num_subjects} subjects ({data.lr_adj.size(-1)} -> "
+            f"{data.hr_adj.size(-1)} nodes); estimated time: about "
+            f"{seconds / 60:.1f} min (an estimate from one timed epoch)")
     checkpoint_dir = osp.join(out, 'checkpoints')
     result = cross_validate(factories, data, folds=folds, seed=seed,
                             protocol=protocol, topology=topology,
                             progress=progress, checkpoint_dir=checkpoint_dir,
                             **fit_kwargs)
-    _keep_last_fold_checkpoints(checkpoint_dir, out, models, folds)
     result.to_csv(osp.join(out, 'results.csv'))
     result.to_markdown(osp.join(out, 'results.md'))
+    if not is_main_process():
+        return result
+    _keep_last_fold_checkpoints(checkpoint_dir, out, models, folds)
     order = torch.cat(result.test_indices)
     figure_data = build_figure_data(
         data.hr_adj[order].cpu(),
@@ -330,9 +334,12 @@ def run_cv(args: argparse.Namespace) -> None:
     dataset = dataset_from_args(args, args.lr, args.hr)
     result = run_cross_validation(dataset, args.models, args.out, folds=args.folds,
                                   seed=args.seed, protocol=args.protocol,
-                                  topology=args.topology, **fit_options(args))
-    print('\n'.join(summary_lines(result, osp.join(args.out, 'results.md'))))
-    print(f"results, checkpoints and figures written to {args.out}")
+                                  topology=args.topology,
+                                  distributed=args.distributed,
+                                  **fit_options(args))
+    if is_main_process():
+        print('\n'.join(summary_lines(result, osp.join(args.out, 'results.md'))))
+        print(f"results, checkpoints and figures written to {args.out}")
 
 
 def write_predictions(path: str, hr_adj: torch.Tensor, order: str = 'tril',
@@ -453,9 +460,6 @@ def build_parser() -> argparse.ArgumentParser:
                        help="model to train (default: GSRNet)")
     train.add_argument('--out', default='gsr_model.pt', metavar='PATH',
                        help="checkpoint file (default: gsr_model.pt)")
-    train.add_argument('--distributed', action='store_true',
-                       help="train in all processes started by torchrun "
-                            "(--batch-size is global; rank 0 writes)")
 
     cv = _command(subparsers, 'cv', run_cv, 'cross-validate models and baselines',
                   "k-fold cross-validation of models and of the mean-HR and "
@@ -512,6 +516,9 @@ def build_parser() -> argparse.ArgumentParser:
         add_runtime_options(command)
     for command in (train, cv):
         add_training_options(command)
+        command.add_argument('--distributed', action='store_true',
+                             help="train in all processes started by torchrun "
+                                  "(--batch-size is global; rank 0 writes)")
     return parser
 
 

@@ -18,6 +18,7 @@ from typing import Optional, Sequence
 import torch
 from torch import Tensor
 
+from ..utils.matrix import set_diagonal, symmetrize
 from ..utils.validation import check_adjacency
 
 NEGATIVES = ('abs', 'clip')
@@ -33,18 +34,6 @@ def remove_negatives(adj: Tensor, mode: str = 'abs') -> Tensor:
     if mode not in NEGATIVES:
         raise ValueError(f"negatives must be one of {NEGATIVES} or None, got {mode!r}")
     return adj.abs() if mode == 'abs' else adj.clamp(min=0.)
-
-
-def symmetrize(adj: Tensor) -> Tensor:
-    r"""``(A + A^T) / 2`` over the last two dimensions."""
-    return (adj + adj.transpose(-1, -2)) / 2
-
-
-def set_diagonal(adj: Tensor, value: float = 1.) -> Tensor:
-    """A copy of ``adj`` ``[..., N, N]`` with ``value`` on the diagonal."""
-    adj = adj.clone()
-    adj.diagonal(dim1=-2, dim2=-1).fill_(value)
-    return adj
 
 
 def clean_connectomes(adj, name: str = 'adj', subjects: Optional[Sequence] = None,

@@ -10,6 +10,12 @@ import numpy as np
 import scipy.io
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 @contextlib.contextmanager
 def atomic_path(path: str) -> Iterator[str]:
     r"""Yields a temporary path in the folder of ``path``; on success the file
@@ -19,6 +25,9 @@ def atomic_path(path: str) -> Iterator[str]:
     os.makedirs(folder, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=folder, prefix=f'.{name}.', suffix='.tmp')
     os.close(fd)
+    # mkstemp creates the file owner-only; give it the permissions any
+    # newly created file would get under the current umask.
+    os.chmod(tmp, 0o666 & ~_umask())
     try:
         yield tmp
         os.replace(tmp, path)

@@ -6,18 +6,9 @@ from torch import Tensor
 from torch.nn import Parameter
 
 from ..utils.padding import padded_size, upscale_factor
+from ..utils.matrix import set_diagonal, symmetrize
 from ..utils.spectra import normalize_adj
 from ..utils.validation import check_sizes
-
-
-def symmetrize(adj: Tensor) -> Tensor:
-    r""":math:`(\mathbf{A} + \mathbf{A}^\top) / 2` over the last two dims."""
-    return (adj + adj.transpose(-1, -2)).div_(2)
-
-
-def set_unit_diagonal(adj: Tensor) -> Tensor:
-    """Returns ``adj`` ``[..., N, N]`` with ones on the diagonal (out of place)."""
-    return adj.diagonal_scatter(adj.new_ones(adj.shape[:-1]), dim1=-2, dim2=-1)
 
 
 class GSRLayer(torch.nn.Module):
@@ -91,11 +82,11 @@ class GSRLayer(torch.nn.Module):
         if lr_eigvecs is not None:
             z_lr = torch.matmul(lr_eigvecs.transpose(-1, -2), z_lr)
         a_hr = torch.matmul(weight_sd, z_lr).abs()
-        a_hr = set_unit_diagonal(symmetrize(a_hr))
+        a_hr = set_diagonal(symmetrize(a_hr))
         if self.normalize:
             a_hr = normalize_adj(a_hr)
         x_hr = torch.matmul(a_hr, a_hr.transpose(-1, -2))
-        x_hr = set_unit_diagonal(symmetrize(x_hr))
+        x_hr = set_diagonal(symmetrize(x_hr))
         return a_hr, x_hr
 
     def __repr__(self) -> str:

@@ -14,7 +14,7 @@ model               encoder                    head
 ==================  =========================  ============================
 """
 from dataclasses import dataclass
-from typing import Callable, NamedTuple, Optional, Sequence
+from typing import Callable, Dict, NamedTuple, Optional, Sequence
 
 import torch
 import torch.nn.functional as F
@@ -25,9 +25,16 @@ from ..utils.spectra import hr_eigvecs as compute_hr_eigvecs
 from ..utils.spectra import lr_eigvecs as compute_lr_eigvecs
 from ..utils.validation import check_adjacency, check_eigvecs, check_sizes
 from .conv import ConnectomeGCNConv, gcn_norm_dense
-from .gsr import GSRLayer, set_unit_diagonal, symmetrize
+from ..utils.matrix import set_diagonal, symmetrize
+from .gsr import GSRLayer
 from .losses import eig_loss, hr_loss, rec_loss
 from .unet import GraphUAutoencoder
+
+
+ACTIVATIONS: Dict[str, Callable[[Tensor], Tensor]] = {
+    'relu': F.relu, 'leaky_relu': F.leaky_relu, 'elu': F.elu,
+    'tanh': torch.tanh, 'identity': lambda x: x,
+}
 
 
 @dataclass
@@ -126,18 +133,24 @@ class GSRModel(torch.nn.Module):
             for different subjects; ``False`` keeps the node basis (the
             atlas's regions, the same for every subject) and needs no
             eigendecomposition. (default: :obj:`True`)
+        act (str): activation after every GCN, a name from
+            :data:`ACTIVATIONS`. (default: :obj:`'relu'`, released code)
     """
     def __init__(self, lr_nodes: int, hr_nodes: int, encoder: Optional[str],
                  head: Optional[str], hidden_channels: Optional[int] = None,
                  pool_ratios: Sequence[float] = (0.9, 0.7),
                  lambda_rec: float = 16., sign_invariant_eig: bool = False,
                  dropout: float = 0., node_features: str = 'identity',
-                 normalize_gsr: bool = True, spectral: bool = True):
+                 normalize_gsr: bool = True, spectral: bool = True,
+                 act: str = 'relu'):
         super().__init__()
         check_sizes(lr_nodes, hr_nodes)
         if node_features not in ('identity', 'adjacency'):
             raise ValueError(f"node_features must be 'identity' or "
                              f"'adjacency', got {node_features!r}")
+        if act not in ACTIVATIONS:
+            raise ValueError(f"act must be one of {sorted(ACTIVATIONS)}, "
+                             f"got {act!r}")
         self.node_features = node_features
         self.spectral = spectral
         self.lr_nodes = lr_nodes
@@ -152,21 +165,25 @@ class GSRModel(torch.nn.Module):
                            lambda_rec=lambda_rec,
                            sign_invariant_eig=sign_invariant_eig,
                            dropout=dropout, node_features=node_features,
-                           normalize_gsr=normalize_gsr, spectral=spectral)
+                           normalize_gsr=normalize_gsr, spectral=spectral,
+                           act=act)
 
         hidden, padded = self.hidden_channels, self.hr_padded
         self.encoder = None
         if encoder == 'unet':
             self.encoder = GraphUAutoencoder(lr_nodes, padded, pool_ratios,
+                                             act=ACTIVATIONS[act],
                                              dropout=dropout)
         elif encoder == 'gcn':
-            self.encoder = GCNStack([lr_nodes, hidden, padded], dropout=dropout)
+            self.encoder = GCNStack([lr_nodes, hidden, padded],
+                                    act=ACTIVATIONS[act], dropout=dropout)
         elif encoder is not None:
             raise ValueError(f"unknown encoder {encoder!r}")
         self.gsr = GSRLayer(lr_nodes, hr_nodes, normalize=normalize_gsr)
         self.head = None
         if head in ('gcn', 'gcn_inner'):
-            self.head = GCNStack([padded, hidden, padded], dropout=dropout)
+            self.head = GCNStack([padded, hidden, padded],
+                                 act=ACTIVATIONS[act], dropout=dropout)
         elif head is not None:
             raise ValueError(f"unknown head {head!r}")
 
@@ -221,7 +238,7 @@ class GSRModel(torch.nn.Module):
                                        self.lr_nodes, like=lr_adj)
         z0, z_lr = self.encode(lr_adj)
         a_hr, x_hr = self.gsr(z_lr, lr_eigvecs)
-        pred = set_unit_diagonal(symmetrize(self.decode(a_hr, x_hr)).abs())
+        pred = set_diagonal(symmetrize(self.decode(a_hr, x_hr)).abs())
         return GSROutput(hr_adj=unpad_hr(pred, self.hr_nodes),
                          padded_hr_adj=pred, a_hr=a_hr, x_hr=x_hr, z0=z0,
                          z_lr=z_lr)
