@@ -6,12 +6,14 @@ from torch_gsr.nn import (MODELS, DeepGSR, GraphUAutoencoder, GSRAutoencoder,
 from torch_gsr.utils import hr_eigvecs, lr_eigvecs
 
 ALL_MODELS = list(MODELS.values())
+PRESETS = ['paper', 'recommended']
 
 
+@pytest.mark.parametrize('preset', PRESETS)
 @pytest.mark.parametrize('lr_nodes,hr_nodes,padded', [
     (160, 268, 320), (10, 20, 20), (10, 23, 30), (9, 9, 9), (7, 12, 14)])
-def test_output_shapes(connectomes, lr_nodes, hr_nodes, padded):
-    model = GSRNet(lr_nodes, hr_nodes)
+def test_output_shapes(connectomes, lr_nodes, hr_nodes, padded, preset):
+    model = GSRNet(lr_nodes, hr_nodes, preset=preset)
     assert model.hr_padded == padded
     out = model(connectomes(2, lr_nodes))
     assert out.hr_adj.shape == (2, hr_nodes, hr_nodes)
@@ -29,20 +31,22 @@ def test_single_matrix_input(connectomes, cls):
     assert model(connectomes(1, 8)[0]).hr_adj.shape == (1, 13, 13)
 
 
+@pytest.mark.parametrize('preset', PRESETS)
 @pytest.mark.parametrize('cls', ALL_MODELS)
-def test_batch_equals_single_calls(connectomes, cls):
+def test_batch_equals_single_calls(connectomes, cls, preset):
     torch.manual_seed(0)
-    model = cls(12, 20).double()
+    model = cls(12, 20, preset=preset).double()
     lr_adj = connectomes(4, 12, dtype=torch.float64)
     batched = model(lr_adj).hr_adj
     singles = torch.cat([model(lr_adj[b]).hr_adj for b in range(4)])
     assert torch.allclose(batched, singles, atol=1e-10)
 
 
+@pytest.mark.parametrize('preset', PRESETS)
 @pytest.mark.parametrize('cls', ALL_MODELS)
-def test_every_parameter_gets_a_gradient(connectomes, cls):
+def test_every_parameter_gets_a_gradient(connectomes, cls, preset):
     torch.manual_seed(0)
-    model = cls(10, 17)
+    model = cls(10, 17, preset=preset)
     out = model(connectomes(3, 10))
     model.loss(out, connectomes(3, 17, seed=1)).total.backward()
     for name, param in model.named_parameters():
@@ -81,7 +85,7 @@ def test_dtype_follows_input(connectomes, cls, dtype):
 
 def test_precomputed_spectra_give_the_same_loss(connectomes):
     torch.manual_seed(0)
-    model = GSRNet(8, 14).double()
+    model = GSRNet(8, 14, preset='paper').double()
     lr_adj = connectomes(3, 8, dtype=torch.float64)
     hr_adj = connectomes(3, 14, seed=3, dtype=torch.float64)
     lazy = model.loss(model(lr_adj), hr_adj)
@@ -104,10 +108,11 @@ def test_loss_terms(connectomes):
     assert no_rec.loss(no_rec(connectomes(2, 8)), hr_adj).rec == 0
 
 
+@pytest.mark.parametrize('preset', PRESETS)
 @pytest.mark.parametrize('cls', [GSRNet, DeepGSR])
-def test_training_drives_the_loss_down(connectomes, cls):
+def test_training_drives_the_loss_down(connectomes, cls, preset):
     torch.manual_seed(0)
-    model = cls(8, 14)
+    model = cls(8, 14, preset=preset)
     lr_adj, hr_adj = connectomes(1, 8), connectomes(1, 14, seed=5)
     u0, u1 = lr_eigvecs(lr_adj), hr_eigvecs(hr_adj, model.hr_padded)
     optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
@@ -202,3 +207,24 @@ def test_node_basis_model_ignores_eigenvectors(connectomes):
 def test_rejects_unknown_options():
     with pytest.raises(ValueError, match='node_features'):
         GSRNet(8, 14, node_features='degree')
+
+
+def test_presets_set_the_defaults_and_options_override_them():
+    paper = GSRNet(8, 14, preset='paper')
+    assert paper.get_config() == dict(
+        name='GSRNet', lr_nodes=8, hr_nodes=14, hidden_channels=None,
+        pool_ratios=(0.9, 0.7), lambda_rec=16., sign_invariant_eig=False,
+        dropout=0., node_features='identity', normalize_gsr=True,
+        spectral=True, act='relu')
+    default = GSRNet(8, 14)
+    assert default.get_config()['spectral'] is False
+    assert default.get_config()['node_features'] == 'adjacency'
+    mixed = GSRNet(8, 14, preset='paper', lambda_rec=2.)
+    assert mixed.lambda_rec == 2. and mixed.spectral
+
+
+def test_rejects_unknown_option_and_preset():
+    with pytest.raises(TypeError, match='unknown model option'):
+        GSRNet(8, 14, hidden=3)
+    with pytest.raises(ValueError, match='unknown preset'):
+        GSRNet(8, 14, preset='fast')

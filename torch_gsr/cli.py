@@ -160,8 +160,8 @@ def model_factories(names: Sequence[str], lr_nodes: int, hr_nodes: int,
                     preset: str = DEFAULT_PRESET) -> Dict[str, Callable]:
     r"""``{name: factory}``: each factory builds an untrained model ``name``
     with the preset's model options."""
-    options = get_preset(preset)['model']
-    return {name: functools.partial(MODELS[name], lr_nodes, hr_nodes, **options)
+    return {name: functools.partial(MODELS[name], lr_nodes, hr_nodes,
+                                    preset=preset)
             for name in names}
 
 

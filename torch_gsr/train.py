@@ -503,8 +503,10 @@ def fit(model: GSRModel, dataset, epochs: Optional[int] = None,
         val = _prepare(model, val, device)
         val.require_hr('validation')
 
+    # The fused kernel (CPU and CUDA) updates all parameters in one pass.
     optimizer = torch.optim.Adam(model.parameters(), lr=options['lr'],
-                                 weight_decay=options['weight_decay'])
+                                 weight_decay=options['weight_decay'],
+                                 fused=True)
     torch.manual_seed(seed)
     shuffle = torch.Generator().manual_seed(seed)
     history = History()

@@ -1,6 +1,8 @@
 """GSR-Net and the three variants of the paper's section 3, from shared parts.
 
-Every model is ``Model(lr_nodes, hr_nodes, **options)`` and differs only in
+Every model is ``Model(lr_nodes, hr_nodes, preset='recommended', **options)``
+(options: :class:`GSRModel`; ``preset='paper'`` is GSR-Net as published) and
+differs only in
 how it embeds the LR graph (``encoder``) and what it stacks on the GSR
 layer's output (``head``):
 
@@ -20,6 +22,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
+from ..presets import DEFAULT_PRESET, model_options
 from ..utils.padding import padded_size, unpad_hr
 from ..utils.spectra import hr_eigvecs as compute_hr_eigvecs
 from ..utils.spectra import lr_eigvecs as compute_lr_eigvecs
@@ -105,26 +108,32 @@ class GSRModel(torch.nn.Module):
     head``, finishes the prediction (symmetric, non-negative, unit diagonal,
     cropped to ``hr_nodes``) and computes the loss.
 
+    Every option defaults to the value of the named ``preset``
+    (:mod:`torch_gsr.presets`: ``"recommended"``, or ``"paper"`` for GSR-Net
+    exactly as published); options given explicitly override it.
+
     Args:
         lr_nodes (int): LR node count ``N``.
         hr_nodes (int): HR node count ``N_h`` (``>= N``).
         encoder (str, optional): ``'unet'``, ``'gcn'`` or ``None``.
         head (str, optional): ``'gcn'``, ``'gcn_inner'`` or ``None``.
-        hidden_channels (int, optional): hidden size; default ``P = K N``
+        preset (str): where the defaults come from.
+        hidden_channels (int, optional): hidden size; ``None`` is ``P = K N``
             (the paper).
         pool_ratios (sequence of float): U-Autoencoder pool ratios, one per
-            encoding module. (default: :obj:`(0.9, 0.7)`, released code)
-        lambda_rec (float): weight of the self-reconstruction loss.
-            (default: :obj:`16.`, paper)
+            encoding module.
+        lambda_rec (float): weight of the self-reconstruction loss. Its
+            trivial minimiser :math:`\mathbf{Z}_0 = \mathbf{Z}_l = 0` is
+            reachable through dead ReLUs; the paper's 16 pulls the
+            embedding there.
         sign_invariant_eig (bool): sign-invariant eigen loss.
-            (default: :obj:`False`, paper)
-        dropout (float): dropout before each GCN. (default: :obj:`0.`)
+        dropout (float): dropout before each GCN.
         node_features (str): LR node features, ``'identity'`` (the paper's
             :math:`\mathbf{I}_N`) or ``'adjacency'`` (each node's row of the
             raw LR adjacency, which keeps the connection strengths the GCN's
-            degree normalisation removes). (default: :obj:`'identity'`)
+            degree normalisation removes).
         normalize_gsr (bool): degree-normalise the GSR layer's adjacency
-            (:class:`GSRLayer`'s ``normalize``). (default: :obj:`True`)
+            (:class:`GSRLayer`'s ``normalize``).
         spectral (bool): express the LR embedding in the eigenbasis
             :math:`\mathbf{U}_0` of the LR graph (the paper). Eigenvectors
             are defined per subject only up to sign and rotation within
@@ -132,60 +141,56 @@ class GSRModel(torch.nn.Module):
             :math:`\mathbf{U}_0^\top \mathbf{Z}_l` means different things
             for different subjects; ``False`` keeps the node basis (the
             atlas's regions, the same for every subject) and needs no
-            eigendecomposition. (default: :obj:`True`)
+            eigendecomposition.
         act (str): activation after every GCN, a name from
-            :data:`ACTIVATIONS`. (default: :obj:`'relu'`, released code)
+            :data:`ACTIVATIONS`.
     """
     def __init__(self, lr_nodes: int, hr_nodes: int, encoder: Optional[str],
-                 head: Optional[str], hidden_channels: Optional[int] = None,
-                 pool_ratios: Sequence[float] = (0.9, 0.7),
-                 lambda_rec: float = 16., sign_invariant_eig: bool = False,
-                 dropout: float = 0., node_features: str = 'identity',
-                 normalize_gsr: bool = True, spectral: bool = True,
-                 act: str = 'relu'):
+                 head: Optional[str], preset: str = DEFAULT_PRESET, **options):
         super().__init__()
         check_sizes(lr_nodes, hr_nodes)
+        self.config = model_options(preset, **options)
+        self.lr_nodes = lr_nodes
+        self.hr_nodes = hr_nodes
+        self.hr_padded = padded_size(lr_nodes, hr_nodes)
+        self.encoder_kind, self.head_kind = encoder, head
+        self._build(**self.config)
+
+    def _build(self, hidden_channels: Optional[int], pool_ratios: Sequence[float],
+               lambda_rec: float, sign_invariant_eig: bool, dropout: float,
+               node_features: str, normalize_gsr: bool, spectral: bool,
+               act: str):
         if node_features not in ('identity', 'adjacency'):
             raise ValueError(f"node_features must be 'identity' or "
                              f"'adjacency', got {node_features!r}")
         if act not in ACTIVATIONS:
             raise ValueError(f"act must be one of {sorted(ACTIVATIONS)}, "
                              f"got {act!r}")
+        self.config['pool_ratios'] = tuple(pool_ratios)
         self.node_features = node_features
         self.spectral = spectral
-        self.lr_nodes = lr_nodes
-        self.hr_nodes = hr_nodes
-        self.hr_padded = padded_size(lr_nodes, hr_nodes)
-        self.hidden_channels = hidden_channels or self.hr_padded
         self.lambda_rec = lambda_rec
         self.sign_invariant_eig = sign_invariant_eig
-        self.encoder_kind, self.head_kind = encoder, head
-        self.config = dict(hidden_channels=hidden_channels,
-                           pool_ratios=tuple(pool_ratios),
-                           lambda_rec=lambda_rec,
-                           sign_invariant_eig=sign_invariant_eig,
-                           dropout=dropout, node_features=node_features,
-                           normalize_gsr=normalize_gsr, spectral=spectral,
-                           act=act)
+        self.hidden_channels = hidden_channels or self.hr_padded
 
         hidden, padded = self.hidden_channels, self.hr_padded
         self.encoder = None
-        if encoder == 'unet':
-            self.encoder = GraphUAutoencoder(lr_nodes, padded, pool_ratios,
+        if self.encoder_kind == 'unet':
+            self.encoder = GraphUAutoencoder(self.lr_nodes, padded, pool_ratios,
                                              act=ACTIVATIONS[act],
                                              dropout=dropout)
-        elif encoder == 'gcn':
-            self.encoder = GCNStack([lr_nodes, hidden, padded],
+        elif self.encoder_kind == 'gcn':
+            self.encoder = GCNStack([self.lr_nodes, hidden, padded],
                                     act=ACTIVATIONS[act], dropout=dropout)
-        elif encoder is not None:
-            raise ValueError(f"unknown encoder {encoder!r}")
-        self.gsr = GSRLayer(lr_nodes, hr_nodes, normalize=normalize_gsr)
+        elif self.encoder_kind is not None:
+            raise ValueError(f"unknown encoder {self.encoder_kind!r}")
+        self.gsr = GSRLayer(self.lr_nodes, self.hr_nodes, normalize=normalize_gsr)
         self.head = None
-        if head in ('gcn', 'gcn_inner'):
+        if self.head_kind in ('gcn', 'gcn_inner'):
             self.head = GCNStack([padded, hidden, padded],
                                  act=ACTIVATIONS[act], dropout=dropout)
-        elif head is not None:
-            raise ValueError(f"unknown head {head!r}")
+        elif self.head_kind is not None:
+            raise ValueError(f"unknown head {self.head_kind!r}")
 
     def reset_parameters(self):
         for module in (self.encoder, self.gsr, self.head):
@@ -223,19 +228,20 @@ class GSRModel(torch.nn.Module):
             lr_eigvecs (Tensor, optional): ``[B, N, N]`` eigenvectors of the
                 normalised LR adjacency (:func:`torch_gsr.utils.lr_eigvecs`);
                 pass them precomputed to keep eigendecompositions out of
-                training (:class:`torch_gsr.transforms.AddSpectra`).
+                training (:class:`torch_gsr.transforms.AddSpectra`). Unused
+                (but still checked) when ``spectral`` is off.
 
         Returns:
             GSROutput: ``hr_adj`` is ``[B, N_h, N_h]``.
         """
         lr_adj = check_adjacency(lr_adj, 'lr_adj', num_nodes=self.lr_nodes)
+        if lr_eigvecs is not None:
+            lr_eigvecs = check_eigvecs(lr_eigvecs, 'lr_eigvecs', lr_adj.size(0),
+                                       self.lr_nodes, like=lr_adj)
         if not self.spectral:
             lr_eigvecs = None
         elif lr_eigvecs is None:
             lr_eigvecs = compute_lr_eigvecs(lr_adj)
-        else:
-            lr_eigvecs = check_eigvecs(lr_eigvecs, 'lr_eigvecs', lr_adj.size(0),
-                                       self.lr_nodes, like=lr_adj)
         z0, z_lr = self.encode(lr_adj)
         a_hr, x_hr = self.gsr(z_lr, lr_eigvecs)
         pred = set_diagonal(symmetrize(self.decode(a_hr, x_hr)).abs())
@@ -286,34 +292,36 @@ class GSRNet(GSRModel):
     \mathrm{GCN}(\tilde{\mathbf{A}}_h, \tilde{\mathbf{X}}_h))`,
     whose output is the predicted HR connectome. Options: see
     :class:`GSRModel`."""
-    def __init__(self, lr_nodes: int, hr_nodes: int, **options):
-        super().__init__(lr_nodes, hr_nodes, encoder='unet', head='gcn',
-                         **options)
+    def __init__(self, lr_nodes: int, hr_nodes: int,
+                 preset: str = DEFAULT_PRESET, **options):
+        super().__init__(lr_nodes, hr_nodes, 'unet', 'gcn', preset, **options)
 
 
 class GSRLayerOnly(GSRModel):
     r"""Ablation "GSR Layer": no U-Autoencoder, no HR GCNs. The GSR layer
     reads each node's LR connectivity row (repeated ``K`` times) and its
     adjacency is the prediction."""
-    def __init__(self, lr_nodes: int, hr_nodes: int, **options):
-        super().__init__(lr_nodes, hr_nodes, encoder=None, head=None, **options)
+    def __init__(self, lr_nodes: int, hr_nodes: int,
+                 preset: str = DEFAULT_PRESET, **options):
+        super().__init__(lr_nodes, hr_nodes, None, None, preset, **options)
 
 
 class DeepGSR(GSRModel):
     r"""Variant "Deep GSR": two GCNs embed the LR graph, the GSR layer
     super-resolves it, two GCNs embed the HR graph and an inner-product
     decoder :math:`\mathbf{Z}_h \mathbf{Z}_h^\top` gives the prediction."""
-    def __init__(self, lr_nodes: int, hr_nodes: int, **options):
-        super().__init__(lr_nodes, hr_nodes, encoder='gcn', head='gcn_inner',
+    def __init__(self, lr_nodes: int, hr_nodes: int,
+                 preset: str = DEFAULT_PRESET, **options):
+        super().__init__(lr_nodes, hr_nodes, 'gcn', 'gcn_inner', preset,
                          **options)
 
 
 class GSRAutoencoder(GSRModel):
     r"""Variant "GSR-Autoencoder": GSR-Net without the HR GCNs; the GSR
     layer's adjacency is the prediction."""
-    def __init__(self, lr_nodes: int, hr_nodes: int, **options):
-        super().__init__(lr_nodes, hr_nodes, encoder='unet', head=None,
-                         **options)
+    def __init__(self, lr_nodes: int, hr_nodes: int,
+                 preset: str = DEFAULT_PRESET, **options):
+        super().__init__(lr_nodes, hr_nodes, 'unet', None, preset, **options)
 
 
 MODELS = {cls.__name__: cls for cls in (GSRNet, GSRLayerOnly, DeepGSR,
