@@ -187,12 +187,16 @@ def spectra(lr: torch.Tensor, hr: torch.Tensor, hr_padded: int):
 
 
 def build(lr_nodes: int, hr_nodes: int, device: torch.device, seed: int,
-          batch_size: int = 1):
-    """A seeded GSR-Net and its Adam optimiser (learning rate
-    :func:`learning_rate` of ``batch_size``)."""
+          batch_size: int = 1, fused: bool = True):
+    """A seeded GSR-Net as published (``preset='paper'``, so every benchmark
+    times the paper's architecture) and its Adam optimiser (learning rate
+    :func:`learning_rate` of ``batch_size``; ``fused`` as
+    :func:`torch_gsr.train.fit` uses it, off for the released procedure)."""
     torch.manual_seed(seed)
-    model = GSRNet(lr_nodes, hr_nodes).to(device)
-    return model, torch.optim.Adam(model.parameters(), lr=learning_rate(batch_size))
+    model = GSRNet(lr_nodes, hr_nodes, preset='paper').to(device)
+    optimizer = torch.optim.Adam(model.parameters(), lr=learning_rate(batch_size),
+                                 fused=fused)
+    return model, optimizer
 
 
 def learning_rate(batch_size: int) -> float:

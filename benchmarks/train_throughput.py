@@ -5,8 +5,9 @@ Configurations, each from the same seeded initial weights:
 
 * ``reference``: the released procedure with torch_gsr's own layers: batch
   size 1, the eigendecompositions of the normalised LR adjacency and of the
-  padded HR adjacency recomputed inside every step;
-* ``cached B=1``: torch_gsr at batch size 1 with the spectra computed once;
+  padded HR adjacency recomputed inside every step, plain Adam;
+* ``cached B=1``: torch_gsr at batch size 1 with the spectra computed once
+  and the fused Adam that :func:`torch_gsr.train.fit` uses;
 * ``cached B=8/32/64``: batched steps, learning rate ``1e-4 * sqrt(B)``.
 
 The epochs of all configurations are interleaved (epoch 1 of each, then
@@ -57,7 +58,8 @@ def memory_setup(batch_size: int, cached: bool, device: str, seed: int):
     (``MEMORY_STEPS`` training steps)."""
     device = torch.device(device)
     lr, hr = (t.to(device) for t in common.default_data(batch_size, seed=seed))
-    model, optimizer = common.build(lr.size(-1), hr.size(-1), device, seed, batch_size)
+    model, optimizer = common.build(lr.size(-1), hr.size(-1), device, seed, batch_size,
+                                    fused=cached)
     lr_vecs, hr_vecs = (common.spectra(lr, hr, model.hr_padded) if cached
                         else (None, None))
 
@@ -79,8 +81,8 @@ def main():
     lr, hr = (t.to(device) for t in common.default_data(args.subjects, seed=args.seed))
     train, test = common.split(lr.size(0), args.test_fraction, args.seed)
     configs = configurations(args.batch_sizes)
-    runs = [common.build(lr.size(-1), hr.size(-1), device, args.seed, b)
-            for _, b, _ in configs]
+    runs = [common.build(lr.size(-1), hr.size(-1), device, args.seed, b, fused=cached)
+            for _, b, cached in configs]
     hr_padded = runs[0][0].hr_padded
     cache_time = common.timed(lambda: common.spectra(lr, hr, hr_padded), device)
     lr_vecs, hr_vecs = common.spectra(lr, hr, hr_padded)

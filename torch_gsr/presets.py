@@ -20,7 +20,7 @@ option                 ``paper``           ``recommended``     source (paper)
 ``act``                ``'relu'``          ``'leaky_relu'``    released code
 ``lr``                 1e-4                3e-3                paper, sec. 3
 ``batch_size``         1                   8                   released code
-``epochs``             200                 15                  released code
+``epochs``             200                 12                  released code
 ``weight_decay``       0                   0                   released code
 =====================  ==================  ==================  ==============
 """
@@ -38,7 +38,7 @@ PRESETS: Dict[str, Dict[str, dict]] = {
     'recommended': {
         'model': dict(PAPER_MODEL, lambda_rec=0.1, node_features='adjacency',
                       spectral=False, act='leaky_relu'),
-        'fit': dict(lr=3e-3, batch_size=8, epochs=15, weight_decay=0.),
+        'fit': dict(lr=3e-3, batch_size=8, epochs=12, weight_decay=0.),
     },
 }
 

@@ -133,7 +133,8 @@ class GSRModel(torch.nn.Module):
             raw LR adjacency, which keeps the connection strengths the GCN's
             degree normalisation removes).
         normalize_gsr (bool): degree-normalise the GSR layer's adjacency
-            (:class:`GSRLayer`'s ``normalize``).
+            (:class:`GSRLayer`'s ``normalize``) before the HR GCNs; models
+            without HR GCNs never normalise it, as it is their prediction.
         spectral (bool): express the LR embedding in the eigenbasis
             :math:`\mathbf{U}_0` of the LR graph (the paper). Eigenvectors
             are defined per subject only up to sign and rotation within
@@ -184,7 +185,11 @@ class GSRModel(torch.nn.Module):
                                     act=ACTIVATIONS[act], dropout=dropout)
         elif self.encoder_kind is not None:
             raise ValueError(f"unknown encoder {self.encoder_kind!r}")
-        self.gsr = GSRLayer(self.lr_nodes, self.hr_nodes, normalize=normalize_gsr)
+        # The degree normalisation conditions the HR GCNs' input; a model
+        # without them predicts the GSR layer's adjacency itself, on the
+        # connectome's scale.
+        self.gsr = GSRLayer(self.lr_nodes, self.hr_nodes,
+                            normalize=normalize_gsr and self.head_kind is not None)
         self.head = None
         if self.head_kind in ('gcn', 'gcn_inner'):
             self.head = GCNStack([padded, hidden, padded],
@@ -300,7 +305,7 @@ class GSRNet(GSRModel):
 class GSRLayerOnly(GSRModel):
     r"""Ablation "GSR Layer": no U-Autoencoder, no HR GCNs. The GSR layer
     reads each node's LR connectivity row (repeated ``K`` times) and its
-    adjacency is the prediction."""
+    adjacency (not degree-normalised) is the prediction."""
     def __init__(self, lr_nodes: int, hr_nodes: int,
                  preset: str = DEFAULT_PRESET, **options):
         super().__init__(lr_nodes, hr_nodes, None, None, preset, **options)
@@ -318,7 +323,7 @@ class DeepGSR(GSRModel):
 
 class GSRAutoencoder(GSRModel):
     r"""Variant "GSR-Autoencoder": GSR-Net without the HR GCNs; the GSR
-    layer's adjacency is the prediction."""
+    layer's adjacency (not degree-normalised) is the prediction."""
     def __init__(self, lr_nodes: int, hr_nodes: int,
                  preset: str = DEFAULT_PRESET, **options):
         super().__init__(lr_nodes, hr_nodes, 'unet', None, preset, **options)
