@@ -228,3 +228,11 @@ def test_rejects_unknown_option_and_preset():
         GSRNet(8, 14, hidden=3)
     with pytest.raises(ValueError, match='unknown preset'):
         GSRNet(8, 14, preset='fast')
+
+
+def test_unet_accepts_unbatched_input(connectomes):
+    torch.manual_seed(0)
+    unet = GraphUAutoencoder(10, 20)
+    adj = connectomes(1, 10)
+    for single, batched in zip(unet(adj[0]), unet(adj)):
+        assert torch.allclose(single, batched[0], atol=1e-6)

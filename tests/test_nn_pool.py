@@ -59,3 +59,14 @@ def test_pool_rejects_bad_ratio(ratio):
 
 def test_repr():
     assert repr(GraphPool(16, 0.9)) == 'GraphPool(16, ratio=0.9)'
+
+
+def test_unbatched_input_matches_a_batch_of_one(connectomes):
+    adj = connectomes(1, 9)
+    x = torch.randn(1, 9, 4)
+    pool = GraphPool(4, 0.6)
+    for single, batched in zip(pool(x[0], adj[0]), pool(x, adj)):
+        assert torch.equal(single, batched[0])
+    pooled, _, idx = pool(x, adj)
+    assert torch.equal(GraphUnpool()(pooled[0], idx[0], 9),
+                       GraphUnpool()(pooled, idx, 9)[0])

@@ -58,7 +58,7 @@ def plot_subject(path: str, hr_adj: Tensor, predictions: Dict[str, Tensor],
     rmax = max(float(r.max()) for r in residuals.values())
 
     fig, axes = plt.subplots(len(preds), 3, figsize=(9, 3 * len(preds)),
-                             squeeze=False)
+                             squeeze=False, layout='constrained')
     for row, name in zip(axes, preds):
         images = [row[0].imshow(hr_adj, vmin=vmin, vmax=vmax, cmap='viridis'),
                   row[1].imshow(preds[name], vmin=vmin, vmax=vmax, cmap='viridis'),

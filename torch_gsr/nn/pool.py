@@ -8,8 +8,8 @@ from torch.nn import Parameter
 
 
 def _gather_rows(x: Tensor, idx: Tensor) -> Tensor:
-    # x: [B, N, F], idx: [B, k] -> [B, k, F]
-    return x.gather(1, idx.unsqueeze(-1).expand(-1, -1, x.size(-1)))
+    # x: [..., N, F], idx: [..., k] -> [..., k, F]
+    return x.gather(-2, idx.unsqueeze(-1).expand(*idx.shape, x.size(-1)))
 
 
 class GraphPool(torch.nn.Module):
@@ -44,20 +44,21 @@ class GraphPool(torch.nn.Module):
     def forward(self, x: Tensor, adj: Tensor) -> Tuple[Tensor, Tensor, Tensor]:
         r"""
         Args:
-            x (Tensor): ``[B, N, F]`` node features.
-            adj (Tensor): ``[B, N, N]`` adjacency.
+            x (Tensor): ``[B, N, F]`` (or ``[N, F]``) node features.
+            adj (Tensor): ``[B, N, N]`` (or ``[N, N]``) adjacency.
 
         Returns:
             (Tensor, Tensor, Tensor): pooled features ``[B, k, F]``, pooled
             adjacency ``[B, k, k]`` and the kept node indices ``[B, k]``
-            (sorted by descending score).
+            (sorted by descending score); no ``B`` for unbatched input.
         """
-        num_kept = math.ceil(self.ratio * x.size(1))
+        num_kept = math.ceil(self.ratio * x.size(-2))
         score = torch.matmul(x, self.proj) / self.proj.norm()
-        score, idx = score.topk(num_kept, dim=1)
+        score, idx = score.topk(num_kept, dim=-1)
         x = _gather_rows(x, idx) * torch.sigmoid(score).unsqueeze(-1)
         adj = _gather_rows(adj, idx)
-        adj = adj.gather(2, idx.unsqueeze(1).expand(-1, num_kept, -1))
+        adj = adj.gather(-1, idx.unsqueeze(-2).expand(*idx.shape[:-1], num_kept,
+                                                      num_kept))
         return x, adj, idx
 
     def __repr__(self) -> str:
@@ -72,15 +73,16 @@ class GraphUnpool(torch.nn.Module):
     def forward(self, x: Tensor, idx: Tensor, num_nodes: int) -> Tensor:
         r"""
         Args:
-            x (Tensor): ``[B, k, F]`` pooled features.
-            idx (Tensor): ``[B, k]`` indices returned by :class:`GraphPool`.
+            x (Tensor): ``[B, k, F]`` (or ``[k, F]``) pooled features.
+            idx (Tensor): ``[B, k]`` (or ``[k]``) indices returned by
+                :class:`GraphPool`.
             num_nodes (int): ``N``, the size before pooling.
 
         Returns:
-            Tensor: ``[B, N, F]``, zero on the rows that were dropped.
+            Tensor: ``[B, N, F]`` (or ``[N, F]``), zero on the dropped rows.
         """
-        out = x.new_zeros(x.size(0), num_nodes, x.size(-1))
-        return out.scatter(1, idx.unsqueeze(-1).expand_as(x), x)
+        out = x.new_zeros(*x.shape[:-2], num_nodes, x.size(-1))
+        return out.scatter(-2, idx.unsqueeze(-1).expand_as(x), x)
 
     def __repr__(self) -> str:
         return f'{self.__class__.__name__}()'

@@ -64,13 +64,13 @@ class GraphUAutoencoder(torch.nn.Module):
                 ) -> Tuple[Tensor, Tensor]:
         r"""
         Args:
-            adj (Tensor): ``[B, N, N]`` LR adjacency.
-            x (Tensor, optional): ``[B, N, N]`` node features; ``None`` (the
-                paper's choice) means identity features.
+            adj (Tensor): ``[B, N, N]`` (or ``[N, N]``) LR adjacency.
+            x (Tensor, optional): ``[B, N, in_channels]`` node features;
+                ``None`` (the paper's choice) means identity features.
 
         Returns:
             (Tensor, Tensor): :math:`\mathbf{Z}_0` and :math:`\mathbf{Z}_l`,
-            both ``[B, N, hidden_channels]``.
+            both ``[B, N, hidden_channels]`` (no ``B`` for ``[N, N]``).
         """
         prop = gcn_norm_dense(adj)
         z0 = self.act(self.start_conv(x, prop, normalized=True))
@@ -84,7 +84,7 @@ class GraphUAutoencoder(torch.nn.Module):
             h = self._conv(conv, h, prop)
             levels[-1] += (idx,)
         for conv, (skip, prop, idx) in zip(self.up_convs, reversed(levels)):
-            h = self.unpool(h, idx, skip.size(1)) + skip
+            h = self.unpool(h, idx, skip.size(-2)) + skip
             h = self._conv(conv, h, prop)
         return z0, h
 
