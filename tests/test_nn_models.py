@@ -122,7 +122,7 @@ def test_training_drives_the_loss_down(connectomes, cls, preset):
         loss = model.loss(model(lr_adj, u0), hr_adj, u1).total
         loss.backward()
         optimizer.step()
-        losses.append(float(loss))
+        losses.append(loss.item())
     assert losses[-1] < losses[0] / 5
 
 

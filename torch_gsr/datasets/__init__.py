@@ -1,6 +1,7 @@
 r"""Paired LR/HR connectome data: the per-subject :class:`ConnectomePair`,
 the :class:`PairedConnectomes` dataset and its readers/writers, cleaning, and
 the simulated default data."""
+from .auto import FORMATS, detect_format, load_dataset
 from .challenge import (read_challenge_csv, read_challenge_mat, read_submission_csv,
                         write_challenge_csv, write_challenge_mat, write_submission_csv)
 from .cleaning import (clean_connectomes, remove_negatives, replace_nonfinite,
@@ -12,6 +13,7 @@ from .slim import read_slim, slim_path, write_slim
 from .synthetic import SyntheticConnectomes, synthetic_connectomes
 
 __all__ = [
+    'load_dataset', 'detect_format', 'FORMATS',
     'ConnectomePair', 'sparse_view',
     'PairedConnectomes', 'cleaning_options',
     'SyntheticConnectomes', 'synthetic_connectomes',
