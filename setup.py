@@ -12,8 +12,8 @@ setup(
     # torch is a dependency, but never resolve it unpinned in a fresh environment:
     # install the wanted build first (see README), then this package.
     install_requires=[
-        'torch>=2.0',
-        'torch-geometric>=2.4',
+        'torch>=2.4',
+        'torch-geometric>=2.5',
         'numpy',
         'scipy',
         'networkx',

@@ -26,7 +26,6 @@ import torch
 
 from torch_gsr.datasets.synthetic import synthetic_connectomes
 from torch_gsr.nn import GSRNet
-from torch_gsr.utils.spectra import hr_eigvecs, lr_eigvecs
 
 DEFAULT_SUBJECTS, DEFAULT_LR, DEFAULT_HR = 277, 160, 268
 BASE_LR = 1e-4
@@ -179,11 +178,6 @@ def split(num_subjects: int, test_fraction: float, seed: int
     order = torch.randperm(num_subjects, generator=torch.Generator().manual_seed(seed))
     num_test = round(test_fraction * num_subjects)
     return order[num_test:], order[:num_test]
-
-
-def spectra(lr: torch.Tensor, hr: torch.Tensor, hr_padded: int):
-    """Cached ``(lr_eigvecs, hr_eigvecs)``, computed once for all subjects."""
-    return lr_eigvecs(lr), hr_eigvecs(hr, hr_padded)
 
 
 def build(lr_nodes: int, hr_nodes: int, device: torch.device, seed: int,

@@ -12,6 +12,7 @@ from typing import Sequence
 import torch
 
 import common
+from torch_gsr.utils import spectra
 
 MATMUL_SIZE = 2048
 
@@ -74,7 +75,7 @@ def step_setup(batch: int, device: torch.device, seed: int):
     a zero-argument training step."""
     lr, hr = (t.to(device) for t in common.default_data(batch, seed=seed))
     model, optimizer = common.build(lr.size(-1), hr.size(-1), device, seed, batch)
-    lr_vecs, hr_vecs = common.spectra(lr, hr, model.hr_padded)
+    lr_vecs, hr_vecs = spectra(lr, hr)
     step = lambda: common.train_step(model, optimizer, lr, hr, lr_vecs, hr_vecs)
     return model, step
 

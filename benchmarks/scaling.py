@@ -14,6 +14,7 @@ log(time) (and log(memory)) against log(LR size).
 import torch
 
 import common
+from torch_gsr.utils import spectra
 
 LR_SIZES = (68, 160, 200, 400, 1000)
 HR_RATIO = 1.7
@@ -36,7 +37,7 @@ def step_setup(lr_nodes: int, batch: int, steps: int, min_seconds: float,
     lr, hr = (random_connectomes(batch, n, device) for n in (lr_nodes, hr_nodes))
     model, optimizer = common.build(lr_nodes, hr_nodes, device, seed, batch)
     lr_vecs, hr_vecs = (v.expand(batch, -1, -1) for v in
-                        common.spectra(lr[:1], hr[:1], model.hr_padded))
+                        spectra(lr[:1], hr[:1]))
     step = lambda: common.train_step(model, optimizer, lr, hr, lr_vecs, hr_vecs)
     return lambda: common.repeat_timed(step, device, steps, min_seconds=min_seconds)
 

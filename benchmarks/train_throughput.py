@@ -21,6 +21,7 @@ fresh subprocess (see ``common``).
 import torch
 
 import common
+from torch_gsr.utils import spectra
 
 MEMORY_STEPS = 3
 
@@ -60,7 +61,7 @@ def memory_setup(batch_size: int, cached: bool, device: str, seed: int):
     lr, hr = (t.to(device) for t in common.default_data(batch_size, seed=seed))
     model, optimizer = common.build(lr.size(-1), hr.size(-1), device, seed, batch_size,
                                     fused=cached)
-    lr_vecs, hr_vecs = (common.spectra(lr, hr, model.hr_padded) if cached
+    lr_vecs, hr_vecs = (spectra(lr, hr) if cached
                         else (None, None))
 
     def work():
@@ -84,8 +85,8 @@ def main():
     runs = [common.build(lr.size(-1), hr.size(-1), device, args.seed, b, fused=cached)
             for _, b, cached in configs]
     hr_padded = runs[0][0].hr_padded
-    cache_time = common.timed(lambda: common.spectra(lr, hr, hr_padded), device)
-    lr_vecs, hr_vecs = common.spectra(lr, hr, hr_padded)
+    cache_time = common.timed(lambda: spectra(lr, hr), device)
+    lr_vecs, hr_vecs = spectra(lr, hr)
     train_data = (lr[train], hr[train], lr_vecs[train], hr_vecs[train])
 
     times = [[] for _ in configs]

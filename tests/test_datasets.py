@@ -109,8 +109,10 @@ def test_slim_round_trip_and_missing_subjects(tmp_path, pairs):
 
 def test_cleaning_defaults_and_each_step_off():
     adj = torch.tensor([[[0.5, -0.2], [-0.2, float('nan')]]])
-    assert torch.equal(clean_connectomes(adj), torch.tensor([[[1., .2], [.2, 1.]]]))
-    clipped = clean_connectomes(adj, negatives='clip', diagonal=0.)
+    with pytest.warns(UserWarning, match=r"adj: NaN/inf values replaced by 0 in subjects \[0\]"):
+        assert torch.equal(clean_connectomes(adj), torch.tensor([[[1., .2], [.2, 1.]]]))
+    with pytest.warns(UserWarning):
+        clipped = clean_connectomes(adj, negatives='clip', diagonal=0.)
     assert torch.equal(clipped, torch.tensor([[[0., 0.], [0., 0.]]]))
     assert torch.equal(clean_connectomes(adj, nonfinite=None, diagonal=1., negatives=None),
                        torch.tensor([[[1., -.2], [-.2, 1.]]]))
@@ -196,3 +198,10 @@ def test_atomic_writes_get_ordinary_permissions(tmp_path):
     mask = os.umask(0)
     os.umask(mask)
     assert (path.stat().st_mode & 0o777) == (0o666 & ~mask)
+
+
+def test_write_slim_rejects_mismatched_counts(tmp_path, pairs):
+    from torch_gsr.datasets import write_slim
+    with pytest.raises(ValueError, match='4 LR, 4 HR and 3 subject ids'):
+        write_slim(str(tmp_path), *pairs, subjects=['a', 'b', 'c'])
+    assert not any(tmp_path.iterdir())

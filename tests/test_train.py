@@ -80,14 +80,48 @@ def test_loss_decreases_on_learnable_data(pairs):
     assert history['total'][-1] < history['total'][0]
 
 
-def test_spectra_are_not_computed_inside_steps(dataset, monkeypatch):
+@pytest.mark.parametrize('preset', ['paper', 'recommended'])
+def test_spectra_are_not_computed_inside_steps(dataset, monkeypatch, preset):
     def forbidden(*args, **kwargs):
         raise AssertionError('eigendecomposition inside a training step')
-    model = new_model()
+    model = new_model(preset=preset)
     monkeypatch.setattr(models, 'compute_lr_eigvecs', forbidden)
     monkeypatch.setattr(models, 'compute_hr_eigvecs', forbidden)
     fit(model, dataset, epochs=1, val_fraction=0.25, **QUIET)
     assert predict(model, dataset).shape == (SUBJECTS, HR_NODES, HR_NODES)
+
+
+def test_lr_spectra_only_for_spectral_models(dataset, monkeypatch):
+    calls = []
+    original = train.spectra
+
+    def recording(*args, **kwargs):
+        calls.append(kwargs.get('lr', True))
+        return original(*args, **kwargs)
+    monkeypatch.setattr(train, 'spectra', recording)
+    fit(new_model(preset='recommended'), dataset, epochs=1, **QUIET)
+    fit(new_model(preset='paper'), dataset, epochs=1, **QUIET)
+    assert calls == [False, True]
+
+
+def test_bad_subjects_are_named_before_any_work():
+    lr_adj = torch.rand(6, LR_NODES, LR_NODES)
+    lr_adj = (lr_adj + lr_adj.transpose(-1, -2)) / 2
+    hr_adj = torch.rand(6, HR_NODES, HR_NODES)
+    hr_adj = (hr_adj + hr_adj.transpose(-1, -2)) / 2
+    nan = lr_adj.clone()
+    nan[4, 1, 2] = nan[4, 2, 1] = float('nan')
+    with pytest.raises(ValueError, match=r"lr_adj \(subject '4'\).*NaN"):
+        fit(new_model(), (nan, hr_adj), epochs=1, **QUIET)
+    asym = hr_adj.clone()
+    asym[5, 0, 1] += 1.
+    with pytest.raises(ValueError, match=r"hr_adj \(subject '5'\).*not symmetric"):
+        cross_validate(new_model, (lr_adj, asym), folds=2, epochs=1,
+                       progress=False)
+    signed = lr_adj.clone()
+    signed[3] -= 2.
+    with pytest.raises(ValueError, match='subject index 3.*negative'):
+        predict(new_model(preset='paper'), signed)
 
 
 def test_same_seed_same_numbers(dataset):

@@ -325,7 +325,7 @@ def run_train(args: argparse.Namespace) -> None:
     history = fit(model, data, seed=args.seed, checkpoint=args.out,
                   distributed=args.distributed, **fit_options(args))
     if is_main_process():
-            print(f"trained {args.model} for {len(history)} epochs "
+        print(f"trained {args.model} for {len(history)} epochs "
               f"(final loss {history['total'][-1]:.5g}); checkpoint: "
               f"{args.out}")
 

@@ -17,12 +17,15 @@ option                 ``paper``           ``recommended``     source (paper)
 ``node_features``      ``'identity'``      ``'adjacency'``     paper, sec. 2
 ``normalize_gsr``      True                True                released code
 ``spectral``           True                False               paper, sec. 2
-``act``                ``'relu'``          ``'leaky_relu'``    released code
+``act``                ``'relu'``          ``'leaky_relu'``    paper's sigma [1]_
 ``lr``                 1e-4                3e-3                paper, sec. 3
 ``batch_size``         1                   8                   released code
 ``epochs``             200                 12                  released code
 ``weight_decay``       0                   0                   released code
 =====================  ==================  ==================  ==============
+
+.. [1] The paper writes an unspecified activation sigma; ReLU is this
+   package's reading of it (the released code's GCNs apply none).
 """
 from typing import Dict
 

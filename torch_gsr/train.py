@@ -35,8 +35,8 @@ from .baselines import MeanHR, RidgeRegression
 from .metrics import Evaluation, evaluate_predictions
 from .nn.models import GSRModel, build_model
 from .presets import DEFAULT_PRESET, get_preset
-from .utils.padding import padded_size
-from .utils.spectra import hr_eigvecs, lr_eigvecs
+from .utils.spectra import spectra
+from .utils.validation import check_adjacency
 
 LOSS_TERMS = ('total', 'hr', 'eig', 'rec')
 CHECKPOINT_VERSION = 1
@@ -140,18 +140,23 @@ class ConnectomeTensors:
         return self._map(lambda t: t.to(device=device, dtype=dtype),
                          self.subjects)
 
-    def with_spectra(self) -> 'ConnectomeTensors':
-        r"""This data with ``lr_eigvecs`` and (when ``hr_adj`` is known)
-        ``hr_eigvecs`` filled in: missing ones are computed here for all
-        subjects in one batched ``eigh``; present ones are kept."""
-        lr_vecs = self.lr_eigvecs
-        if lr_vecs is None:
-            lr_vecs = lr_eigvecs(self.lr_adj)
-        hr_vecs = self.hr_eigvecs
-        if hr_vecs is None and self.hr_adj is not None:
-            padded = padded_size(self.lr_adj.size(-1), self.hr_adj.size(-1))
-            hr_vecs = hr_eigvecs(self.hr_adj, padded)
-        return replace(self, lr_eigvecs=lr_vecs, hr_eigvecs=hr_vecs)
+    def with_spectra(self, lr: bool = True) -> 'ConnectomeTensors':
+        r"""This data with ``hr_eigvecs`` (when ``hr_adj`` is known) and,
+        with ``lr``, ``lr_eigvecs`` filled in: missing ones are computed here
+        for all subjects in batched ``eigh`` calls; present ones are kept."""
+        lr_vecs, hr_vecs = spectra(
+            self.lr_adj, self.hr_adj if self.hr_eigvecs is None else None,
+            lr=lr and self.lr_eigvecs is None)
+        return replace(self, lr_eigvecs=self.lr_eigvecs if lr_vecs is None else lr_vecs,
+                       hr_eigvecs=self.hr_eigvecs if hr_vecs is None else hr_vecs)
+
+    def check(self) -> 'ConnectomeTensors':
+        r"""Raises a ``ValueError`` naming the subject id of the first LR or
+        HR connectome that is not finite or not symmetric; returns ``self``."""
+        check_adjacency(self.lr_adj, 'lr_adj', subjects=self.subjects)
+        if self.hr_adj is not None:
+            check_adjacency(self.hr_adj, 'hr_adj', subjects=self.subjects)
+        return self
 
     def require_hr(self, what: str) -> None:
         if self.hr_adj is None:
@@ -160,17 +165,21 @@ class ConnectomeTensors:
 
 
 def _prepare(model: GSRModel, data, device) -> ConnectomeTensors:
-    r"""Gathers ``data``, checks it against ``model``'s sizes and moves it to
-    ``device`` in the model's dtype, spectra included."""
-    data = ConnectomeTensors.from_data(data)
+    r"""Gathers ``data``, checks it (sizes against ``model``'s, finite,
+    symmetric) and moves it to ``device`` in the model's dtype, with the
+    spectra ``model`` uses (no LR spectra for a model that is not
+    ``spectral``)."""
+    data = ConnectomeTensors.from_data(data).check()
     if data.lr_adj.size(-1) != model.lr_nodes:
         raise ValueError(f"the model expects {model.lr_nodes} LR nodes but the "
                          f"data has {data.lr_adj.size(-1)}")
     if data.hr_adj is not None and data.hr_adj.size(-1) != model.hr_nodes:
         raise ValueError(f"the model expects {model.hr_nodes} HR nodes but the "
                          f"data has {data.hr_adj.size(-1)}")
+    if not model.spectral:
+        data = replace(data, lr_eigvecs=None)
     dtype = next(model.parameters()).dtype
-    return data.to(device, dtype).with_spectra()
+    return data.to(device, dtype).with_spectra(lr=model.spectral)
 
 
 def _batches(num_subjects: int, batch_size: int,
@@ -325,8 +334,12 @@ class _LossModule(torch.nn.Module):
 
 
 def _batch_loss(step: _LossModule, data: ConnectomeTensors, index: Tensor):
-    return step(data.lr_adj[index], data.lr_eigvecs[index],
+    return step(data.lr_adj[index], _rows(data.lr_eigvecs, index),
                 data.hr_adj[index], data.hr_eigvecs[index])
+
+
+def _rows(tensor: Optional[Tensor], index: Tensor) -> Optional[Tensor]:
+    return None if tensor is None else tensor[index]
 
 
 def _guarded_loss(step, data: ConnectomeTensors, index: Tensor):
@@ -612,7 +625,7 @@ def predict(model: GSRModel, lr_adj, batch_size: int = 64,
     was_training = model.training
     model.eval()
     try:
-        preds = [model(data.lr_adj[index], data.lr_eigvecs[index]).hr_adj.cpu()
+        preds = [model(data.lr_adj[index], _rows(data.lr_eigvecs, index)).hr_adj.cpu()
                  for index in _batches(data.num_subjects, batch_size)]
     finally:
         model.train(was_training)
@@ -807,7 +820,9 @@ def cross_validate(model_factory: Union[Callable[[], GSRModel],
     get_preset(fit_kwargs.get('preset', DEFAULT_PRESET))  # fail before work
     data = ConnectomeTensors.from_data(dataset)
     data.require_hr('cross_validate')
-    data = data.to(dtype=torch.get_default_dtype()).with_spectra()
+    # Spectra once for every model and fold (the LR ones are cheap and
+    # ignored by models that are not spectral); each fit casts to its model.
+    data = data.check().with_spectra()
     test_folds = kfold_indices(data.num_subjects, folds, seed)
     fold_seeds = torch.randint(2 ** 62, (folds,),
                                generator=torch.Generator().manual_seed(seed))

@@ -9,10 +9,12 @@ r"""Explicit cleaning of dense connectomes ``[S, N, N]`` (or ``[N, N]``).
 4. ``diagonal``: write a value on the diagonal (default ``1``, as a
    correlation matrix has).
 
-The defaults reproduce the released GSR-Net preprocessing. Afterwards the
-result is checked (:func:`~torch_gsr.utils.check_adjacency`): NaN/inf or
+The defaults reproduce the released GSR-Net preprocessing; replacing
+non-finite values is never silent: a :class:`UserWarning` names the source
+and the subjects it changed. Afterwards the result is checked (:func:`~torch_gsr.utils.check_adjacency`): NaN/inf or
 asymmetry left in raises a :class:`ValueError` naming the source and subject.
 """
+import warnings
 from typing import Optional, Sequence
 
 import torch
@@ -36,6 +38,17 @@ def remove_negatives(adj: Tensor, mode: str = 'abs') -> Tensor:
     return adj.abs() if mode == 'abs' else adj.clamp(min=0.)
 
 
+def _warn_nonfinite(adj: Tensor, name: str, subjects: Optional[Sequence],
+                    value: float) -> None:
+    changed = (~torch.isfinite(adj)).flatten(1).any(dim=1).nonzero().flatten()
+    if changed.numel():
+        ids = [subjects[i] if subjects is not None else i
+               for i in changed.tolist()]
+        warnings.warn(f"{name}: NaN/inf values replaced by {value:g} in "
+                      f"subjects {ids} (pass nonfinite=None to keep them and "
+                      f"get an error instead)")
+
+
 def clean_connectomes(adj, name: str = 'adj', subjects: Optional[Sequence] = None,
                       nonfinite: Optional[float] = 0., negatives: Optional[str] = 'abs',
                       symmetric: bool = False, diagonal: Optional[float] = 1.) -> Tensor:
@@ -57,6 +70,7 @@ def clean_connectomes(adj, name: str = 'adj', subjects: Optional[Sequence] = Non
     if adj.dim() == 2:
         adj = adj.unsqueeze(0)
     if nonfinite is not None:
+        _warn_nonfinite(adj, name, subjects, nonfinite)
         adj = replace_nonfinite(adj, nonfinite)
     if negatives is not None:
         adj = remove_negatives(adj, negatives)

@@ -69,6 +69,11 @@ def write_slim(root: str, lr, hr, subjects: Sequence[str],
                lr_parcellation: str = 'Dosenbach_160', hr_parcellation: str = 'shen_268',
                session: str = 'session_1') -> None:
     r"""Writes LR ``[S, N_l, N_l]`` and HR ``[S, N_h, N_h]`` in the SLIM layout."""
-    for subject, lr_adj, hr_adj in zip(subjects, np.asarray(lr), np.asarray(hr)):
+    lr, hr = np.asarray(lr), np.asarray(hr)
+    if not len(lr) == len(hr) == len(subjects):
+        raise ValueError(f"write_slim needs one LR and one HR connectome per "
+                         f"subject, got {len(lr)} LR, {len(hr)} HR and "
+                         f"{len(subjects)} subject ids")
+    for subject, lr_adj, hr_adj in zip(subjects, lr, hr):
         write_mat(slim_path(root, subject, lr_parcellation, session), {KEY: lr_adj})
         write_mat(slim_path(root, subject, hr_parcellation, session), {KEY: hr_adj})

@@ -110,7 +110,11 @@ class GSRModel(torch.nn.Module):
 
     Every option defaults to the value of the named ``preset``
     (:mod:`torch_gsr.presets`: ``"recommended"``, or ``"paper"`` for GSR-Net
-    exactly as published); options given explicitly override it.
+    exactly as published); options given explicitly override it. Options a
+    model has no part for (``pool_ratios`` and ``lambda_rec`` without a
+    U-Autoencoder, ``node_features`` for :class:`GSRLayerOnly`, which always
+    reads the LR adjacency rows) are recorded in the config but change
+    nothing.
 
     Args:
         lr_nodes (int): LR node count ``N``.
@@ -118,8 +122,10 @@ class GSRModel(torch.nn.Module):
         encoder (str, optional): ``'unet'``, ``'gcn'`` or ``None``.
         head (str, optional): ``'gcn'``, ``'gcn_inner'`` or ``None``.
         preset (str): where the defaults come from.
-        hidden_channels (int, optional): hidden size; ``None`` is ``P = K N``
-            (the paper).
+        hidden_channels (int, optional): hidden size of the HR GCNs (and of
+            DeepGSR's LR GCNs); ``None`` is ``P = K N`` (the paper). The
+            U-Autoencoder's width is always ``P``: the GSR layer needs
+            :math:`\mathbf{Z}_l \in \mathbb{R}^{N \times P}`.
         pool_ratios (sequence of float): U-Autoencoder pool ratios, one per
             encoding module.
         lambda_rec (float): weight of the self-reconstruction loss. Its
@@ -272,7 +278,7 @@ class GSRModel(torch.nn.Module):
         if hr_adj.size(0) != batch_size:
             raise ValueError(f"hr_adj holds {hr_adj.size(0)} subjects but the "
                              f"prediction holds {batch_size}")
-        hr_adj = hr_adj.to(out.hr_adj.dtype)
+        hr_adj = hr_adj.to(out.hr_adj)
         if hr_eigvecs is None:
             hr_eigvecs = compute_hr_eigvecs(hr_adj, self.hr_padded)
         else:

@@ -3,8 +3,7 @@ every training step."""
 from torch_geometric.data import Data
 from torch_geometric.transforms import BaseTransform
 
-from ..utils.padding import padded_size
-from ..utils.spectra import hr_eigvecs, lr_eigvecs
+from ..utils.spectra import spectra
 from .batch_utils import set_dense
 
 
@@ -19,8 +18,8 @@ class AddSpectra(BaseTransform):
     Use it as a ``pre_transform`` so the spectra are stored with the dataset.
     """
     def forward(self, data: Data) -> Data:
-        set_dense(data, 'lr_eigvecs', lr_eigvecs(data.lr_adj))
-        if data.get('hr_adj') is not None:
-            padded = padded_size(data.lr_adj.size(-1), data.hr_adj.size(-1))
-            set_dense(data, 'hr_eigvecs', hr_eigvecs(data.hr_adj, padded))
+        lr_vecs, hr_vecs = spectra(data.lr_adj, data.get('hr_adj'))
+        set_dense(data, 'lr_eigvecs', lr_vecs)
+        if hr_vecs is not None:
+            set_dense(data, 'hr_eigvecs', hr_vecs)
         return data

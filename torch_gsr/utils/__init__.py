@@ -1,9 +1,9 @@
 from .padding import pad_hr, padded_size, unpad_hr, upscale_factor
-from .spectra import hr_eigvecs, lr_eigvecs, normalize_adj
+from .spectra import hr_eigvecs, lr_eigvecs, normalize_adj, spectra
 from .validation import check_adjacency, check_eigvecs, check_sizes
 
 __all__ = [
     'check_adjacency', 'check_eigvecs', 'check_sizes',
     'pad_hr', 'unpad_hr', 'padded_size', 'upscale_factor',
-    'normalize_adj', 'lr_eigvecs', 'hr_eigvecs',
+    'normalize_adj', 'lr_eigvecs', 'hr_eigvecs', 'spectra',
 ]

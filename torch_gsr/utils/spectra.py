@@ -3,10 +3,12 @@
 Both are constants of a subject, so they are computed once (see
 :class:`torch_gsr.transforms.AddSpectra`) and never inside a training step.
 """
+from typing import Optional, Tuple
+
 import torch
 from torch import Tensor
 
-from .padding import pad_hr
+from .padding import pad_hr, padded_size
 
 
 def normalize_adj(adj: Tensor) -> Tensor:
@@ -20,8 +22,35 @@ def normalize_adj(adj: Tensor) -> Tensor:
 
 def lr_eigvecs(lr_adj: Tensor) -> Tensor:
     r"""``U0`` ``[..., N_l, N_l]``: eigenvectors (columns, ascending eigenvalues)
-    of the normalised LR adjacency ``lr_adj`` ``[..., N_l, N_l]``."""
+    of the normalised LR adjacency ``lr_adj`` ``[..., N_l, N_l]``.
+
+    Raises:
+        ValueError: a node of negative weighted degree, whose
+            :math:`D^{-1/2}` does not exist (signed correlations: take their
+            absolute value first, as the paper does).
+    """
+    negative = (lr_adj.sum(dim=-1) < 0).flatten(0, -2).any(dim=-1) \
+        if lr_adj.dim() > 2 else (lr_adj.sum(dim=-1) < 0).any().view(1)
+    if bool(negative.any()):
+        bad = int(negative.nonzero()[0])
+        raise ValueError(f"lr_adj (subject index {bad}) has nodes of negative "
+                         f"weighted degree: the normalised adjacency needs "
+                         f"non-negative degrees (clean the connectomes, e.g. "
+                         f"CleanConnectomes(negatives='abs'))")
     return torch.linalg.eigh(normalize_adj(lr_adj)).eigenvectors
+
+
+def spectra(lr_adj: Tensor, hr_adj: Optional[Tensor] = None, lr: bool = True
+            ) -> Tuple[Optional[Tensor], Optional[Tensor]]:
+    r"""``(lr_eigvecs, hr_eigvecs)`` of a batch in batched ``eigh`` calls:
+    :func:`lr_eigvecs` of ``lr_adj`` ``[B, N_l, N_l]`` (``None`` unless
+    ``lr``) and :func:`hr_eigvecs` of ``hr_adj`` ``[B, N_h, N_h]`` padded to
+    ``padded_size(N_l, N_h)`` (``None`` without ``hr_adj``)."""
+    lr_vecs = lr_eigvecs(lr_adj) if lr else None
+    hr_vecs = None
+    if hr_adj is not None:
+        hr_vecs = hr_eigvecs(hr_adj, padded_size(lr_adj.size(-1), hr_adj.size(-1)))
+    return lr_vecs, hr_vecs
 
 
 def hr_eigvecs(hr_adj: Tensor, hr_padded: int) -> Tensor:
