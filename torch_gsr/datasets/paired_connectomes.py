@@ -53,9 +53,10 @@ class PairedConnectomes(InMemoryDataset):
         self.reader = reader
         self.name = name
         self.clean = cleaning_options(clean)
+        self.in_memory = root is None  # nothing cached on disk
         super().__init__(root, transform, pre_transform, pre_filter,
                          force_reload=force_reload)
-        if root is None:
+        if self.in_memory:
             self._data, self.slices = self.collate(self._pairs())
         else:
             self.load(self.processed_paths[0], data_cls=ConnectomePair)
@@ -66,7 +67,7 @@ class PairedConnectomes(InMemoryDataset):
         return [f'{self.name}-{digest}.pt']
 
     def _process(self):
-        if self.root != '???':
+        if not self.in_memory:
             super()._process()
 
     def process(self):
