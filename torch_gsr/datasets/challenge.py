@@ -32,15 +32,20 @@ def _to_vectors(adj, order: str) -> np.ndarray:
     return vectorize(adj, order).numpy()
 
 
+def _read_csv(path: str, expected: str) -> np.ndarray:
+    r"""The numeric rows ``[R, C]`` under the one header row of ``path``."""
+    path = check_file(path)
+    try:
+        return np.loadtxt(path, delimiter=',', skiprows=1, ndmin=2)
+    except ValueError as error:
+        raise ValueError(f"{path}: could not be parsed as {expected}: "
+                         f"{error}") from error
+
+
 def read_challenge_csv(path: str, order: str = 'tril') -> np.ndarray:
     r"""Reads a challenge CSV (one header row) into ``[S, N, N]`` float64
     matrices with a zero diagonal; ``N`` is inferred from the column count."""
-    path = check_file(path)
-    try:
-        vectors = np.loadtxt(path, delimiter=',', skiprows=1, ndmin=2)
-    except ValueError as error:
-        raise ValueError(f"{path}: could not be parsed as a numeric CSV with "
-                         f"one header row: {error}") from error
+    vectors = _read_csv(path, 'a numeric CSV with one header row')
     return _to_matrices(vectors, path, order)
 
 
@@ -76,12 +81,7 @@ def write_submission_csv(path: str, adj, order: str = 'tril') -> None:
 def read_submission_csv(path: str, num_nodes: int, order: str = 'tril') -> np.ndarray:
     r"""Reads a submission CSV back into ``[S, N, N]`` matrices of
     ``num_nodes`` nodes, checking that IDs run 1, 2, ... without gaps."""
-    path = check_file(path)
-    try:
-        table = np.loadtxt(path, delimiter=',', skiprows=1, ndmin=2)
-    except ValueError as error:
-        raise ValueError(f"{path}: could not be parsed as 'ID,Predicted' rows: "
-                         f"{error}") from error
+    table = _read_csv(path, "'ID,Predicted' rows")
     per_subject = num_nodes * (num_nodes - 1) // 2
     if table.shape[1] != 2 or not np.array_equal(table[:, 0], np.arange(1, len(table) + 1)):
         raise ValueError(f"{path}: expected columns ID,Predicted with IDs 1, 2, ...")
