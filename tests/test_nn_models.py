@@ -236,3 +236,12 @@ def test_unet_accepts_unbatched_input(connectomes):
     adj = connectomes(1, 10)
     for single, batched in zip(unet(adj[0]), unet(adj)):
         assert torch.allclose(single, batched[0], atol=1e-6)
+
+
+def test_validate_off_skips_value_checks_but_not_shapes(connectomes):
+    model = GSRNet(8, 12)
+    asym = connectomes(2, 8)
+    asym[1, 0, 3] += 0.5
+    assert model(asym, validate=False).hr_adj.shape == (2, 12, 12)
+    with pytest.raises(ValueError, match='9 nodes but 8'):
+        model(connectomes(2, 9), validate=False)

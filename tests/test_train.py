@@ -188,8 +188,8 @@ def test_nan_loss_names_epoch_and_subjects(dataset, pairs, tmp_path):
     forward = model.forward
     poisoned = pairs[0][5]
 
-    def nan_for_subject_5(lr_adj, lr_eigvecs=None):
-        out = forward(lr_adj, lr_eigvecs)
+    def nan_for_subject_5(lr_adj, lr_eigvecs=None, **kwargs):
+        out = forward(lr_adj, lr_eigvecs, **kwargs)
         hit = (lr_adj == poisoned).flatten(1).all(dim=1)
         out.hr_adj = out.hr_adj.masked_fill(hit.view(-1, 1, 1), float('nan'))
         return out
@@ -363,3 +363,16 @@ def test_preset_defaults_and_overrides(dataset, monkeypatch):
     assert len(history) == 2
     history = fit(new_model(), dataset, preset='tiny', epochs=1, progress=False)
     assert len(history) == 1
+
+
+def test_values_are_checked_once_not_per_step(dataset, monkeypatch):
+    checked = []
+    original = models.check_adjacency
+
+    def recording(adj, name='adj', **kwargs):
+        checked.append(kwargs.get('values', True))
+        return original(adj, name, **kwargs)
+    monkeypatch.setattr(models, 'check_adjacency', recording)
+    fit(new_model(), dataset, epochs=2, **QUIET)
+    predict(new_model(), dataset)
+    assert checked and not any(checked)

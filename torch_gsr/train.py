@@ -329,8 +329,9 @@ class _LossModule(torch.nn.Module):
 
     def forward(self, lr_adj: Tensor, lr_eigvecs: Tensor, hr_adj: Tensor,
                 hr_eigvecs: Tensor):
-        out = self.model(lr_adj, lr_eigvecs)
-        return self.model.loss(out, hr_adj, hr_eigvecs)
+        # _prepare checked the values once for the whole dataset.
+        out = self.model(lr_adj, lr_eigvecs, validate=False)
+        return self.model.loss(out, hr_adj, hr_eigvecs, validate=False)
 
 
 def _batch_loss(step: _LossModule, data: ConnectomeTensors, index: Tensor):
@@ -625,7 +626,8 @@ def predict(model: GSRModel, lr_adj, batch_size: int = 64,
     was_training = model.training
     model.eval()
     try:
-        preds = [model(data.lr_adj[index], _rows(data.lr_eigvecs, index)).hr_adj.cpu()
+        preds = [model(data.lr_adj[index], _rows(data.lr_eigvecs, index),
+                       validate=False).hr_adj.cpu()
                  for index in _batches(data.num_subjects, batch_size)]
     finally:
         model.train(was_training)

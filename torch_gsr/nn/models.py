@@ -231,8 +231,8 @@ class GSRModel(torch.nn.Module):
             z_hr = torch.matmul(z_hr, z_hr.transpose(-1, -2))
         return z_hr
 
-    def forward(self, lr_adj: Tensor, lr_eigvecs: Optional[Tensor] = None
-                ) -> GSROutput:
+    def forward(self, lr_adj: Tensor, lr_eigvecs: Optional[Tensor] = None,
+                validate: bool = True) -> GSROutput:
         r"""
         Args:
             lr_adj (Tensor): ``[B, N, N]`` or ``[N, N]`` LR connectomes.
@@ -241,11 +241,15 @@ class GSRModel(torch.nn.Module):
                 pass them precomputed to keep eigendecompositions out of
                 training (:class:`torch_gsr.transforms.AddSpectra`). Unused
                 (but still checked) when ``spectral`` is off.
+            validate (bool): check that ``lr_adj`` is finite and symmetric.
+                :func:`torch_gsr.train.fit` checks its data once and turns
+                this off in the step (the check waits for the device).
 
         Returns:
             GSROutput: ``hr_adj`` is ``[B, N_h, N_h]``.
         """
-        lr_adj = check_adjacency(lr_adj, 'lr_adj', num_nodes=self.lr_nodes)
+        lr_adj = check_adjacency(lr_adj, 'lr_adj', num_nodes=self.lr_nodes,
+                                 values=validate)
         if lr_eigvecs is not None:
             lr_eigvecs = check_eigvecs(lr_eigvecs, 'lr_eigvecs', lr_adj.size(0),
                                        self.lr_nodes, like=lr_adj)
@@ -261,7 +265,8 @@ class GSRModel(torch.nn.Module):
                          z_lr=z_lr)
 
     def loss(self, out: GSROutput, hr_adj: Tensor,
-             hr_eigvecs: Optional[Tensor] = None) -> GSRLoss:
+             hr_eigvecs: Optional[Tensor] = None,
+             validate: bool = True) -> GSRLoss:
         r"""The GSR-Net loss :math:`\mathcal{L}_{hr} + \mathcal{L}_{eig} +
         \lambda \mathcal{L}_{rec}` (the last only for models with a
         U-Autoencoder).
@@ -272,9 +277,11 @@ class GSRModel(torch.nn.Module):
             hr_eigvecs (Tensor, optional): ``[B, P, P]`` eigenvectors of the
                 padded targets (:func:`torch_gsr.utils.hr_eigvecs`); computed
                 here when not given.
+            validate (bool): check that ``hr_adj`` is finite and symmetric.
         """
         batch_size = out.hr_adj.size(0)
-        hr_adj = check_adjacency(hr_adj, 'hr_adj', num_nodes=self.hr_nodes)
+        hr_adj = check_adjacency(hr_adj, 'hr_adj', num_nodes=self.hr_nodes,
+                                 values=validate)
         if hr_adj.size(0) != batch_size:
             raise ValueError(f"hr_adj holds {hr_adj.size(0)} subjects but the "
                              f"prediction holds {batch_size}")
