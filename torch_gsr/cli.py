@@ -21,7 +21,7 @@ import torch
 from .datasets import (write_challenge_csv, write_challenge_mat, write_numpy,
                        write_submission_csv)
 from .datasets import FORMATS, detect_format, load_dataset
-from .datasets.files import atomic_path
+from .utils.io import atomic_path
 from .distributed import is_main_process
 from .metrics import mean_squared_error
 from .nn.models import MODELS

@@ -1,33 +1,29 @@
-r"""Figures of a GSR experiment, written as PNG files (matplotlib, Agg).
+r"""Figures of a GSR experiment, written as PNG files (matplotlib).
 
 * :func:`plot_subject`: the paper's Fig. 2, ground-truth HR, predicted HR
   and residual error of one test subject, one row per method.
 * :func:`plot_mse_bars`: mean MSE per method with std error bars.
 * :func:`plot_training_curves`: every loss term per epoch, per method.
 
-Every function saves atomically (a complete file or none) and closes its
-figure.
+Every function saves atomically (a complete file or none).
 """
 from typing import Dict, Optional, Sequence, Tuple, Union
 
 import matplotlib
+import torch
+from matplotlib.figure import Figure
+from torch import Tensor
 
-matplotlib.use('Agg')
-import matplotlib.pyplot as plt  # noqa: E402
-import torch  # noqa: E402
-from torch import Tensor  # noqa: E402
-
-from .datasets.files import atomic_path  # noqa: E402
-from .train import LOSS_TERMS, History  # noqa: E402
+from .train import LOSS_TERMS, History
+from .utils.io import atomic_path
 
 
 def save_figure(fig, path: str) -> None:
     r"""Saves ``fig`` as PNG to ``path`` atomically, then closes it."""
-    try:
-        with atomic_path(path) as tmp:
-            fig.savefig(tmp, format='png', dpi=100, bbox_inches='tight')
-    finally:
-        plt.close(fig)
+    # Figures are built with matplotlib's object API, never pyplot: no
+    # global figure registry to close and the user's backend is left alone.
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp, format='png', dpi=100, bbox_inches='tight')
 
 
 def representative_subject(errors: Tensor) -> int:
@@ -57,8 +53,8 @@ def plot_subject(path: str, hr_adj: Tensor, predictions: Dict[str, Tensor],
     vmin = min([float(hr_adj.min())] + [float(p.min()) for p in preds.values()])
     rmax = max(float(r.max()) for r in residuals.values())
 
-    fig, axes = plt.subplots(len(preds), 3, figsize=(9, 3 * len(preds)),
-                             squeeze=False, layout='constrained')
+    fig = Figure(figsize=(9, 3 * len(preds)), layout='constrained')
+    axes = fig.subplots(len(preds), 3, squeeze=False)
     for row, name in zip(axes, preds):
         images = [row[0].imshow(hr_adj, vmin=vmin, vmax=vmax, cmap='viridis'),
                   row[1].imshow(preds[name], vmin=vmin, vmax=vmax, cmap='viridis'),
@@ -84,7 +80,8 @@ def plot_mse_bars(path: str, mse: Dict[str, Tuple[float, float]]) -> None:
     names = list(mse)
     means = [mse[name][0] for name in names]
     stds = [mse[name][1] for name in names]
-    fig, ax = plt.subplots(figsize=(1.2 * len(names) + 2, 4))
+    fig = Figure(figsize=(1.2 * len(names) + 2, 4))
+    ax = fig.subplots()
     ax.bar(range(len(names)), means, yerr=stds, capsize=4, color='tab:blue')
     ax.set_xticks(range(len(names)))
     ax.set_xticklabels(names, rotation=30, ha='right')
@@ -102,8 +99,9 @@ def plot_training_curves(path: str, histories: Dict[str, Union[History,
         path (str): PNG file to write.
         histories (dict): method name -> a :class:`History` or a list of them.
     """
-    fig, axes = plt.subplots(1, len(LOSS_TERMS), figsize=(4 * len(LOSS_TERMS), 3.5))
-    colours = plt.rcParams['axes.prop_cycle'].by_key()['color']
+    fig = Figure(figsize=(4 * len(LOSS_TERMS), 3.5))
+    axes = fig.subplots(1, len(LOSS_TERMS))
+    colours = matplotlib.rcParams['axes.prop_cycle'].by_key()['color']
     for i, (name, runs) in enumerate(histories.items()):
         runs = [runs] if isinstance(runs, History) else list(runs)
         for k, history in enumerate(runs):

@@ -6,17 +6,11 @@ import torch
 import torch.serialization
 from torch import Tensor
 from torch_geometric.data import Data
-from torch_geometric.utils import dense_to_sparse, from_networkx, remove_self_loops, to_networkx
+from torch_geometric.utils import from_networkx, to_networkx
+
+from ..utils.sparse import sparse_view
 
 DENSE_KEYS = ('lr_adj', 'hr_adj', 'lr_eigvecs', 'hr_eigvecs', 'adj')
-
-
-def sparse_view(adj: Tensor):
-    r"""``(edge_index, edge_weight)`` of the non-zero, off-diagonal entries of
-    ``adj`` ``[N, N]`` or ``[B, N, N]`` (batched indices are offset by ``N``
-    per graph, as in a PyG batch)."""
-    edge_index, edge_weight = dense_to_sparse(adj.contiguous())
-    return remove_self_loops(edge_index, edge_weight)
 
 
 class ConnectomePair(Data):

@@ -4,7 +4,7 @@ import torch
 from torch import Tensor
 from torch_geometric.data import Batch, Data
 
-from ..datasets.connectome_pair import sparse_view
+from ..utils.sparse import sparse_view
 
 
 def _set_slices(data: Batch, key: str, sizes: Tensor, incs: Tensor) -> None:

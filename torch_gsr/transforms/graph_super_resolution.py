@@ -6,7 +6,7 @@ from torch import nn
 from torch_geometric.data import Batch, Data
 from torch_geometric.transforms import BaseTransform
 
-from ..datasets.connectome_pair import sparse_view
+from ..utils.sparse import sparse_view
 
 CONNECTOME_KEYS = ('lr_adj', 'hr_adj', 'lr_eigvecs', 'hr_eigvecs',
                    'edge_index', 'edge_weight', 'num_nodes', 'batch', 'ptr')
