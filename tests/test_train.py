@@ -4,7 +4,9 @@ import pytest
 import torch
 
 import torch_gsr.nn.models as models
-import torch_gsr.train as train
+import torch_gsr.presets as presets
+import torch_gsr.train.loop as train_loop
+import torch_gsr.train.tensors as train_tensors
 from torch_gsr.datasets import PairedConnectomes
 from torch_gsr.nn.models import GSRLayerOnly, GSRNet
 from torch_gsr.train import (CVResult, History, NonFiniteLossError,
@@ -93,12 +95,12 @@ def test_spectra_are_not_computed_inside_steps(dataset, monkeypatch, preset):
 
 def test_lr_spectra_only_for_spectral_models(dataset, monkeypatch):
     calls = []
-    original = train.spectra
+    original = train_tensors.spectra
 
     def recording(*args, **kwargs):
         calls.append(kwargs.get('lr', True))
         return original(*args, **kwargs)
-    monkeypatch.setattr(train, 'spectra', recording)
+    monkeypatch.setattr(train_tensors, 'spectra', recording)
     fit(new_model(preset='recommended'), dataset, epochs=1, **QUIET)
     fit(new_model(preset='paper'), dataset, epochs=1, **QUIET)
     assert calls == [False, True]
@@ -209,7 +211,7 @@ def test_early_stopping_restores_best_weights(dataset, monkeypatch):
 
     def val_loss(model, data, batch_size):
         return dict(val_total=0., val_hr=next(scripted), val_eig=0., val_rec=0.)
-    monkeypatch.setattr(train, '_validation_loss', val_loss)
+    monkeypatch.setattr(train_loop, '_validation_loss', val_loss)
     states = []
     model = new_model()
 
@@ -357,7 +359,7 @@ def test_bad_arguments(dataset, pairs, connectomes):
 
 
 def test_preset_defaults_and_overrides(dataset, monkeypatch):
-    monkeypatch.setitem(train.get_preset.__globals__['PRESETS'], 'tiny', dict(
+    monkeypatch.setitem(presets.PRESETS, 'tiny', dict(
         model={}, fit=dict(lr=1e-2, batch_size=5, epochs=2, weight_decay=0.)))
     history = fit(new_model(), dataset, preset='tiny', progress=False)
     assert len(history) == 2
