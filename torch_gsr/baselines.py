@@ -16,7 +16,7 @@ from typing import Optional, Sequence, Tuple
 import torch
 from torch import Tensor
 
-from .utils.validation import check_adjacency
+from .utils.validation import check_adjacency, check_int
 
 
 def _check_training_pair(lr_adj: Tensor, hr_adj: Tensor) -> Tuple[Tensor, Tensor]:
@@ -120,8 +120,7 @@ class RidgeRegression(_Baseline):
         if not alphas or any(not a > 0 for a in alphas):
             raise ValueError(f"alphas must be a non-empty sequence of positive "
                              f"numbers, got {alphas!r}")
-        if isinstance(folds, bool) or not isinstance(folds, int) or folds < 2:
-            raise ValueError(f"folds must be an int >= 2, got {folds!r}")
+        check_int(folds, 'folds', 2)
         if solver not in ('auto', 'dual', 'primal'):
             raise ValueError(f"solver must be 'auto', 'dual' or 'primal', "
                              f"got {solver!r}")

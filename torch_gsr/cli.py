@@ -142,7 +142,7 @@ def dataset_from_args(args: argparse.Namespace, lr_path: Optional[str],
 def fit_options(args: argparse.Namespace) -> dict:
     r"""Keyword arguments of :func:`~torch_gsr.train.fit` from ``args``."""
     return dict(preset=args.preset, epochs=args.epochs, batch_size=args.batch_size,
-                lr=args.learning_rate, device=args.device)
+                learning_rate=args.learning_rate, device=args.device)
 
 
 # ----------------------------------------------------------------- commands --

@@ -60,7 +60,7 @@ import torch
 from torch import Tensor
 from tqdm.auto import tqdm
 
-from .utils.validation import check_adjacency
+from .utils.validation import check_adjacency, check_int
 
 PROTOCOLS = ('subject', 'challenge')
 CENTRALITIES = ('betweenness', 'eigenvector', 'pagerank')
@@ -345,9 +345,7 @@ def evaluate_predictions(pred, target, protocol: str = 'subject',
     if protocol == 'challenge' and not upper_triangle:
         raise ValueError("protocol='challenge' is defined on the strict upper "
                          "triangle; got upper_triangle=False (expected True)")
-    if isinstance(num_workers, bool) or not isinstance(num_workers, int) \
-            or num_workers < 0:
-        raise ValueError(f"num_workers must be an int >= 0, got {num_workers!r}")
+    check_int(num_workers, 'num_workers', 0)
     if topology is None:
         topology = protocol == 'challenge'
     pred, target = _check_pair(pred, target)

@@ -18,7 +18,7 @@ option                 ``paper``           ``recommended``     source (paper)
 ``normalize_gsr``      True                True                released code
 ``spectral``           True                False               paper, sec. 2
 ``act``                ``'relu'``          ``'leaky_relu'``    paper's sigma [1]_
-``lr``                 1e-4                3e-3                paper, sec. 3
+``learning_rate``      1e-4                3e-3                paper, sec. 3
 ``batch_size``         1                   8                   released code
 ``epochs``             200                 12                  released code
 ``weight_decay``       0                   0                   released code
@@ -36,12 +36,12 @@ PAPER_MODEL = dict(hidden_channels=None, pool_ratios=(0.9, 0.7), lambda_rec=16.,
 PRESETS: Dict[str, Dict[str, dict]] = {
     'paper': {
         'model': PAPER_MODEL,
-        'fit': dict(lr=1e-4, batch_size=1, epochs=200, weight_decay=0.),
+        'fit': dict(learning_rate=1e-4, batch_size=1, epochs=200, weight_decay=0.),
     },
     'recommended': {
         'model': dict(PAPER_MODEL, lambda_rec=0.1, node_features='adjacency',
                       spectral=False, act='leaky_relu'),
-        'fit': dict(lr=3e-3, batch_size=8, epochs=12, weight_decay=0.),
+        'fit': dict(learning_rate=3e-3, batch_size=8, epochs=12, weight_decay=0.),
     },
 }
 

@@ -16,6 +16,7 @@ from ..presets import DEFAULT_PRESET, get_preset
 from .history import History
 from .loop import fit, predict
 from .tensors import ConnectomeTensors
+from ..utils.validation import check_int
 
 BASELINES = {'MeanHR': MeanHR, 'RidgeRegression': RidgeRegression}
 
@@ -24,8 +25,7 @@ def kfold_indices(num_subjects: int, folds: int, seed: int = 0) -> List[Tensor]:
     r"""Test indices of each fold: a seeded permutation of ``num_subjects``
     cut into ``folds`` near-equal, disjoint parts that cover every subject
     once."""
-    if isinstance(folds, bool) or not isinstance(folds, int) or folds < 2:
-        raise ValueError(f"folds must be an int >= 2, got {folds!r}")
+    check_int(folds, 'folds', 2)
     if folds > num_subjects:
         raise ValueError(f"folds={folds} is more than the {num_subjects} "
                          f"subjects (each fold needs at least one test subject)")

@@ -4,6 +4,7 @@ r"""The training loop (:func:`fit`) and inference (:func:`predict`,
 eigendecomposition and no per-subject Python loop runs in a training step."""
 import math
 import time
+import warnings
 from dataclasses import replace
 from typing import Callable, Dict, List, Optional
 
@@ -18,6 +19,7 @@ from ..presets import DEFAULT_PRESET, get_preset
 from .checkpoint import (CHECKPOINT_VERSION, resume_state, rng_state,
                          write_checkpoint)
 from .history import LOSS_TERMS, History, format_record
+from ..utils.validation import check_int
 from .tensors import ConnectomeTensors, index_batches, prepare, rows
 
 
@@ -39,15 +41,25 @@ def _resolve_fit_options(preset: str, **explicit) -> dict:
     options = get_preset(preset)['fit']
     options.update({k: v for k, v in explicit.items() if v is not None})
     for name in ('epochs', 'batch_size'):
-        value = options[name]
-        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-            raise ValueError(f"{name} must be an int >= 1, got {value!r}")
-    if not options['lr'] > 0:
-        raise ValueError(f"lr must be > 0, got {options['lr']!r}")
+        check_int(options[name], name)
+    if not options['learning_rate'] > 0:
+        raise ValueError(f"learning_rate must be > 0, got "
+                         f"{options['learning_rate']!r}")
     if not options['weight_decay'] >= 0:
         raise ValueError(f"weight_decay must be >= 0, got "
                          f"{options['weight_decay']!r}")
     return options
+
+
+def _renamed_learning_rate(learning_rate: Optional[float],
+                           lr: Optional[float]) -> Optional[float]:
+    if lr is None:
+        return learning_rate
+    if learning_rate is not None:
+        raise ValueError("pass learning_rate only (lr is its deprecated name)")
+    warnings.warn("fit(lr=...) is deprecated and will be removed in 0.3; use "
+                  "learning_rate=...", FutureWarning, stacklevel=3)
+    return lr
 
 
 def _split_validation(data: ConnectomeTensors, val_dataset, val_fraction: float,
@@ -167,7 +179,7 @@ def _cpu_state(model) -> dict:
 
 
 def fit(model: GSRModel, dataset, epochs: Optional[int] = None,
-        lr: Optional[float] = None, batch_size: Optional[int] = None,
+        learning_rate: Optional[float] = None, batch_size: Optional[int] = None,
         device=None, seed: int = 0, preset: str = DEFAULT_PRESET,
         weight_decay: Optional[float] = None, val_dataset=None,
         val_fraction: float = 0., patience: Optional[int] = None,
@@ -175,7 +187,7 @@ def fit(model: GSRModel, dataset, epochs: Optional[int] = None,
         checkpoint: Optional[str] = None, resume: Optional[str] = None,
         progress: bool = True,
         log: Optional[Callable[[str], None]] = None,
-        distributed: bool = False) -> History:
+        distributed: bool = False, lr: Optional[float] = None) -> History:
     r"""Trains ``model`` in place with Adam on the GSR-Net loss.
 
     Args:
@@ -184,7 +196,8 @@ def fit(model: GSRModel, dataset, epochs: Optional[int] = None,
             :class:`~torch_gsr.datasets.ConnectomePair`, a tuple
             ``(lr_adj [S, N_l, N_l], hr_adj [S, N_h, N_h])`` or
             :class:`ConnectomeTensors`.
-        epochs, lr, batch_size, weight_decay: override the preset's values
+        epochs, learning_rate, batch_size, weight_decay: override the
+            preset's values
             (``None``: the preset's). ``epochs`` is the total count, also
             when resuming.
         device (torch.device or str, optional): where to train (default:
@@ -231,6 +244,9 @@ def fit(model: GSRModel, dataset, epochs: Optional[int] = None,
             process raises in all of them (:class:`NonFiniteLossError`, or
             :class:`~torch_gsr.distributed.RankFailedError` for exceptions).
 
+        lr (float, optional): deprecated name of ``learning_rate`` (``lr``
+            means "low resolution" everywhere else in the package).
+
     Returns:
         History: the loss terms of every epoch (those before ``resume``
         included).
@@ -240,12 +256,13 @@ def fit(model: GSRModel, dataset, epochs: Optional[int] = None,
         NonFiniteLossError: a NaN/inf loss (names the epoch and subjects);
             ``checkpoint`` still holds the last completed epoch.
     """
-    options = _resolve_fit_options(preset, epochs=epochs, lr=lr,
+    learning_rate = _renamed_learning_rate(learning_rate, lr)
+    options = _resolve_fit_options(preset, epochs=epochs,
+                                   learning_rate=learning_rate,
                                    batch_size=batch_size,
                                    weight_decay=weight_decay)
-    if patience is not None and (isinstance(patience, bool)
-                                 or not isinstance(patience, int) or patience < 1):
-        raise ValueError(f"patience must be an int >= 1, got {patience!r}")
+    if patience is not None:
+        check_int(patience, 'patience')
     if clip_grad_norm is not None and not clip_grad_norm > 0:
         raise ValueError(f"clip_grad_norm must be > 0, got {clip_grad_norm!r}")
     device = torch.device(device) if device is not None \
@@ -267,7 +284,7 @@ def fit(model: GSRModel, dataset, epochs: Optional[int] = None,
         val.require_hr('validation')
 
     # The fused kernel (CPU and CUDA) updates all parameters in one pass.
-    optimizer = torch.optim.Adam(model.parameters(), lr=options['lr'],
+    optimizer = torch.optim.Adam(model.parameters(), lr=options['learning_rate'],
                                  weight_decay=options['weight_decay'],
                                  fused=True)
     torch.manual_seed(seed)
@@ -350,9 +367,7 @@ def predict(model: GSRModel, lr_adj, batch_size: int = 64,
     Returns:
         Tensor: ``[S, N_h, N_h]`` predictions, on the CPU.
     """
-    if isinstance(batch_size, bool) or not isinstance(batch_size, int) \
-            or batch_size < 1:
-        raise ValueError(f"batch_size must be an int >= 1, got {batch_size!r}")
+    check_int(batch_size, 'batch_size')
     device = torch.device(device) if device is not None \
         else next(model.parameters()).device
     model.to(device)
