@@ -56,7 +56,7 @@ class _Baseline:
 class MeanHR(_Baseline):
     r"""Predicts the training-set mean HR connectome for every subject.
 
-    Attributes (after :meth:`fit`):
+    Attributes:
         mean_ (Tensor): ``[Nh, Nh]`` float64 mean of the training HR graphs.
     """
     def fit(self, lr_adj: Tensor, hr_adj: Tensor) -> 'MeanHR':
@@ -108,8 +108,9 @@ class RidgeRegression(_Baseline):
         solver (str): ``"auto"``, ``"dual"`` or ``"primal"``.
         seed (int): seed of the random assignment of subjects to folds.
 
-    Attributes (after :meth:`fit`):
-        alpha_ (float): the chosen regularisation strength.
+    Attributes:
+        alpha_ (float): the chosen regularisation strength (set by
+            :meth:`fit`, as are the attributes below).
         cv_errors_ (Tensor): ``[len(alphas)]`` cross-validated MSE per alpha
             (``None`` with a single alpha).
         solver_ (str): ``"dual"`` or ``"primal"``, the form actually solved.
