@@ -9,10 +9,10 @@ STP-GSR, and how STP-GSR's dual graph scales with the HR size:
    median epoch time after the first and the peak memory of the whole fit
    (data set up beforehand), each model in a fresh subprocess.
 2. ``scaling``: one training step (forward, L1 loss, backward) of STP-GSR on
-   a batch of ``--scaling-batch`` subjects for each HR size in
-   ``--hr-sizes``, with the dual graph's sparse message passing and with its
-   exact structured form; peak memory and step time, each in a fresh
-   subprocess. The sparse form's cached ``edge_index`` is built in the
+   a batch of ``--scaling-batch`` subjects of ``--scaling-lr-nodes`` LR
+   nodes for each HR size in ``--hr-sizes``, with the dual graph's sparse
+   message passing and with its exact structured form; peak memory and
+   step time, each in a fresh subprocess. The sparse form's cached ``edge_index`` is built in the
    setup, so its 8 bytes x 2 x n(n-1)(n-2) are reported separately.
 
 Peak memory as in ``common`` (peak RSS minus RSS before the work, on CPU).
@@ -63,8 +63,10 @@ def main():
     args.add_argument('--hr-nodes', type=int, default=268)
     args.add_argument('--epochs', type=int, default=2)
     args.add_argument('--models', nargs='+', default=['GSRNet', 'AGSRNet', 'STPGSR'])
-    args.add_argument('--hr-sizes', type=int, nargs='+', default=[100, 200, 268])
+    args.add_argument('--hr-sizes', type=int, nargs='+', default=[100, 160, 200, 268, 320])
     args.add_argument('--scaling-batch', type=int, default=1)
+    args.add_argument('--scaling-lr-nodes', type=int, default=100,
+                      help='LR size of the scaling part (the same for every HR size)')
     args.add_argument('--parts', nargs='+', default=['models', 'scaling'])
     args = args.parse_args()
     device = common.start(__doc__.splitlines()[0], args)
@@ -89,7 +91,7 @@ def main():
     if 'scaling' in args.parts:
         rows = []
         for hr_nodes in args.hr_sizes:
-            lr_nodes = min(args.lr_nodes, hr_nodes)
+            lr_nodes = args.scaling_lr_nodes
             index_mib = 16 * hr_nodes * (hr_nodes - 1) * (hr_nodes - 2) / 2 ** 20
             for structured in (True, False):
                 peak, seconds = common.in_fresh_process(

@@ -2,7 +2,7 @@ import pytest
 import torch
 
 from torch_gsr.nn import AGSRNet, GSRNet, NoisyGSRLayer
-from torch_gsr.train import fit
+from torch_gsr.train import cross_validate, fit
 
 
 def generator_parameters(model):
@@ -141,3 +141,11 @@ def test_fit_lowers_the_loss(connectomes):
                   progress=False)
     assert history['hr'][-1] < 0.5 * history['hr'][0]
     assert all(term in history.records[0] for term in ('total', 'eig', 'rec'))
+
+
+def test_cross_validate_against_the_baselines(connectomes):
+    data = (connectomes(6, 8), connectomes(6, 14, seed=2))
+    result = cross_validate(lambda: AGSRNet(8, 14), data, folds=2, epochs=2,
+                            progress=False)
+    assert result.methods == ['AGSRNet', 'MeanHR', 'RidgeRegression']
+    assert result.predictions['AGSRNet'][0].shape == (3, 14, 14)

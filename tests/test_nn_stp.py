@@ -7,7 +7,7 @@ from torch_geometric.nn import TransformerConv
 from torch_gsr.nn import (STPGSR, DenseTransformerConv, LineGraphTransformerConv,
                           build_model, complete_line_graph)
 from torch_gsr.nn.line_graph import edges_to_matrix, matrix_to_edges, num_dual_nodes
-from torch_gsr.train import fit
+from torch_gsr.train import fit, load_checkpoint, predict
 from torch_gsr.utils.sparse import sparse_view
 
 
@@ -176,3 +176,14 @@ def test_fit_lowers_the_loss(connectomes):
     history = fit(STPGSR(8, 12), data, epochs=30, batch_size=3, lr=1e-2,
                   progress=False)
     assert history['total'][-1] < 0.7 * history['total'][0]
+
+
+def test_checkpoint_round_trip(tmp_path, connectomes):
+    data = (connectomes(4, 8), connectomes(4, 12, seed=2))
+    torch.manual_seed(0)
+    model = STPGSR(8, 12, preset='paper')
+    path = str(tmp_path / 'stp.pt')
+    fit(model, data, epochs=2, batch_size=2, checkpoint=path, progress=False)
+    loaded, _ = load_checkpoint(path)
+    assert type(loaded) is STPGSR and loaded.get_config() == model.get_config()
+    assert torch.equal(predict(loaded, data[0]), predict(model, data[0]))
