@@ -110,10 +110,10 @@ class LineGraphTransformerConv(TransformerConv):
       :math:`i` and row :math:`j` of the attention logits
       :math:`S_{ijk} = \mathbf{q}_{ij}^\top \mathbf{k}_{ik} / \sqrt{C}`,
       one batched matrix product per node :math:`i`; the softmax over both
-      rows shares the normaliser
-      :math:`\log(\sum_k e^{S_{ijk}} + \sum_k e^{S_{jik}})` and the
-      output is :math:`M_{ij} + M_{ji}` with :math:`M_{ij} = \sum_k
-      \alpha_{ijk} \mathbf{v}_{ik}`. No index tensors, no gathers: it
+      rows shares the normaliser :math:`Z_{ij} = \sum_k e^{S_{ijk}} +
+      \sum_k e^{S_{jik}}` and the output is :math:`M_{ij} + M_{ji}` with
+      :math:`M_{ij} = Z_{ij}^{-1} \sum_k e^{S_{ijk}} \mathbf{v}_{ik}`
+      (:math:`k \notin \{i, j\}`). No index tensors, no gathers: it
       holds ``[B, H, n, n, n]`` logits and needs no message tensors of
       width ``C``.
 
@@ -176,17 +176,24 @@ class LineGraphTransformerConv(TransformerConv):
             return edges_to_matrix(t.flatten(2), num_nodes).unflatten(
                 -1, (self.heads, self.out_channels)).permute(0, 3, 1, 2, 4)
 
-        query, key, value = as_matrix(query), as_matrix(key), as_matrix(value)
+        query = as_matrix(query) / math.sqrt(self.out_channels)
+        key, value = as_matrix(key), as_matrix(value)
         logits = torch.matmul(query, key.transpose(-1, -2))
-        logits = logits / math.sqrt(self.out_channels)
         mask = _neighbour_mask(num_nodes, logits.device)
         logits = logits.masked_fill(~mask, torch.finfo(logits.dtype).min)
-        row_norm = torch.logsumexp(logits, dim=-1)
-        norm = torch.logaddexp(row_norm, row_norm.transpose(-1, -2))
-        # Masked logits sit at the dtype's minimum: their weight is 0.
-        alpha = torch.exp(logits - norm.unsqueeze(-1))
-        alpha = F.dropout(alpha, p=self.dropout, training=self.training)
-        half = torch.matmul(alpha, value)
+        # Any shift shared by the two rows of a dual node leaves its softmax
+        # unchanged; the larger row maximum keeps exp() from overflowing and
+        # sends masked logits to exp() = 0. (Rows i = j are all masked and
+        # never read.)
+        shift = logits.amax(dim=-1)
+        shift = torch.maximum(shift, shift.transpose(-1, -2)).detach()
+        scores = torch.exp(logits - shift.unsqueeze(-1))
+        norm = scores.sum(dim=-1)
+        norm = norm + norm.transpose(-1, -2)
+        # Dropout commutes with the per-node normalisation, which is applied
+        # after the product: to [n, n, C] values instead of [n, n, n] scores.
+        scores = F.dropout(scores, p=self.dropout, training=self.training)
+        half = torch.matmul(scores, value) / norm.unsqueeze(-1)
         out = (half + half.transpose(2, 3)).permute(0, 2, 3, 1, 4)
         return matrix_to_edges(out)
 
