@@ -94,7 +94,11 @@ def test_output_is_a_connectome(connectomes, preset):
     assert torch.equal(hr, hr.transpose(-1, -2))
     assert bool((hr >= 0).all()) and bool((hr <= 1).all())
     assert torch.equal(hr.diagonal(dim1=-2, dim2=-1), torch.ones(3, 20))
-    assert out.a_hr.shape == (3, 20, 20)
+    assert out.a_hr.shape == (3, 20, 20) and out.z_lr.shape == (3, 12, 20)
+    gram = (out.z_lr.transpose(-1, -2) @ out.z_lr).flatten(1)
+    low, high = gram.amin(1, keepdim=True), gram.amax(1, keepdim=True)
+    assert torch.allclose(out.a_hr.flatten(1), (gram - low) / (high - low),
+                          atol=1e-6)
 
 
 def test_structured_and_sparse_models_agree(connectomes):

@@ -109,12 +109,12 @@ class STPGSR(GSRModel):
                        *self.dual_norms):
             module.reset_parameters()
 
-    def init_edges(self, lr_adj: Tensor) -> Tensor:
-        r"""The target-edge initialiser: ``[B, N, N]`` LR connectomes to the
-        initial HR adjacency ``[B, N_h, N_h]``, in :math:`[0, 1]`."""
+    def embed_lr(self, lr_adj: Tensor) -> Tensor:
+        r"""The target-edge initialiser's LR embedding :math:`\mathbf{Z}`
+        ``[B, N, N_h]`` of ``[B, N, N]`` LR connectomes; the initial HR
+        adjacency is :math:`\mathrm{minmax}(\mathbf{Z}^\top \mathbf{Z})`."""
         z = self.init_conv(lr_adj, lr_adj)[..., :self.hr_nodes]
-        z = F.relu(graph_norm(self.init_norm, z))
-        return min_max(torch.matmul(z.transpose(-1, -2), z))
+        return F.relu(graph_norm(self.init_norm, z))
 
     def dual_learner(self, x: Tensor) -> Tensor:
         r"""``[B, E, 1]`` dual node features to HR edge weights ``[B, E, 1]``
@@ -140,11 +140,12 @@ class STPGSR(GSRModel):
         """
         lr_adj = check_adjacency(lr_adj, 'lr_adj', num_nodes=self.lr_nodes,
                                  values=validate)
-        a_hr = self.init_edges(lr_adj)
+        z_lr = self.embed_lr(lr_adj)
+        a_hr = min_max(torch.matmul(z_lr.transpose(-1, -2), z_lr))
         edges = self.dual_learner(matrix_to_edges(a_hr.unsqueeze(-1)))
         hr_adj = set_diagonal(edges_to_matrix(edges, self.hr_nodes).squeeze(-1))
         return GSROutput(hr_adj=hr_adj, padded_hr_adj=hr_adj, a_hr=a_hr,
-                         x_hr=a_hr, z0=None, z_lr=a_hr)
+                         x_hr=a_hr, z0=None, z_lr=z_lr)
 
     def loss(self, out: GSROutput, hr_adj: Tensor,
              hr_eigvecs: Optional[Tensor] = None,
