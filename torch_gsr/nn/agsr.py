@@ -103,6 +103,8 @@ class AGSRNet(GSRModel):
         super()._build(**gsr_options)
         self.adv_weight = adv_weight
         self.prior_std = prior_std
+        # The same layer as GSR-Net's (same options, same parameter name
+        # ``gsr.weight`` for the eigen loss), with the noise injection.
         self.gsr = NoisyGSRLayer(self.lr_nodes, self.hr_nodes,
                                  normalize=self.gsr.normalize,
                                  noise_std=noise_std)
