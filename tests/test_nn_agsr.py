@@ -66,7 +66,7 @@ def test_total_holds_both_adversarial_terms(connectomes):
 
 def test_adv_weight_scales_the_generator_term(connectomes):
     torch.manual_seed(0)
-    model = AGSRNet(8, 14)
+    model = AGSRNet(8, 14, adv_weight=1.)
     out = model(connectomes(2, 8))
     hr_adj = connectomes(2, 14, seed=1)
     gen, _ = model.adversarial_losses(out, hr_adj)
