@@ -34,9 +34,11 @@ def _pair_ids(num_nodes: int, device: torch.device) -> Tensor:
     return ids
 
 
+CPU = torch.device('cpu')
+
+
 @functools.lru_cache(maxsize=2)
-def complete_line_graph(num_nodes: int, device: torch.device = torch.device('cpu')
-                        ) -> Tensor:
+def complete_line_graph(num_nodes: int, device: torch.device = CPU) -> Tensor:
     r"""``edge_index`` ``[2, n(n-1)(n-2)]`` (source, target) of the dual
     graph of :math:`K_n`, sorted by target. Built once per ``(n, device)``
     and shared by every model and batch (:func:`functools.lru_cache`): at
