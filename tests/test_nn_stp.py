@@ -4,6 +4,7 @@ import pytest
 import torch
 from torch_geometric.nn import TransformerConv
 
+from torch_gsr import presets
 from torch_gsr.nn import (STPGSR, DenseTransformerConv, LineGraphTransformerConv,
                           build_model, complete_line_graph)
 from torch_gsr.nn.line_graph import edges_to_matrix, matrix_to_edges, num_dual_nodes
@@ -200,3 +201,10 @@ def test_checkpoint_round_trip(tmp_path, connectomes):
     loaded, _ = load_checkpoint(path)
     assert type(loaded) is STPGSR and loaded.get_config() == model.get_config()
     assert torch.equal(predict(loaded, data[0]), predict(model, data[0]))
+
+
+def test_preset_without_stp_options(monkeypatch):
+    monkeypatch.setitem(presets.PRESETS, 'gsr_only',
+                        {'model': presets.PAPER_MODEL, 'fit': {}})
+    with pytest.raises(ValueError, match="no options for model family 'stp'"):
+        STPGSR(8, 12, preset='gsr_only')
