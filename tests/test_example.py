@@ -2,6 +2,7 @@ import csv
 import importlib.util
 import os.path as osp
 
+from torch_gsr.nn import MODELS
 from torch_gsr.train import load_checkpoint
 
 EXAMPLE = osp.join(osp.dirname(__file__), '..', 'examples', 'slim_superres.py')
@@ -24,7 +25,9 @@ def test_quick_example_writes_tables_weights_and_figures(tmp_path, capsys):
     assert 'estimated time' in printed
     assert 'GSRNet vs the mean-HR baseline' in printed
 
-    models = ['GSRNet', 'GSRLayerOnly', 'DeepGSR', 'GSRAutoencoder']
+    # The example compares every registered model (AGSR-Net and STP-GSR
+    # included).
+    models = list(MODELS)
     with open(out / 'results.csv') as f:
         rows = list(csv.DictReader(f))
     assert [row['method'] for row in rows] == models + ['MeanHR', 'RidgeRegression']

@@ -122,6 +122,11 @@ def test_rejects_negative_weights(option):
         AGSRNet(8, 14, **{option: -1.})
 
 
+def test_rejects_bad_discriminator_width():
+    with pytest.raises(ValueError, match='disc_channels must be None or an int'):
+        AGSRNet(8, 14, disc_channels=0)
+
+
 def test_rejects_bad_input_and_unknown_options(connectomes):
     model = AGSRNet(8, 12)
     with pytest.raises(ValueError, match='9 nodes but 8'):

@@ -44,7 +44,7 @@ option                 ``paper``           ``recommended``     source
 ``lambda_rec``         0.1                 as GSR-Net          released code
 ``adv_weight``         1                   0.01 [2]_           released code
 ``prior_std``          0.1                 0.1                 released code
-``noise_std``          0.1                 0 [2]_              paper
+``noise_std``          0.1                 0 [2]_              paper [3]_
 ``disc_channels``      ``None`` (``N_h``)  ``None``            released code
 =====================  ==================  ==================  ==============
 
@@ -52,8 +52,11 @@ option                 ``paper``           ``recommended``     source
    code's is a constant), weight 1 and the input noise raise the test MSE
    of the recommended schedule (12 epochs) by up to 3x on the simulated
    data (``docs/peer_models.md``); at 0.01 and without noise it is neutral.
+.. [3] As issue 12 summarises the paper; the released code adds no noise to
+   the GSR layer's input.
 
-STP-GSR (Singh & Rekik, PRIME-MICCAI 2024):
+STP-GSR (Singh & Rekik, PRIME-MICCAI 2024); "released code" here means the
+configs of a public fork of it (``docs/peer_models.md``):
 
 =====================  ==================  ==================  ==============
 option                 ``paper``           ``recommended``     source
@@ -90,8 +93,8 @@ PRESETS: Dict[str, Dict[str, dict]] = {
     },
     'recommended': {
         'model': RECOMMENDED_MODEL,
-        'agsr': dict(RECOMMENDED_MODEL, **dict(ADVERSARIAL, adv_weight=0.01,
-                                               noise_std=0.)),
+        'agsr': dict(RECOMMENDED_MODEL, adv_weight=0.01, prior_std=0.1,
+                     noise_std=0., disc_channels=None),
         'stp': dict(PAPER_STP, dropout=0., structured=True),
         'fit': dict(learning_rate=3e-3, batch_size=8, epochs=12, weight_decay=0.),
     },
@@ -116,7 +119,11 @@ def model_options(preset: str = DEFAULT_PRESET, family: str = 'model',
     Raises:
         TypeError: an override that is not a model option.
     """
-    options = get_preset(preset)[family]
+    parts = get_preset(preset)
+    if family not in parts:
+        raise ValueError(f"preset {preset!r} holds no options for model family "
+                         f"{family!r} (it has {sorted(parts)})")
+    options = parts[family]
     unknown = sorted(set(overrides) - set(options))
     if unknown:
         raise TypeError(f"unknown model option(s) {unknown}; the options are "

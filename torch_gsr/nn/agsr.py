@@ -100,6 +100,11 @@ class AGSRNet(GSRModel):
                             ('prior_std', prior_std)):
             if not value >= 0:
                 raise ValueError(f"{name} must be >= 0, got {value!r}")
+        if disc_channels is not None and (isinstance(disc_channels, bool) or
+                                          not isinstance(disc_channels, int)
+                                          or disc_channels < 1):
+            raise ValueError(f"disc_channels must be None or an int >= 1, got "
+                             f"{disc_channels!r}")
         super()._build(**gsr_options)
         self.adv_weight = adv_weight
         self.prior_std = prior_std

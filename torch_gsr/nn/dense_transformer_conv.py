@@ -5,12 +5,22 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 from torch_geometric.nn import TransformerConv
+from torch_geometric.nn.dense.linear import Linear
+
+
+def drop_key_bias(lin_key: Linear) -> Linear:
+    r"""``lin_key`` without its bias. The bias adds
+    :math:`\mathbf{q}_i^\top \mathbf{b}` to every attention logit of
+    node :math:`i`, which the softmax over :math:`j` cancels: it never
+    changes the output and never gets a gradient."""
+    return Linear(lin_key.in_channels, lin_key.out_channels, bias=False)
 
 
 class DenseTransformerConv(TransformerConv):
     r"""The graph transformer operator of Shi et al. (2021) on a batch of
     dense weighted graphs: a :class:`~torch_geometric.nn.TransformerConv`
-    with ``edge_dim=1`` (same parameters, same numbers) whose edges are the
+    with ``edge_dim=1`` (same parameters but the key's bias, which never
+    matters (:func:`drop_key_bias`); same numbers) whose edges are the
     non-zero off-diagonal entries of ``adj`` and whose edge feature is the
     weight :math:`a_{ji}` of edge :math:`j \to i`:
 
@@ -36,6 +46,7 @@ class DenseTransformerConv(TransformerConv):
                  dropout: float = 0.):
         super().__init__(in_channels, out_channels, heads=heads,
                          dropout=dropout, edge_dim=1)
+        self.lin_key = drop_key_bias(self.lin_key)
 
     def forward(self, x: Tensor, adj: Tensor) -> Tensor:
         r"""

@@ -18,6 +18,8 @@ from torch import Tensor
 from torch_geometric.nn import TransformerConv
 from torch_geometric.utils import softmax
 
+from .dense_transformer_conv import drop_key_bias
+
 
 def num_dual_nodes(num_nodes: int) -> int:
     r""":math:`n(n-1)/2`, the edge count of :math:`K_n`."""
@@ -34,9 +36,11 @@ def _pair_ids(num_nodes: int, device: torch.device) -> Tensor:
     return ids
 
 
+CPU = torch.device('cpu')
+
+
 @functools.lru_cache(maxsize=2)
-def complete_line_graph(num_nodes: int, device: torch.device = torch.device('cpu')
-                        ) -> Tensor:
+def complete_line_graph(num_nodes: int, device: torch.device = CPU) -> Tensor:
     r"""``edge_index`` ``[2, n(n-1)(n-2)]`` (source, target) of the dual
     graph of :math:`K_n`, sorted by target. Built once per ``(n, device)``
     and shared by every model and batch (:func:`functools.lru_cache`): at
@@ -87,8 +91,9 @@ def matrix_to_edges(mat: Tensor) -> Tensor:
 
 class LineGraphTransformerConv(TransformerConv):
     r"""The graph transformer operator of Shi et al. (2021)
-    (:class:`~torch_geometric.nn.TransformerConv`, same parameters and
-    numbers; no edge features, no :math:`\beta` gate) on the line graph of
+    (:class:`~torch_geometric.nn.TransformerConv`, same parameters but the
+    key's bias (:func:`~torch_gsr.nn.dense_transformer_conv.drop_key_bias`),
+    same numbers; no edge features, no :math:`\beta` gate) on the line graph of
     :math:`K_n`, for a batch of graphs that share it:
 
     .. math::
@@ -128,6 +133,7 @@ class LineGraphTransformerConv(TransformerConv):
                  dropout: float = 0., structured: bool = True):
         super().__init__(in_channels, out_channels, heads=heads,
                          dropout=dropout)
+        self.lin_key = drop_key_bias(self.lin_key)
         self.structured = structured
 
     def forward(self, x: Tensor, num_nodes: int) -> Tensor:

@@ -32,6 +32,17 @@ def min_max(x: Tensor) -> Tensor:
     return (x - low) / (high - low + 1e-8)
 
 
+class GramInitializer(torch.nn.Module):
+    r"""STP-GSR's super-resolution step: the initial HR adjacency
+    :math:`\tilde{\mathbf{A}}_h = \mathrm{minmax}(\mathbf{Z}^\top
+    \mathbf{Z})` of an LR embedding :math:`\mathbf{Z}` ``[B, N, N_h]``,
+    called as :class:`GSRLayer` is (``(z_lr, lr_eigvecs) -> (a_hr, x_hr)``,
+    ``lr_eigvecs`` unused), so :meth:`GSRModel.forward` runs STP-GSR."""
+    def forward(self, z_lr: Tensor, lr_eigvecs: Optional[Tensor] = None):
+        a_hr = min_max(torch.matmul(z_lr.transpose(-1, -2), z_lr))
+        return a_hr, a_hr
+
+
 class STPGSR(GSRModel):
     r"""STP-GSR (Singh & Rekik, 2024). Each of the :math:`E = N_h(N_h-1)/2`
     edges of the (complete) HR graph is a node of its dual graph, and the
@@ -49,6 +60,13 @@ class STPGSR(GSRModel):
        pass messages between dual nodes that share an HR node; the output,
        min-max scaled to :math:`[0, 1]`, is each HR edge's weight.
     3. The weights fill a symmetric HR matrix with unit diagonal.
+
+    :meth:`GSRModel.forward` runs it (input checks, post-processing):
+    :meth:`encode` is the initialiser's LR embedding, ``gsr`` its Gram step
+    (:class:`GramInitializer`) and :meth:`decode` the dual graph learner;
+    ``lr_eigvecs`` are accepted and unused. The output's ``a_hr`` (``=
+    x_hr``) is the initial HR adjacency, ``z_lr`` the LR embedding
+    ``[B, N, N_h]``.
 
     The dual graph is never built per subject: ``structured=False`` runs
     sparse message passing on one cached ``edge_index`` shared by all
@@ -97,6 +115,7 @@ class STPGSR(GSRModel):
             self.lr_nodes, -(-self.hr_nodes // init_heads), heads=init_heads,
             dropout=dropout)
         self.init_norm = GraphNorm(self.hr_nodes)
+        self.gsr = GramInitializer()
         widths = [1, *dual_channels, 1]
         self.dual_convs = torch.nn.ModuleList(
             LineGraphTransformerConv(c_in, c_out, dropout=dropout,
@@ -109,43 +128,22 @@ class STPGSR(GSRModel):
                        *self.dual_norms):
             module.reset_parameters()
 
-    def embed_lr(self, lr_adj: Tensor) -> Tensor:
+    def encode(self, lr_adj: Tensor):
         r"""The target-edge initialiser's LR embedding :math:`\mathbf{Z}`
-        ``[B, N, N_h]`` of ``[B, N, N]`` LR connectomes; the initial HR
-        adjacency is :math:`\mathrm{minmax}(\mathbf{Z}^\top \mathbf{Z})`."""
+        ``[B, N, N_h]`` of ``[B, N, N]`` LR connectomes, as ``(None, Z)``
+        (no :math:`\mathbf{Z}_0`)."""
         z = self.init_conv(lr_adj, lr_adj)[..., :self.hr_nodes]
-        return F.relu(graph_norm(self.init_norm, z))
+        return None, F.relu(graph_norm(self.init_norm, z))
 
-    def dual_learner(self, x: Tensor) -> Tensor:
-        r"""``[B, E, 1]`` dual node features to HR edge weights ``[B, E, 1]``
-        in :math:`[0, 1]`."""
+    def decode(self, a_hr: Tensor, x_hr: Tensor) -> Tensor:
+        r"""The dual graph learner: the initial HR adjacency ``a_hr``
+        ``[B, N_h, N_h]`` (its upper triangle: the dual node features) to
+        the predicted HR connectomes ``[B, N_h, N_h]``, edges in
+        :math:`[0, 1]`, unit diagonal."""
+        x = matrix_to_edges(a_hr.unsqueeze(-1))
         for conv, norm in zip(self.dual_convs, self.dual_norms):
             x = F.relu(graph_norm(norm, conv(x, self.hr_nodes)))
-        return min_max(x)
-
-    def forward(self, lr_adj: Tensor, lr_eigvecs: Optional[Tensor] = None,
-                validate: bool = True) -> GSROutput:
-        r"""
-        Args:
-            lr_adj (Tensor): ``[B, N, N]`` or ``[N, N]`` LR connectomes.
-            lr_eigvecs (Tensor, optional): accepted for the common
-                interface and unused (STP-GSR is not spectral).
-            validate (bool): check that ``lr_adj`` is finite and symmetric.
-
-        Returns:
-            GSROutput: ``hr_adj`` (``= padded_hr_adj``) ``[B, N_h, N_h]``;
-            ``a_hr`` (``= x_hr``) the initialiser's HR adjacency (the dual
-            graph's input); ``z_lr`` the initialiser's LR embedding
-            ``[B, N, N_h]``.
-        """
-        lr_adj = check_adjacency(lr_adj, 'lr_adj', num_nodes=self.lr_nodes,
-                                 values=validate)
-        z_lr = self.embed_lr(lr_adj)
-        a_hr = min_max(torch.matmul(z_lr.transpose(-1, -2), z_lr))
-        edges = self.dual_learner(matrix_to_edges(a_hr.unsqueeze(-1)))
-        hr_adj = set_diagonal(edges_to_matrix(edges, self.hr_nodes).squeeze(-1))
-        return GSROutput(hr_adj=hr_adj, padded_hr_adj=hr_adj, a_hr=a_hr,
-                         x_hr=a_hr, z0=None, z_lr=z_lr)
+        return set_diagonal(edges_to_matrix(min_max(x), self.hr_nodes).squeeze(-1))
 
     def loss(self, out: GSROutput, hr_adj: Tensor,
              hr_eigvecs: Optional[Tensor] = None,
