@@ -66,9 +66,11 @@ class PairedConnectomes(InMemoryDataset):
         digest = hashlib.sha1(repr(sorted(self.clean.items())).encode()).hexdigest()[:8]
         return [f'{self.name}-{digest}.pt']
 
-    def _process(self):
-        if not self.in_memory:
-            super()._process()
+    @property
+    def has_process(self) -> bool:
+        # In memory (no root) there is nothing to process to disk: the pairs
+        # are built in __init__.
+        return not self.in_memory
 
     def process(self):
         pairs = self._pairs()
