@@ -24,6 +24,7 @@ from torch import Tensor
 from torch_geometric.data import Data
 
 from ..presets import DEFAULT_PRESET, model_options
+from ..transforms.graph_super_resolution import GraphSuperResolution
 from ..utils.matrix import set_diagonal, symmetrize
 from ..utils.padding import padded_size, unpad_hr
 from ..utils.sparse import dense_connectomes, lr_adj_of, strongest_edges
@@ -348,7 +349,6 @@ class GSRModel(torch.nn.Module):
         ``GraphSuperResolution(self, **options)(data)``
         (:class:`~torch_gsr.transforms.GraphSuperResolution`: node features,
         sparsification, attributes kept)."""
-        from ..transforms.graph_super_resolution import GraphSuperResolution
         return GraphSuperResolution(self, **options)(data)
 
     def loss(self, out: GSROutput, hr_adj: Tensor,
