@@ -3,7 +3,9 @@ operations GSR-Net's encoders need (normalise, convolve, pool) on graphs
 stored either densely (``[B, N, N]``) or as an :class:`EdgeBatch`."""
 from typing import NamedTuple, Optional, Union
 
+import torch
 from torch import Tensor
+from torch_geometric.utils import to_torch_csr_tensor
 
 from ..utils.sparse import sparse_view
 from .conv import gcn_norm_dense
@@ -18,14 +20,19 @@ class EdgeBatch(NamedTuple):
     dense and batched, ``[B, N, F]``: only the graph is sparse.
 
     Attributes:
-        edge_index (Tensor): ``[2, E]``.
-        edge_weight (Tensor): ``[E]``.
+        edge_index (Tensor): ``[2, E]``; after :func:`normalize`, the
+            normalised ``[B N, B N]`` propagation matrix as a
+            ``torch.sparse`` CSR tensor (PyG's ``adj_t``), which one
+            ``spmm`` multiplies in less time and memory than message passing
+            on ``edge_index`` (``benchmarks/RESULTS.md``).
+        edge_weight (Tensor, optional): ``[E]`` (``None`` after
+            :func:`normalize`).
         num_graphs (int): ``B``.
         num_nodes (int): ``N``, nodes per graph.
-        normalized (bool): the weights went through :func:`gcn_norm_sparse`.
+        normalized (bool): built by :func:`normalize`.
     """
     edge_index: Tensor
-    edge_weight: Tensor
+    edge_weight: Optional[Tensor]
     num_graphs: int
     num_nodes: int
     normalized: bool = False
@@ -45,9 +52,12 @@ def normalize(graph: Graph) -> Graph:
     (:func:`gcn_norm_sparse`)."""
     if isinstance(graph, Tensor):
         return gcn_norm_dense(graph)
-    edges = gcn_norm_sparse(graph.edge_index, graph.edge_weight,
-                            graph.num_graphs * graph.num_nodes)
-    return graph._replace(edge_index=edges[0], edge_weight=edges[1], normalized=True)
+    num_nodes = graph.num_graphs * graph.num_nodes
+    (source, target), weight = gcn_norm_sparse(graph.edge_index, graph.edge_weight,
+                                               num_nodes)
+    adj_t = to_torch_csr_tensor(torch.stack([target, source]), weight,
+                                size=(num_nodes, num_nodes))
+    return graph._replace(edge_index=adj_t, edge_weight=None, normalized=True)
 
 
 def convolve(conv, x: Optional[Tensor], prop: Graph) -> Tensor:
