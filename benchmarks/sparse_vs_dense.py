@@ -19,6 +19,7 @@ The dense step does not depend on the density (it runs once per size).
 """
 import gc
 import os
+from functools import partial
 
 import torch
 
@@ -80,7 +81,7 @@ def size_setup(nodes: int, densities, channels: int, seed: int):
                 step = layer_step(method, random_graph(nodes, density, seed), channels)
                 gc.collect()
                 peak, times = common.peak_rss(
-                    lambda: common.repeat_timed(step, device, repeats_for(nodes)))
+                    partial(common.repeat_timed, step, device, repeats_for(nodes)))
                 rows.append((method, density, *common.summary(times), peak))
                 del step
         return rows

@@ -3,8 +3,9 @@ connectomes.
 
 A simulated cohort (torch_gsr.datasets.synthetic_connectomes) of two equal
 groups that differ in connections at the scale of the HR atlas: in group 1 a
-few HR parcels share an extra time course. The LR atlas mixes each of them
-with unaffected regions, so its connectomes show the difference diluted.
+few HR parcels share an extra time course. By default the signal averages to
+zero over every LR parcel, so only the HR atlas resolves the difference
+(--lr-visibility 1: the LR atlas sees it diluted instead).
 
 1. GSRNet is trained (torch_gsr.train.fit) on a separate split of subjects,
    whose group labels are never used.
@@ -15,7 +16,8 @@ with unaffected regions, so its connectomes show the difference diluted.
    top-k strongest edges (the same k for all).
 3. A GCN classifier (two GCNConv layers, mean and max pooling, a linear
    layer) is cross-validated on each kind of graph, on the same stratified
-   folds with the same seeds.
+   folds with the same seeds; node features are standardised with the
+   training folds' mean and std.
 
 Prints the accuracy table and writes to --out: results.md (the table) and
 accuracy.png (accuracy per input, mean and std over folds, and every fold).
@@ -44,7 +46,7 @@ from torch_gsr.transforms import GraphSuperResolution
 from torch_gsr.utils import sparse_view, strongest_edges
 
 DEFAULTS = dict(subjects=120, gsr_subjects=80, lr_nodes=160, hr_nodes=268, folds=5,
-                gsr_epochs=None, epochs=100, top_k=10)
+                gsr_epochs=None, epochs=50, top_k=10)
 QUICK = dict(subjects=24, gsr_subjects=12, lr_nodes=20, hr_nodes=34, folds=2,
              gsr_epochs=1, epochs=3, top_k=4)
 INPUTS = ('LR', 'super-resolved', 'HR')
@@ -101,14 +103,25 @@ def stratified_folds(labels: torch.Tensor, folds: int, seed: int) -> List[torch.
     return [torch.cat(part).sort().values for part in parts]
 
 
+def standardized(graphs: List[Data], train: torch.Tensor) -> List[Data]:
+    r"""``graphs`` with every feature (an adjacency entry) standardised by its
+    mean and std over the ``train`` graphs (boolean ``[S]``): group
+    differences are small next to the population's common structure."""
+    x = torch.stack([g.x for g in graphs])
+    mean, std = x[train].mean(0), x[train].std(0).clamp(min=1e-6)
+    return [Data(x=(g.x - mean) / std, edge_index=g.edge_index, edge_weight=g.edge_weight,
+                 y=g.y) for g in graphs]
+
+
 def accuracy_of_fold(graphs: List[Data], test: torch.Tensor, epochs: int, seed: int) -> float:
     r"""Trains a fresh :class:`GCNClassifier` on every graph outside ``test``
-    and returns its accuracy on ``test``."""
+    (features standardised on them) and returns its accuracy on ``test``."""
     torch.manual_seed(seed)
-    in_test = torch.zeros(len(graphs), dtype=torch.bool)
-    in_test[test] = True
-    train = [g for g, t in zip(graphs, in_test) if not t]
-    loader = DataLoader(train, batch_size=16, shuffle=True,
+    in_train = torch.ones(len(graphs), dtype=torch.bool)
+    in_train[test] = False
+    graphs = standardized(graphs, in_train)
+    train = [g for g, t in zip(graphs, in_train) if t]
+    loader = DataLoader(train, batch_size=32, shuffle=True,
                         generator=torch.Generator().manual_seed(seed))
     model = GCNClassifier(graphs[0].num_node_features)
     optimizer = torch.optim.Adam(model.parameters(), lr=5e-3, weight_decay=5e-4)
@@ -135,7 +148,8 @@ def simulate(args) -> Dict[str, torch.Tensor]:
     labels = np.random.default_rng(args.seed).permutation(np.arange(total) % 2)
     lr, hr = synthetic_connectomes(total, args.lr_nodes, args.hr_nodes, seed=args.seed,
                                    labels=labels, group_effect=args.group_effect,
-                                   effect_parcels=args.effect_parcels)
+                                   effect_parcels=args.effect_parcels,
+                                   lr_visibility=args.lr_visibility)
     lr, hr, labels = torch.from_numpy(lr), torch.from_numpy(hr), torch.from_numpy(labels)
     split = args.gsr_subjects
     return dict(gsr_lr=lr[:split], gsr_hr=hr[:split], lr=lr[split:], hr=hr[split:],
@@ -189,6 +203,9 @@ def build_parser() -> argparse.ArgumentParser:
                         help='amplitude of the group-1 signal (default: 2)')
     parser.add_argument('--effect-parcels', type=int, default=8,
                         help='HR parcels it affects (default: 8)')
+    parser.add_argument('--lr-visibility', type=float, default=0.,
+                        help='how much of it the LR atlas sees: 0 none (default), '
+                             '1 plainly averaged')
     parser.add_argument('--seed', type=int, default=0)
     return parser
 

@@ -8,7 +8,7 @@ from torch_geometric.loader import DataLoader
 from torch_gsr.datasets import ConnectomePair, SyntheticConnectomes
 from torch_gsr.nn import MODELS, GSRNet
 from torch_gsr.transforms import AddSpectra
-from torch_gsr.utils import sparse_view, strongest_edges
+from torch_gsr.utils import strongest_edges
 
 NL, NH = 10, 17
 

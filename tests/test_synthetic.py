@@ -66,5 +66,10 @@ def test_group_effect_is_resolved_by_the_hr_atlas_and_diluted_in_lr():
     assert np.array_equal(hr[labels == 0], hr0[labels == 0])
     assert _group_contrast(hr, labels) > 1.5 * _group_contrast(lr, labels)
     assert _group_contrast(hr, labels) > 1.4 * _group_contrast(hr0, labels)
+    blind_lr, blind_hr = synthetic_connectomes(40, 20, 40, seed=2, labels=labels,
+                                               group_effect=3., effect_parcels=4,
+                                               lr_visibility=0.)
+    assert np.allclose(blind_lr, lr0, atol=1e-5)  # every LR parcel averages it away
+    assert _group_contrast(blind_hr, labels) > 1.4 * _group_contrast(hr0, labels)
     with pytest.raises(ValueError, match='labels must have shape'):
         synthetic_connectomes(4, 20, 40, labels=[0, 1])

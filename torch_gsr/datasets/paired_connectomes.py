@@ -4,7 +4,6 @@ import os.path as osp
 from typing import Callable, List, Optional, Sequence, Union
 
 import numpy as np
-import torch
 from torch_geometric.data import InMemoryDataset
 
 from .challenge import read_challenge_csv, read_challenge_mat

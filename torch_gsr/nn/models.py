@@ -121,9 +121,9 @@ class GSRModel(torch.nn.Module):
     (:mod:`torch_gsr.presets`: ``"recommended"``, or ``"paper"`` for GSR-Net
     exactly as published); options given explicitly override it. Options a
     model has no part for (``pool_ratios`` and ``lambda_rec`` without a
-    U-Autoencoder, ``node_features`` for :class:`GSRLayerOnly`, which always
-    reads the LR adjacency rows) are recorded in the config but change
-    nothing.
+    U-Autoencoder, ``node_features`` and ``lr_top_k`` for
+    :class:`GSRLayerOnly`, which has no encoder and always reads the LR
+    adjacency rows) are recorded in the config but change nothing.
 
     Args:
         lr_nodes (int): LR node count ``N``.
@@ -165,8 +165,8 @@ class GSRModel(torch.nn.Module):
         lr_top_k (int, optional): run the encoder on sparse LR graphs:
             each node's ``lr_top_k`` strongest edges
             (:func:`~torch_gsr.utils.sparse.strongest_edges`, the rule of
-            :class:`~torch_gsr.transforms.Sparsify`), by message passing
-            (:class:`SparseConnectomeGCNConv`), so the encoder's graphs cost
+            :class:`~torch_gsr.transforms.Sparsify`), with
+            :class:`SparseConnectomeGCNConv`, so the encoder's graphs cost
             memory in proportion to their edges. The embeddings stay dense
             (the GSR layer needs :math:`\mathbf{Z}_l \in
             \mathbb{R}^{N \times P}`), and so do the LR node features and
