@@ -16,6 +16,12 @@ configurations one after the other, with glibc's mmap threshold fixed at
 64 KiB (``MALLOC_MMAP_THRESHOLD_``) so that every tensor of a finished
 configuration is handed back to the OS and cannot hide the next one's peak.
 The dense step does not depend on the density (it runs once per size).
+
+Then the whole model: one training step (forward, loss, backward, Adam) of
+GSRNet (``recommended`` preset) at LR sizes ``--model-sizes`` (HR ``1.7 N``),
+batch 1, with the dense encoder and with ``lr_top_k=--top-k``, each in a
+fresh subprocess (``common.in_fresh_process``); best of 2 steps after a
+warm-up, and the peak memory of all three.
 """
 import gc
 import os
@@ -24,7 +30,7 @@ from functools import partial
 import torch
 
 import common
-from torch_gsr.nn import ConnectomeGCNConv, SparseConnectomeGCNConv
+from torch_gsr.nn import ConnectomeGCNConv, GSRNet, SparseConnectomeGCNConv
 from torch_gsr.utils import sparse_view
 
 SIZES = (160, 500, 1000, 2000, 4000)
@@ -88,11 +94,39 @@ def size_setup(nodes: int, densities, channels: int, seed: int):
     return work
 
 
+def model_setup(lr_nodes: int, lr_top_k, seed: int):
+    """Subprocess setup: GSRNet, Adam and one random subject; returns the
+    work (a warm-up step and two timed ones; their seconds)."""
+    torch.manual_seed(seed)
+    hr_nodes = round(1.7 * lr_nodes)
+    lr = random_graph(lr_nodes, 1., seed).clamp(max=1).unsqueeze(0)
+    hr = random_graph(hr_nodes, 1., seed).clamp(max=1).unsqueeze(0)
+    model = GSRNet(lr_nodes, hr_nodes, lr_top_k=lr_top_k)
+    optimizer = torch.optim.Adam(model.parameters())
+    step = lambda: common.train_step(model, optimizer, lr, hr)
+    return lambda: common.repeat_timed(step, torch.device('cpu'), 2)
+
+
+def model_rows(args) -> list:
+    rows = []
+    for nodes in args.model_sizes:
+        cells = [nodes]
+        for top_k in (None, args.top_k):
+            peak, times = common.in_fresh_process(model_setup, (nodes, top_k, args.seed),
+                                                  torch.device('cpu'), common.settings(args))
+            cells.append(f'{min(times):.3g} / {peak:.4g}')
+        rows.append(cells)
+        print(f'GSRNet LR={nodes} done', flush=True)
+    return rows
+
+
 def main():
     args = common.parser(__doc__.split('\n')[0])
     args.add_argument('--sizes', type=int, nargs='+', default=list(SIZES))
     args.add_argument('--densities', type=float, nargs='+', default=list(DENSITIES))
     args.add_argument('--channels', type=int, default=64)
+    args.add_argument('--model-sizes', type=int, nargs='*', default=[500, 1000])
+    args.add_argument('--top-k', type=int, default=10, help="GSRNet's lr_top_k")
     args = args.parse_args()
     device = common.start('sparse vs dense GCN layer', args)
     if device.type != 'cpu':
@@ -118,6 +152,11 @@ def main():
     print('cells: best ms / peak MiB; ratios: dense over sparse (> 1: sparse wins)')
     print(common.format_table(
         ['N', 'density', 'dense', 'edge_index', 'vs dense', 'csr', 'vs dense'], rows))
+    if args.model_sizes:
+        rows = model_rows(args)
+        print()
+        print('GSRNet training step, batch 1: best s / peak MiB')
+        print(common.format_table(['LR N', 'dense encoder', f'lr_top_k={args.top_k}'], rows))
 
 
 if __name__ == '__main__':
