@@ -149,3 +149,17 @@ def test_graph_super_resolution_as_dataset_transform_and_datapipe(dataset):
     assert torch.allclose(stored[2].adj, super_resolved[2].adj, atol=1e-6)
     piped = list(IterableWrapper([dataset[0]]).graph_super_resolution(model, top_k=4))
     assert torch.equal(piped[0].edge_index, transform(dataset[0]).edge_index)
+
+
+def test_graph_super_resolution_reads_sparse_only_data(batch):
+    from torch_geometric.data import Batch, Data
+
+    model = GSRNet(NL, NH, preset='paper')
+    edges_only = Batch.from_data_list([
+        Data(edge_index=g.edge_index, edge_weight=g.edge_weight, num_nodes=NL, y=g.subject)
+        for g in batch.to_data_list()])
+    out = GraphSuperResolution(model)(edges_only)
+    assert torch.allclose(out.adj, GraphSuperResolution(model)(batch).adj, atol=1e-5)
+    assert out.y == batch.subject
+    with pytest.raises(ValueError, match="neither 'lr_adj' nor 'edge_index'"):
+        GraphSuperResolution(model)(Data(num_nodes=NL))
