@@ -70,9 +70,12 @@ class SparseConnectomeGCNConv(MessagePassing):
     symmetric graph, in memory that grows with the edges instead of
     :math:`N^2`. Sparse matrices (``torch_sparse.SparseTensor`` or
     ``torch.sparse``, as PyG's transposed ``adj_t``) are multiplied by
-    :func:`torch_geometric.utils.spmm`, which uses ``torch-sparse`` when it
-    is installed; the scatter of ``edge_index`` uses ``torch-scatter`` when
-    it is installed.
+    :func:`torch_geometric.utils.spmm`, which runs ``torch-sparse``'s kernel
+    on a ``SparseTensor``; messages along ``edge_index`` are summed by
+    :func:`torch_geometric.utils.scatter` (PyG picks the kernel:
+    ``scatter_add_`` for sums, with or without ``torch-scatter``). For large
+    sparse graphs a ``torch.sparse`` CSR matrix is the fastest input
+    (``benchmarks/RESULTS.md``).
 
     Args:
         in_channels (int): input feature size (nodes per graph when ``x`` is
