@@ -115,3 +115,4 @@ def test_sparse_encoders_equal_dense_ones(connectomes, act):
     with pytest.raises(TypeError, match='sparse=True'):
         sparse(None, adj)
     assert repr(sparse) == 'GraphUAutoencoder(12, 24, pool_ratios=(0.9, 0.7), sparse=True)'
+    assert repr(sparse_stack) == 'GCNStack([12, 7, 5], sparse=True)'

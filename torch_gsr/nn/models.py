@@ -109,7 +109,8 @@ class GCNStack(torch.nn.Module):
 
     def __repr__(self) -> str:
         sizes = [self.convs[0].in_channels] + [c.out_channels for c in self.convs]
-        return f'{self.__class__.__name__}({sizes})'
+        sparse = ', sparse=True' if self.sparse else ''
+        return f'{self.__class__.__name__}({sizes}{sparse})'
 
 
 class GSRModel(torch.nn.Module):
