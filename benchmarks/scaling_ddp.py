@@ -56,7 +56,7 @@ def train_worker(args):
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
     model = GSRNet(args.lr_nodes, args.hr_nodes)
-    history = fit(model, random_pairs(args), epochs=args.epochs, lr=1e-3,
+    history = fit(model, random_pairs(args), epochs=args.epochs, learning_rate=1e-3,
                   batch_size=args.batch_size, progress=False,
                   distributed=True)
     if is_main_process():

@@ -35,7 +35,9 @@ def test_single_matrix_input(connectomes, cls):
 @pytest.mark.parametrize('cls', ALL_MODELS)
 def test_batch_equals_single_calls(connectomes, cls, preset):
     torch.manual_seed(0)
-    model = cls(12, 20, preset=preset).double()
+    # Evaluation mode: AGSR-Net's input noise and STP-GSR's attention
+    # dropout draw random numbers in training mode.
+    model = cls(12, 20, preset=preset).double().eval()
     lr_adj = connectomes(4, 12, dtype=torch.float64)
     batched = model(lr_adj).hr_adj
     singles = torch.cat([model(lr_adj[b]).hr_adj for b in range(4)])
@@ -126,10 +128,18 @@ def test_training_drives_the_loss_down(connectomes, cls, preset):
     assert losses[-1] < losses[0] / 5
 
 
+# Non-default options of each model family (``option_family``).
+NON_DEFAULT_OPTIONS = {
+    'model': dict(lambda_rec=2., pool_ratios=(0.8,)),
+    'agsr': dict(lambda_rec=2., pool_ratios=(0.8,), adv_weight=0.5),
+    'stp': dict(init_heads=2, dual_channels=(3,)),
+}
+
+
 @pytest.mark.parametrize('cls', ALL_MODELS)
 def test_config_round_trip(connectomes, cls):
-    model = cls(6, 11, lambda_rec=2., pool_ratios=(0.8,))
-    rebuilt = build_model(model.get_config())
+    model = cls(6, 11, **NON_DEFAULT_OPTIONS[cls.option_family]).eval()
+    rebuilt = build_model(model.get_config()).eval()
     rebuilt.load_state_dict(model.state_dict())
     lr_adj = connectomes(2, 6)
     assert type(rebuilt) is cls

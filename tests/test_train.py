@@ -4,7 +4,9 @@ import pytest
 import torch
 
 import torch_gsr.nn.models as models
-import torch_gsr.train as train
+import torch_gsr.presets as presets
+import torch_gsr.train.loop as train_loop
+import torch_gsr.train.tensors as train_tensors
 from torch_gsr.datasets import PairedConnectomes
 from torch_gsr.nn.models import GSRLayerOnly, GSRNet
 from torch_gsr.train import (CVResult, History, NonFiniteLossError,
@@ -12,7 +14,7 @@ from torch_gsr.train import (CVResult, History, NonFiniteLossError,
                              load_checkpoint, predict)
 
 LR_NODES, HR_NODES, SUBJECTS = 8, 14, 12
-QUIET = dict(progress=False, lr=1e-3, batch_size=4)
+QUIET = dict(progress=False, learning_rate=1e-3, batch_size=4)
 
 
 @pytest.fixture(autouse=True)
@@ -74,7 +76,7 @@ def test_history_records_every_term_per_epoch(dataset):
 
 
 def test_loss_decreases_on_learnable_data(pairs):
-    history = fit(new_model(), pairs, epochs=12, lr=1e-2, batch_size=4,
+    history = fit(new_model(), pairs, epochs=12, learning_rate=1e-2, batch_size=4,
                   progress=False)
     assert history['hr'][-1] < 0.1 * history['hr'][0]
     assert history['total'][-1] < history['total'][0]
@@ -93,12 +95,12 @@ def test_spectra_are_not_computed_inside_steps(dataset, monkeypatch, preset):
 
 def test_lr_spectra_only_for_spectral_models(dataset, monkeypatch):
     calls = []
-    original = train.spectra
+    original = train_tensors.spectra
 
     def recording(*args, **kwargs):
         calls.append(kwargs.get('lr', True))
         return original(*args, **kwargs)
-    monkeypatch.setattr(train, 'spectra', recording)
+    monkeypatch.setattr(train_tensors, 'spectra', recording)
     fit(new_model(preset='recommended'), dataset, epochs=1, **QUIET)
     fit(new_model(preset='paper'), dataset, epochs=1, **QUIET)
     assert calls == [False, True]
@@ -160,7 +162,7 @@ def test_checkpoint_layout_and_load(dataset, tmp_path):
     assert checkpoint['model_config'] == model.get_config()
     assert checkpoint['history']['records'] == history.to_dict()['records']
     assert {'optimizer_state', 'rng', 'fit_options'} <= set(checkpoint)
-    assert checkpoint['fit_options']['lr'] == 1e-3
+    assert checkpoint['fit_options']['learning_rate'] == 1e-3
 
 
 def test_failed_write_keeps_previous_checkpoint(dataset, tmp_path, monkeypatch):
@@ -209,7 +211,7 @@ def test_early_stopping_restores_best_weights(dataset, monkeypatch):
 
     def val_loss(model, data, batch_size):
         return dict(val_total=0., val_hr=next(scripted), val_eig=0., val_rec=0.)
-    monkeypatch.setattr(train, '_validation_loss', val_loss)
+    monkeypatch.setattr(train_loop, '_validation_loss', val_loss)
     states = []
     model = new_model()
 
@@ -276,7 +278,7 @@ def test_cross_validate_folds_fresh_models_and_table(dataset, tmp_path):
         return build
     result = cross_validate({'net': factory(GSRNet), 'layer': factory(GSRLayerOnly)},
                             dataset, folds=3, seed=1, epochs=2, batch_size=4,
-                            lr=1e-3, progress=False)
+                            learning_rate=1e-3, progress=False)
     assert isinstance(result, CVResult)
     assert calls.count('GSRNet') == 3 and calls.count('GSRLayerOnly') == 3
     net_inits = initial[0::2]
@@ -357,8 +359,8 @@ def test_bad_arguments(dataset, pairs, connectomes):
 
 
 def test_preset_defaults_and_overrides(dataset, monkeypatch):
-    monkeypatch.setitem(train.get_preset.__globals__['PRESETS'], 'tiny', dict(
-        model={}, fit=dict(lr=1e-2, batch_size=5, epochs=2, weight_decay=0.)))
+    monkeypatch.setitem(presets.PRESETS, 'tiny', dict(
+        model={}, fit=dict(learning_rate=1e-2, batch_size=5, epochs=2, weight_decay=0.)))
     history = fit(new_model(), dataset, preset='tiny', progress=False)
     assert len(history) == 2
     history = fit(new_model(), dataset, preset='tiny', epochs=1, progress=False)
@@ -376,3 +378,15 @@ def test_values_are_checked_once_not_per_step(dataset, monkeypatch):
     fit(new_model(), dataset, epochs=2, **QUIET)
     predict(new_model(), dataset)
     assert checked and not any(checked)
+
+
+def test_lr_is_a_deprecated_name_of_learning_rate(dataset):
+    with pytest.warns(FutureWarning, match='learning_rate'):
+        history = fit(new_model(), dataset, epochs=1, lr=1e-3, progress=False,
+                      batch_size=4)
+    assert len(history) == 1
+    with pytest.raises(ValueError, match='learning_rate only'):
+        fit(new_model(), dataset, epochs=1, lr=1e-3, learning_rate=1e-3,
+            progress=False)
+    with pytest.raises(ValueError, match='learning_rate must be > 0'):
+        fit(new_model(), dataset, epochs=1, learning_rate=0., progress=False)

@@ -60,7 +60,8 @@ import torch
 from torch import Tensor
 from tqdm.auto import tqdm
 
-from .utils.validation import check_adjacency
+from .utils.validation import check_adjacency, check_int
+from .utils.vectorize import vectorize
 
 PROTOCOLS = ('subject', 'challenge')
 CENTRALITIES = ('betweenness', 'eigenvector', 'pagerank')
@@ -114,11 +115,7 @@ def _check_pair(pred, target) -> Tuple[Tensor, Tensor]:
 
 def _edges(adj: Tensor, upper_triangle: bool) -> Tensor:
     r"""``[B, N, N]`` -> ``[B, E]``: strict upper triangle or all entries."""
-    if not upper_triangle:
-        return adj.flatten(1)
-    row, col = torch.triu_indices(adj.size(-1), adj.size(-1), 1,
-                                  device=adj.device)
-    return adj[:, row, col]
+    return vectorize(adj, 'triu') if upper_triangle else adj.flatten(1)
 
 
 def mean_squared_error(pred, target, upper_triangle: bool = True) -> Tensor:
@@ -345,9 +342,7 @@ def evaluate_predictions(pred, target, protocol: str = 'subject',
     if protocol == 'challenge' and not upper_triangle:
         raise ValueError("protocol='challenge' is defined on the strict upper "
                          "triangle; got upper_triangle=False (expected True)")
-    if isinstance(num_workers, bool) or not isinstance(num_workers, int) \
-            or num_workers < 0:
-        raise ValueError(f"num_workers must be an int >= 0, got {num_workers!r}")
+    check_int(num_workers, 'num_workers', 0)
     if topology is None:
         topology = protocol == 'challenge'
     pred, target = _check_pair(pred, target)

@@ -8,6 +8,13 @@ from .gsr import GSRLayer
 from .losses import eig_loss, hr_loss, rec_loss
 from .models import (MODELS, DeepGSR, GCNStack, GSRAutoencoder, GSRLayerOnly,
                      GSRLoss, GSRModel, GSRNet, GSROutput, build_model)
+from .agsr import AGSRLoss, AGSRNet, NoisyGSRLayer
+from .dense_transformer_conv import DenseTransformerConv
+from .line_graph import LineGraphTransformerConv, complete_line_graph
+from .stp import STPGSR
+
+# The successor models live in their own files (they build on GSRModel).
+MODELS.update({cls.__name__: cls for cls in (AGSRNet, STPGSR)})
 
 __all__ = [
     'ConnectomeGCNConv', 'gcn_norm_dense', 'SparseConnectomeGCNConv',
@@ -16,4 +23,6 @@ __all__ = [
     'GCNStack', 'resolve_activation', 'hr_loss', 'eig_loss', 'rec_loss',
     'GSRModel', 'GSRNet', 'GSRLayerOnly', 'DeepGSR', 'GSRAutoencoder',
     'GSROutput', 'GSRLoss', 'MODELS', 'build_model',
+    'AGSRNet', 'AGSRLoss', 'NoisyGSRLayer', 'STPGSR', 'DenseTransformerConv',
+    'LineGraphTransformerConv', 'complete_line_graph',
 ]

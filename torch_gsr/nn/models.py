@@ -179,11 +179,16 @@ class GSRModel(torch.nn.Module):
     gives the same numbers. :meth:`predict_graphs` returns the prediction as
     PyG graphs.
     """
+    #: The table of the preset that holds this model's options
+    #: (:func:`~torch_gsr.presets.model_options`).
+    option_family = 'model'
+
     def __init__(self, lr_nodes: int, hr_nodes: int, encoder: Optional[str],
                  head: Optional[str], preset: str = DEFAULT_PRESET, **options):
         super().__init__()
         check_sizes(lr_nodes, hr_nodes)
-        self.config = model_options(preset, **options)
+        self.config = model_options(preset, family=self.option_family,
+                                    **options)
         self.lr_nodes = lr_nodes
         self.hr_nodes = hr_nodes
         self.hr_padded = padded_size(lr_nodes, hr_nodes)

@@ -9,6 +9,14 @@ import torch
 from torch import Tensor
 
 
+def check_int(value, name: str, minimum: int = 1) -> int:
+    r"""Returns ``value`` if it is an ``int`` (not a ``bool``) of at least
+    ``minimum``; raises a ``ValueError`` naming ``name`` otherwise."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+        raise ValueError(f"{name} must be an int >= {minimum}, got {value!r}")
+    return value
+
+
 def _where(name: str, subjects: Optional[Sequence] = None, index: int = 0) -> str:
     if subjects is not None and len(subjects) > index:
         return f"{name} (subject {subjects[index]!r})"

@@ -1,0 +1,280 @@
+r"""Experiments shared by the ``torch-gsr`` command and the examples: a
+cross-validation run written to a folder (tables, checkpoints, figures),
+its figures, and prediction files. Nothing here parses arguments."""
+import functools
+import os
+import os.path as osp
+import shutil
+import time
+from typing import Callable, Dict, List, Optional, Sequence
+
+import torch
+
+from .datasets import (write_challenge_csv, write_challenge_mat, write_numpy,
+                       write_submission_csv)
+from .distributed import is_main_process
+from .metrics import mean_squared_error
+from .nn.models import MODELS
+from .plot import (plot_mse_bars, plot_subject, plot_training_curves,
+                   representative_subject)
+from .presets import DEFAULT_PRESET, get_preset
+from .train import (ConnectomeTensors, CVResult, History, cross_validate, fit,
+                    load_checkpoint, predict)
+from .utils.io import atomic_path
+
+FIGURES = ('fig2_subject.png', 'mse_bars.png', 'training_curves.png')
+FIGURE_DATA = 'figure_data.pt'
+PREDICTION_EXTENSIONS = ('.npy', '.npz', '.csv', '.mat')
+
+
+def model_factories(names: Sequence[str], lr_nodes: int, hr_nodes: int,
+                    preset: str = DEFAULT_PRESET) -> Dict[str, Callable]:
+    r"""``{name: factory}``: each factory builds an untrained model ``name``
+    with the preset's model options."""
+    return {name: functools.partial(MODELS[name], lr_nodes, hr_nodes,
+                                    preset=preset)
+            for name in names}
+
+
+def train_model(dataset, name: str, seed: int = 0, **fit_kwargs):
+    r"""Builds model ``name`` (from :obj:`~torch_gsr.nn.models.MODELS`, sized
+    to ``dataset``, with the preset's options) after seeding torch with
+    ``seed``, and trains it with :func:`~torch_gsr.train.fit`.
+
+    Returns:
+        (GSRModel, History)
+    """
+    data = ConnectomeTensors.from_data(dataset)
+    data.require_hr('training')
+    factory = model_factories([name], data.lr_adj.size(-1), data.hr_adj.size(-1),
+                              fit_kwargs.get('preset', DEFAULT_PRESET))[name]
+    torch.manual_seed(seed)
+    model = factory()
+    history = fit(model, data, seed=seed, **fit_kwargs)
+    return model, history
+
+
+def evaluation_csv(evaluation) -> str:
+    r"""An :class:`~torch_gsr.metrics.Evaluation`'s summary as CSV text:
+    ``metric,mean,std``, a row per metric."""
+    lines = ['metric,mean,std'] + [f'{name},{mean:.6g},{std:.6g}'
+                                   for name, (mean, std) in evaluation.summary.items()]
+    return '\n'.join(lines) + '\n'
+
+
+def write_text(path: str, text: str) -> None:
+    r"""Writes ``text`` to ``path`` atomically."""
+    with atomic_path(path) as tmp, open(tmp, 'w') as f:
+        f.write(text)
+
+
+# ------------------------------------------------------- cross-validation --
+
+def estimate_cv_seconds(factories: Dict[str, Callable], data: ConnectomeTensors,
+                        folds: int, **fit_kwargs) -> float:
+    r"""Estimated run time of :func:`run_cross_validation`: times the spectra
+    and one epoch of every model on a few subjects, and scales to the whole
+    run (subjects x epochs x folds)."""
+    options = get_preset(fit_kwargs.get('preset', DEFAULT_PRESET))['fit']
+    options.update({k: v for k, v in fit_kwargs.items() if v is not None})
+    sample = data.subset(torch.arange(min(data.num_subjects,
+                                          max(4, options['batch_size']))))
+    began = time.perf_counter()
+    sample = sample.with_spectra()
+    seconds = (time.perf_counter() - began) * data.num_subjects / sample.num_subjects
+    train_subjects = data.num_subjects * (folds - 1) / folds
+    for factory in factories.values():
+        began = time.perf_counter()
+        fit(factory(), sample, epochs=1, progress=False,
+            **{k: v for k, v in fit_kwargs.items() if k != 'epochs'})
+        per_subject = (time.perf_counter() - began) / sample.num_subjects
+        seconds += per_subject * train_subjects * options['epochs'] * folds
+    return seconds
+
+
+def run_cross_validation(dataset, models: Sequence[str], out: str, folds: int = 5,
+                         seed: int = 0, protocol: str = 'subject',
+                         topology: Optional[bool] = None, progress: bool = True,
+                         log: Callable[[str], None] = print,
+                         **fit_kwargs) -> CVResult:
+    r"""Cross-validates ``models`` and the baselines on identical folds and
+    writes everything to the folder ``out``: ``results.csv`` and
+    ``results.md`` (every metric, mean and std over folds), ``<model>.pt``
+    (the checkpoint of the model trained in the **last fold**, loadable
+    with :func:`~torch_gsr.train.load_checkpoint`), the figures
+    :obj:`FIGURES` and ``figure_data.pt`` (what ``torch-gsr plot`` redraws
+    them from). Logs the estimated run time first.
+
+    Args:
+        dataset: paired data (anything :func:`cross_validate` accepts).
+        models (sequence of str): names from :obj:`~torch_gsr.nn.models.MODELS`.
+        out (str): output folder.
+        folds, seed, protocol, topology, progress: see :func:`cross_validate`.
+        log (callable): receives the messages.
+        **fit_kwargs: ``preset``, ``epochs``, ``batch_size``, ``lr``,
+            ``device``, ``distributed`` for :func:`~torch_gsr.train.fit`
+            (under ``distributed``, only rank 0 writes files).
+    """
+    data = ConnectomeTensors.from_data(dataset)
+    data.require_hr('cross-validation')
+    factories = model_factories(models, data.lr_adj.size(-1), data.hr_adj.size(-1),
+                                fit_kwargs.get('preset', DEFAULT_PRESET))
+    seconds = estimate_cv_seconds(factories, data, folds, **fit_kwargs)
+    if is_main_process():
+        log(f"{folds}-fold CV of {', '.join(models)} and the baselines on "
+            f"{data.num_subjects} subjects ({data.lr_adj.size(-1)} -> "
+            f"{data.hr_adj.size(-1)} nodes); estimated time: about "
+            f"{seconds / 60:.1f} min (an estimate from one timed epoch)")
+    checkpoint_dir = osp.join(out, 'checkpoints')
+    result = cross_validate(factories, data, folds=folds, seed=seed,
+                            protocol=protocol, topology=topology,
+                            progress=progress, checkpoint_dir=checkpoint_dir,
+                            **fit_kwargs)
+    result.to_csv(osp.join(out, 'results.csv'))
+    result.to_markdown(osp.join(out, 'results.md'))
+    if not is_main_process():
+        return result
+    _keep_last_fold_checkpoints(checkpoint_dir, out, models, folds)
+    order = torch.cat(result.test_indices)
+    figure_data = build_figure_data(
+        data.hr_adj[order].cpu(),
+        {name: torch.cat(preds) for name, preds in result.predictions.items()},
+        [subjects.tolist() for subjects in _fold_positions(result.test_indices)],
+        result.histories, [data.subjects[i] for i in order.tolist()])
+    save_figure_data(figure_data, out)
+    plot_figures(figure_data, out)
+    return result
+
+
+def _fold_positions(test_indices: List[torch.Tensor]) -> List[torch.Tensor]:
+    r"""Positions of each fold's subjects in the concatenation of folds."""
+    sizes = [len(indices) for indices in test_indices]
+    return list(torch.arange(sum(sizes)).split(sizes))
+
+
+def _keep_last_fold_checkpoints(checkpoint_dir: str, out: str,
+                                models: Sequence[str], folds: int) -> None:
+    for name in models:
+        os.replace(osp.join(checkpoint_dir, f'{name}-fold{folds - 1}.pt'),
+                   osp.join(out, f'{name}.pt'))
+    shutil.rmtree(checkpoint_dir)
+
+
+def summary_lines(result: CVResult, table_path: str) -> List[str]:
+    r"""The Markdown results table and, per model, whether it beats the
+    mean-HR baseline on MAE and PCC."""
+    with open(table_path) as f:
+        lines = f.read().splitlines()
+    for name in result.histories:
+        beats = result.beats_baseline(name)
+        verdict = ', '.join(f"{'beats' if beats[m] else 'does NOT beat'} it on "
+                            f"{m.upper()}" for m in ('mae', 'pcc'))
+        lines.append(f"{name} vs the mean-HR baseline: {verdict}")
+    return lines
+
+
+# ------------------------------------------------------------------ figures --
+
+def build_figure_data(hr_adj: torch.Tensor, predictions: Dict[str, torch.Tensor],
+                      groups: List[List[int]],
+                      histories: Dict[str, Sequence[History]],
+                      subjects: List[str]) -> dict:
+    r"""What :func:`plot_figures` draws, from ``hr_adj`` ``[S, N, N]``, the
+    predictions of every method for the same subjects, ``groups`` of subject
+    positions (the folds) over which the MSE's mean and std are taken,
+    training ``histories`` and the subject ids. The Fig. 2 subject is the one
+    of median MSE under the first method."""
+    errors = {name: mean_squared_error(pred, hr_adj)
+              for name, pred in predictions.items()}
+    shown = representative_subject(next(iter(errors.values())))
+    mse = {}
+    for name, values in errors.items():
+        per_group = torch.stack([values[group].mean() for group in groups])
+        mse[name] = (float(per_group.mean()), float(per_group.std(correction=0)))
+    # clone: a saved view would carry the storage of every subject
+    return dict(subject=subjects[shown], hr_adj=hr_adj[shown].clone(),
+                predictions={name: pred[shown].clone()
+                             for name, pred in predictions.items()},
+                mse=mse, histories={name: [h.to_dict() for h in runs]
+                                    for name, runs in histories.items()})
+
+
+def save_figure_data(figure_data: dict, folder: str) -> None:
+    with atomic_path(osp.join(folder, FIGURE_DATA)) as tmp:
+        torch.save(figure_data, tmp)
+
+
+def load_figure_data(folder: str) -> dict:
+    r"""The figure data a :func:`run_cross_validation` run saved in ``folder``."""
+    path = osp.join(folder, FIGURE_DATA)
+    if not osp.isfile(path):
+        raise FileNotFoundError(f"{path}: no such file (is {folder} the output "
+                                f"folder of 'torch-gsr cv'?)")
+    return torch.load(path, weights_only=True)
+
+
+def plot_figures(figure_data: dict, folder: str) -> List[str]:
+    r"""Draws :obj:`FIGURES` into ``folder``; returns their paths."""
+    paths = [osp.join(folder, name) for name in FIGURES]
+    plot_subject(paths[0], figure_data['hr_adj'], figure_data['predictions'],
+                 figure_data['subject'])
+    plot_mse_bars(paths[1], figure_data['mse'])
+    plot_training_curves(paths[2], {
+        name: [History.from_dict(h) for h in runs]
+        for name, runs in figure_data['histories'].items()})
+    return paths
+
+
+def checkpoint_figure_data(checkpoints: Sequence[str], dataset,
+                           device=None) -> dict:
+    r"""What :func:`plot_figures` draws for trained ``checkpoints`` (paths)
+    evaluated on the paired ``dataset``, one group per subject."""
+    data = ConnectomeTensors.from_data(dataset)
+    data.require_hr('plot')
+    predictions, histories = {}, {}
+    for path in checkpoints:
+        model, checkpoint = load_checkpoint(path)
+        name = osp.splitext(osp.basename(path))[0]
+        predictions[name] = predict(model, data, device=device)
+        histories[name] = [History.from_dict(checkpoint['history'])]
+    groups = [[i] for i in range(data.num_subjects)]
+    return build_figure_data(data.hr_adj.cpu(), predictions, groups, histories,
+                             data.subjects)
+
+
+# ---------------------------------------------------------------- predictions --
+
+def write_predictions(path: str, hr_adj: torch.Tensor, order: str = 'tril',
+                      submission: bool = False) -> None:
+    r"""Writes predictions ``[S, N, N]`` in the format of ``path``'s extension
+    (``.npy``, ``.npz`` under key ``hr``, challenge ``.csv``, ``.mat`` under
+    key ``HR``), or with ``submission`` as the challenge's ``ID,Predicted``
+    CSV."""
+    extension = osp.splitext(path)[1].lower()
+    if submission:
+        if extension != '.csv':
+            raise ValueError(f"{path}: a submission is a .csv file")
+        write_submission_csv(path, hr_adj, order)
+    elif extension == '.npy':
+        write_numpy(path, hr_adj.numpy())
+    elif extension == '.npz':
+        write_numpy(path, hr=hr_adj.numpy())
+    elif extension == '.csv':
+        write_challenge_csv(path, hr_adj, order)
+    elif extension == '.mat':
+        write_challenge_mat(path, hr_adj, 'HR', order)
+    else:
+        raise ValueError(f"{path}: unknown prediction format {extension!r} "
+                         f"(expected one of {PREDICTION_EXTENSIONS})")
+
+
+def default_prediction_path(lr_path: Optional[str], submission: bool) -> str:
+    r"""``hr_predictions`` with the extension of ``lr_path`` (``.npy`` for
+    folders and synthetic data; ``.csv`` for a submission)."""
+    extension = '.npy'
+    if submission:
+        extension = '.csv'
+    elif lr_path is not None and osp.splitext(lr_path)[1].lower() in \
+            PREDICTION_EXTENSIONS:
+        extension = osp.splitext(lr_path)[1].lower()
+    return f'hr_predictions{extension}'

@@ -1,0 +1,181 @@
+r"""STP-GSR (Singh & Rekik, "Strongly Topology-Preserving GNNs for Brain
+Graph Super-Resolution", PRIME-MICCAI 2024): edge regression as node
+regression on the dual (line) graph of the HR graph."""
+from typing import Optional, Sequence, Union
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor
+from torch_geometric.data import Data
+from torch_geometric.nn import GraphNorm
+
+from ..presets import DEFAULT_PRESET
+from ..utils.matrix import set_diagonal
+from ..utils.validation import check_adjacency
+from .dense_transformer_conv import DenseTransformerConv
+from .line_graph import (LineGraphTransformerConv, edges_to_matrix,
+                         matrix_to_edges, num_dual_nodes)
+from .models import GSRLoss, GSRModel, GSROutput
+
+
+def graph_norm(norm: GraphNorm, x: Tensor) -> Tensor:
+    r""":class:`~torch_geometric.nn.GraphNorm` over the nodes of each graph
+    of a dense batch ``x`` ``[B, N, F]``."""
+    batch = torch.arange(x.size(0), device=x.device).repeat_interleave(x.size(1))
+    return norm(x.flatten(0, 1), batch, batch_size=x.size(0)).view_as(x)
+
+
+def min_max(x: Tensor) -> Tensor:
+    r"""Rescales each graph of ``x`` ``[B, ...]`` to ``[0, 1]``."""
+    flat = x.flatten(1)
+    low = flat.amin(dim=1).view((-1,) + (1,) * (x.dim() - 1))
+    high = flat.amax(dim=1).view_as(low)
+    return (x - low) / (high - low + 1e-8)
+
+
+class STPGSR(GSRModel):
+    r"""STP-GSR (Singh & Rekik, 2024). Each of the :math:`E = N_h(N_h-1)/2`
+    edges of the (complete) HR graph is a node of its dual graph, and the
+    HR edge weights are regressed as dual node features:
+
+    1. **Target-edge initialiser.** A graph transformer
+       (:class:`DenseTransformerConv`, ``init_heads`` heads, edge weights as
+       edge features) embeds the LR graph, node features its adjacency
+       rows, into :math:`\mathbf{Z} \in \mathbb{R}^{N \times N_h}`; after
+       :class:`~torch_geometric.nn.GraphNorm` and ReLU,
+       :math:`\tilde{\mathbf{A}}_h = \mathrm{minmax}(\mathbf{Z}^\top
+       \mathbf{Z})` initialises every HR edge, i.e. every dual node.
+    2. **Dual graph learner.** :class:`LineGraphTransformerConv` layers
+       (widths ``1 -> *dual_channels -> 1``, each with GraphNorm and ReLU)
+       pass messages between dual nodes that share an HR node; the output,
+       min-max scaled to :math:`[0, 1]`, is each HR edge's weight.
+    3. The weights fill a symmetric HR matrix with unit diagonal.
+
+    The dual graph is never built per subject: ``structured=False`` runs
+    sparse message passing on one cached ``edge_index`` shared by all
+    batches; ``structured=True`` computes the same numbers from the dual
+    graph's structure (see :class:`LineGraphTransformerConv`).
+
+    No padding: the prediction is ``[B, N_h, N_h]`` (``hr_padded ==
+    hr_nodes``). The loss is the paper's mean absolute error over the HR
+    edges (``hr``; ``eig`` and ``rec`` are zero).
+
+    Args:
+        lr_nodes (int): ``N``.
+        hr_nodes (int): ``N_h >= 3``.
+        preset (str): where the defaults come from.
+        init_heads (int): attention heads of the initialiser, each
+            :math:`\lceil N_h / \text{heads} \rceil` wide; their
+            concatenation is cut to :math:`N_h` features when ``N_h`` is
+            not a multiple (the paper requires one).
+        dual_channels (sequence of int): hidden widths of the dual graph
+            learner (``()``: one layer, ``1 -> 1``, the paper).
+        dropout (float): attention dropout of every layer.
+        structured (bool): structured (``True``) or sparse (``False``)
+            message passing on the dual graph; the same numbers.
+    """
+    option_family = 'stp'
+    spectral = False
+
+    def __init__(self, lr_nodes: int, hr_nodes: int,
+                 preset: str = DEFAULT_PRESET, **options):
+        super().__init__(lr_nodes, hr_nodes, None, None, preset, **options)
+
+    def _build(self, init_heads: int, dual_channels: Sequence[int],
+               dropout: float, structured: bool):
+        if self.hr_nodes < 3:
+            raise ValueError(f"STPGSR needs hr_nodes >= 3 (the dual graph of "
+                             f"K_2 has no edges), got {self.hr_nodes}")
+        if isinstance(init_heads, bool) or not isinstance(init_heads, int) \
+                or not 1 <= init_heads <= self.hr_nodes:
+            raise ValueError(f"init_heads must be an int in [1, hr_nodes = "
+                             f"{self.hr_nodes}], got {init_heads!r}")
+        if not 0 <= dropout < 1:
+            raise ValueError(f"dropout must be in [0, 1), got {dropout!r}")
+        self.config['dual_channels'] = tuple(dual_channels)
+        self.hr_padded = self.hr_nodes
+        self.init_conv = DenseTransformerConv(
+            self.lr_nodes, -(-self.hr_nodes // init_heads), heads=init_heads,
+            dropout=dropout)
+        self.init_norm = GraphNorm(self.hr_nodes)
+        widths = [1, *dual_channels, 1]
+        self.dual_convs = torch.nn.ModuleList(
+            LineGraphTransformerConv(c_in, c_out, dropout=dropout,
+                                     structured=structured)
+            for c_in, c_out in zip(widths[:-1], widths[1:]))
+        self.dual_norms = torch.nn.ModuleList(GraphNorm(c) for c in widths[1:])
+
+    def reset_parameters(self):
+        for module in (self.init_conv, self.init_norm, *self.dual_convs,
+                       *self.dual_norms):
+            module.reset_parameters()
+
+    def embed_lr(self, lr_adj: Tensor) -> Tensor:
+        r"""The target-edge initialiser's LR embedding :math:`\mathbf{Z}`
+        ``[B, N, N_h]`` of ``[B, N, N]`` LR connectomes; the initial HR
+        adjacency is :math:`\mathrm{minmax}(\mathbf{Z}^\top \mathbf{Z})`."""
+        z = self.init_conv(lr_adj, lr_adj)[..., :self.hr_nodes]
+        return F.relu(graph_norm(self.init_norm, z))
+
+    def dual_learner(self, x: Tensor) -> Tensor:
+        r"""``[B, E, 1]`` dual node features to HR edge weights ``[B, E, 1]``
+        in :math:`[0, 1]`."""
+        for conv, norm in zip(self.dual_convs, self.dual_norms):
+            x = F.relu(graph_norm(norm, conv(x, self.hr_nodes)))
+        return min_max(x)
+
+    def forward(self, lr_adj: Union[Tensor, Data, None] = None,
+                lr_eigvecs: Optional[Tensor] = None, validate: bool = True, *,
+                edge_index: Optional[Tensor] = None,
+                edge_weight: Optional[Tensor] = None,
+                batch: Optional[Tensor] = None) -> GSROutput:
+        r"""
+        Args:
+            lr_adj, edge_index, edge_weight, batch: the LR graphs in any
+                form :meth:`GSRModel.forward` takes (dense ``[B, N, N]``, a
+                ``Data``/``Batch``, or sparse edges).
+            lr_eigvecs (Tensor, optional): accepted for the common
+                interface and unused (STP-GSR is not spectral).
+            validate (bool): check that ``lr_adj`` is finite and symmetric.
+
+        Returns:
+            GSROutput: ``hr_adj`` (``= padded_hr_adj``) ``[B, N_h, N_h]``;
+            ``a_hr`` (``= x_hr``) the initialiser's HR adjacency (the dual
+            graph's input); ``z_lr`` the initialiser's LR embedding
+            ``[B, N, N_h]``.
+        """
+        lr_adj, _ = self.read_input(lr_adj, lr_eigvecs, validate, edge_index,
+                                    edge_weight, batch)
+        z_lr = self.embed_lr(lr_adj)
+        a_hr = min_max(torch.matmul(z_lr.transpose(-1, -2), z_lr))
+        edges = self.dual_learner(matrix_to_edges(a_hr.unsqueeze(-1)))
+        hr_adj = set_diagonal(edges_to_matrix(edges, self.hr_nodes).squeeze(-1))
+        return GSROutput(hr_adj=hr_adj, padded_hr_adj=hr_adj, a_hr=a_hr,
+                         x_hr=a_hr, z0=None, z_lr=z_lr)
+
+    def loss(self, out: GSROutput, hr_adj: Tensor,
+             hr_eigvecs: Optional[Tensor] = None,
+             validate: bool = True) -> GSRLoss:
+        r"""The paper's L1 loss over HR edges (upper triangle) as ``hr``
+        (and ``total``); ``eig`` and ``rec`` are zero.
+
+        Args:
+            out (GSROutput): this model's output for the batch.
+            hr_adj (Tensor): ``[B, N_h, N_h]`` targets.
+            hr_eigvecs (Tensor, optional): accepted and unused.
+            validate (bool): check that ``hr_adj`` is finite and symmetric.
+        """
+        hr_adj = check_adjacency(hr_adj, 'hr_adj', num_nodes=self.hr_nodes,
+                                 values=validate)
+        if hr_adj.size(0) != out.hr_adj.size(0):
+            raise ValueError(f"hr_adj holds {hr_adj.size(0)} subjects but the "
+                             f"prediction holds {out.hr_adj.size(0)}")
+        term_hr = F.l1_loss(matrix_to_edges(out.hr_adj),
+                            matrix_to_edges(hr_adj.to(out.hr_adj)))
+        zero = term_hr.new_zeros(())
+        return GSRLoss(term_hr, term_hr, zero, zero)
+
+    def __repr__(self) -> str:
+        return (f'{self.__class__.__name__}({self.lr_nodes}, {self.hr_nodes}, '
+                f'dual_nodes={num_dual_nodes(self.hr_nodes)}, '
+                f'structured={self.dual_convs[0].structured})')

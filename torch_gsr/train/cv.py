@@ -1,0 +1,234 @@
+r"""K-fold cross-validation of models and baselines on identical folds, and
+its result table."""
+import os.path as osp
+from dataclasses import dataclass, field
+from typing import Callable, Dict, List, Optional, Union
+
+import torch
+from torch import Tensor
+from tqdm.auto import tqdm
+
+from .. import distributed as dist
+from ..baselines import MeanHR, RidgeRegression
+from ..metrics import Evaluation, evaluate_predictions
+from ..nn.models import GSRModel
+from ..presets import DEFAULT_PRESET, get_preset
+from .history import History
+from .loop import fit, predict
+from .tensors import ConnectomeTensors
+from ..utils.validation import check_int
+
+BASELINES = {'MeanHR': MeanHR, 'RidgeRegression': RidgeRegression}
+
+
+def kfold_indices(num_subjects: int, folds: int, seed: int = 0) -> List[Tensor]:
+    r"""Test indices of each fold: a seeded permutation of ``num_subjects``
+    cut into ``folds`` near-equal, disjoint parts that cover every subject
+    once."""
+    check_int(folds, 'folds', 2)
+    if folds > num_subjects:
+        raise ValueError(f"folds={folds} is more than the {num_subjects} "
+                         f"subjects (each fold needs at least one test subject)")
+    order = torch.randperm(num_subjects,
+                           generator=torch.Generator().manual_seed(seed))
+    return [part.sort().values for part in order.tensor_split(folds)]
+
+
+@dataclass
+class CVResult:
+    r"""Results of :func:`cross_validate`. Per method name (model names and
+    ``"MeanHR"``, ``"RidgeRegression"``), lists with one entry per fold.
+
+    Attributes:
+        subjects (list of str): subject ids of the whole dataset.
+        test_indices (list of Tensor): each fold's test subjects (indices).
+        evaluations (dict): name -> list of :class:`Evaluation`.
+        predictions (dict): name -> list of ``[S_k, N_h, N_h]`` test
+            predictions (CPU), in ``test_indices`` order.
+        histories (dict): model name -> list of :class:`History`.
+        models (dict): model name -> list of trained models (CPU).
+    """
+    subjects: List[str]
+    test_indices: List[Tensor]
+    evaluations: Dict[str, List[Evaluation]] = field(default_factory=dict)
+    predictions: Dict[str, List[Tensor]] = field(default_factory=dict)
+    histories: Dict[str, List[History]] = field(default_factory=dict)
+    models: Dict[str, List[GSRModel]] = field(default_factory=dict)
+
+    @property
+    def methods(self) -> List[str]:
+        return list(self.evaluations)
+
+    def fold_summary(self, method: str) -> Dict[str, Tensor]:
+        r"""metric -> ``[folds]`` the metric's (subject-mean) value per fold."""
+        evaluations = self.evaluations[method]
+        return {metric: torch.tensor([e.summary[metric][0] for e in evaluations],
+                                     dtype=torch.float64)
+                for metric in evaluations[0].summary}
+
+    def beats_baseline(self, method: str,
+                       baseline: str = 'MeanHR') -> Dict[str, bool]:
+        r"""Whether ``method`` has a lower mean MAE (``"mae"``) and a higher
+        mean PCC (``"pcc"``) over folds than ``baseline``."""
+        ours, theirs = self.fold_summary(method), self.fold_summary(baseline)
+        return dict(mae=bool(ours['mae'].mean() < theirs['mae'].mean()),
+                    pcc=bool(ours['pcc'].mean() > theirs['pcc'].mean()))
+
+    def table(self) -> List[Dict[str, object]]:
+        r"""One row per method: ``method``, ``<metric>_mean`` and
+        ``<metric>_std`` over folds (population std) for every metric, and
+        ``beats_mean_hr`` (``"yes"`` when it beats :class:`MeanHR` on both
+        MAE and PCC, ``"no"`` otherwise; ``""`` for MeanHR itself or when
+        MeanHR was not run)."""
+        rows = []
+        for method in self.methods:
+            row = dict(method=method)
+            for metric, values in self.fold_summary(method).items():
+                row[f'{metric}_mean'] = float(values.mean())
+                row[f'{metric}_std'] = float(values.std(correction=0))
+            row['beats_mean_hr'] = ''
+            if 'MeanHR' in self.evaluations and method != 'MeanHR':
+                beats = self.beats_baseline(method)
+                row['beats_mean_hr'] = 'yes' if all(beats.values()) else 'no'
+            rows.append(row)
+        return rows
+
+    def to_csv(self, path: str) -> None:
+        r"""Writes :meth:`table` as CSV (atomically)."""
+        rows = self.table()
+        lines = [','.join(rows[0])]
+        lines += [','.join(_cell(v, '.6g') for v in row.values()) for row in rows]
+        _write_text(path, '\n'.join(lines) + '\n')
+
+    def to_markdown(self, path: str) -> None:
+        r"""Writes :meth:`table` as a Markdown table, ``mean ± std`` per
+        metric (atomically)."""
+        rows = self.table()
+        metrics = [k[:-5] for k in rows[0] if k.endswith('_mean')]
+        header = ['method'] + metrics + ['beats mean HR']
+        lines = ['| ' + ' | '.join(header) + ' |',
+                 '|' + '---|' * len(header)]
+        for row in rows:
+            cells = [row['method']]
+            cells += [f"{_cell(row[m + '_mean'], '.4f')} ± "
+                      f"{_cell(row[m + '_std'], '.4f')}" for m in metrics]
+            cells.append(row['beats_mean_hr'] or '-')
+            lines.append('| ' + ' | '.join(cells) + ' |')
+        _write_text(path, '\n'.join(lines) + '\n')
+
+
+def _cell(value, spec: str) -> str:
+    return format(value, spec) if isinstance(value, float) else str(value)
+
+
+def _write_text(path: str, text: str) -> None:
+    dist.write_on_main(path, lambda tmp: _write_file(tmp, text))
+
+
+def _write_file(path: str, text: str) -> None:
+    with open(path, 'w') as f:
+        f.write(text)
+
+
+def _named_factories(model_factory) -> Dict[Optional[str], Callable]:
+    if callable(model_factory):
+        return {None: model_factory}  # named after the model's class
+    if isinstance(model_factory, dict) and model_factory and \
+            all(callable(f) for f in model_factory.values()):
+        return dict(model_factory)
+    raise ValueError("model_factory must be a callable returning a model, or "
+                     "a non-empty dict {name: callable}")
+
+
+def cross_validate(model_factory: Union[Callable[[], GSRModel],
+                                        Dict[str, Callable[[], GSRModel]]],
+                   dataset, folds: int = 5, seed: int = 0,
+                   baselines: bool = True, protocol: str = 'subject',
+                   topology: bool = False, progress: bool = True,
+                   checkpoint_dir: Optional[str] = None,
+                   distributed: bool = False, **fit_kwargs) -> CVResult:
+    r"""K-fold cross-validation with a fresh model per fold.
+
+    Subjects are split by :func:`kfold_indices`; in fold ``k`` a new model
+    from ``model_factory()`` (called after seeding torch with the fold's
+    seed, so initialisations are reproducible) is trained with :func:`fit`
+    on the other folds and evaluated on fold ``k``. Spectra are computed
+    once for the whole dataset.
+
+    Args:
+        model_factory: a callable returning an untrained
+            :class:`GSRModel` (the method is named after its class), or a
+            dict ``{name: callable}`` to compare several models on identical
+            folds.
+        dataset: any data :func:`fit` accepts, with HR connectomes.
+        folds (int): number of folds (``2 <= folds <= S``).
+        seed (int): seeds the split, the models' initialisation and training.
+        baselines (bool): also fit and evaluate
+            :class:`~torch_gsr.baselines.MeanHR` and
+            :class:`~torch_gsr.baselines.RidgeRegression` on the same folds.
+        protocol, topology: passed to :func:`evaluate`.
+        progress (bool): progress bars over folds (and epochs).
+        checkpoint_dir (str, optional): write each fold's training
+            checkpoint to ``<dir>/<name>-fold<k>.pt``.
+        distributed (bool): train every fold in all processes started by
+            ``torchrun`` (see :func:`fit`); every rank returns the same
+            result, rank 0 alone writes checkpoints, shows progress and
+            writes :meth:`CVResult.to_csv` / :meth:`CVResult.to_markdown`.
+        **fit_kwargs: passed to :func:`fit` (``epochs``, ``lr``, ``preset``,
+            ``val_fraction``, ``patience``, ...).
+
+    Returns:
+        CVResult
+    """
+    for reserved in ('checkpoint', 'resume', 'seed', 'progress'):
+        if reserved in fit_kwargs:
+            raise ValueError(f"cross_validate sets fit's {reserved!r} itself "
+                             f"(use checkpoint_dir / seed / progress)")
+    factories = _named_factories(model_factory)
+    if distributed:
+        dist.init_process_group(fit_kwargs.get('device'))
+        progress = progress and dist.is_main_process()
+    get_preset(fit_kwargs.get('preset', DEFAULT_PRESET))  # fail before work
+    data = ConnectomeTensors.from_data(dataset)
+    data.require_hr('cross_validate')
+    # Spectra once for every model and fold (the LR ones are cheap and
+    # ignored by models that are not spectral); each fit casts to its model.
+    data = data.check().with_spectra()
+    test_folds = kfold_indices(data.num_subjects, folds, seed)
+    fold_seeds = torch.randint(2 ** 62, (folds,),
+                               generator=torch.Generator().manual_seed(seed))
+    result = CVResult(subjects=list(data.subjects), test_indices=test_folds)
+
+    for k in tqdm(range(folds), desc='folds', disable=not progress):
+        is_test = torch.zeros(data.num_subjects, dtype=torch.bool)
+        is_test[test_folds[k]] = True
+        train = data.subset(is_test.logical_not().nonzero().view(-1))
+        test = data.subset(test_folds[k])
+        for name, factory in factories.items():
+            fold_seed = int(fold_seeds[k])
+            torch.manual_seed(fold_seed)
+            model = factory()
+            name = name or type(model).__name__
+            path = (osp.join(checkpoint_dir, f'{name}-fold{k}.pt')
+                    if checkpoint_dir is not None else None)
+            history = fit(model, train, seed=fold_seed, progress=progress,
+                          checkpoint=path, distributed=distributed,
+                          **fit_kwargs)
+            pred = predict(model, test)
+            _record(result, name, pred, test, protocol, topology)
+            result.histories.setdefault(name, []).append(history)
+            result.models.setdefault(name, []).append(model.cpu())
+        if baselines:
+            for name, cls in BASELINES.items():
+                baseline = cls().fit(train.lr_adj, train.hr_adj)
+                pred = baseline.predict(test.lr_adj).cpu()
+                _record(result, name, pred, test, protocol, topology)
+    return result
+
+
+def _record(result: CVResult, name: str, pred: Tensor,
+            test: ConnectomeTensors, protocol: str, topology: bool) -> None:
+    evaluation = evaluate_predictions(pred, test.hr_adj.cpu(), protocol=protocol,
+                                      topology=topology)
+    result.evaluations.setdefault(name, []).append(evaluation)
+    result.predictions.setdefault(name, []).append(pred)

@@ -1,0 +1,46 @@
+r"""The per-epoch record of a :func:`~torch_gsr.train.fit` run."""
+from dataclasses import dataclass, field
+from typing import Dict, List, Optional
+
+LOSS_TERMS = ('total', 'hr', 'eig', 'rec')
+
+
+@dataclass
+class History:
+    r"""Per-epoch record of a :func:`fit` run.
+
+    Attributes:
+        records (list of dict): one dict per completed epoch with keys
+            ``epoch`` (1-based), the training loss terms ``total``, ``hr``,
+            ``eig``, ``rec`` (means over subjects), ``time`` (seconds), and
+            with validation ``val_total``, ``val_hr``, ``val_eig``,
+            ``val_rec``.
+        best_epoch (int, optional): epoch of the lowest validation HR loss.
+        stopped_early (bool): whether early stopping ended the run.
+    """
+    records: List[Dict[str, float]] = field(default_factory=list)
+    best_epoch: Optional[int] = None
+    stopped_early: bool = False
+
+    def __len__(self) -> int:
+        return len(self.records)
+
+    def __getitem__(self, key: str) -> List[float]:
+        r"""One column, e.g. ``history['hr']``: a value per epoch."""
+        return [record[key] for record in self.records]
+
+    def to_dict(self) -> dict:
+        return dict(records=[dict(r) for r in self.records],
+                    best_epoch=self.best_epoch, stopped_early=self.stopped_early)
+
+    @classmethod
+    def from_dict(cls, state: dict) -> 'History':
+        return cls(records=[dict(r) for r in state['records']],
+                   best_epoch=state['best_epoch'],
+                   stopped_early=state['stopped_early'])
+
+
+def format_record(record: Dict[str, float]) -> str:
+    terms = ' '.join(f'{key}={record[key]:.5g}' for key in record
+                     if key not in ('epoch', 'time'))
+    return f"epoch {record['epoch']}: {terms} ({record['time']:.2f}s)"

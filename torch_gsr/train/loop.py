@@ -1,0 +1,399 @@
+r"""The training loop (:func:`fit`) and inference (:func:`predict`,
+:func:`evaluate`) on dense ``[B, N, N]`` batches of a
+:class:`~torch_gsr.train.ConnectomeTensors`, gathered once: no
+eigendecomposition and no per-subject Python loop runs in a training step."""
+import math
+import time
+import warnings
+from dataclasses import replace
+from typing import Callable, Dict, List, Optional
+
+import torch
+from torch import Tensor
+from tqdm.auto import tqdm
+
+from .. import distributed as dist
+from ..metrics import Evaluation, evaluate_predictions
+from ..nn.models import GSRModel
+from ..presets import DEFAULT_PRESET, get_preset
+from .checkpoint import (CHECKPOINT_VERSION, resume_state, rng_state,
+                         write_checkpoint)
+from .history import LOSS_TERMS, History, format_record
+from ..utils.validation import check_int
+from .tensors import ConnectomeTensors, index_batches, prepare, rows
+
+
+class NonFiniteLossError(FloatingPointError):
+    r"""A training loss became NaN or inf.
+
+    Attributes:
+        epoch (int): the (1-based) epoch in which it happened.
+        indices (list of int): dataset indices of the offending batch.
+        subjects (list of str): their subject ids.
+    """
+    def __init__(self, message: str, epoch: int, indices: List[int],
+                 subjects: List[str]):
+        super().__init__(message)
+        self.epoch, self.indices, self.subjects = epoch, indices, subjects
+
+
+def _resolve_fit_options(preset: str, **explicit) -> dict:
+    options = get_preset(preset)['fit']
+    options.update({k: v for k, v in explicit.items() if v is not None})
+    for name in ('epochs', 'batch_size'):
+        check_int(options[name], name)
+    if not options['learning_rate'] > 0:
+        raise ValueError(f"learning_rate must be > 0, got "
+                         f"{options['learning_rate']!r}")
+    if not options['weight_decay'] >= 0:
+        raise ValueError(f"weight_decay must be >= 0, got "
+                         f"{options['weight_decay']!r}")
+    return options
+
+
+def _renamed_learning_rate(learning_rate: Optional[float],
+                           lr: Optional[float]) -> Optional[float]:
+    if lr is None:
+        return learning_rate
+    if learning_rate is not None:
+        raise ValueError("pass learning_rate only (lr is its deprecated name)")
+    warnings.warn("fit(lr=...) is deprecated and will be removed in 0.3; use "
+                  "learning_rate=...", FutureWarning, stacklevel=3)
+    return lr
+
+
+def _split_validation(data: ConnectomeTensors, val_dataset, val_fraction: float,
+                      seed: int):
+    r"""``(train, val or None)``: ``val_dataset`` as given, or a seeded
+    ``val_fraction`` of ``data``."""
+    if not 0 <= val_fraction < 1:
+        raise ValueError(f"val_fraction must be in [0, 1), got {val_fraction!r}")
+    if val_dataset is not None and val_fraction > 0:
+        raise ValueError("pass either val_dataset or val_fraction, not both")
+    if val_dataset is not None:
+        return data, val_dataset
+    if val_fraction == 0:
+        return data, None
+    num_val = round(val_fraction * data.num_subjects)
+    if not 1 <= num_val < data.num_subjects:
+        raise ValueError(f"val_fraction={val_fraction} of {data.num_subjects} "
+                         f"subjects leaves {num_val} for validation (expected "
+                         f"at least 1 and at least 1 for training)")
+    order = torch.randperm(data.num_subjects,
+                           generator=torch.Generator().manual_seed(seed))
+    return data.subset(order[num_val:]), data.subset(order[:num_val])
+
+
+class _LossModule(torch.nn.Module):
+    r"""A model's forward pass and loss as one module. The eigen loss reads
+    ``gsr.weight`` outside :meth:`GSRModel.forward`; running the loss inside
+    this module's forward is what makes DDP all-reduce that gradient too."""
+    def __init__(self, model: GSRModel):
+        super().__init__()
+        self.model = model
+
+    def forward(self, lr_adj: Tensor, lr_eigvecs: Tensor, hr_adj: Tensor,
+                hr_eigvecs: Tensor):
+        # prepare checked the values once for the whole dataset.
+        out = self.model(lr_adj, lr_eigvecs, validate=False)
+        return self.model.loss(out, hr_adj, hr_eigvecs, validate=False)
+
+
+def _batch_loss(step: _LossModule, data: ConnectomeTensors, index: Tensor):
+    return step(data.lr_adj[index], rows(data.lr_eigvecs, index),
+                data.hr_adj[index], data.hr_eigvecs[index])
+
+
+def _guarded_loss(step, data: ConnectomeTensors, index: Tensor):
+    r"""``(loss, None)``, or in distributed training ``(None, exception)``
+    for :func:`~torch_gsr.distributed.raise_if_any_failed` to raise in every
+    rank."""
+    if not dist.is_distributed():
+        return _batch_loss(step, data, index), None
+    try:
+        return _batch_loss(step, data, index), None
+    except Exception as error:  # re-raised by every rank, see the docstring
+        return None, error
+
+
+def _sharded_loss(step, data: ConnectomeTensors, index: Tensor, what: str):
+    r"""This process's loss on its shard of the global batch ``index``, the
+    shard's weight (:func:`~torch_gsr.distributed.shard`) and the batch's
+    loss-term sums over subjects of all processes (``[4]``, float64, CPU)."""
+    part, weight = dist.shard(index)
+    loss, error = _guarded_loss(step, data, part.to(data.lr_adj.device))
+    dist.raise_if_any_failed(error, what)
+    subjects = part.numel() if weight else 0
+    sums = torch.stack(list(loss)).detach().double() * subjects
+    return loss, weight, dist.all_reduce_sum(sums).cpu()
+
+
+def _check_finite(sums: Tensor, epoch: int, index: Tensor,
+                  data: ConnectomeTensors) -> None:
+    # ``sums`` is reduced over ranks, so every rank raises the same error.
+    if bool(torch.isfinite(sums).all()):
+        return
+    bad = [name for name, value in zip(LOSS_TERMS, sums)
+           if not bool(torch.isfinite(value))]
+    indices = index.tolist()
+    subjects = [data.subjects[i] for i in indices]
+    raise NonFiniteLossError(
+        f"non-finite loss ({', '.join(bad)}) in epoch {epoch} on the batch of "
+        f"subjects {subjects} (training-set indices {indices}); the last good "
+        f"checkpoint, if any, was kept", epoch, indices, subjects)
+
+
+def _train_epoch(step, optimizer, data: ConnectomeTensors, batch_size: int,
+                 shuffle: torch.Generator, epoch: int,
+                 clip_grad_norm: Optional[float]) -> Dict[str, float]:
+    step.train()
+    sums = torch.zeros(len(LOSS_TERMS), dtype=torch.float64)
+    for index in index_batches(data.num_subjects, batch_size, shuffle):
+        loss, weight, batch_sums = _sharded_loss(
+            step, data, index, f'the training step in epoch {epoch}')
+        _check_finite(batch_sums, epoch, index, data)
+        optimizer.zero_grad()
+        # DDP averages gradients over ranks; the weight turns that average
+        # into the gradient of the mean loss over the global batch.
+        (loss.total * weight).backward()
+        if clip_grad_norm is not None:
+            torch.nn.utils.clip_grad_norm_(step.parameters(), clip_grad_norm)
+        optimizer.step()
+        sums += batch_sums
+    return dict(zip(LOSS_TERMS, (sums / data.num_subjects).tolist()))
+
+
+@torch.no_grad()
+def _validation_loss(step, data: ConnectomeTensors,
+                     batch_size: int) -> Dict[str, float]:
+    step.eval()
+    sums = torch.zeros(len(LOSS_TERMS), dtype=torch.float64)
+    for index in index_batches(data.num_subjects, batch_size):
+        sums += _sharded_loss(step, data, index, 'validation')[2]
+    return {f'val_{name}': value for name, value
+            in zip(LOSS_TERMS, (sums / data.num_subjects).tolist())}
+
+
+def _cpu_state(model) -> dict:
+    return {k: v.detach().cpu().clone() for k, v in model.state_dict().items()}
+
+
+def fit(model: GSRModel, dataset, epochs: Optional[int] = None,
+        learning_rate: Optional[float] = None, batch_size: Optional[int] = None,
+        device=None, seed: int = 0, preset: str = DEFAULT_PRESET,
+        weight_decay: Optional[float] = None, val_dataset=None,
+        val_fraction: float = 0., patience: Optional[int] = None,
+        clip_grad_norm: Optional[float] = None,
+        checkpoint: Optional[str] = None, resume: Optional[str] = None,
+        progress: bool = True,
+        log: Optional[Callable[[str], None]] = None,
+        distributed: bool = False, lr: Optional[float] = None) -> History:
+    r"""Trains ``model`` in place with Adam on the GSR-Net loss.
+
+    Args:
+        model (GSRModel): the model to train.
+        dataset: training data: a PyG dataset of
+            :class:`~torch_gsr.datasets.ConnectomePair`, a tuple
+            ``(lr_adj [S, N_l, N_l], hr_adj [S, N_h, N_h])`` or
+            :class:`ConnectomeTensors`.
+        epochs, learning_rate, batch_size, weight_decay: override the
+            preset's values
+            (``None``: the preset's). ``epochs`` is the total count, also
+            when resuming.
+        device (torch.device or str, optional): where to train (default:
+            the model's device). The model is moved there.
+        seed (int): seeds the shuffling, the validation split and the global
+            torch RNG (dropout); the same seed gives the same numbers on CPU.
+        preset (str): named defaults, ``"recommended"`` or ``"paper"``
+            (:mod:`torch_gsr.presets`).
+        val_dataset: validation data, same forms as ``dataset``.
+        val_fraction (float): or hold out this fraction of ``dataset``
+            (seeded) for validation.
+        patience (int, optional): early stopping: stop after ``patience``
+            epochs without a lower validation HR loss, then restore the
+            weights of the best epoch. Needs validation data.
+        clip_grad_norm (float, optional): clip the gradients' total 2-norm.
+        checkpoint (str, optional): file written (atomically) after every
+            epoch. Layout: ``version``, ``model_config``
+            (:meth:`GSRModel.get_config`), ``model_state``,
+            ``optimizer_state``, ``epoch`` (epochs completed), ``rng``
+            (``torch``, ``shuffle``, ``cuda`` states), ``history``
+            (:meth:`History.to_dict`), ``fit_options``, ``early_stopping``
+            (``best_loss``, ``best_epoch``, ``best_state``, ``bad_epochs``).
+        resume (str, optional): checkpoint to continue from; a run resumed
+            with the same arguments ends with the same parameters as an
+            uninterrupted one (bit-identical on CPU).
+        progress (bool): show a tqdm progress bar over epochs.
+        log (callable, optional): called with a one-line summary of every
+            epoch's loss terms (default: written under the progress bar when
+            ``progress`` is on).
+        distributed (bool): train in all processes started by ``torchrun``
+            (:func:`torch_gsr.distributed.init_process_group`; backend
+            ``gloo`` on CPU, ``nccl`` on CUDA, where each process takes
+            ``cuda:LOCAL_RANK``) with
+            :class:`~torch.nn.parallel.DistributedDataParallel`. Every
+            process draws the same seeded permutation each epoch and trains
+            on its contiguous shard of every batch, so ``batch_size`` is the
+            **global** batch size and the run follows the one-process run with
+            the same arguments (up to floating-point rounding). It need not
+            be divisible by the world size: shards differ by at most one
+            subject and gradients are weighted by shard size. The loss terms
+            in the history and log are reduced over all processes (the whole
+            data set's); only rank 0 shows progress, logs and writes
+            ``checkpoint``; every rank reads ``resume``. A failure in one
+            process raises in all of them (:class:`NonFiniteLossError`, or
+            :class:`~torch_gsr.distributed.RankFailedError` for exceptions).
+
+        lr (float, optional): deprecated name of ``learning_rate`` (``lr``
+            means "low resolution" everywhere else in the package).
+
+    Returns:
+        History: the loss terms of every epoch (those before ``resume``
+        included).
+
+    Raises:
+        ValueError: bad arguments or data that does not fit the model.
+        NonFiniteLossError: a NaN/inf loss (names the epoch and subjects);
+            ``checkpoint`` still holds the last completed epoch.
+    """
+    learning_rate = _renamed_learning_rate(learning_rate, lr)
+    options = _resolve_fit_options(preset, epochs=epochs,
+                                   learning_rate=learning_rate,
+                                   batch_size=batch_size,
+                                   weight_decay=weight_decay)
+    if patience is not None:
+        check_int(patience, 'patience')
+    if clip_grad_norm is not None and not clip_grad_norm > 0:
+        raise ValueError(f"clip_grad_norm must be > 0, got {clip_grad_norm!r}")
+    device = torch.device(device) if device is not None \
+        else next(model.parameters()).device
+    if distributed:
+        device = dist.init_process_group(device)
+        progress = progress and dist.is_main_process()
+    model.to(device)
+
+    data = ConnectomeTensors.from_data(dataset)
+    data.require_hr('fit')
+    train, val = _split_validation(data, val_dataset, val_fraction, seed)
+    if patience is not None and val is None:
+        raise ValueError("patience (early stopping) needs validation data: "
+                         "pass val_dataset or val_fraction > 0")
+    train = prepare(model, train, device)
+    if val is not None:
+        val = prepare(model, val, device)
+        val.require_hr('validation')
+
+    # The fused kernel (CPU and CUDA) updates all parameters in one pass.
+    optimizer = torch.optim.Adam(model.parameters(), lr=options['learning_rate'],
+                                 weight_decay=options['weight_decay'],
+                                 fused=True)
+    torch.manual_seed(seed)
+    shuffle = torch.Generator().manual_seed(seed)
+    history = History()
+    stopping = dict(best_loss=math.inf, best_epoch=None, best_state=None,
+                    bad_epochs=0)
+    start = 0
+    if resume is not None:
+        start, history, stopping = resume_state(resume, model, optimizer, shuffle)
+
+    step = _LossModule(model)
+    if distributed:
+        # Built after ``resume``: DDP broadcasts rank 0's parameters.
+        step = torch.nn.parallel.DistributedDataParallel(
+            step, device_ids=[device] if device.type == 'cuda' else None)
+    emit = log if log is not None else (tqdm.write if progress else None)
+    if not dist.is_main_process():
+        emit = None
+    fit_options = dict(options, seed=seed, preset=preset, patience=patience,
+                       clip_grad_norm=clip_grad_norm)
+    bar = tqdm(range(start, options['epochs']), desc='epochs',
+               disable=not progress, leave=False)
+    for epoch in bar:
+        began = time.perf_counter()
+        record = dict(epoch=epoch + 1)
+        record.update(_train_epoch(step, optimizer, train,
+                                   options['batch_size'], shuffle, epoch + 1,
+                                   clip_grad_norm))
+        if val is not None:
+            record.update(_validation_loss(_LossModule(model), val,
+                                           options['batch_size']))
+        record['time'] = time.perf_counter() - began
+        history.records.append(record)
+        if emit is not None:
+            emit(format_record(record))
+        bar.set_postfix(loss=f"{record['total']:.4g}")
+        if val is not None:
+            _track_best(stopping, model, record)
+            history.best_epoch = stopping['best_epoch']
+        done = patience is not None and stopping['bad_epochs'] >= patience
+        history.stopped_early = done
+        if checkpoint is not None:
+            write_checkpoint(checkpoint, dict(
+                version=CHECKPOINT_VERSION, model_config=model.get_config(),
+                model_state=model.state_dict(),
+                optimizer_state=optimizer.state_dict(), epoch=epoch + 1,
+                rng=rng_state(shuffle), history=history.to_dict(),
+                fit_options=fit_options, early_stopping=stopping))
+        if done:
+            break
+    bar.close()
+    if patience is not None and stopping['best_state'] is not None:
+        model.load_state_dict(stopping['best_state'])
+    model.eval()
+    return history
+
+
+def _track_best(stopping: dict, model, record: Dict[str, float]) -> None:
+    if record['val_hr'] < stopping['best_loss']:
+        stopping.update(best_loss=record['val_hr'], best_epoch=record['epoch'],
+                        best_state=_cpu_state(model), bad_epochs=0)
+    else:
+        stopping['bad_epochs'] += 1
+
+
+@torch.no_grad()
+def predict(model: GSRModel, lr_adj, batch_size: int = 64,
+            device=None) -> Tensor:
+    r"""Predicts HR connectomes in evaluation mode, without gradients.
+
+    Args:
+        model (GSRModel): a trained model.
+        lr_adj: ``[S, N_l, N_l]`` (or ``[N_l, N_l]``) LR tensor, or any
+            dataset :func:`fit` accepts (its HR part is ignored; stored
+            LR spectra are used).
+        batch_size (int): subjects per forward pass.
+        device (optional): where to run (default: the model's device).
+
+    Returns:
+        Tensor: ``[S, N_h, N_h]`` predictions, on the CPU.
+    """
+    check_int(batch_size, 'batch_size')
+    device = torch.device(device) if device is not None \
+        else next(model.parameters()).device
+    model.to(device)
+    data = ConnectomeTensors.from_data(lr_adj)
+    data = prepare(model, replace(data, hr_adj=None, hr_eigvecs=None), device)
+    was_training = model.training
+    model.eval()
+    try:
+        preds = [model(data.lr_adj[index], rows(data.lr_eigvecs, index),
+                       validate=False).hr_adj.cpu()
+                 for index in index_batches(data.num_subjects, batch_size)]
+    finally:
+        model.train(was_training)
+    return torch.cat(preds)
+
+
+def evaluate(model: GSRModel, dataset, protocol: str = 'subject',
+             topology: bool = False, batch_size: int = 64, device=None,
+             num_workers: int = 0, progress: bool = False) -> Evaluation:
+    r"""Evaluates ``model``'s predictions on ``dataset`` against its HR
+    connectomes with :func:`~torch_gsr.metrics.evaluate_predictions`
+    (``protocol``, ``topology``, ``num_workers``, ``progress`` are passed
+    on)."""
+    data = ConnectomeTensors.from_data(dataset)
+    data.require_hr('evaluate')
+    pred = predict(model, data, batch_size=batch_size, device=device)
+    return evaluate_predictions(pred, data.hr_adj.cpu(), protocol=protocol,
+                                topology=topology, num_workers=num_workers,
+                                progress=progress)

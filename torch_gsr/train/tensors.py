@@ -1,0 +1,147 @@
+r"""A whole dataset as dense tensors on the training device, gathered once."""
+from dataclasses import dataclass, replace
+from typing import Callable, Dict, List, Optional
+
+import torch
+from torch import Tensor
+from torch_geometric.loader import DataLoader
+
+from ..nn.models import GSRModel
+from ..utils.spectra import spectra
+from ..utils.validation import check_adjacency
+
+
+@dataclass
+class ConnectomeTensors:
+    r"""A whole dataset as dense tensors, indexable by subject batches.
+
+    Attributes:
+        lr_adj (Tensor): ``[S, N_l, N_l]`` LR connectomes.
+        hr_adj (Tensor, optional): ``[S, N_h, N_h]`` HR connectomes.
+        subjects (list of str): ``S`` subject ids.
+        lr_eigvecs (Tensor, optional): ``[S, N_l, N_l]`` LR spectra.
+        hr_eigvecs (Tensor, optional): ``[S, P, P]`` padded HR spectra.
+    """
+    lr_adj: Tensor
+    hr_adj: Optional[Tensor]
+    subjects: List[str]
+    lr_eigvecs: Optional[Tensor] = None
+    hr_eigvecs: Optional[Tensor] = None
+
+    def __post_init__(self):
+        num = self.lr_adj.size(0)
+        if self.hr_adj is not None and self.hr_adj.size(0) != num:
+            raise ValueError(f"lr_adj holds {num} subjects but hr_adj holds "
+                             f"{self.hr_adj.size(0)} (expected one HR "
+                             f"connectome per LR connectome)")
+        if len(self.subjects) != num:
+            raise ValueError(f"{len(self.subjects)} subject ids for {num} "
+                             f"subjects")
+
+    @classmethod
+    def from_data(cls, data) -> 'ConnectomeTensors':
+        r"""Gathers ``data``: a :class:`ConnectomeTensors`, a PyG dataset of
+        :class:`~torch_gsr.datasets.ConnectomePair` (collated once, its
+        transforms applied), an LR tensor ``[S, N_l, N_l]``, or a tuple
+        ``(lr_adj, hr_adj)`` of tensors/arrays (subject ids ``'0'``, ...)."""
+        if isinstance(data, cls):
+            return data
+        if isinstance(data, (tuple, list)):
+            if len(data) != 2:
+                raise ValueError(f"a tuple dataset must be (lr_adj, hr_adj), "
+                                 f"got {len(data)} items")
+            return cls._from_arrays(*data)
+        if isinstance(data, Tensor):
+            return cls._from_arrays(data, None)
+        if len(data) == 0:
+            raise ValueError("the dataset holds no subjects")
+        batch = next(iter(DataLoader(data, batch_size=len(data))))
+        subjects = batch.get('subject')
+        subjects = ([str(s) for s in subjects] if subjects is not None
+                    else [str(i) for i in range(len(data))])
+        return cls(batch.lr_adj, batch.get('hr_adj'), subjects,
+                   batch.get('lr_eigvecs'), batch.get('hr_eigvecs'))
+
+    @classmethod
+    def _from_arrays(cls, lr_adj, hr_adj) -> 'ConnectomeTensors':
+        lr_adj = torch.as_tensor(lr_adj)
+        lr_adj = lr_adj.unsqueeze(0) if lr_adj.dim() == 2 else lr_adj
+        hr_adj = None if hr_adj is None else torch.as_tensor(hr_adj)
+        return cls(lr_adj, hr_adj, [str(i) for i in range(lr_adj.size(0))])
+
+    @property
+    def num_subjects(self) -> int:
+        return self.lr_adj.size(0)
+
+    def _tensors(self) -> Dict[str, Optional[Tensor]]:
+        return dict(lr_adj=self.lr_adj, hr_adj=self.hr_adj,
+                    lr_eigvecs=self.lr_eigvecs, hr_eigvecs=self.hr_eigvecs)
+
+    def _map(self, fn: Callable[[Tensor], Tensor], subjects: List[str]):
+        tensors = {key: None if value is None else fn(value)
+                   for key, value in self._tensors().items()}
+        return ConnectomeTensors(subjects=subjects, **tensors)
+
+    def subset(self, index: Tensor) -> 'ConnectomeTensors':
+        r"""The subjects at ``index`` (``[B]`` long tensor), in that order."""
+        index = torch.as_tensor(index, dtype=torch.long)
+        return self._map(lambda t: t[index.to(t.device)],
+                         [self.subjects[i] for i in index.tolist()])
+
+    def to(self, device=None, dtype=None) -> 'ConnectomeTensors':
+        return self._map(lambda t: t.to(device=device, dtype=dtype),
+                         self.subjects)
+
+    def with_spectra(self, lr: bool = True) -> 'ConnectomeTensors':
+        r"""This data with ``hr_eigvecs`` (when ``hr_adj`` is known) and,
+        with ``lr``, ``lr_eigvecs`` filled in: missing ones are computed here
+        for all subjects in batched ``eigh`` calls; present ones are kept."""
+        lr_vecs, hr_vecs = spectra(
+            self.lr_adj, self.hr_adj if self.hr_eigvecs is None else None,
+            lr=lr and self.lr_eigvecs is None)
+        return replace(self, lr_eigvecs=self.lr_eigvecs if lr_vecs is None else lr_vecs,
+                       hr_eigvecs=self.hr_eigvecs if hr_vecs is None else hr_vecs)
+
+    def check(self) -> 'ConnectomeTensors':
+        r"""Raises a ``ValueError`` naming the subject id of the first LR or
+        HR connectome that is not finite or not symmetric; returns ``self``."""
+        check_adjacency(self.lr_adj, 'lr_adj', subjects=self.subjects)
+        if self.hr_adj is not None:
+            check_adjacency(self.hr_adj, 'hr_adj', subjects=self.subjects)
+        return self
+
+    def require_hr(self, what: str) -> None:
+        if self.hr_adj is None:
+            raise ValueError(f"{what} needs HR connectomes, but the dataset "
+                             f"holds LR connectomes only")
+
+
+def prepare(model: GSRModel, data, device) -> ConnectomeTensors:
+    r"""Gathers ``data``, checks it (sizes against ``model``'s, finite,
+    symmetric) and moves it to ``device`` in the model's dtype, with the
+    spectra ``model`` uses (no LR spectra for a model that is not
+    ``spectral``)."""
+    data = ConnectomeTensors.from_data(data).check()
+    if data.lr_adj.size(-1) != model.lr_nodes:
+        raise ValueError(f"the model expects {model.lr_nodes} LR nodes but the "
+                         f"data has {data.lr_adj.size(-1)}")
+    if data.hr_adj is not None and data.hr_adj.size(-1) != model.hr_nodes:
+        raise ValueError(f"the model expects {model.hr_nodes} HR nodes but the "
+                         f"data has {data.hr_adj.size(-1)}")
+    if not model.spectral:
+        data = replace(data, lr_eigvecs=None)
+    dtype = next(model.parameters()).dtype
+    return data.to(device, dtype).with_spectra(lr=model.spectral)
+
+
+def index_batches(num_subjects: int, batch_size: int,
+             generator: Optional[torch.Generator] = None) -> List[Tensor]:
+    r"""Index batches: a permutation drawn from ``generator``, or in order."""
+    order = (torch.randperm(num_subjects, generator=generator)
+             if generator is not None else torch.arange(num_subjects))
+    return list(order.split(batch_size))
+
+
+def rows(tensor: Optional[Tensor], index: Tensor) -> Optional[Tensor]:
+    r"""``tensor[index]``, or ``None`` for a missing tensor."""
+    return None if tensor is None else tensor[index]
