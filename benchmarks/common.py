@@ -130,6 +130,17 @@ def _reset_peak_rss() -> None:
         clear_refs.write('5')
 
 
+def peak_rss(work: Callable[[], object]) -> Tuple[float, object]:
+    """``(MiB, result)``: the growth of this process's resident set while
+    ``work()`` runs (peak minus the size just before), and what it returned.
+    Call it in a fresh process (:func:`in_fresh_process`), or see the
+    benchmark's notes on what memory freed earlier may hide."""
+    _reset_peak_rss()
+    before = _status_mib('VmRSS')
+    result = work()
+    return _status_mib('VmHWM') - before, result
+
+
 def _measure_child(queue, setup: Callable, args: tuple, device: str,
                    settings: tuple) -> None:
     apply_settings(*settings)
@@ -137,12 +148,11 @@ def _measure_child(queue, setup: Callable, args: tuple, device: str,
     work = setup(*args)
     if device.type == 'cuda':
         torch.cuda.reset_peak_memory_stats(device)
-    _reset_peak_rss()
-    before = _status_mib('VmRSS')
-    result = work()
-    synchronize(device)
-    peak = (torch.cuda.max_memory_allocated(device) / 2 ** 20
-            if device.type == 'cuda' else _status_mib('VmHWM') - before)
+        result = work()
+        synchronize(device)
+        peak = torch.cuda.max_memory_allocated(device) / 2 ** 20
+    else:
+        peak, result = peak_rss(work)
     queue.put((peak, result))
 
 

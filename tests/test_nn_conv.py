@@ -46,3 +46,17 @@ def test_repr_and_reset():
     before = conv.lin.weight.clone()
     conv.reset_parameters()
     assert not torch.equal(before, conv.lin.weight)
+
+
+def test_mask_zeroes_padding_nodes_as_dense_gcn_conv(connectomes):
+    adj = connectomes(2, 7)
+    x = torch.randn(2, 7, 3)
+    mask = torch.ones(2, 7, dtype=torch.bool)
+    mask[1, 5:] = False
+    ours = ConnectomeGCNConv(3, 4)
+    torch.nn.init.normal_(ours.bias)
+    reference = DenseGCNConv(3, 4)
+    reference.load_state_dict(ours.state_dict())
+    out = ours(x, adj, mask)
+    assert torch.allclose(out, reference(x, adj, mask), atol=1e-6)
+    assert bool((out[1, 5:] == 0).all()) and bool((out[0] != 0).any())

@@ -71,7 +71,7 @@ def test_unet_depends_on_the_graph(connectomes):
     # same embedding. Ours must not.
     torch.manual_seed(0)
     unet = GraphUAutoencoder(10, 20)
-    z0, z_lr = unet(connectomes(2, 10))
+    z0, z_lr = unet(None, connectomes(2, 10))
     assert not torch.allclose(z0[0], z0[1])
     assert not torch.allclose(z_lr[0], z_lr[1])
 
@@ -225,7 +225,7 @@ def test_presets_set_the_defaults_and_options_override_them():
         name='GSRNet', lr_nodes=8, hr_nodes=14, hidden_channels=None,
         pool_ratios=(0.9, 0.7), lambda_rec=16., sign_invariant_eig=False,
         dropout=0., node_features='identity', normalize_gsr=True,
-        spectral=True, act='relu')
+        spectral=True, act='relu', lr_top_k=None)
     default = GSRNet(8, 14)
     assert default.get_config()['spectral'] is False
     assert default.get_config()['node_features'] == 'adjacency'
@@ -244,7 +244,7 @@ def test_unet_accepts_unbatched_input(connectomes):
     torch.manual_seed(0)
     unet = GraphUAutoencoder(10, 20)
     adj = connectomes(1, 10)
-    for single, batched in zip(unet(adj[0]), unet(adj)):
+    for single, batched in zip(unet(None, adj[0]), unet(None, adj)):
         assert torch.allclose(single, batched[0], atol=1e-6)
 
 

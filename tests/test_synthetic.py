@@ -1,3 +1,4 @@
+import pytest
 import numpy as np
 
 from torch_gsr.datasets import SyntheticConnectomes, synthetic_connectomes
@@ -47,3 +48,28 @@ def test_dataset_wrapper():
     dataset = SyntheticConnectomes(num_subjects=3, lr_nodes=16, hr_nodes=27)
     assert len(dataset) == 3 and dataset[2].subject == 'sim-0002'
     assert dataset[0].lr_adj.shape == (1, 16, 16) and dataset[0].hr_adj.shape == (1, 27, 27)
+
+
+def _group_contrast(adj, labels):
+    """Largest between-group difference of mean edge weight over its std."""
+    v = _upper(adj)
+    diff = v[labels == 1].mean(0) - v[labels == 0].mean(0)
+    return np.sort(diff / v.std(0))[-10:].mean()
+
+
+def test_group_effect_is_resolved_by_the_hr_atlas_and_diluted_in_lr():
+    labels = np.arange(40) % 2
+    lr, hr = synthetic_connectomes(40, 20, 40, seed=2, labels=labels, group_effect=3.,
+                                   effect_parcels=4)
+    lr0, hr0 = synthetic_connectomes(40, 20, 40, seed=2)
+    assert np.array_equal(lr[labels == 0], lr0[labels == 0])
+    assert np.array_equal(hr[labels == 0], hr0[labels == 0])
+    assert _group_contrast(hr, labels) > 1.5 * _group_contrast(lr, labels)
+    assert _group_contrast(hr, labels) > 1.4 * _group_contrast(hr0, labels)
+    blind_lr, blind_hr = synthetic_connectomes(40, 20, 40, seed=2, labels=labels,
+                                               group_effect=3., effect_parcels=4,
+                                               lr_visibility=0.)
+    assert np.allclose(blind_lr, lr0, atol=1e-5)  # every LR parcel averages it away
+    assert _group_contrast(blind_hr, labels) > 1.4 * _group_contrast(hr0, labels)
+    with pytest.raises(ValueError, match='labels must have shape'):
+        synthetic_connectomes(4, 20, 40, labels=[0, 1])

@@ -110,3 +110,56 @@ def test_graph_super_resolution_with_stand_in_model_and_extra_attributes():
     assert out.adj.shape == (1, 6, 6) and out.num_nodes == 6
     assert torch.equal(out.y, torch.tensor([1])) and out.subject == 'x'
     assert out.edge_index.size(1) == 4 * 5 - 6  # 5 non-zero 2x2 blocks, no self-loops
+
+
+def test_graph_super_resolution_features_and_sparsification(batch):
+    model = GSRNet(NL, NH)
+    full = GraphSuperResolution(model)(batch)
+    assert torch.equal(full.x, full.adj.reshape(-1, NH))  # HR adjacency rows
+    assert full.edge_index.size(1) == 4 * NH * (NH - 1)
+    top = GraphSuperResolution(model, top_k=3)(batch)
+    assert torch.equal(top.x, full.x)  # features from the full prediction
+    expected = sum(strongest_edges(full.adj, top_k=3).count_nonzero(dim=(1, 2)))
+    assert top.edge_index.size(1) == int(expected) < full.edge_index.size(1)
+    strong = GraphSuperResolution(model, threshold=0.5, node_features=None)(batch)
+    assert 'x' not in strong and bool((strong.edge_weight >= 0.5).all())
+    assert repr(GraphSuperResolution(model, top_k=3)) == (
+        "GraphSuperResolution(GSRNet, node_features='adjacency', top_k=3)")
+    with pytest.raises(ValueError, match='at most one'):
+        GraphSuperResolution(model, top_k=3, threshold=0.5)
+    with pytest.raises(ValueError, match='node_features'):
+        GraphSuperResolution(model, node_features='degree')
+
+
+def test_graph_super_resolution_as_dataset_transform_and_datapipe(dataset):
+    from torch.utils.data.datapipes.iter import IterableWrapper
+    from torch_geometric.nn import GCNConv, global_mean_pool
+
+    model = GSRNet(NL, NH)
+    transform = GraphSuperResolution(model, top_k=4)
+    super_resolved = SyntheticConnectomes(num_subjects=5, lr_nodes=NL, hr_nodes=NH,
+                                          seed=1, transform=transform)
+    loaded = next(iter(DataLoader(super_resolved, batch_size=5)))
+    assert loaded.x.shape == (5 * NH, NH) and loaded.batch.max() == 4
+    # The first thing a user does with it: a GCN classifier, no glue.
+    hidden = GCNConv(NH, 8)(loaded.x, loaded.edge_index, loaded.edge_weight)
+    assert global_mean_pool(hidden, loaded.batch).shape == (5, 8)
+    stored = SyntheticConnectomes(num_subjects=5, lr_nodes=NL, hr_nodes=NH, seed=1,
+                                  pre_transform=transform)
+    assert torch.allclose(stored[2].adj, super_resolved[2].adj, atol=1e-6)
+    piped = list(IterableWrapper([dataset[0]]).graph_super_resolution(model, top_k=4))
+    assert torch.equal(piped[0].edge_index, transform(dataset[0]).edge_index)
+
+
+def test_graph_super_resolution_reads_sparse_only_data(batch):
+    from torch_geometric.data import Batch, Data
+
+    model = GSRNet(NL, NH, preset='paper')
+    edges_only = Batch.from_data_list([
+        Data(edge_index=g.edge_index, edge_weight=g.edge_weight, num_nodes=NL, y=g.subject)
+        for g in batch.to_data_list()])
+    out = GraphSuperResolution(model)(edges_only)
+    assert torch.allclose(out.adj, GraphSuperResolution(model)(batch).adj, atol=1e-5)
+    assert out.y == batch.subject
+    with pytest.raises(ValueError, match="neither 'lr_adj' nor 'edge_index'"):
+        GraphSuperResolution(model)(Data(num_nodes=NL))

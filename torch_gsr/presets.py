@@ -18,6 +18,7 @@ option                    ``paper``             ``recommended``       source (pa
 ``normalize_gsr``         True                  True                  released code
 ``spectral``              True                  False                 paper, sec. 2
 ``act``                   ``'relu'``            ``'leaky_relu'``      paper's sigma [1]_
+``lr_top_k``              ``None`` (dense)      ``None`` (dense)      this package
 ``learning_rate``         1e-4                  3e-3                  paper, sec. 3
 ``batch_size``            1                     8                     released code
 ``epochs``                200                   12                    released code
@@ -75,7 +76,8 @@ from typing import Dict
 
 PAPER_MODEL = dict(hidden_channels=None, pool_ratios=(0.9, 0.7), lambda_rec=16.,
                    sign_invariant_eig=False, dropout=0., node_features='identity',
-                   normalize_gsr=True, spectral=True, act='relu')
+                   normalize_gsr=True, spectral=True, act='relu',
+                   lr_top_k=None)
 
 RECOMMENDED_MODEL = dict(PAPER_MODEL, lambda_rec=0.1, node_features='adjacency',
                          spectral=False, act='leaky_relu')

@@ -4,7 +4,6 @@ import os.path as osp
 from typing import Callable, List, Optional, Sequence, Union
 
 import numpy as np
-import torch
 from torch_geometric.data import InMemoryDataset
 
 from .challenge import read_challenge_csv, read_challenge_mat
@@ -66,9 +65,11 @@ class PairedConnectomes(InMemoryDataset):
         digest = hashlib.sha1(repr(sorted(self.clean.items())).encode()).hexdigest()[:8]
         return [f'{self.name}-{digest}.pt']
 
-    def _process(self):
-        if not self.in_memory:
-            super()._process()
+    @property
+    def has_process(self) -> bool:
+        # In memory (no root) there is nothing to process to disk: the pairs
+        # are built in __init__.
+        return not self.in_memory
 
     def process(self):
         pairs = self._pairs()

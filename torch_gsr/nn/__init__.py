@@ -1,5 +1,8 @@
+from .activation import resolve_activation
 from .conv import ConnectomeGCNConv, gcn_norm_dense
-from .pool import GraphPool, GraphUnpool
+from .sparse_conv import SparseConnectomeGCNConv, gcn_norm_sparse
+from .pool import GraphPool, GraphUnpool, pool_dense_adj, pool_edges
+from .edge_batch import EdgeBatch
 from .unet import GraphUAutoencoder
 from .gsr import GSRLayer
 from .losses import eig_loss, hr_loss, rec_loss
@@ -14,10 +17,12 @@ from .stp import STPGSR
 MODELS.update({cls.__name__: cls for cls in (AGSRNet, STPGSR)})
 
 __all__ = [
-    'ConnectomeGCNConv', 'gcn_norm_dense', 'GraphPool', 'GraphUnpool',
-    'GraphUAutoencoder', 'GSRLayer', 'GCNStack', 'hr_loss', 'eig_loss',
-    'rec_loss', 'GSRModel', 'GSRNet', 'GSRLayerOnly', 'DeepGSR',
-    'GSRAutoencoder', 'GSROutput', 'GSRLoss', 'MODELS', 'build_model',
+    'ConnectomeGCNConv', 'gcn_norm_dense', 'SparseConnectomeGCNConv',
+    'gcn_norm_sparse', 'EdgeBatch', 'GraphPool', 'GraphUnpool',
+    'pool_dense_adj', 'pool_edges', 'GraphUAutoencoder', 'GSRLayer',
+    'GCNStack', 'resolve_activation', 'hr_loss', 'eig_loss', 'rec_loss',
+    'GSRModel', 'GSRNet', 'GSRLayerOnly', 'DeepGSR', 'GSRAutoencoder',
+    'GSROutput', 'GSRLoss', 'MODELS', 'build_model',
     'AGSRNet', 'AGSRLoss', 'NoisyGSRLayer', 'STPGSR', 'DenseTransformerConv',
     'LineGraphTransformerConv', 'complete_line_graph',
 ]

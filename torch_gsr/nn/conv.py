@@ -46,6 +46,9 @@ class ConnectomeGCNConv(DenseGCNConv):
     * ``normalized=True`` takes a propagation matrix already computed by
       :func:`gcn_norm_dense`, so layers that share a graph normalise it once.
 
+    :class:`~torch_gsr.nn.SparseConnectomeGCNConv` is the same layer (same
+    parameters, same numbers) by message passing on ``edge_index``.
+
     Args:
         in_channels (int): input feature size (``N`` when ``x`` is ``None``).
         out_channels (int): output feature size.
@@ -55,6 +58,7 @@ class ConnectomeGCNConv(DenseGCNConv):
         super().__init__(in_channels, out_channels, improved=False, bias=bias)
 
     def forward(self, x: Optional[Tensor], adj: Tensor,
+                mask: Optional[Tensor] = None,
                 normalized: bool = False) -> Tensor:
         r"""
         Args:
@@ -62,13 +66,20 @@ class ConnectomeGCNConv(DenseGCNConv):
                 for identity features (then ``F_in == N``).
             adj (Tensor): ``[B, N, N]`` adjacency, or its propagation matrix
                 when ``normalized`` is set.
+            mask (Tensor, optional): ``[B, N]`` boolean, ``False`` for padding
+                nodes, whose outputs are zeroed (as in
+                :class:`~torch_geometric.nn.DenseGCNConv`).
             normalized (bool): ``adj`` is already :func:`gcn_norm_dense`'d.
 
         Returns:
             Tensor: ``[B, N, F_out]``.
         """
-        if not normalized:
-            adj = gcn_norm_dense(adj)
+        out = self._propagate(x, adj if normalized else gcn_norm_dense(adj))
+        if mask is not None:
+            out = out * mask.unsqueeze(-1).to(out.dtype)
+        return out
+
+    def _propagate(self, x: Optional[Tensor], adj: Tensor) -> Tensor:
         if x is None:
             if adj.size(-1) != self.in_channels:
                 raise ValueError(f"identity features need {self.in_channels} "

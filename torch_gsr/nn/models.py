@@ -16,28 +16,28 @@ model               encoder                    head
 ==================  =========================  ============================
 """
 from dataclasses import dataclass
-from typing import Callable, Dict, NamedTuple, Optional, Sequence
+from typing import Callable, NamedTuple, Optional, Sequence, Tuple, Union
 
 import torch
 import torch.nn.functional as F
 from torch import Tensor
+from torch_geometric.data import Data
 
 from ..presets import DEFAULT_PRESET, model_options
+from ..transforms.graph_super_resolution import GraphSuperResolution
+from ..utils.matrix import set_diagonal, symmetrize
 from ..utils.padding import padded_size, unpad_hr
+from ..utils.sparse import dense_connectomes, lr_adj_of, strongest_edges
 from ..utils.spectra import hr_eigvecs as compute_hr_eigvecs
 from ..utils.spectra import lr_eigvecs as compute_lr_eigvecs
 from ..utils.validation import check_adjacency, check_eigvecs, check_sizes
-from .conv import ConnectomeGCNConv, gcn_norm_dense
-from ..utils.matrix import set_diagonal, symmetrize
+from .activation import resolve_activation
+from .conv import ConnectomeGCNConv
+from .edge_batch import EdgeBatch, Graph, convolve, normalize
 from .gsr import GSRLayer
 from .losses import eig_loss, hr_loss, rec_loss
-from .unet import GraphUAutoencoder
-
-
-ACTIVATIONS: Dict[str, Callable[[Tensor], Tensor]] = {
-    'relu': F.relu, 'leaky_relu': F.leaky_relu, 'elu': F.elu,
-    'tanh': torch.tanh, 'identity': lambda x: x,
-}
+from .sparse_conv import SparseConnectomeGCNConv
+from .unet import GraphUAutoencoder, check_graph_kind
 
 
 @dataclass
@@ -73,34 +73,44 @@ class GCNStack(torch.nn.Module):
 
     Args:
         channels (sequence of int): feature sizes, input first.
-        act (callable): activation. (default: ReLU)
+        act (str or callable): activation, see
+            :func:`~torch_gsr.nn.activation.resolve_activation`.
+            (default: :obj:`'relu'`)
         dropout (float): dropout on each GCN's input. (default: :obj:`0.`)
+        sparse (bool): the graph comes as an :class:`EdgeBatch` and the GCNs
+            are :class:`SparseConnectomeGCNConv`. (default: :obj:`False`)
     """
-    def __init__(self, channels: Sequence[int], act: Callable = F.relu,
-                 dropout: float = 0.):
+    def __init__(self, channels: Sequence[int],
+                 act: Union[str, Callable, None] = 'relu', dropout: float = 0.,
+                 sparse: bool = False):
         super().__init__()
+        conv = SparseConnectomeGCNConv if sparse else ConnectomeGCNConv
         self.convs = torch.nn.ModuleList(
-            ConnectomeGCNConv(c_in, c_out)
-            for c_in, c_out in zip(channels[:-1], channels[1:]))
-        self.act = act
+            conv(c_in, c_out) for c_in, c_out in zip(channels[:-1], channels[1:]))
+        self.act = resolve_activation(act)
         self.dropout = dropout
+        self.sparse = sparse
 
     def reset_parameters(self):
         for conv in self.convs:
             conv.reset_parameters()
 
-    def forward(self, x: Optional[Tensor], adj: Tensor) -> Tensor:
-        r"""``x``: ``[B, N, F_0]`` or ``None`` (identity); ``adj``: ``[B, N, N]``."""
-        prop = gcn_norm_dense(adj)
+    def forward(self, x: Optional[Tensor], adj: Graph) -> Tensor:
+        r"""``x``: ``[B, N, F_0]`` or ``None`` (identity); ``adj``:
+        ``[B, N, N]``, or an :class:`EdgeBatch` when ``sparse``. Returns
+        ``[B, N, F_last]``."""
+        check_graph_kind(adj, self.sparse, self.__class__.__name__)
+        prop = normalize(adj)
         for conv in self.convs:
             if x is not None:
                 x = F.dropout(x, self.dropout, training=self.training)
-            x = self.act(conv(x, prop, normalized=True))
+            x = self.act(convolve(conv, x, prop))
         return x
 
     def __repr__(self) -> str:
         sizes = [self.convs[0].in_channels] + [c.out_channels for c in self.convs]
-        return f'{self.__class__.__name__}({sizes})'
+        sparse = ', sparse=True' if self.sparse else ''
+        return f'{self.__class__.__name__}({sizes}{sparse})'
 
 
 class GSRModel(torch.nn.Module):
@@ -112,9 +122,9 @@ class GSRModel(torch.nn.Module):
     (:mod:`torch_gsr.presets`: ``"recommended"``, or ``"paper"`` for GSR-Net
     exactly as published); options given explicitly override it. Options a
     model has no part for (``pool_ratios`` and ``lambda_rec`` without a
-    U-Autoencoder, ``node_features`` for :class:`GSRLayerOnly`, which always
-    reads the LR adjacency rows) are recorded in the config but change
-    nothing.
+    U-Autoencoder, ``node_features`` and ``lr_top_k`` for
+    :class:`GSRLayerOnly`, which has no encoder and always reads the LR
+    adjacency rows) are recorded in the config but change nothing.
 
     Args:
         lr_nodes (int): LR node count ``N``.
@@ -149,8 +159,25 @@ class GSRModel(torch.nn.Module):
             for different subjects; ``False`` keeps the node basis (the
             atlas's regions, the same for every subject) and needs no
             eigendecomposition.
-        act (str): activation after every GCN, a name from
-            :data:`ACTIVATIONS`.
+        act (str): activation after every GCN, a name
+            :func:`~torch_gsr.nn.activation.resolve_activation` knows
+            (``'relu'``, ``'leaky_relu'``, ``'elu'``, ``'tanh'``,
+            ``'identity'``, ...).
+        lr_top_k (int, optional): run the encoder on sparse LR graphs:
+            each node's ``lr_top_k`` strongest edges
+            (:func:`~torch_gsr.utils.sparse.strongest_edges`, the rule of
+            :class:`~torch_gsr.transforms.Sparsify`), with
+            :class:`SparseConnectomeGCNConv`, so the encoder's graphs cost
+            memory in proportion to their edges. The embeddings stay dense
+            (the GSR layer needs :math:`\mathbf{Z}_l \in
+            \mathbb{R}^{N \times P}`), and so do the LR node features and
+            the spectra. ``None``: the dense graphs.
+
+    Inputs (:meth:`forward`): a dense ``lr_adj``, a
+    :class:`~torch_gsr.datasets.ConnectomePair` or a :class:`Batch` of
+    them, or a sparse ``edge_index``/``edge_weight``/``batch``; every form
+    gives the same numbers. :meth:`predict_graphs` returns the prediction as
+    PyG graphs.
     """
     #: The table of the preset that holds this model's options
     #: (:func:`~torch_gsr.presets.model_options`).
@@ -171,13 +198,16 @@ class GSRModel(torch.nn.Module):
     def _build(self, hidden_channels: Optional[int], pool_ratios: Sequence[float],
                lambda_rec: float, sign_invariant_eig: bool, dropout: float,
                node_features: str, normalize_gsr: bool, spectral: bool,
-               act: str):
+               act: str, lr_top_k: Optional[int]):
         if node_features not in ('identity', 'adjacency'):
             raise ValueError(f"node_features must be 'identity' or "
                              f"'adjacency', got {node_features!r}")
-        if act not in ACTIVATIONS:
-            raise ValueError(f"act must be one of {sorted(ACTIVATIONS)}, "
-                             f"got {act!r}")
+        resolve_activation(act)  # an unknown name fails here, whatever the parts
+        if lr_top_k is not None and not 0 < lr_top_k < self.lr_nodes:
+            raise ValueError(f"lr_top_k must be None or in [1, "
+                             f"{self.lr_nodes - 1}], got {lr_top_k}")
+        self.lr_top_k = lr_top_k
+        sparse = lr_top_k is not None
         self.config['pool_ratios'] = tuple(pool_ratios)
         self.node_features = node_features
         self.spectral = spectral
@@ -189,11 +219,11 @@ class GSRModel(torch.nn.Module):
         self.encoder = None
         if self.encoder_kind == 'unet':
             self.encoder = GraphUAutoencoder(self.lr_nodes, padded, pool_ratios,
-                                             act=ACTIVATIONS[act],
-                                             dropout=dropout)
+                                             act=act, dropout=dropout,
+                                             sparse=sparse)
         elif self.encoder_kind == 'gcn':
-            self.encoder = GCNStack([self.lr_nodes, hidden, padded],
-                                    act=ACTIVATIONS[act], dropout=dropout)
+            self.encoder = GCNStack([self.lr_nodes, hidden, padded], act=act,
+                                    dropout=dropout, sparse=sparse)
         elif self.encoder_kind is not None:
             raise ValueError(f"unknown encoder {self.encoder_kind!r}")
         # The degree normalisation conditions the HR GCNs' input; a model
@@ -203,8 +233,8 @@ class GSRModel(torch.nn.Module):
                             normalize=normalize_gsr and self.head_kind is not None)
         self.head = None
         if self.head_kind in ('gcn', 'gcn_inner'):
-            self.head = GCNStack([padded, hidden, padded],
-                                 act=ACTIVATIONS[act], dropout=dropout)
+            self.head = GCNStack([padded, hidden, padded], act=act,
+                                 dropout=dropout)
         elif self.head_kind is not None:
             raise ValueError(f"unknown head {self.head_kind!r}")
 
@@ -218,12 +248,20 @@ class GSRModel(torch.nn.Module):
         return dict(name=self.__class__.__name__, lr_nodes=self.lr_nodes,
                     hr_nodes=self.hr_nodes, **self.config)
 
+    def encoder_graph(self, lr_adj: Tensor) -> Graph:
+        r"""The LR graphs the encoder runs on: ``lr_adj`` ``[B, N, N]``
+        itself, or its ``lr_top_k`` strongest edges as an
+        :class:`EdgeBatch`."""
+        if self.lr_top_k is None:
+            return lr_adj
+        return EdgeBatch.from_dense(strongest_edges(lr_adj, top_k=self.lr_top_k))
+
     def encode(self, lr_adj: Tensor):
         x = lr_adj if self.node_features == 'adjacency' else None
         if self.encoder_kind == 'unet':
-            return self.encoder(lr_adj, x)
+            return self.encoder(x, self.encoder_graph(lr_adj))
         if self.encoder_kind == 'gcn':
-            return None, self.encoder(x, lr_adj)
+            return None, self.encoder(x, self.encoder_graph(lr_adj))
         # No encoder: each node's LR connectivity row, repeated K times, is
         # its P-dimensional input to the GSR layer.
         return None, lr_adj.repeat(1, 1, self.gsr.factor)
@@ -236,28 +274,69 @@ class GSRModel(torch.nn.Module):
             z_hr = torch.matmul(z_hr, z_hr.transpose(-1, -2))
         return z_hr
 
-    def forward(self, lr_adj: Tensor, lr_eigvecs: Optional[Tensor] = None,
-                validate: bool = True) -> GSROutput:
-        r"""
-        Args:
-            lr_adj (Tensor): ``[B, N, N]`` or ``[N, N]`` LR connectomes.
-            lr_eigvecs (Tensor, optional): ``[B, N, N]`` eigenvectors of the
-                normalised LR adjacency (:func:`torch_gsr.utils.lr_eigvecs`);
-                pass them precomputed to keep eigendecompositions out of
-                training (:class:`torch_gsr.transforms.AddSpectra`). Unused
-                (but still checked) when ``spectral`` is off.
-            validate (bool): check that ``lr_adj`` is finite and symmetric.
-                :func:`torch_gsr.train.fit` checks its data once and turns
-                this off in the step (the check waits for the device).
-
-        Returns:
-            GSROutput: ``hr_adj`` is ``[B, N_h, N_h]``.
-        """
+    def read_input(self, lr_adj: Union[Tensor, Data, None] = None,
+                   lr_eigvecs: Optional[Tensor] = None, validate: bool = True,
+                   edge_index: Optional[Tensor] = None,
+                   edge_weight: Optional[Tensor] = None,
+                   batch: Optional[Tensor] = None
+                   ) -> Tuple[Tensor, Optional[Tensor]]:
+        r"""The checked ``[B, N, N]`` LR connectomes and LR eigenvectors (or
+        ``None``) of any input :meth:`forward` takes; subclasses with their
+        own ``forward`` start with it."""
+        if isinstance(lr_adj, Data):
+            if edge_index is not None:
+                raise ValueError("pass either a Data or edge_index, not both")
+            if lr_eigvecs is None:
+                lr_eigvecs = lr_adj.get('lr_eigvecs')
+            lr_adj = lr_adj_of(lr_adj, self.lr_nodes, validate)
+        elif edge_index is not None:
+            if lr_adj is not None:
+                raise ValueError("pass either lr_adj or edge_index, not both")
+            lr_adj = dense_connectomes(edge_index, edge_weight, batch,
+                                       self.lr_nodes, validate)
+        elif lr_adj is None:
+            raise ValueError("no LR graph: pass lr_adj, a Data/Batch, or "
+                             "edge_index (with edge_weight and batch)")
         lr_adj = check_adjacency(lr_adj, 'lr_adj', num_nodes=self.lr_nodes,
                                  values=validate)
         if lr_eigvecs is not None:
             lr_eigvecs = check_eigvecs(lr_eigvecs, 'lr_eigvecs', lr_adj.size(0),
                                        self.lr_nodes, like=lr_adj)
+        return lr_adj, lr_eigvecs
+
+    def forward(self, lr_adj: Union[Tensor, Data, None] = None,
+                lr_eigvecs: Optional[Tensor] = None, validate: bool = True, *,
+                edge_index: Optional[Tensor] = None,
+                edge_weight: Optional[Tensor] = None,
+                batch: Optional[Tensor] = None) -> GSROutput:
+        r"""
+        Args:
+            lr_adj (Tensor or Data): ``[B, N, N]`` or ``[N, N]`` LR
+                connectomes, or a :class:`~torch_gsr.datasets.ConnectomePair`
+                or :class:`~torch_geometric.data.Batch` of them (its
+                ``lr_adj``, else its ``edge_index``/``edge_weight``/``batch``;
+                its cached ``lr_eigvecs`` when there are).
+            lr_eigvecs (Tensor, optional): ``[B, N, N]`` eigenvectors of the
+                normalised LR adjacency (:func:`torch_gsr.utils.lr_eigvecs`);
+                pass them precomputed to keep eigendecompositions out of
+                training (:class:`torch_gsr.transforms.AddSpectra`). Unused
+                (but still checked) when ``spectral`` is off.
+            validate (bool): check that ``lr_adj`` is finite and symmetric
+                (and the edges in range). :func:`torch_gsr.train.fit` checks
+                its data once and turns this off in the step (the check
+                waits for the device).
+            edge_index (Tensor, optional): ``[2, E]`` LR edges (PyG batch
+                numbering) instead of ``lr_adj``; densified with a unit
+                diagonal (:func:`~torch_gsr.utils.sparse.dense_connectomes`).
+            edge_weight (Tensor, optional): ``[E]`` their weights.
+            batch (Tensor, optional): ``[B * N]`` graph of each node
+                (``None``: one graph).
+
+        Returns:
+            GSROutput: ``hr_adj`` is ``[B, N_h, N_h]``.
+        """
+        lr_adj, lr_eigvecs = self.read_input(lr_adj, lr_eigvecs, validate,
+                                             edge_index, edge_weight, batch)
         if not self.spectral:
             lr_eigvecs = None
         elif lr_eigvecs is None:
@@ -268,6 +347,15 @@ class GSRModel(torch.nn.Module):
         return GSROutput(hr_adj=unpad_hr(pred, self.hr_nodes),
                          padded_hr_adj=pred, a_hr=a_hr, x_hr=x_hr, z0=z0,
                          z_lr=z_lr)
+
+    def predict_graphs(self, data: Data, **options) -> Data:
+        r"""The predicted HR graphs of ``data`` (a
+        :class:`~torch_gsr.datasets.ConnectomePair` or a :class:`Batch`) as
+        PyG graphs ready for a downstream model: shorthand for
+        ``GraphSuperResolution(self, **options)(data)``
+        (:class:`~torch_gsr.transforms.GraphSuperResolution`: node features,
+        sparsification, attributes kept)."""
+        return GraphSuperResolution(self, **options)(data)
 
     def loss(self, out: GSROutput, hr_adj: Tensor,
              hr_eigvecs: Optional[Tensor] = None,

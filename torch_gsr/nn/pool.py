@@ -52,17 +52,55 @@ class GraphPool(torch.nn.Module):
             adjacency ``[B, k, k]`` and the kept node indices ``[B, k]``
             (sorted by descending score); no ``B`` for unbatched input.
         """
+        x, idx = self.select(x)
+        return x, pool_dense_adj(adj, idx), idx
+
+    def select(self, x: Tensor) -> Tuple[Tensor, Tensor]:
+        r"""The pooled features ``[B, k, F]`` and kept indices ``[B, k]`` of
+        ``x`` ``[B, N, F]`` (or ``[N, F]``), for graphs stored either way
+        (:func:`pool_dense_adj`, :func:`pool_edges`)."""
         num_kept = math.ceil(self.ratio * x.size(-2))
         score = torch.matmul(x, self.proj) / self.proj.norm()
         score, idx = score.topk(num_kept, dim=-1)
-        x = _gather_rows(x, idx) * torch.sigmoid(score).unsqueeze(-1)
-        adj = _gather_rows(adj, idx)
-        adj = adj.gather(-1, idx.unsqueeze(-2).expand(*idx.shape[:-1], num_kept,
-                                                      num_kept))
-        return x, adj, idx
+        return _gather_rows(x, idx) * torch.sigmoid(score).unsqueeze(-1), idx
 
     def __repr__(self) -> str:
         return f'{self.__class__.__name__}({self.in_channels}, ratio={self.ratio})'
+
+
+def pool_dense_adj(adj: Tensor, idx: Tensor) -> Tensor:
+    r"""The subgraph :math:`\mathbf{A}_{\mathrm{idx}, \mathrm{idx}}`
+    ``[B, k, k]`` of ``adj`` ``[B, N, N]`` induced by ``idx`` ``[B, k]``
+    (no ``B`` for unbatched input)."""
+    num_kept = idx.size(-1)
+    adj = _gather_rows(adj, idx)
+    return adj.gather(-1, idx.unsqueeze(-2).expand(*idx.shape[:-1], num_kept, num_kept))
+
+
+def pool_edges(edge_index: Tensor, edge_weight: Tensor, idx: Tensor,
+               num_nodes: int) -> Tuple[Tensor, Tensor]:
+    r"""The sparse form of :func:`pool_dense_adj`: the edges among the kept
+    nodes, renumbered in the order of ``idx``.
+
+    Args:
+        edge_index (Tensor): ``[2, E]`` edges of ``B`` graphs of
+            ``num_nodes`` nodes each, numbered as in a PyG batch (graph
+            ``b``'s nodes are ``b * num_nodes, ...``).
+        edge_weight (Tensor): ``[E]`` weights.
+        idx (Tensor): ``[B, k]`` kept nodes of each graph.
+        num_nodes (int): nodes per graph before pooling.
+
+    Returns:
+        (Tensor, Tensor): ``[2, E']`` edges over the ``B * k`` kept nodes
+        (graph ``b``'s are ``b * k, ...``) and their ``[E']`` weights.
+    """
+    idx = idx.view(-1, idx.size(-1))
+    offsets = torch.arange(idx.size(0), device=idx.device).unsqueeze(-1) * num_nodes
+    new_id = edge_index.new_full((idx.size(0) * num_nodes,), -1)
+    new_id[(idx + offsets).flatten()] = torch.arange(idx.numel(), device=idx.device)
+    edge_index = new_id[edge_index]
+    kept = (edge_index >= 0).all(dim=0)
+    return edge_index[:, kept], edge_weight[kept]
 
 
 class GraphUnpool(torch.nn.Module):

@@ -1,12 +1,24 @@
 """The Graph U-Autoencoder of GSR-Net (paper, section 2.1)."""
-from typing import Callable, Optional, Sequence, Tuple
+from typing import Callable, Optional, Sequence, Tuple, Union
 
 import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-from .conv import ConnectomeGCNConv, gcn_norm_dense
+from .activation import resolve_activation
+from .conv import ConnectomeGCNConv
+from .edge_batch import EdgeBatch, Graph, convolve, normalize, pool_graph
 from .pool import GraphPool, GraphUnpool
+from .sparse_conv import SparseConnectomeGCNConv
+
+
+def check_graph_kind(graph: Graph, sparse: bool, owner: str) -> None:
+    r"""Raises a ``TypeError`` when ``graph`` is not stored as a module built
+    with ``sparse`` expects (an :class:`EdgeBatch` or a dense tensor)."""
+    if sparse != isinstance(graph, EdgeBatch):
+        expected = 'an EdgeBatch' if sparse else 'a dense [B, N, N] tensor'
+        raise TypeError(f"{owner} was built with sparse={sparse}: its graph must "
+                        f"be {expected}, got {type(graph).__name__}")
 
 
 class GraphUAutoencoder(torch.nn.Module):
@@ -26,29 +38,36 @@ class GraphUAutoencoder(torch.nn.Module):
         hidden_channels (int): embedding size (the paper: ``K * N``).
         pool_ratios (sequence of float): one ratio per encoding module;
             the depth is its length. (default: :obj:`(0.9, 0.7)`)
-        act (callable): activation after every GCN. (default: ReLU)
+        act (str or callable): activation after every GCN, see
+            :func:`~torch_gsr.nn.activation.resolve_activation`.
+            (default: :obj:`'relu'`)
         dropout (float): dropout on the features entering each GCN after
             the first. (default: :obj:`0.`)
+        sparse (bool): the graph comes as an :class:`EdgeBatch` and every
+            GCN is a :class:`SparseConnectomeGCNConv` (same parameters, same
+            numbers, memory in proportion to the edges). (default:
+            :obj:`False`, dense ``[B, N, N]``)
     """
     def __init__(self, in_channels: int, hidden_channels: int,
                  pool_ratios: Sequence[float] = (0.9, 0.7),
-                 act: Callable[[Tensor], Tensor] = F.relu, dropout: float = 0.):
+                 act: Union[str, Callable, None] = 'relu', dropout: float = 0.,
+                 sparse: bool = False):
         super().__init__()
         self.in_channels = in_channels
         self.hidden_channels = hidden_channels
         self.pool_ratios = tuple(pool_ratios)
-        self.act = act
+        self.act = resolve_activation(act)
         self.dropout = dropout
-        self.start_conv = ConnectomeGCNConv(in_channels, hidden_channels)
+        self.sparse = sparse
+        conv = SparseConnectomeGCNConv if sparse else ConnectomeGCNConv
+        self.start_conv = conv(in_channels, hidden_channels)
         self.pools = torch.nn.ModuleList(
             GraphPool(hidden_channels, ratio) for ratio in self.pool_ratios)
         self.down_convs = torch.nn.ModuleList(
-            ConnectomeGCNConv(hidden_channels, hidden_channels)
-            for _ in self.pool_ratios)
+            conv(hidden_channels, hidden_channels) for _ in self.pool_ratios)
         self.unpool = GraphUnpool()
         self.up_convs = torch.nn.ModuleList(
-            ConnectomeGCNConv(hidden_channels, hidden_channels)
-            for _ in self.pool_ratios)
+            conv(hidden_channels, hidden_channels) for _ in self.pool_ratios)
         self.reset_parameters()
 
     def reset_parameters(self):
@@ -56,38 +75,42 @@ class GraphUAutoencoder(torch.nn.Module):
         for module in (*self.pools, *self.down_convs, *self.up_convs):
             module.reset_parameters()
 
-    def _conv(self, conv, x: Tensor, prop: Tensor) -> Tensor:
+    def _conv(self, conv, x: Tensor, prop: Graph) -> Tensor:
         x = F.dropout(x, self.dropout, training=self.training)
-        return self.act(conv(x, prop, normalized=True))
+        return self.act(convolve(conv, x, prop))
 
-    def forward(self, adj: Tensor, x: Optional[Tensor] = None
-                ) -> Tuple[Tensor, Tensor]:
+    def forward(self, x: Optional[Tensor], adj: Graph) -> Tuple[Tensor, Tensor]:
         r"""
         Args:
-            adj (Tensor): ``[B, N, N]`` (or ``[N, N]``) LR adjacency.
             x (Tensor, optional): ``[B, N, in_channels]`` node features;
                 ``None`` (the paper's choice) means identity features.
+            adj (Tensor or EdgeBatch): ``[B, N, N]`` (or ``[N, N]``) LR
+                adjacency, or the same graphs as an :class:`EdgeBatch` when
+                built with ``sparse=True``.
 
         Returns:
             (Tensor, Tensor): :math:`\mathbf{Z}_0` and :math:`\mathbf{Z}_l`,
             both ``[B, N, hidden_channels]`` (no ``B`` for ``[N, N]``).
         """
-        prop = gcn_norm_dense(adj)
-        z0 = self.act(self.start_conv(x, prop, normalized=True))
+        check_graph_kind(adj, self.sparse, self.__class__.__name__)
+        prop = normalize(adj)
+        z0 = self.act(convolve(self.start_conv, x, prop))
         # Per level: features before pooling, propagation matrix, kept indices.
         levels = []
         h = z0
         for pool, conv in zip(self.pools, self.down_convs):
-            levels.append((h, prop))
-            h, adj, idx = pool(h, adj)
-            prop = gcn_norm_dense(adj)
+            skip = h
+            h, idx = pool.select(h)
+            levels.append((skip, prop, idx))
+            adj = pool_graph(adj, idx)
+            prop = normalize(adj)
             h = self._conv(conv, h, prop)
-            levels[-1] += (idx,)
         for conv, (skip, prop, idx) in zip(self.up_convs, reversed(levels)):
             h = self.unpool(h, idx, skip.size(-2)) + skip
             h = self._conv(conv, h, prop)
         return z0, h
 
     def __repr__(self) -> str:
+        sparse = ', sparse=True' if self.sparse else ''
         return (f'{self.__class__.__name__}({self.in_channels}, '
-                f'{self.hidden_channels}, pool_ratios={self.pool_ratios})')
+                f'{self.hidden_channels}, pool_ratios={self.pool_ratios}{sparse})')

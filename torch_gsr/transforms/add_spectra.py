@@ -19,7 +19,7 @@ class AddSpectra(BaseTransform):
     """
     def forward(self, data: Data) -> Data:
         lr_vecs, hr_vecs = spectra(data.lr_adj, data.get('hr_adj'))
-        set_dense(data, 'lr_eigvecs', lr_vecs)
+        data = set_dense(data, 'lr_eigvecs', lr_vecs)
         if hr_vecs is not None:
-            set_dense(data, 'hr_eigvecs', hr_vecs)
+            data = set_dense(data, 'hr_eigvecs', hr_vecs)
         return data

@@ -35,7 +35,7 @@ class CleanConnectomes(BaseTransform):
             if data.get(key) is not None:
                 data[key] = clean_connectomes(data[key], key, subjects, **self.options)
         if 'lr_adj' in self.keys and data.get('lr_adj') is not None:
-            set_sparse(data, data.lr_adj)
+            data = set_sparse(data, data.lr_adj)
         return data
 
     def __repr__(self) -> str:

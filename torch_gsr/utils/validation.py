@@ -98,3 +98,52 @@ def check_sizes(lr_nodes: int, hr_nodes: int) -> None:
         raise ValueError(f"hr_nodes ({hr_nodes}) must be at least lr_nodes "
                          f"({lr_nodes}): GSR-Net super-resolves, it never "
                          f"coarsens")
+
+
+def check_edges(edge_index, edge_weight: Optional[Tensor] = None,
+                batch: Optional[Tensor] = None,
+                num_nodes: Optional[int] = None) -> None:
+    r"""Checks a sparse (batch of) graph(s) of ``num_nodes`` nodes each.
+
+    Args:
+        edge_index (Tensor): ``[2, E]`` integer node indices.
+        edge_weight (Tensor, optional): ``[E]``.
+        batch (Tensor, optional): ``[B * N]`` graph of each node: ``0`` for
+            the first ``N`` nodes, ``1`` for the next ``N``, ...
+        num_nodes (int, optional): ``N``, nodes per graph.
+
+    Raises:
+        TypeError: ``edge_index`` is not an integer tensor.
+        ValueError: wrong shapes, indices out of range, or a batch vector
+            that is not ``B`` consecutive runs of ``num_nodes`` nodes.
+    """
+    if not isinstance(edge_index, Tensor) or edge_index.is_floating_point():
+        raise TypeError(f"edge_index must be an integer torch.Tensor, got "
+                        f"{getattr(edge_index, 'dtype', type(edge_index).__name__)}")
+    if edge_index.dim() != 2 or edge_index.size(0) != 2:
+        raise ValueError(f"edge_index must have shape [2, E], got {list(edge_index.shape)}")
+    if edge_weight is not None and edge_weight.shape != edge_index.shape[1:]:
+        raise ValueError(f"edge_weight must have shape [E] = "
+                         f"[{edge_index.size(1)}] to match edge_index, got "
+                         f"{list(edge_weight.shape)}")
+    if batch is None:
+        total = num_nodes
+    else:
+        total = batch.numel()
+        if batch.dim() != 1:
+            raise ValueError(f"batch must have shape [num_nodes], got {list(batch.shape)}")
+        if num_nodes is not None:
+            if total % num_nodes:
+                raise ValueError(f"batch has {total} nodes, not a whole number of "
+                                 f"{num_nodes}-node graphs")
+            expected = torch.arange(total // num_nodes, device=batch.device)
+            if not torch.equal(batch, expected.repeat_interleave(num_nodes)):
+                raise ValueError(f"batch does not match the graphs: expected "
+                                 f"{total // num_nodes} consecutive runs of "
+                                 f"{num_nodes} nodes (0, ..., 0, 1, ...)")
+    if edge_index.numel() and total is not None:
+        low, high = int(edge_index.min()), int(edge_index.max())
+        if low < 0 or high >= total:
+            raise ValueError(f"edge_index holds node index "
+                             f"{low if low < 0 else high} but the graph(s) have "
+                             f"{total} nodes (indices 0 to {total - 1})")
