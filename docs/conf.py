@@ -32,3 +32,4 @@ nitpicky = False
 
 html_theme = 'alabaster'
 strip_signature_backslash = True
+napoleon_use_ivar = True  # 'Attributes:' as fields: no duplicates of dataclass/NamedTuple fields
