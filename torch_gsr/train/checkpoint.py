@@ -55,8 +55,9 @@ def _load_weights(path: str, model, state: dict) -> None:
     try:
         model.load_state_dict(state)
     except (RuntimeError, TypeError) as error:
+        detail = '; '.join(line.strip() for line in str(error).splitlines()[1:])
         raise ValueError(f"{path}: its weights do not fit the model of its "
-                         f"config ({str(error).splitlines()[0]})") from error
+                         f"config ({detail[:300]})") from error
 
 
 def load_checkpoint(path: str, map_location='cpu'):
