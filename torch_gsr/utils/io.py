@@ -58,7 +58,7 @@ def load_torch_file(path: str, what: str, map_location='cpu'):
     except pickle.UnpicklingError as error:
         # torch's message suggests weights_only=False: unsafe advice for a
         # file of unknown origin, so it is not passed on.
-        raise ValueError(f"{path}: not a {what} (not a torch.save file of "
+        raise ValueError(f"{path}: not a readable {what} (not a torch.save file of "
                          f"tensors and plain containers; files holding other "
                          f"objects are refused for safety)") from error
     except Exception as error:  # torch/zipfile/pickle raise many types here

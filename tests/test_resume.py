@@ -1,0 +1,165 @@
+import os
+import subprocess
+import sys
+import time
+
+import pytest
+import torch
+
+import torch_gsr.train.loop as train_loop
+from torch_gsr.cli import main
+from torch_gsr.datasets import write_numpy
+from torch_gsr.nn.models import GSRLayerOnly, GSRNet
+from torch_gsr.train import cross_validate
+
+LR_NODES, HR_NODES, SUBJECTS = 8, 14, 12
+FOLDS, EPOCHS = 3, 2
+EXAMPLE = os.path.join(os.path.dirname(__file__), '..', 'examples', 'slim_superres.py')
+
+
+@pytest.fixture(autouse=True)
+def one_thread():
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+@pytest.fixture
+def pairs(connectomes):
+    return connectomes(SUBJECTS, LR_NODES, seed=1), connectomes(SUBJECTS, HR_NODES, seed=2)
+
+
+def factories():
+    return {'net': lambda: GSRNet(LR_NODES, HR_NODES),
+            'layer': lambda: GSRLayerOnly(LR_NODES, HR_NODES)}
+
+
+def run_cv(pairs, folder, **overrides):
+    options = dict(folds=FOLDS, seed=3, epochs=EPOCHS, batch_size=4,
+                   learning_rate=1e-3, progress=False, checkpoint_dir=folder)
+    options.update(overrides)
+    return cross_validate(factories(), pairs, **options)
+
+
+def interrupt_after(monkeypatch, writes):
+    r"""Makes fit raise KeyboardInterrupt once, right after its
+    ``writes``-th epoch checkpoint (as Ctrl-C would between two epochs);
+    counts the writes."""
+    written, interrupted = [], []
+    write = train_loop.write_checkpoint
+
+    def counting(path, checkpoint):
+        write(path, checkpoint)
+        written.append(path)
+        if len(written) == writes and not interrupted:
+            interrupted.append(path)
+            raise KeyboardInterrupt
+    monkeypatch.setattr(train_loop, 'write_checkpoint', counting)
+    return written
+
+
+def same_result(a, b):
+    assert a.table() == b.table()
+    for name in a.methods:
+        for x, y in zip(a.predictions[name], b.predictions[name]):
+            assert torch.equal(x, y)
+    for name in a.histories:
+        for x, y in zip(a.histories[name], b.histories[name]):
+            strip = [{k: v for k, v in r.items() if k != 'time'} for r in x.records]
+            assert strip == [{k: v for k, v in r.items() if k != 'time'}
+                             for r in y.records]
+
+
+def test_interrupted_cross_validation_resumes_to_the_same_result(
+        pairs, tmp_path, monkeypatch):
+    uninterrupted = run_cv(pairs, str(tmp_path / 'whole'))
+    folder = str(tmp_path / 'resumed')
+    # 2 models x 2 epochs per fold: the 5th write is epoch 1 of 'net' in
+    # fold 1 (0-based), after fold 0 finished.
+    written = interrupt_after(monkeypatch, 5)
+    with pytest.raises(KeyboardInterrupt):
+        run_cv(pairs, folder)
+    finished = sorted(f for f in os.listdir(folder) if f.endswith('.result.pt'))
+    assert finished == ['MeanHR-fold0.result.pt', 'RidgeRegression-fold0.result.pt',
+                        'layer-fold0.result.pt', 'net-fold0.result.pt']
+    written.clear()
+    resumed = run_cv(pairs, folder)
+    same_result(uninterrupted, resumed)
+    # re-used fold 0, continued 'net' of fold 1 from epoch 1: 12 - 5 writes left
+    assert len(written) == FOLDS * 2 * EPOCHS - 5
+
+
+def test_resuming_with_other_settings_or_data_is_an_error(pairs, tmp_path,
+                                                          monkeypatch):
+    folder = str(tmp_path / 'run')
+    interrupt_after(monkeypatch, 1)
+    with pytest.raises(KeyboardInterrupt):
+        run_cv(pairs, folder)
+    with pytest.raises(ValueError, match='other fit_arguments'):
+        run_cv(pairs, folder, epochs=3)
+    with pytest.raises(ValueError, match='other data'):
+        run_cv((pairs[0], pairs[1] * 0.5), folder)
+    with pytest.raises(ValueError, match='other folds'):
+        run_cv(pairs, folder, folds=2)
+
+
+@pytest.fixture
+def numpy_pair(tmp_path, pairs):
+    lr, hr = str(tmp_path / 'lr.npy'), str(tmp_path / 'hr.npy')
+    write_numpy(lr, pairs[0].numpy())
+    write_numpy(hr, pairs[1].numpy())
+    return lr, hr
+
+
+def test_interrupted_cli_cv_resumes_to_the_same_tables(tmp_path, numpy_pair,
+                                                      monkeypatch, capsys):
+    def cv(out):
+        return ['cv', '--lr', numpy_pair[0], '--hr', numpy_pair[1], '--models',
+                'GSRNet', 'GSRLayerOnly', '--folds', '2', '--epochs', '2',
+                '--batch-size', '4', '--out', str(out), '--quiet']
+    assert main(cv(tmp_path / 'whole')) == 0
+    interrupt_after(monkeypatch, 5)
+    with pytest.raises(SystemExit) as exit_info:
+        main(cv(tmp_path / 'resumed'))
+    assert exit_info.value.code == 130
+    assert 'run the same command again' in capsys.readouterr().err
+    assert os.path.isdir(tmp_path / 'resumed' / 'checkpoints')
+    monkeypatch.undo()
+    assert main(cv(tmp_path / 'resumed')) == 0
+    for table in ('results.csv', 'results.md'):
+        assert (tmp_path / 'resumed' / table).read_text() == \
+            (tmp_path / 'whole' / table).read_text()
+    assert not (tmp_path / 'resumed' / 'checkpoints').exists()
+    assert main(['plot', '--from', str(tmp_path / 'resumed'), '--quiet']) == 0
+
+
+def _example(out):
+    return [sys.executable, EXAMPLE, '--quick', '--subjects', '12', '--lr-nodes',
+            '8', '--hr-nodes', '14', '--folds', '2', '--epochs', '3',
+            '--out', str(out)]
+
+
+def test_killed_example_resumes_to_the_same_table(tmp_path):
+    env = dict(os.environ, OMP_NUM_THREADS='1')
+    whole = subprocess.run(_example(tmp_path / 'whole') + ['--quiet'], env=env,
+                           capture_output=True, text=True, timeout=300)
+    assert whole.returncode == 0, whole.stderr
+    out = tmp_path / 'killed'
+    job = subprocess.Popen(_example(out), env=env, stdout=subprocess.DEVNULL,
+                           stderr=subprocess.DEVNULL)
+    results = out / 'checkpoints'
+    deadline = time.monotonic() + 300
+    while not (results.is_dir() and any(f.endswith('.result.pt')
+                                        for f in os.listdir(results))):
+        assert job.poll() is None, 'the example ended before it could be killed'
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    job.kill()
+    job.wait()
+    again = subprocess.run(_example(out), env=env, capture_output=True,
+                           text=True, timeout=300)
+    assert again.returncode == 0, again.stderr
+    assert 'continuing the unfinished run' in again.stdout
+    assert (out / 'results.csv').read_text() == \
+        (tmp_path / 'whole' / 'results.csv').read_text()
