@@ -282,9 +282,12 @@ def fit(model: GSRModel, dataset, epochs: Optional[int] = None,
     if patience is not None and val is None:
         raise ValueError("patience (early stopping) needs validation data: "
                          "pass val_dataset or val_fraction > 0")
-    train = prepare(model, train, device, progress)
+    # The spectra are shown on the default channel only: ``log`` is for
+    # the epochs.
+    spectra_shown = progress and log is None
+    train = prepare(model, train, device, spectra_shown)
     if val is not None:
-        val = prepare(model, val, device, progress)
+        val = prepare(model, val, device, spectra_shown)
         val.require_hr('validation')
 
     # The fused kernel (CPU and CUDA) updates all parameters in one pass.
