@@ -213,7 +213,8 @@ def format_table(headers: Sequence[str], rows: Sequence[Sequence]) -> str:
     cells = [[f'{c:.4g}' if isinstance(c, float) else str(c) for c in row]
              for row in rows]
     widths = [max([len(h)] + [len(r[i]) for r in cells]) for i, h in enumerate(headers)]
-    line = lambda items: '| ' + ' | '.join(s.rjust(w) for s, w in zip(items, widths)) + ' |'
+    line = lambda items: '| ' + ' | '.join(
+        s.rjust(w) for s, w in zip(items, widths, strict=True)) + ' |'
     return '\n'.join([line(headers), line(['-' * w for w in widths]),
                       *(line(r) for r in cells)])
 

@@ -10,10 +10,10 @@ untrained (speed does not depend on them).
 """
 from dataclasses import replace
 
+import common
 import torch
 from torch_geometric.data import Batch
 
-import common
 from torch_gsr.datasets import PairedConnectomes
 from torch_gsr.train import ConnectomeTensors, predict
 from torch_gsr.transforms import AddSpectra, GraphSuperResolution
@@ -57,10 +57,10 @@ def main():
     ]
     times = [[] for _ in cases]
     for _ in range(args.repeats):
-        for (_, _, _, fn), record in zip(cases, times):
+        for (_, _, _, fn), record in zip(cases, times, strict=True):
             record.append(common.timed(fn, device))
     rows = []
-    for (name, batch, count, _), record in zip(cases, times):
+    for (name, batch, count, _), record in zip(cases, times, strict=True):
         best, median = common.summary(record)
         rows.append([name, batch, count, best, best / count * 1e3, count / best,
                      median / count * 1e3])

@@ -9,9 +9,9 @@ matmul rate are measured interleaved in one process.
 import math
 from typing import Sequence
 
+import common
 import torch
 
-import common
 from torch_gsr.utils import spectra
 
 MATMUL_SIZE = 2048
@@ -93,17 +93,17 @@ def main():
     matmul_times, step_times = [], [[] for _ in steps]
     for _ in range(args.repeats + 1):
         matmul_times.append(common.timed(plain, device))
-        for (_, step), record in zip(steps, step_times):
+        for (_, step), record in zip(steps, step_times, strict=True):
             record.append(common.timed(step, device))
     matmul_rate = matmul(MATMUL_SIZE, MATMUL_SIZE, MATMUL_SIZE) / min(matmul_times[1:]) / 1e9
 
     rows = [[f'matmul {MATMUL_SIZE}^3', '-', '-', min(matmul_times[1:]) * 1e3,
              matmul_rate, 1.]]
-    for batch, (model, _), record in zip(args.batch_sizes, steps, step_times):
+    for batch, (model, _), record in zip(args.batch_sizes, steps, step_times, strict=True):
         flops = training_step_flops(model.lr_nodes, model.hr_padded,
                                     model.hidden_channels, model.config['pool_ratios'], batch)
         best = min(record[1:])
-        rows.append([f'GSR-Net step', batch, flops / 1e9, best * 1e3,
+        rows.append(['GSR-Net step', batch, flops / 1e9, best * 1e3,
                      flops / best / 1e9, flops / best / 1e9 / matmul_rate])
     print(f'best of {args.repeats} timed repeats after one warm-up, interleaved')
     print()

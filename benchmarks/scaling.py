@@ -11,9 +11,9 @@ on the values; simulating and decomposing 16 subjects at 1000 -> 1700 would
 dominate the run). The growth exponent is the least-squares slope of
 log(time) (and log(memory)) against log(LR size).
 """
+import common
 import torch
 
-import common
 from torch_gsr.utils import spectra
 
 LR_SIZES = (68, 160, 200, 400, 1000)

@@ -18,9 +18,11 @@ epoch. The one-off cost of caching the spectra of the training set is
 reported separately. Peak memory: a few steps of each configuration in a
 fresh subprocess (see ``common``).
 """
-import torch
+import functools
 
 import common
+import torch
+
 from torch_gsr.utils import spectra
 
 MEMORY_STEPS = 3
@@ -91,15 +93,16 @@ def main():
 
     times = [[] for _ in configs]
     for epoch in range(args.epochs):
-        for (name, batch, cached), (model, optimizer), record in zip(configs, runs, times):
+        for (_, batch, cached), (model, optimizer), record in zip(configs, runs, times,
+                                                                  strict=True):
             generator = torch.Generator().manual_seed(args.seed + epoch)
-            record.append(common.timed(lambda: run_epoch(
-                model, optimizer, train_data, batch, cached, generator), device))
+            record.append(common.timed(functools.partial(
+                run_epoch, model, optimizer, train_data, batch, cached, generator), device))
 
     num_train = train.numel()
     ref_rate = num_train / min(times[0])
     rows = []
-    for (name, batch, cached), (model, _), record in zip(configs, runs, times):
+    for (name, batch, cached), (model, _), record in zip(configs, runs, times, strict=True):
         best, median = common.summary(record)
         peak, _ = common.in_fresh_process(memory_setup, (batch, cached, str(device), args.seed),
                                           device, common.settings(args))

@@ -17,6 +17,7 @@ import torch
 from torch import Tensor
 
 from .utils.validation import check_adjacency, check_int
+from .utils.vectorize import unvectorize, vectorize
 
 
 def _check_training_pair(lr_adj: Tensor, hr_adj: Tensor) -> Tuple[Tensor, Tensor]:
@@ -31,16 +32,12 @@ def _check_training_pair(lr_adj: Tensor, hr_adj: Tensor) -> Tuple[Tensor, Tensor
 
 def _upper(adj: Tensor) -> Tensor:
     r"""``[B, N, N]`` -> ``[B, N * (N - 1) / 2]`` strict upper triangle."""
-    row, col = torch.triu_indices(adj.size(-1), adj.size(-1), 1, device=adj.device)
-    return adj[:, row, col]
+    return vectorize(adj, 'triu')
 
 
-def _symmetric(upper: Tensor, diagonal: Tensor, num_nodes: int) -> Tensor:
+def _symmetric(upper: Tensor, diagonal: Tensor) -> Tensor:
     r"""Inverse of :func:`_upper`: ``[B, E]`` and ``[N]`` -> ``[B, N, N]``."""
-    row, col = torch.triu_indices(num_nodes, num_nodes, 1, device=upper.device)
-    adj = upper.new_zeros(upper.size(0), num_nodes, num_nodes)
-    adj[:, row, col] = upper
-    return adj + adj.transpose(1, 2) + torch.diag(diagonal)
+    return unvectorize(upper, 'triu') + torch.diag(diagonal)
 
 
 class _Baseline:
@@ -56,7 +53,7 @@ class _Baseline:
 class MeanHR(_Baseline):
     r"""Predicts the training-set mean HR connectome for every subject.
 
-    Attributes (after :meth:`fit`):
+    Attributes:
         mean_ (Tensor): ``[Nh, Nh]`` float64 mean of the training HR graphs.
     """
     def fit(self, lr_adj: Tensor, hr_adj: Tensor) -> 'MeanHR':
@@ -108,8 +105,9 @@ class RidgeRegression(_Baseline):
         solver (str): ``"auto"``, ``"dual"`` or ``"primal"``.
         seed (int): seed of the random assignment of subjects to folds.
 
-    Attributes (after :meth:`fit`):
-        alpha_ (float): the chosen regularisation strength.
+    Attributes:
+        alpha_ (float): the chosen regularisation strength (set by
+            :meth:`fit`, as are the attributes below).
         cv_errors_ (Tensor): ``[len(alphas)]`` cross-validated MSE per alpha
             (``None`` with a single alpha).
         solver_ (str): ``"dual"`` or ``"primal"``, the form actually solved.
@@ -172,7 +170,7 @@ class RidgeRegression(_Baseline):
         if self.solver_ == 'dual':
             x = x @ self.x_train_.T
         y = self.y_mean_ + x @ self.coef_
-        hr_adj = _symmetric(y, self.hr_diagonal_, self.hr_nodes)
+        hr_adj = _symmetric(y, self.hr_diagonal_)
         return hr_adj.to(device=lr_adj.device, dtype=lr_adj.dtype)
 
     @staticmethod

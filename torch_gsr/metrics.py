@@ -61,6 +61,7 @@ from torch import Tensor
 
 from .utils.progress import Progress
 from .utils.validation import check_adjacency, check_int
+from .utils.vectorize import vectorize
 
 PROTOCOLS = ('subject', 'challenge')
 CENTRALITIES = ('betweenness', 'eigenvector', 'pagerank')
@@ -114,11 +115,7 @@ def _check_pair(pred, target) -> Tuple[Tensor, Tensor]:
 
 def _edges(adj: Tensor, upper_triangle: bool) -> Tensor:
     r"""``[B, N, N]`` -> ``[B, E]``: strict upper triangle or all entries."""
-    if not upper_triangle:
-        return adj.flatten(1)
-    row, col = torch.triu_indices(adj.size(-1), adj.size(-1), 1,
-                                  device=adj.device)
-    return adj[:, row, col]
+    return vectorize(adj, 'triu') if upper_triangle else adj.flatten(1)
 
 
 def mean_squared_error(pred, target, upper_triangle: bool = True) -> Tensor:

@@ -6,23 +6,23 @@ the package default: the same architecture with four switches and a faster
 optimiser schedule that let it learn subject-specific structure (see the
 README, "Why the recommended preset differs from the paper").
 
-=====================  ==================  ==================  ==============
-option                 ``paper``           ``recommended``     source (paper)
-=====================  ==================  ==================  ==============
-``hidden_channels``    ``None`` (``P``)    ``None`` (``P``)    paper, sec. 3
-``pool_ratios``        ``(0.9, 0.7)``      ``(0.9, 0.7)``      released code
-``lambda_rec``         16                  0.1                 paper, sec. 3
-``sign_invariant_eig`` False               False               paper
-``dropout``            0                   0                   released code
-``node_features``      ``'identity'``      ``'adjacency'``     paper, sec. 2
-``normalize_gsr``      True                True                released code
-``spectral``           True                False               paper, sec. 2
-``act``                ``'relu'``          ``'leaky_relu'``    paper's sigma [1]_
-``learning_rate``      1e-4                3e-3                paper, sec. 3
-``batch_size``         1                   8                   released code
-``epochs``             200                 12                  released code
-``weight_decay``       0                   0                   released code
-=====================  ==================  ==================  ==============
+========================  ====================  ====================  ====================
+option                    ``paper``             ``recommended``       source (paper)
+========================  ====================  ====================  ====================
+``hidden_channels``       ``None`` (``P``)      ``None`` (``P``)      paper, sec. 3
+``pool_ratios``           ``(0.9, 0.7)``        ``(0.9, 0.7)``        released code
+``lambda_rec``            16                    0.1                   paper, sec. 3
+``sign_invariant_eig``    False                 False                 paper
+``dropout``               0                     0                     released code
+``node_features``         ``'identity'``        ``'adjacency'``       paper, sec. 2
+``normalize_gsr``         True                  True                  released code
+``spectral``              True                  False                 paper, sec. 2
+``act``                   ``'relu'``            ``'leaky_relu'``      paper's sigma [1]_
+``learning_rate``         1e-4                  3e-3                  paper, sec. 3
+``batch_size``            1                     8                     released code
+``epochs``                200                   12                    released code
+``weight_decay``          0                     0                     released code
+========================  ====================  ====================  ====================
 
 .. [1] The paper writes an unspecified activation sigma; ReLU is this
    package's reading of it (the released code's GCNs apply none).
