@@ -4,8 +4,7 @@ import torch
 from matplotlib.ticker import MaxNLocator
 
 from torch_gsr.datasets import PairedConnectomes
-from torch_gsr.experiments import (build_figure_data, checkpoint_figure_data,
-                                   plot_figures)
+from torch_gsr.experiments import build_figure_data, checkpoint_figure_data, plot_figures
 from torch_gsr.nn.models import GSRLayerOnly
 from torch_gsr.plot import plot_mse_bars, plot_training_curves
 from torch_gsr.train import History, fit

@@ -62,10 +62,10 @@ def interrupt_after(monkeypatch, writes):
 def same_result(a, b):
     assert a.table() == b.table()
     for name in a.methods:
-        for x, y in zip(a.predictions[name], b.predictions[name]):
+        for x, y in zip(a.predictions[name], b.predictions[name], strict=True):
             assert torch.equal(x, y)
     for name in a.histories:
-        for x, y in zip(a.histories[name], b.histories[name]):
+        for x, y in zip(a.histories[name], b.histories[name], strict=True):
             strip = [{k: v for k, v in r.items() if k != 'time'} for r in x.records]
             assert strip == [{k: v for k, v in r.items() if k != 'time'}
                              for r in y.records]

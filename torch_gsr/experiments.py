@@ -268,7 +268,7 @@ def checkpoint_figure_data(checkpoints: Sequence[str], dataset,
     loaded = [(path, *load_checkpoint(path)) for path in checkpoints]
     names = [checkpoint['model_config']['name'] for _, _, checkpoint in loaded]
     predictions, histories = {}, {}
-    for (path, model, checkpoint), name in zip(loaded, names):
+    for (path, model, checkpoint), name in zip(loaded, names, strict=True):
         if names.count(name) > 1:
             name = f'{name} ({osp.basename(path)})'
         predictions[name] = predict(model, data, device=device, progress=progress)

@@ -97,4 +97,4 @@ def _remedy(message: str) -> str:
     if 'not symmetric' in message:
         return (" (to average A and A^T: symmetric=True, on the command line "
                 "--symmetrize)")
-    return 
+    return ''

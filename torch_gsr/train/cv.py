@@ -242,16 +242,12 @@ def cross_validate(model_factory: Union[Callable[[], GSRModel],
             run = (cv_state.load_result(checkpoint_dir, name, k)
                    if checkpoint_dir is not None else None)
             reused = run is not None
-            if not reused and name in factories:
-                run = _train_fold(factories[name], train, test, int(fold_seeds[k]),
-                                  progress, checkpoint_dir and
-                                  cv_state.checkpoint_path(checkpoint_dir, name, k),
-                                  distributed, fit_kwargs)
-            elif not reused:
-                baseline = BASELINES[name]().fit(train.lr_adj, train.hr_adj)
-                run = dict(prediction=baseline.predict(test.lr_adj).cpu(),
-                           history=None, model=None)
-            if not reused:
+            if run is None:
+                run = (_train_fold(factories[name], train, test, int(fold_seeds[k]),
+                                   progress, checkpoint_dir and
+                                   cv_state.checkpoint_path(checkpoint_dir, name, k),
+                                   distributed, fit_kwargs)
+                       if name in factories else _fit_baseline(name, train, test))
                 run['evaluation'] = evaluate(run['prediction'])
                 if checkpoint_dir is not None:
                     cv_state.save_result(checkpoint_dir, name, k, **run)
@@ -275,6 +271,13 @@ def _train_fold(factory: Callable, train: ConnectomeTensors,
                   distributed=distributed, **fit_kwargs)
     return dict(prediction=predict(model, test), history=history,
                 model=model.cpu())
+
+
+def _fit_baseline(name: str, train: ConnectomeTensors,
+                  test: ConnectomeTensors) -> dict:
+    baseline = BASELINES[name]().fit(train.lr_adj, train.hr_adj)
+    return dict(prediction=baseline.predict(test.lr_adj).cpu(), history=None,
+                model=None)
 
 
 def _record(result: CVResult, name: str, run: dict) -> None:

@@ -36,6 +36,8 @@ def data_digest(data: ConnectomeTensors) -> str:
     r"""SHA-256 of the subject ids and the LR/HR connectomes' bytes."""
     digest = hashlib.sha256('\n'.join(data.subjects).encode())
     for tensor in (data.lr_adj, data.hr_adj):
+        if tensor is None:
+            continue
         tensor = tensor.detach().cpu().contiguous()
         digest.update(str((tensor.dtype, tuple(tensor.shape))).encode())
         digest.update(tensor.view(-1).view(torch.uint8).numpy().tobytes())
@@ -87,10 +89,12 @@ def _read_json(path: str) -> dict:
 
 
 def checkpoint_path(folder: str, method: str, fold: int) -> str:
+    r"""The epoch checkpoint of ``method`` training in fold ``fold``."""
     return osp.join(folder, f'{method}-fold{fold}.pt')
 
 
 def result_path(folder: str, method: str, fold: int) -> str:
+    r"""The record of ``method``'s finished fold ``fold``."""
     return osp.join(folder, f'{method}-fold{fold}.result.pt')
 
 

@@ -319,7 +319,7 @@ def fit(model: GSRModel, dataset, epochs: Optional[int] = None,
         display.step('resumed from the checkpoint', count=start)
     for epoch in range(start, epochs):
         began = time.perf_counter()
-        record = dict(epoch=epoch + 1)
+        record: Dict[str, float] = dict(epoch=epoch + 1)
         record.update(_train_epoch(step, optimizer, train,
                                    options['batch_size'], shuffle, epoch + 1,
                                    clip_grad_norm))

@@ -11,7 +11,6 @@ from ..utils.progress import track
 from ..utils.spectra import spectra
 from ..utils.validation import check_adjacency
 
-
 #: Subjects per ``eigh`` call of :meth:`ConnectomeTensors.with_spectra`.
 SPECTRA_CHUNK = 32
 
@@ -112,7 +111,7 @@ class ConnectomeTensors:
                  for index in track(index_batches(self.num_subjects, SPECTRA_CHUNK),
                                     'spectra', enabled=progress)]
         lr_vecs, hr_vecs = (None if part[0] is None else torch.cat(part)
-                            for part in zip(*parts))
+                            for part in zip(*parts, strict=True))
         return replace(self, lr_eigvecs=self.lr_eigvecs if lr_vecs is None else lr_vecs,
                        hr_eigvecs=self.hr_eigvecs if hr_vecs is None else hr_vecs)
 

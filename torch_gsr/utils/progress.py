@@ -73,6 +73,7 @@ class Progress:
                 self.log(f'{self.desc} {self.done}/{self.total}{suffix}')
 
     def close(self) -> None:
+        r"""Removes the bar (line mode has nothing to close)."""
         if self.bar is not None:
             self.bar.close()
 
