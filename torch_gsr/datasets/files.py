@@ -87,7 +87,9 @@ def read_numpy(path: str, key: Optional[str] = None) -> np.ndarray:
 
 def _npz_array(content, path: str, key: Optional[str]) -> np.ndarray:
     if key is None and len(content.files) != 1:
-        raise ValueError(f"{path}: holds arrays {content.files}; pass the key to read")
+        raise ValueError(f"{path}: holds arrays {content.files}, expected "
+                         f"one (or name it: lr_key=/hr_key= of "
+                         f"PairedConnectomes.from_numpy_files)")
     key = key if key is not None else content.files[0]
     if key not in content.files:
         raise ValueError(f"{path}: has no array {key!r} (found {content.files})")
