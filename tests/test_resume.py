@@ -1,3 +1,4 @@
+import importlib.util
 import os
 import subprocess
 import sys
@@ -134,20 +135,25 @@ def test_interrupted_cli_cv_resumes_to_the_same_tables(tmp_path, numpy_pair,
     assert main(['plot', '--from', str(tmp_path / 'resumed'), '--quiet']) == 0
 
 
-def _example(out):
-    return [sys.executable, EXAMPLE, '--quick', '--subjects', '12', '--lr-nodes',
-            '8', '--hr-nodes', '14', '--folds', '2', '--epochs', '3',
-            '--out', str(out)]
+def _example_args(out):
+    return ['--quick', '--subjects', '12', '--lr-nodes', '8', '--hr-nodes', '14',
+            '--folds', '2', '--epochs', '2', '--out', str(out)]
 
 
-def test_killed_example_resumes_to_the_same_table(tmp_path):
-    env = dict(os.environ, OMP_NUM_THREADS='1')
-    whole = subprocess.run(_example(tmp_path / 'whole') + ['--quiet'], env=env,
-                           capture_output=True, text=True, timeout=300)
-    assert whole.returncode == 0, whole.stderr
+def _load_example():
+    spec = importlib.util.spec_from_file_location('slim_superres', EXAMPLE)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_killed_example_resumes_to_the_same_table(tmp_path, capsys):
+    example = _load_example()
+    assert example.main(_example_args(tmp_path / 'whole') + ['--quiet']) == 0
     out = tmp_path / 'killed'
-    job = subprocess.Popen(_example(out), env=env, stdout=subprocess.DEVNULL,
-                           stderr=subprocess.DEVNULL)
+    job = subprocess.Popen([sys.executable, EXAMPLE] + _example_args(out),
+                           env=dict(os.environ, OMP_NUM_THREADS='1'),
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     results = out / 'checkpoints'
     deadline = time.monotonic() + 300
     while not (results.is_dir() and any(f.endswith('.result.pt')
@@ -155,11 +161,10 @@ def test_killed_example_resumes_to_the_same_table(tmp_path):
         assert job.poll() is None, 'the example ended before it could be killed'
         assert time.monotonic() < deadline
         time.sleep(0.05)
-    job.kill()
+    job.kill()  # SIGKILL: no handler runs, as when a job is killed
     job.wait()
-    again = subprocess.run(_example(out), env=env, capture_output=True,
-                           text=True, timeout=300)
-    assert again.returncode == 0, again.stderr
-    assert 'continuing the unfinished run' in again.stdout
+    capsys.readouterr()
+    assert example.main(_example_args(out)) == 0
+    assert 'continuing the unfinished run' in capsys.readouterr().out
     assert (out / 'results.csv').read_text() == \
         (tmp_path / 'whole' / 'results.csv').read_text()

@@ -314,9 +314,8 @@ def fit(model: GSRModel, dataset, epochs: Optional[int] = None,
     fit_options = dict(options, seed=seed, preset=preset, patience=patience,
                        clip_grad_norm=clip_grad_norm)
     epochs = options['epochs'] if not history.stopped_early else start
-    display = Progress(epochs, 'epoch', enabled=shown, log=log, every=0)
-    if start:
-        display.step('resumed from the checkpoint', count=start)
+    display = Progress(epochs, 'epoch', enabled=shown, log=log, every=0,
+                       initial=start)
     for epoch in range(start, epochs):
         began = time.perf_counter()
         record: Dict[str, float] = dict(epoch=epoch + 1)

@@ -45,17 +45,20 @@ class Progress:
             bar being drawn (e.g. :func:`print` or ``logger.info``).
         every (float): in line mode, the least number of seconds between
             two lines (see :obj:`LINE_INTERVAL`).
+        initial (int): steps already done before (e.g. a resumed run's
+            epochs); shown by the bar, not as a line.
     """
     def __init__(self, total: int, desc: str, enabled: bool = True,
                  log: Optional[Callable[[str], None]] = None,
-                 every: float = LINE_INTERVAL):
+                 every: float = LINE_INTERVAL, initial: int = 0):
         self.total, self.desc, self.every = total, desc, every
-        self.done, self.last_line = 0, time.perf_counter()
+        self.done, self.last_line = initial, time.perf_counter()
         self.log = log if log is not None else _stderr_line
         self.bar = None
         self.lines = enabled and (log is not None or not sys.stderr.isatty())
         if enabled and not self.lines:
-            self.bar = tqdm(total=total, desc=desc, leave=False, file=sys.stderr)
+            self.bar = tqdm(total=total, desc=desc, initial=initial, leave=False,
+                            file=sys.stderr)
 
     def step(self, message: str = '', count: int = 1) -> None:
         r"""Marks ``count`` more steps done; ``message`` (e.g. the loss)
