@@ -37,7 +37,7 @@ def test_fit_writes_a_line_per_epoch_when_not_on_a_terminal(pairs, capsys):
     captured = capsys.readouterr()
     lines = captured.err.splitlines()
     assert [line.split(':')[0] for line in lines] == [
-        'spectra 1/1', 'epoch 1/2', 'epoch 2/2']
+        'spectra 1/1', 'epoch 1/2', 'epoch 2/2']  # a one-step phase: one line
     lines = lines[1:]
     assert 'total=' in lines[0] and '\r' not in captured.err
     assert captured.out == ''
@@ -63,12 +63,12 @@ def test_fit_log_replaces_the_display_and_progress_off_is_silent(pairs, capsys,
     assert sys.stderr.getvalue() == '' and capsys.readouterr().out == ''
 
 
-def test_lines_are_throttled_but_the_last_step_always_shows():
+def test_lines_are_throttled_but_the_first_and_last_step_always_show():
     lines = []
     with Progress(100, 'subjects', log=lines.append, every=3600) as progress:
         for _ in range(100):
             progress.step()
-    assert lines == ['subjects 100/100']
+    assert lines == ['subjects 1/100', 'subjects 100/100']
 
 
 def test_chunked_spectra_equal_one_batched_call(connectomes):

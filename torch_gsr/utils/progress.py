@@ -16,7 +16,8 @@ from tqdm.auto import tqdm
 T = TypeVar('T')
 
 #: In line mode, steps closer together than this many seconds share a line
-#: (the last step always gets one), so a fast loop over subjects does not
+#: (the first and the last step always get one: when a phase starts and
+#: how long it is, and that it ended), so a fast loop over subjects does not
 #: flood a log. Epochs pass ``every=0``: one line each.
 LINE_INTERVAL = 2.
 
@@ -52,7 +53,8 @@ class Progress:
                  log: Optional[Callable[[str], None]] = None,
                  every: float = LINE_INTERVAL, initial: int = 0):
         self.total, self.desc, self.every = total, desc, every
-        self.done, self.last_line = initial, time.perf_counter()
+        self.initial = self.done = initial
+        self.last_line = time.perf_counter()
         self.log = log if log is not None else _stderr_line
         self.bar = None
         self.lines = enabled and (log is not None or not sys.stderr.isatty())
@@ -70,7 +72,9 @@ class Progress:
             self.bar.update(count)
         elif self.lines:
             now = time.perf_counter()
-            if now - self.last_line >= self.every or self.done >= self.total:
+            first = self.done - count == self.initial
+            if first or now - self.last_line >= self.every or \
+                    self.done >= self.total:
                 self.last_line = now
                 suffix = f': {message}' if message else ''
                 self.log(f'{self.desc} {self.done}/{self.total}{suffix}')
