@@ -252,7 +252,8 @@ def cross_validate(model_factory: Union[Callable[[], GSRModel],
                 if checkpoint_dir is not None:
                     cv_state.save_result(checkpoint_dir, name, k, **run)
             _record(result, name, run)
-            runs.step(f"fold {k + 1}/{folds} {name}"
+            mae = run['evaluation'].summary['mae'][0]
+            runs.step(f"fold {k + 1}/{folds} {name} done, test MAE {mae:.5g}"
                       f"{' (finished before, re-used)' if reused else ''}")
     runs.close()
     return result
