@@ -65,6 +65,10 @@ def same_result(a, b):
     for name in a.methods:
         for x, y in zip(a.predictions[name], b.predictions[name], strict=True):
             assert torch.equal(x, y)
+    for name in a.models:
+        for x, y in zip(a.models[name], b.models[name], strict=True):
+            assert all(torch.equal(v, y.state_dict()[k])
+                       for k, v in x.state_dict().items())
     for name in a.histories:
         for x, y in zip(a.histories[name], b.histories[name], strict=True):
             strip = [{k: v for k, v in r.items() if k != 'time'} for r in x.records]

@@ -239,7 +239,7 @@ def cross_validate(model_factory: Union[Callable[[], GSRModel],
                                      target=test.hr_adj.cpu(), protocol=protocol,
                                      topology=topology, progress=progress)
         for name in methods:
-            run = (cv_state.load_result(checkpoint_dir, name, k)
+            run = (cv_state.load_result(checkpoint_dir, name, k, factories.get(name))
                    if checkpoint_dir is not None else None)
             reused = run is not None
             if run is None:

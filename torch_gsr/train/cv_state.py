@@ -18,7 +18,7 @@ Every file is written atomically and read with ``weights_only=True``.
 import hashlib
 import json
 import os.path as osp
-from typing import Optional
+from typing import Callable, Optional
 
 import torch
 
@@ -110,10 +110,13 @@ def save_result(folder: str, method: str, fold: int, prediction: torch.Tensor,
                        lambda tmp: torch.save(record, tmp))
 
 
-def load_result(folder: str, method: str, fold: int) -> Optional[dict]:
+def load_result(folder: str, method: str, fold: int,
+                factory: Optional[Callable] = None) -> Optional[dict]:
     r"""What :func:`save_result` recorded, rebuilt (``prediction``,
     ``evaluation``, ``history``, ``model``; the last two ``None`` for a
-    baseline), or ``None`` when the (method, fold) has not finished."""
+    baseline), or ``None`` when the (method, fold) has not finished. The
+    model is built by ``factory`` (so models outside the registry resume
+    too), else from its recorded config."""
     path = result_path(folder, method, fold)
     if not osp.isfile(path):
         return None
@@ -121,7 +124,8 @@ def load_result(folder: str, method: str, fold: int) -> Optional[dict]:
     try:
         model = None
         if record['model_config'] is not None:
-            model = build_model(record['model_config'])
+            model = factory() if factory is not None else \
+                build_model(record['model_config'])
             model.load_state_dict(record['model_state'])
             model.eval()
         history = record['history']
