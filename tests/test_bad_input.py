@@ -236,3 +236,20 @@ def test_cleaning_options_do_not_apply_to_synthetic_data(capsys):
     with pytest.raises(SystemExit):
         main(['train', '--subjects', '4', '--no-clean'])
     assert 'embedded synthetic data' in capsys.readouterr().err
+
+
+def test_a_diverged_loss_is_a_one_line_error(files, monkeypatch, capsys):
+    import torch_gsr.cli as cli
+    from torch_gsr.train import NonFiniteLossError
+
+    def diverge(*args, **kwargs):
+        raise NonFiniteLossError("non-finite loss (total) in epoch 3 on the batch "
+                                 "of subjects ['4']", 3, [4], ['4'])
+    monkeypatch.setattr(cli, 'train_model', diverge)
+    monkeypatch.chdir(files)
+    with pytest.raises(SystemExit) as exit_info:
+        main(_train('lr.npy') + ['--quiet'])
+    assert exit_info.value.code == 2
+    assert capsys.readouterr().err == (
+        "torch-gsr train: error: non-finite loss (total) in epoch 3 on the batch "
+        "of subjects ['4']\n")

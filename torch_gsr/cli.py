@@ -22,7 +22,7 @@ from .experiments import (checkpoint_figure_data, default_prediction_path,
                           write_predictions, write_text)
 from .nn.models import MODELS
 from .presets import DEFAULT_PRESET, PRESETS
-from .train import evaluate, load_checkpoint, predict
+from .train import NonFiniteLossError, evaluate, load_checkpoint, predict
 from .utils.progress import note
 
 EPILOG = """\
@@ -395,12 +395,13 @@ def one_line(error: BaseException) -> str:
 def run_reporting_errors(run: Callable[[], None], prog: str, debug: bool,
                          resumable: bool = False) -> int:
     r"""Calls ``run``; a user error (bad argument, unreadable or invalid
-    data: ``OSError``/``ValueError``) ends with one line on standard error
+    data: ``OSError``/``ValueError``; a loss that diverged to NaN:
+    :class:`~torch_gsr.train.NonFiniteLossError`) ends with one line on standard error
     and exit status 2, Ctrl-C with status 130 (``debug``: raise instead);
     ``resumable`` says that running the command again continues."""
     try:
         run()
-    except (OSError, ValueError) as error:
+    except (OSError, ValueError, NonFiniteLossError) as error:
         if debug:
             raise
         print(f"{prog}: error: {one_line(error)}", file=sys.stderr)

@@ -72,7 +72,8 @@ def plot_subject(path: str, hr_adj: Tensor, predictions: Dict[str, Tensor],
             ax.set_title(title, fontsize=9)
             ax.set_xticks([])
             ax.set_yticks([])
-            fig.colorbar(image, ax=ax, fraction=0.046)
+            fig.colorbar(image, ax=ax, fraction=0.046,
+                         label='|error|' if ax is row[2] else 'edge weight')
     if subject is not None:
         fig.suptitle(f'subject {subject}' + (f' ({detail})' if detail else ''))
     save_figure(fig, path)
