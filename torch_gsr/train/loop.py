@@ -222,7 +222,10 @@ def fit(model: GSRModel, dataset, epochs: Optional[int] = None,
             (``best_loss``, ``best_epoch``, ``best_state``, ``bad_epochs``).
         resume (str, optional): checkpoint to continue from; a run resumed
             with the same arguments ends with the same parameters as an
-            uninterrupted one (bit-identical on CPU).
+            uninterrupted one (bit-identical on CPU). A run that had stopped
+            early trains no further. The file is read safely
+            (``weights_only=True``); a bad one is a one-line ``ValueError``
+            naming it.
         progress (bool): report every epoch on one channel
             (:mod:`torch_gsr.utils.progress`): a tqdm bar with the loss
             terms when standard error is a terminal, otherwise one line per
