@@ -172,3 +172,23 @@ def test_killed_example_resumes_to_the_same_table(tmp_path, capsys):
     assert 'continuing the unfinished run' in capsys.readouterr().out
     assert (out / 'results.csv').read_text() == \
         (tmp_path / 'whole' / 'results.csv').read_text()
+
+
+def test_a_run_that_stopped_early_is_not_trained_further(pairs, tmp_path,
+                                                         monkeypatch):
+    def val_loss(model, data, batch_size):  # never improves after epoch 1
+        return dict(val_total=0., val_hr=1., val_eig=0., val_rec=0.)
+    monkeypatch.setattr(train_loop, '_validation_loss', val_loss)
+    path = str(tmp_path / 'run.pt')
+    options = dict(epochs=8, val_fraction=0.25, patience=1, batch_size=4,
+                   progress=False, checkpoint=path)
+    torch.manual_seed(0)
+    model = GSRLayerOnly(LR_NODES, HR_NODES)
+    first = train_loop.fit(model, pairs, **options)
+    assert len(first) == 2 and first.stopped_early
+    torch.manual_seed(0)
+    again = GSRLayerOnly(LR_NODES, HR_NODES)
+    resumed = train_loop.fit(again, pairs, resume=path, **options)
+    assert len(resumed) == 2 and resumed.stopped_early
+    assert all(torch.equal(v, again.state_dict()[k])
+               for k, v in model.state_dict().items())
