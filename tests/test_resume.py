@@ -192,3 +192,11 @@ def test_a_run_that_stopped_early_is_not_trained_further(pairs, tmp_path,
     assert len(resumed) == 2 and resumed.stopped_early
     assert all(torch.equal(v, again.state_dict()[k])
                for k, v in model.state_dict().items())
+
+
+def test_a_start_that_saved_nothing_does_not_pin_the_settings(pairs, tmp_path):
+    folder = str(tmp_path / 'run')
+    with pytest.raises(ValueError, match='epochs must be an int >= 1'):
+        run_cv(pairs, folder, epochs=0)  # fails before any checkpoint
+    assert os.listdir(folder) == ['run.json']
+    assert len(run_cv(pairs, folder).table()) == 4

@@ -217,13 +217,14 @@ def cross_validate(model_factory: Union[Callable[[], GSRModel],
     data = ConnectomeTensors.from_data(dataset)
     data.require_hr('cross_validate')
     test_folds = kfold_indices(data.num_subjects, folds, seed)
+    data = data.check()
     if checkpoint_dir is not None:
         cv_state.open_run(checkpoint_dir, _fingerprint(
             factories, data, folds=folds, seed=seed, baselines=baselines,
             protocol=protocol, topology=topology, fit_kwargs=fit_kwargs))
     # Spectra once for every model and fold (the LR ones are cheap and
     # ignored by models that are not spectral); each fit casts to its model.
-    data = data.check().with_spectra(progress=progress)
+    data = data.with_spectra(progress=progress)
     fold_seeds = torch.randint(2 ** 62, (folds,),
                                generator=torch.Generator().manual_seed(seed))
     result = CVResult(subjects=list(data.subjects), test_indices=test_folds)

@@ -17,6 +17,7 @@ Every file is written atomically and read with ``weights_only=True``.
 """
 import hashlib
 import json
+import os
 import os.path as osp
 from typing import Callable, Optional
 
@@ -46,21 +47,24 @@ def data_digest(data: ConnectomeTensors) -> str:
 
 def open_run(folder: str, fingerprint: dict) -> None:
     r"""Starts the run of ``fingerprint`` in ``folder``, or checks that the
-    run recorded there is the same one.
+    run recorded there is the same one. A recorded run that saved nothing
+    yet (e.g. it failed on a bad argument) is replaced: nothing is lost.
 
     Raises:
-        ValueError: ``folder`` holds a run with other settings or data.
+        ValueError: ``folder`` holds work of a run with other settings or
+            data.
     """
     # Compare what JSON can hold: tuples read back as lists.
     fingerprint = json.loads(json.dumps(fingerprint))
     path = osp.join(folder, RUN_FILE)
     # Every rank takes the same branch: the sum is a collective, and the
     # file is only written after it.
-    found = dist.all_reduce_sum(torch.tensor([float(osp.isfile(path))]))
-    if not bool(found[0] > 0):
+    found = dist.all_reduce_sum(torch.tensor([float(osp.isfile(path)),
+                                              float(_holds_work(folder))]))
+    if not bool(found[1] > 0):
         dist.write_on_main(path, lambda tmp: _write_json(tmp, fingerprint))
         return
-    recorded = _read_json(path)
+    recorded = _read_json(path) if bool(found[0] > 0) else {}
     differ = sorted(key for key in set(recorded) | set(fingerprint)
                     if recorded.get(key) != fingerprint.get(key))
     if differ:
@@ -68,6 +72,11 @@ def open_run(folder: str, fingerprint: dict) -> None:
             f"{folder}: holds an unfinished cross-validation with other "
             f"{', '.join(differ)}; run the same command as before to resume "
             f"it, or delete the folder (or choose another) to start afresh")
+
+
+def _holds_work(folder: str) -> bool:
+    return osp.isdir(folder) and any(name.endswith('.pt')
+                                     for name in os.listdir(folder))
 
 
 def _write_json(path: str, content: dict) -> None:

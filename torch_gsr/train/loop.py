@@ -316,10 +316,10 @@ def fit(model: GSRModel, dataset, epochs: Optional[int] = None,
     shown = (progress or log is not None) and dist.is_main_process()
     fit_options = dict(options, seed=seed, preset=preset, patience=patience,
                        clip_grad_norm=clip_grad_norm)
-    epochs = options['epochs'] if not history.stopped_early else start
-    display = Progress(epochs, 'epoch', enabled=shown, log=log, every=0,
+    end = options['epochs'] if not history.stopped_early else start
+    display = Progress(end, 'epoch', enabled=shown, log=log, every=0,
                        initial=start)
-    for epoch in range(start, epochs):
+    for epoch in range(start, end):
         began = time.perf_counter()
         record: Dict[str, float] = dict(epoch=epoch + 1)
         record.update(_train_epoch(step, optimizer, train,
