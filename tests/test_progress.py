@@ -114,3 +114,17 @@ def test_quiet_prints_only_the_results(tmp_path, numpy_pair, capsys):
     assert main(['evaluate', '--checkpoint', out, '--topology'] + numpy_pair) == 0
     err = capsys.readouterr().err
     assert 'prediction 1/1' in err and f'centralities {SUBJECTS}/{SUBJECTS}' in err
+
+
+def test_reading_a_slim_folder_reports_the_files(tmp_path, pairs, capsys):
+    from torch_gsr.datasets import write_slim
+    write_slim(str(tmp_path / 'slim'), pairs[0].numpy(), pairs[1].numpy(),
+               [f'sub-{i:02d}' for i in range(SUBJECTS)])
+    command = ['train', '--lr', str(tmp_path / 'slim'), '--model', 'GSRLayerOnly',
+               '--epochs', '1', '--out', str(tmp_path / 'model.pt')]
+    assert main(command) == 0
+    err = capsys.readouterr().err
+    assert f'reading Dosenbach_160 1/{SUBJECTS}' in err
+    assert f'reading shen_268 {SUBJECTS}/{SUBJECTS}' in err
+    assert main(command + ['--quiet']) == 0
+    assert capsys.readouterr().err == ''

@@ -207,7 +207,8 @@ def dataset_from_args(args: argparse.Namespace, lr_path: Optional[str],
     kwargs = {} if format == 'synthetic' else dict(clean=clean)
     return load_dataset(lr_path, hr_path, format, args.order, args.lr_parcellation,
                         args.hr_parcellation, args.session, args.subjects,
-                        args.lr_nodes, args.hr_nodes, args.seed, **kwargs)
+                        args.lr_nodes, args.hr_nodes, args.seed,
+                        progress=not args.quiet, **kwargs)
 
 
 def scored_dataset_from_args(args: argparse.Namespace, paired: bool = True):
