@@ -154,6 +154,8 @@ def _load_example():
 def test_killed_example_resumes_to_the_same_table(tmp_path, capsys):
     example = _load_example()
     assert example.main(_example_args(tmp_path / 'whole') + ['--quiet']) == 0
+    quiet = capsys.readouterr()  # --quiet: the results only
+    assert quiet.err == '' and quiet.out.startswith('| method |')
     out = tmp_path / 'killed'
     job = subprocess.Popen([sys.executable, EXAMPLE] + _example_args(out),
                            env=dict(os.environ, OMP_NUM_THREADS='1'),
