@@ -128,3 +128,13 @@ def test_reading_a_slim_folder_reports_the_files(tmp_path, pairs, capsys):
     assert f'reading shen_268 {SUBJECTS}/{SUBJECTS}' in err
     assert main(command + ['--quiet']) == 0
     assert capsys.readouterr().err == ''
+
+
+def test_a_fractional_bar_moves_within_a_step_and_step_completes_it(monkeypatch):
+    monkeypatch.setattr(sys, 'stderr', Terminal())
+    with Progress(2, 'epoch', every=0, fractional=True) as progress:
+        for _ in range(7):  # 7 batches: the fractions do not add up exactly
+            progress.advance(1 / 7)
+        assert progress.bar.n == pytest.approx(1)
+        progress.step('total=1')
+        assert progress.bar.n == 1 and progress.partial == 0

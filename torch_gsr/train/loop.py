@@ -145,10 +145,12 @@ def _check_finite(sums: Tensor, epoch: int, index: Tensor,
 
 def _train_epoch(step, optimizer, data: ConnectomeTensors, batch_size: int,
                  shuffle: torch.Generator, epoch: int,
-                 clip_grad_norm: Optional[float]) -> Dict[str, float]:
+                 clip_grad_norm: Optional[float],
+                 display: Progress) -> Dict[str, float]:
     step.train()
     sums = torch.zeros(len(LOSS_TERMS), dtype=torch.float64)
-    for index in index_batches(data.num_subjects, batch_size, shuffle):
+    batches = index_batches(data.num_subjects, batch_size, shuffle)
+    for index in batches:
         loss, weight, batch_sums = _sharded_loss(
             step, data, index, f'the training step in epoch {epoch}')
         _check_finite(batch_sums, epoch, index, data)
@@ -160,6 +162,7 @@ def _train_epoch(step, optimizer, data: ConnectomeTensors, batch_size: int,
             torch.nn.utils.clip_grad_norm_(step.parameters(), clip_grad_norm)
         optimizer.step()
         sums += batch_sums
+        display.advance(1 / len(batches))
     return dict(zip(LOSS_TERMS, (sums / data.num_subjects).tolist()))
 
 
@@ -228,7 +231,8 @@ def fit(model: GSRModel, dataset, epochs: Optional[int] = None,
             naming it.
         progress (bool): report every epoch on one channel
             (:mod:`torch_gsr.utils.progress`): a tqdm bar with the loss
-            terms when standard error is a terminal, otherwise one line per
+            terms, moving with every batch, when standard error is a
+            terminal, otherwise one line per
             epoch (``epoch 3/12: total=... hr=... (0.52s)``) on standard
             error. ``False``: silent.
         log (callable, optional): receives that line per epoch instead (e.g.
@@ -318,13 +322,13 @@ def fit(model: GSRModel, dataset, epochs: Optional[int] = None,
                        clip_grad_norm=clip_grad_norm)
     end = options['epochs'] if not history.stopped_early else start
     display = Progress(end, 'epoch', enabled=shown, log=log, every=0,
-                       initial=start)
+                       initial=start, fractional=True)
     for epoch in range(start, end):
         began = time.perf_counter()
         record: Dict[str, float] = dict(epoch=epoch + 1)
         record.update(_train_epoch(step, optimizer, train,
                                    options['batch_size'], shuffle, epoch + 1,
-                                   clip_grad_norm))
+                                   clip_grad_norm, display))
         if val is not None:
             record.update(_validation_loss(_LossModule(model), val,
                                            options['batch_size']))

@@ -48,19 +48,26 @@ class Progress:
             two lines (see :obj:`LINE_INTERVAL`).
         initial (int): steps already done before (e.g. a resumed run's
             epochs); shown by the bar, not as a line.
+        fractional (bool): the bar also moves within a step
+            (:meth:`advance`, e.g. per batch of an epoch) and counts steps
+            to one decimal.
     """
     def __init__(self, total: int, desc: str, enabled: bool = True,
                  log: Optional[Callable[[str], None]] = None,
-                 every: float = LINE_INTERVAL, initial: int = 0):
+                 every: float = LINE_INTERVAL, initial: int = 0,
+                 fractional: bool = False):
         self.total, self.desc, self.every = total, desc, every
         self.initial = self.done = initial
+        self.partial = 0.
         self.last_line = time.perf_counter()
         self.log = log if log is not None else _stderr_line
         self.bar = None
         self.lines = enabled and (log is not None or not sys.stderr.isatty())
         if enabled and not self.lines:
+            fraction = ('{l_bar}{bar}| {n:.1f}/{total_fmt} '
+                        '[{elapsed}<{remaining}{postfix}]') if fractional else None
             self.bar = tqdm(total=total, desc=desc, initial=initial, leave=False,
-                            file=sys.stderr)
+                            file=sys.stderr, bar_format=fraction)
 
     def step(self, message: str = '', count: int = 1) -> None:
         r"""Marks ``count`` more steps done; ``message`` (e.g. the loss)
@@ -69,7 +76,8 @@ class Progress:
         if self.bar is not None:
             if message:
                 self.bar.set_postfix_str(message, refresh=False)
-            self.bar.update(count)
+            self.bar.update(count - self.partial)
+            self.partial = 0.
         elif self.lines:
             now = time.perf_counter()
             first = self.done - count == self.initial
@@ -78,6 +86,13 @@ class Progress:
                 self.last_line = now
                 suffix = f': {message}' if message else ''
                 self.log(f'{self.desc} {self.done}/{self.total}{suffix}')
+
+    def advance(self, fraction: float) -> None:
+        r"""Moves the bar by ``fraction`` of the current step, which
+        :meth:`step` then completes (lines show whole steps only)."""
+        if self.bar is not None:
+            self.partial += fraction
+            self.bar.update(fraction)
 
     def close(self) -> None:
         r"""Removes the bar (line mode has nothing to close)."""
