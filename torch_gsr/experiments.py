@@ -22,6 +22,7 @@ from .presets import DEFAULT_PRESET, get_preset
 from .train import (BASELINES, ConnectomeTensors, CVResult, History,
                     cross_validate, fit, load_checkpoint, predict)
 from .utils.io import atomic_path, load_torch_file
+from .utils.progress import note
 
 FIGURES = ('fig2_subject.png', 'mse_bars.png', 'training_curves.png')
 FIGURE_DATA = 'figure_data.pt'
@@ -154,6 +155,7 @@ def run_cross_validation(dataset, models: Sequence[str], out: str, folds: int = 
         [subjects.tolist() for subjects in _fold_positions(result.test_indices)],
         result.histories, [data.subjects[i] for i in order.tolist()])
     save_figure_data(figure_data, out)
+    note(f"drawing {', '.join(FIGURES)}", enabled=progress)
     plot_figures(figure_data, out)
     # Last: until everything is written, the run can still be resumed.
     _keep_last_fold_checkpoints(checkpoint_dir, out, models, folds)
