@@ -202,3 +202,21 @@ def test_a_start_that_saved_nothing_does_not_pin_the_settings(pairs, tmp_path):
         run_cv(pairs, folder, epochs=0)  # fails before any checkpoint
     assert os.listdir(folder) == ['run.json']
     assert len(run_cv(pairs, folder).table()) == 4
+
+
+def test_only_results_listed_when_the_run_opened_are_read_back(pairs, tmp_path,
+                                                               monkeypatch):
+    # Under torchrun, rank 0 may write a fold's result while another rank is
+    # about to decide whether that fold is finished: the decision must come
+    # from the listing taken when the run opened, the same in every rank.
+    import torch_gsr.train.cv_state as cv_state
+    whole = run_cv(pairs, str(tmp_path / 'whole'))
+    open_run = cv_state.open_run
+
+    def open_then_race(path, fingerprint):
+        finished = open_run(path, fingerprint)
+        with open(os.path.join(path, 'MeanHR-fold0.result.pt'), 'wb') as f:
+            f.write(b'written meanwhile')
+        return finished
+    monkeypatch.setattr(cv_state, 'open_run', open_then_race)
+    same_result(whole, run_cv(pairs, str(tmp_path / 'run')))

@@ -3,7 +3,7 @@ its result table."""
 import functools
 import os.path as osp
 from dataclasses import dataclass, field
-from typing import Callable, Dict, List, Optional, Union
+from typing import Callable, Dict, List, Optional, Set, Tuple, Union
 
 import torch
 from torch import Tensor
@@ -218,8 +218,9 @@ def cross_validate(model_factory: Union[Callable[[], GSRModel],
     data.require_hr('cross_validate')
     test_folds = kfold_indices(data.num_subjects, folds, seed)
     data = data.check()
+    finished: Set[Tuple[str, int]] = set()
     if checkpoint_dir is not None:
-        cv_state.open_run(checkpoint_dir, _fingerprint(
+        finished = cv_state.open_run(checkpoint_dir, _fingerprint(
             factories, data, folds=folds, seed=seed, baselines=baselines,
             protocol=protocol, topology=topology, fit_kwargs=fit_kwargs))
     # Spectra once for every model and fold (the LR ones are cheap and
@@ -241,7 +242,7 @@ def cross_validate(model_factory: Union[Callable[[], GSRModel],
                                      topology=topology, progress=progress)
         for name in methods:
             run = (cv_state.load_result(checkpoint_dir, name, k, factories.get(name))
-                   if checkpoint_dir is not None else None)
+                   if checkpoint_dir is not None and (name, k) in finished else None)
             reused = run is not None
             if run is None:
                 run = (_train_fold(factories[name], train, test, int(fold_seeds[k]),

@@ -19,7 +19,7 @@ import hashlib
 import json
 import os
 import os.path as osp
-from typing import Callable, Optional
+from typing import Callable, Optional, Set, Tuple
 
 import torch
 
@@ -31,6 +31,7 @@ from .history import History
 from .tensors import ConnectomeTensors
 
 RUN_FILE = 'run.json'
+RESULT_SUFFIX = '.result.pt'
 
 
 def data_digest(data: ConnectomeTensors) -> str:
@@ -45,10 +46,16 @@ def data_digest(data: ConnectomeTensors) -> str:
     return digest.hexdigest()
 
 
-def open_run(folder: str, fingerprint: dict) -> None:
+def open_run(folder: str, fingerprint: dict) -> Set[Tuple[str, int]]:
     r"""Starts the run of ``fingerprint`` in ``folder``, or checks that the
     run recorded there is the same one. A recorded run that saved nothing
     yet (e.g. it failed on a bad argument) is replaced: nothing is lost.
+
+    Returns:
+        set: the finished ``(method, fold)`` pairs, to read back with
+        :func:`load_result`. Under ``torchrun`` every rank gets the same
+        set: it is listed before a collective that no rank passes before
+        all have listed, and nothing is written before it.
 
     Raises:
         ValueError: ``folder`` holds work of a run with other settings or
@@ -57,13 +64,15 @@ def open_run(folder: str, fingerprint: dict) -> None:
     # Compare what JSON can hold: tuples read back as lists.
     fingerprint = json.loads(json.dumps(fingerprint))
     path = osp.join(folder, RUN_FILE)
-    # Every rank takes the same branch: the sum is a collective, and the
-    # file is only written after it.
-    found = dist.all_reduce_sum(torch.tensor([float(osp.isfile(path)),
-                                              float(_holds_work(folder))]))
+    names = os.listdir(folder) if osp.isdir(folder) else []
+    finished = {_method_fold(name[:-len(RESULT_SUFFIX)]) for name in names
+                if name.endswith(RESULT_SUFFIX)}
+    works = any(name.endswith('.pt') for name in names)
+    found = dist.all_reduce_sum(torch.tensor([float(RUN_FILE in names),
+                                              float(works)]))
     if not bool(found[1] > 0):
         dist.write_on_main(path, lambda tmp: _write_json(tmp, fingerprint))
-        return
+        return finished
     recorded = _read_json(path) if bool(found[0] > 0) else {}
     differ = sorted(key for key in set(recorded) | set(fingerprint)
                     if recorded.get(key) != fingerprint.get(key))
@@ -72,11 +81,12 @@ def open_run(folder: str, fingerprint: dict) -> None:
             f"{folder}: holds an unfinished cross-validation with other "
             f"{', '.join(differ)}; run the same command as before to resume "
             f"it, or delete the folder (or choose another) to start afresh")
+    return finished
 
 
-def _holds_work(folder: str) -> bool:
-    return osp.isdir(folder) and any(name.endswith('.pt')
-                                     for name in os.listdir(folder))
+def _method_fold(stem: str) -> Tuple[str, int]:
+    method, fold = stem.rsplit('-fold', 1)
+    return method, int(fold)
 
 
 def _write_json(path: str, content: dict) -> None:
@@ -104,7 +114,7 @@ def checkpoint_path(folder: str, method: str, fold: int) -> str:
 
 def result_path(folder: str, method: str, fold: int) -> str:
     r"""The record of ``method``'s finished fold ``fold``."""
-    return osp.join(folder, f'{method}-fold{fold}.result.pt')
+    return osp.join(folder, f'{method}-fold{fold}{RESULT_SUFFIX}')
 
 
 def save_result(folder: str, method: str, fold: int, prediction: torch.Tensor,
@@ -120,15 +130,12 @@ def save_result(folder: str, method: str, fold: int, prediction: torch.Tensor,
 
 
 def load_result(folder: str, method: str, fold: int,
-                factory: Optional[Callable] = None) -> Optional[dict]:
+                factory: Optional[Callable] = None) -> dict:
     r"""What :func:`save_result` recorded, rebuilt (``prediction``,
     ``evaluation``, ``history``, ``model``; the last two ``None`` for a
-    baseline), or ``None`` when the (method, fold) has not finished. The
-    model is built by ``factory`` (so models outside the registry resume
-    too), else from its recorded config."""
+    baseline). The model is built by ``factory`` (so models outside the
+    registry resume too), else from its recorded config."""
     path = result_path(folder, method, fold)
-    if not osp.isfile(path):
-        return None
     record = load_torch_file(path, 'cross-validation fold result')
     try:
         model = None
