@@ -228,8 +228,9 @@ def test_cleaning_is_reachable_from_the_command_line(nan_pair, capsys):
             main(nan_pair + flags)
         err = capsys.readouterr().err
         assert all(word in err for word in words), err
-    assert main(nan_pair + ['--nonfinite', '0.5', '--negatives', 'clip',
-                            '--symmetrize', '--diagonal', 'keep']) == 0
+    with pytest.warns(UserWarning, match='replaced by 0.5'):
+        assert main(nan_pair + ['--nonfinite', '0.5', '--negatives', 'clip',
+                                '--symmetrize', '--diagonal', 'keep']) == 0
 
 
 def test_cleaning_options_do_not_apply_to_synthetic_data(capsys):
