@@ -20,14 +20,20 @@ cores; --paper: the paper's 200 epochs with batch 1).
 
 --quick is a smoke test for CI: the first 40 subjects, 2 epochs, 3 folds
 (instead of 5), and embedded data shrunk to 40 -> 67 nodes.
+
+Interrupted (Ctrl-C, a killed job), the same command continues where it
+stopped: --out/checkpoints keeps every finished (model, fold) and the last
+epoch of the one in progress, and the finished run's tables equal an
+uninterrupted run's. Progress goes to stderr (--quiet: none).
 """
 import argparse
 import os.path as osp
 import sys
 from typing import Optional, Sequence
 
-from torch_gsr.cli import (add_data_options, add_runtime_options,
-                           add_training_options, dataset_from_args, fit_options)
+from torch_gsr.cli import (add_data_options, add_output_options,
+                           add_runtime_options, add_training_options,
+                           dataset_from_args, fit_options, run_reporting_errors)
 from torch_gsr.experiments import run_cross_validation, summary_lines
 from torch_gsr.nn.models import MODELS
 
@@ -58,6 +64,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_data_options(parser, paths=False)
     add_runtime_options(parser)
     add_training_options(parser)
+    add_output_options(parser)
     return parser
 
 
@@ -72,17 +79,19 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     if len(args.data) > 2:
         parser.error(f"expected at most 2 paths (LR and HR), got {len(args.data)}")
     paths = list(args.data) + [None] * (2 - len(args.data))
-    try:
-        dataset = dataset_from_args(args, *paths)
-    except (OSError, ValueError) as error:
-        parser.error(str(error))
+    return run_reporting_errors(lambda: run(args, paths), parser.prog,
+                                args.debug, resumable=True)
+
+
+def run(args: argparse.Namespace, paths: Sequence[Optional[str]]) -> None:
+    dataset = dataset_from_args(args, *paths)
     if args.quick and args.data:
         dataset = dataset[:QUICK['subjects']]
     result = run_cross_validation(dataset, list(MODELS), args.out, folds=args.folds,
-                                  seed=args.seed, **fit_options(args))
+                                  seed=args.seed, progress=not args.quiet,
+                                  **fit_options(args))
     print('\n'.join(summary_lines(result, osp.join(args.out, 'results.md'))))
     print(f"results, checkpoints and figures written to {args.out}")
-    return 0
 
 
 if __name__ == '__main__':

@@ -22,7 +22,8 @@ from .experiments import (checkpoint_figure_data, default_prediction_path,
                           write_predictions, write_text)
 from .nn.models import MODELS
 from .presets import DEFAULT_PRESET, PRESETS
-from .train import evaluate, load_checkpoint, predict
+from .train import NonFiniteLossError, evaluate, load_checkpoint, predict
+from .utils.progress import note
 
 EPILOG = """\
 examples:
@@ -34,10 +35,18 @@ examples:
   torch-gsr plot --from runs/demo
   torch-gsr train --lr /data/SLIM --format slim --out slim.pt   # SLIM folder layout
 
-Without --lr the embedded synthetic connectomes are used (--subjects,
---lr-nodes, --hr-nodes, --seed set their size and seed). Run
-'torch-gsr <command> --help' for the options of one command.
+Without --lr, train and cv use the embedded synthetic connectomes (--subjects,
+--lr-nodes, --hr-nodes, --seed set their size and seed); predict, evaluate and
+plot --checkpoint need data (--format synthetic scores the embedded set, which
+is train's default training data). An interrupted cv continues where it
+stopped when the same command is run again. Progress goes to stderr (a bar on
+a terminal, a line per step otherwise; --quiet: none); results to stdout.
+Errors are one line and exit status 2 (--debug: with the traceback).
+Run 'torch-gsr <command> --help' for the options of one command.
 """
+
+#: Exit status of a run stopped with Ctrl-C (128 + SIGINT), as a shell's.
+INTERRUPTED = 130
 
 
 # ---------------------------------------------------------- option builders --
@@ -100,6 +109,56 @@ def add_data_options(parser: argparse.ArgumentParser, paths: bool = True) -> Non
                        help="synthetic data: LR nodes (default: 160)")
     group.add_argument('--hr-nodes', type=_positive_int, default=268,
                        help="synthetic data: HR nodes (default: 268)")
+    clean = parser.add_argument_group(
+        'cleaning of data files', "each step of torch_gsr.datasets.cleaning "
+        "(API: load_dataset(clean={...})); by default NaN/inf -> 0 (with a "
+        "warning), absolute values, diagonal 1, then checks")
+    clean.add_argument('--no-clean', action='store_true',
+                       help="no cleaning step at all, checks only (clean=False)")
+    clean.add_argument('--nonfinite', type=_number_or_keep, metavar='VALUE|keep',
+                       help="replace NaN/inf by VALUE, or 'keep' them and get "
+                            "an error naming the subject (nonfinite=; default: 0)")
+    clean.add_argument('--negatives', choices=('abs', 'clip', 'keep'),
+                       help="negative weights: absolute values, clipped to 0, "
+                            "or kept (negatives=; default: abs)")
+    clean.add_argument('--symmetrize', action='store_true', default=None,
+                       help="replace A by (A + A^T) / 2 (symmetric=True)")
+    clean.add_argument('--diagonal', type=_number_or_keep, metavar='VALUE|keep',
+                       help="write VALUE on the diagonal, or 'keep' it "
+                            "(diagonal=; default: 1)")
+
+
+def _number_or_keep(text: str):
+    if text == 'keep':
+        return text
+    try:
+        return float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected a number or 'keep', got {text!r}") from None
+
+
+def cleaning_from_args(args: argparse.Namespace):
+    r"""``clean=`` of :func:`~torch_gsr.datasets.load_dataset` from the
+    cleaning options: ``True`` (defaults), ``False`` or the steps given."""
+    steps = {name: None if value == 'keep' else value for name, value in
+             (('nonfinite', args.nonfinite), ('negatives', args.negatives),
+              ('symmetric', args.symmetrize), ('diagonal', args.diagonal))
+             if value is not None}
+    if args.no_clean and steps:
+        raise ValueError("--no-clean turns every cleaning step off; drop it "
+                         "or the step options")
+    return False if args.no_clean else (steps or True)
+
+
+def add_output_options(parser: argparse.ArgumentParser) -> None:
+    r"""Adds ``--quiet`` and ``--debug``."""
+    group = parser.add_argument_group('output')
+    group.add_argument('--quiet', action='store_true',
+                       help="no progress or status lines, only the results "
+                            "(and warnings)")
+    group.add_argument('--debug', action='store_true',
+                       help="on an error, show the traceback too")
 
 
 def add_training_options(parser: argparse.ArgumentParser) -> None:
@@ -129,14 +188,44 @@ def add_runtime_options(parser: argparse.ArgumentParser) -> None:
 
 def dataset_from_args(args: argparse.Namespace, lr_path: Optional[str],
                       hr_path: Optional[str], paired: bool = True):
-    r"""Loads the data the parsed ``args`` describe; with ``paired``, a file
-    format without an HR path is an error."""
+    r"""Loads the data the parsed ``args`` describe (saying so on standard
+    error unless ``--quiet``); with ``paired``, a file format without an HR
+    path is an error."""
     format = args.format if args.format != 'auto' else detect_format(lr_path, hr_path)
     if paired and format in ('numpy', 'challenge') and hr_path is None:
         raise ValueError(f"{format} data needs the HR connectomes too (--hr PATH)")
+    clean = cleaning_from_args(args)
+    if format == 'synthetic':
+        if clean is not True:
+            raise ValueError("the cleaning options apply to data files, not "
+                             "to the embedded synthetic data")
+        source = (f"the embedded synthetic data ({args.subjects} subjects, "
+                  f"{args.lr_nodes} -> {args.hr_nodes} nodes, seed {args.seed})")
+    else:
+        source = ' and '.join(p for p in (lr_path, hr_path) if p is not None)
+    note(f"reading {source}", enabled=not args.quiet)
+    kwargs = {} if format == 'synthetic' else dict(clean=clean)
     return load_dataset(lr_path, hr_path, format, args.order, args.lr_parcellation,
                         args.hr_parcellation, args.session, args.subjects,
-                        args.lr_nodes, args.hr_nodes, args.seed)
+                        args.lr_nodes, args.hr_nodes, args.seed,
+                        progress=not args.quiet, **kwargs)
+
+
+def scored_dataset_from_args(args: argparse.Namespace, paired: bool = True):
+    r"""The data ``predict``/``evaluate``/``plot`` score a checkpoint on: it
+    must be named, since the default (the embedded synthetic set) is also
+    ``train``'s default training data."""
+    if args.lr is None and args.format != 'synthetic':
+        raise ValueError(
+            f"{args.command} needs data: --lr PATH{' --hr PATH' if paired else ''}"
+            f", or --format synthetic to score the embedded synthetic data "
+            f"(which is also train's default training data)")
+    if args.lr is None:
+        print(f"torch-gsr {args.command}: note: scoring the embedded "
+              f"synthetic data, train's default training data: for a model "
+              f"trained without --lr these are training-set scores",
+              file=sys.stderr)
+    return dataset_from_args(args, args.lr, args.hr if paired else None, paired)
 
 
 def fit_options(args: argparse.Namespace) -> dict:
@@ -151,7 +240,7 @@ def run_train(args: argparse.Namespace) -> None:
     dataset = dataset_from_args(args, args.lr, args.hr)
     _, history = train_model(dataset, args.model, seed=args.seed,
                              checkpoint=args.out, distributed=args.distributed,
-                             **fit_options(args))
+                             progress=not args.quiet, **fit_options(args))
     if is_main_process():
         print(f"trained {args.model} for {len(history)} epochs "
               f"(final loss {history['total'][-1]:.5g}); checkpoint: "
@@ -164,7 +253,7 @@ def run_cv(args: argparse.Namespace) -> None:
                                   seed=args.seed, protocol=args.protocol,
                                   topology=args.topology,
                                   distributed=args.distributed,
-                                  **fit_options(args))
+                                  progress=not args.quiet, **fit_options(args))
     if is_main_process():
         print('\n'.join(summary_lines(result, osp.join(args.out, 'results.md'))))
         print(f"results, checkpoints and figures written to {args.out}")
@@ -172,8 +261,8 @@ def run_cv(args: argparse.Namespace) -> None:
 
 def run_predict(args: argparse.Namespace) -> None:
     model, _ = load_checkpoint(args.checkpoint)
-    dataset = dataset_from_args(args, args.lr, None, paired=False)
-    hr_adj = predict(model, dataset, device=args.device)
+    dataset = scored_dataset_from_args(args, paired=False)
+    hr_adj = predict(model, dataset, device=args.device, progress=not args.quiet)
     out = args.out or default_prediction_path(args.lr, args.submission)
     write_predictions(out, hr_adj, args.order, args.submission)
     print(f"wrote {hr_adj.size(0)} predicted HR connectomes "
@@ -182,10 +271,10 @@ def run_predict(args: argparse.Namespace) -> None:
 
 def run_evaluate(args: argparse.Namespace) -> None:
     model, _ = load_checkpoint(args.checkpoint)
-    dataset = dataset_from_args(args, args.lr, args.hr)
+    dataset = scored_dataset_from_args(args)
     evaluation = evaluate(model, dataset, protocol=args.protocol,
                           topology=args.topology, device=args.device,
-                          progress=True)
+                          progress=not args.quiet)
     text = evaluation_csv(evaluation)
     print(text, end='')
     if args.out is not None:
@@ -198,8 +287,8 @@ def run_plot(args: argparse.Namespace) -> None:
         folder = args.out or args.from_folder
     elif args.checkpoint:
         figure_data = checkpoint_figure_data(
-            args.checkpoint, dataset_from_args(args, args.lr, args.hr),
-            args.device)
+            args.checkpoint, scored_dataset_from_args(args), args.device,
+            progress=not args.quiet)
         folder = args.out or '.'
     else:
         raise ValueError("plot needs --from DIR or --checkpoint PATH [PATH ...]")
@@ -236,7 +325,10 @@ def build_parser() -> argparse.ArgumentParser:
     cv = _command(subparsers, 'cv', run_cv, 'cross-validate models and baselines',
                   "k-fold cross-validation of models and of the mean-HR and "
                   "ridge baselines on identical folds; writes results.csv/.md, "
-                  "the last fold's checkpoint per model and the figures.")
+                  "the last fold's checkpoint per model and the figures. An "
+                  "interrupted run keeps its finished folds and epoch "
+                  "checkpoints in DIR/checkpoints: the same command continues "
+                  "it (other settings or data: an error).")
     cv.add_argument('--models', nargs='+', choices=sorted(MODELS),
                     default=list(MODELS), metavar='MODEL',
                     help=f"models to compare, from {', '.join(MODELS)} (default: all)")
@@ -286,6 +378,7 @@ def build_parser() -> argparse.ArgumentParser:
     for command in (train, cv, pred, ev, plot):
         add_data_options(command)
         add_runtime_options(command)
+        add_output_options(command)
     for command in (train, cv):
         add_training_options(command)
         command.add_argument('--distributed', action='store_true',
@@ -294,15 +387,47 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def one_line(error: BaseException) -> str:
+    r"""``error``'s message on one line."""
+    return '; '.join(line.strip() for line in str(error).splitlines()
+                     if line.strip()) or type(error).__name__
+
+
+def run_reporting_errors(run: Callable[[], None], prog: str, debug: bool,
+                         resumable: bool = False) -> int:
+    r"""Calls ``run``; a user error (bad argument, unreadable or invalid
+    data: ``OSError``/``ValueError``; a loss that diverged to NaN:
+    :class:`~torch_gsr.train.NonFiniteLossError`) ends with one line on standard error
+    and exit status 2, Ctrl-C with status 130 (``debug``: raise instead);
+    ``resumable`` says that running the command again continues."""
+    try:
+        run()
+    except (OSError, ValueError, NonFiniteLossError) as error:
+        if debug:
+            raise
+        print(f"{prog}: error: {one_line(error)}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        if debug:
+            raise
+        again = ('; run the same command again to continue where it stopped'
+                 if resumable else '')
+        print(f"{prog}: interrupted{again}", file=sys.stderr)
+        return INTERRUPTED
+    return 0
+
+
 def main(argv: Optional[Sequence[str]] = None) -> int:
     r"""Runs ``torch-gsr`` with ``argv`` (default: ``sys.argv[1:]``). Bad
-    arguments and unreadable data end with a one-line error and exit code 2."""
+    arguments and unreadable data end with a one-line error and exit code 2
+    (``--debug``: the traceback instead)."""
     parser = build_parser()
     args = parser.parse_args(argv)
-    try:
-        args.run(args)
-    except (OSError, ValueError) as error:
-        parser.error(f"{args.command}: {error}")
+    status = run_reporting_errors(lambda: args.run(args),
+                                  f'torch-gsr {args.command}', args.debug,
+                                  resumable=args.command == 'cv')
+    if status:
+        sys.exit(status)
     return 0
 
 

@@ -2,6 +2,7 @@ r"""Experiments shared by the ``torch-gsr`` command and the examples: a
 cross-validation run written to a folder (tables, checkpoints, figures),
 its figures, and prediction files. Nothing here parses arguments."""
 import functools
+import glob
 import os
 import os.path as osp
 import shutil
@@ -18,9 +19,10 @@ from .nn.models import MODELS
 from .plot import (plot_mse_bars, plot_subject, plot_training_curves,
                    representative_subject)
 from .presets import DEFAULT_PRESET, get_preset
-from .train import (ConnectomeTensors, CVResult, History, cross_validate, fit,
-                    load_checkpoint, predict)
-from .utils.io import atomic_path
+from .train import (BASELINES, ConnectomeTensors, CVResult, History,
+                    cross_validate, fit, load_checkpoint, predict)
+from .utils.io import atomic_path, load_torch_file
+from .utils.progress import note
 
 FIGURES = ('fig2_subject.png', 'mse_bars.png', 'training_curves.png')
 FIGURE_DATA = 'figure_data.pt'
@@ -103,7 +105,13 @@ def run_cross_validation(dataset, models: Sequence[str], out: str, folds: int = 
     (the checkpoint of the model trained in the **last fold**, loadable
     with :func:`~torch_gsr.train.load_checkpoint`), the figures
     :obj:`FIGURES` and ``figure_data.pt`` (what ``torch-gsr plot`` redraws
-    them from). Logs the estimated run time first.
+    them from). Logs the estimated run time first (unless ``progress`` is
+    off).
+
+    The run is resumable: ``out/checkpoints`` holds the state of an
+    unfinished run (:mod:`torch_gsr.train.cv_state`), and the same call
+    continues it (finished folds re-used, an interrupted one resumed from
+    its last epoch) to the same tables; it is removed once the run is done.
 
     Args:
         dataset: paired data (anything :func:`cross_validate` accepts).
@@ -119,13 +127,19 @@ def run_cross_validation(dataset, models: Sequence[str], out: str, folds: int = 
     data.require_hr('cross-validation')
     factories = model_factories(models, data.lr_adj.size(-1), data.hr_adj.size(-1),
                                 fit_kwargs.get('preset', DEFAULT_PRESET))
-    seconds = estimate_cv_seconds(factories, data, folds, **fit_kwargs)
-    if is_main_process():
-        log(f"{folds}-fold CV of {', '.join(models)} and the baselines on "
-            f"{data.num_subjects} subjects ({data.lr_adj.size(-1)} -> "
-            f"{data.hr_adj.size(-1)} nodes); estimated time: about "
-            f"{seconds / 60:.1f} min (an estimate from one timed epoch)")
     checkpoint_dir = osp.join(out, 'checkpoints')
+    if progress:  # every rank times the epochs: under torchrun fit is collective
+        seconds = estimate_cv_seconds(factories, data, folds, **fit_kwargs)
+        finished = glob.glob(osp.join(checkpoint_dir, '*.result.pt'))
+        runs = folds * (len(models) + len(BASELINES))
+        if is_main_process():
+            log(f"{folds}-fold CV of {', '.join(models)} and the baselines on "
+                f"{data.num_subjects} subjects ({data.lr_adj.size(-1)} -> "
+                f"{data.hr_adj.size(-1)} nodes); estimated time: about "
+                f"{seconds / 60:.1f} min (an estimate from one timed epoch)")
+            if osp.isdir(checkpoint_dir):
+                log(f"continuing the unfinished run in {checkpoint_dir} "
+                    f"({len(finished)} of {runs} (method, fold) runs finished)")
     result = cross_validate(factories, data, folds=folds, seed=seed,
                             protocol=protocol, topology=topology,
                             progress=progress, checkpoint_dir=checkpoint_dir,
@@ -134,7 +148,6 @@ def run_cross_validation(dataset, models: Sequence[str], out: str, folds: int = 
     result.to_markdown(osp.join(out, 'results.md'))
     if not is_main_process():
         return result
-    _keep_last_fold_checkpoints(checkpoint_dir, out, models, folds)
     order = torch.cat(result.test_indices)
     figure_data = build_figure_data(
         data.hr_adj[order].cpu(),
@@ -142,7 +155,10 @@ def run_cross_validation(dataset, models: Sequence[str], out: str, folds: int = 
         [subjects.tolist() for subjects in _fold_positions(result.test_indices)],
         result.histories, [data.subjects[i] for i in order.tolist()])
     save_figure_data(figure_data, out)
+    note(f"drawing {', '.join(FIGURES)}", enabled=progress)
     plot_figures(figure_data, out)
+    # Last: until everything is written, the run can still be resumed.
+    _keep_last_fold_checkpoints(checkpoint_dir, out, models, folds)
     return result
 
 
@@ -178,25 +194,34 @@ def summary_lines(result: CVResult, table_path: str) -> List[str]:
 def build_figure_data(hr_adj: torch.Tensor, predictions: Dict[str, torch.Tensor],
                       groups: List[List[int]],
                       histories: Dict[str, Sequence[History]],
-                      subjects: List[str]) -> dict:
+                      subjects: List[str], group_name: str = 'fold',
+                      run_name: str = 'fold') -> dict:
     r"""What :func:`plot_figures` draws, from ``hr_adj`` ``[S, N, N]``, the
     predictions of every method for the same subjects, ``groups`` of subject
-    positions (the folds) over which the MSE's mean and std are taken,
-    training ``histories`` and the subject ids. The Fig. 2 subject is the one
+    positions (each a ``group_name``, e.g. a fold) over which the MSE's mean
+    and std are taken, training ``histories`` (one per ``run_name``, e.g.
+    fold or checkpoint) and the subject ids. The Fig. 2 subject is the one
     of median MSE under the first method."""
     errors = {name: mean_squared_error(pred, hr_adj)
               for name, pred in predictions.items()}
-    shown = representative_subject(next(iter(errors.values())))
+    first = next(iter(errors))
+    shown = representative_subject(errors[first])
     mse = {}
     for name, values in errors.items():
         per_group = torch.stack([values[group].mean() for group in groups])
         mse[name] = (float(per_group.mean()), float(per_group.std(correction=0)))
+    detail = f'median MSE of {first}'
+    if group_name == 'fold':
+        fold = next(k for k, group in enumerate(groups) if shown in group)
+        detail = f'test fold {fold + 1} of {len(groups)}, {detail}'
     # clone: a saved view would carry the storage of every subject
-    return dict(subject=subjects[shown], hr_adj=hr_adj[shown].clone(),
+    return dict(subject=subjects[shown], subject_detail=detail,
+                hr_adj=hr_adj[shown].clone(),
                 predictions={name: pred[shown].clone()
                              for name, pred in predictions.items()},
-                mse=mse, histories={name: [h.to_dict() for h in runs]
-                                    for name, runs in histories.items()})
+                mse=mse, spread=f'{group_name}s', run_name=run_name,
+                histories={name: [h.to_dict() for h in runs]
+                           for name, runs in histories.items()})
 
 
 def save_figure_data(figure_data: dict, folder: str) -> None:
@@ -210,36 +235,50 @@ def load_figure_data(folder: str) -> dict:
     if not osp.isfile(path):
         raise FileNotFoundError(f"{path}: no such file (is {folder} the output "
                                 f"folder of 'torch-gsr cv'?)")
-    return torch.load(path, weights_only=True)
+    figure_data = load_torch_file(path, "figure data file of 'torch-gsr cv'")
+    missing = [key for key in ('subject', 'hr_adj', 'predictions', 'mse',
+                               'histories')
+               if not isinstance(figure_data, dict) or key not in figure_data]
+    if missing:
+        raise ValueError(f"{path}: not figure data of 'torch-gsr cv' (no "
+                         f"{missing})")
+    return figure_data
 
 
 def plot_figures(figure_data: dict, folder: str) -> List[str]:
     r"""Draws :obj:`FIGURES` into ``folder``; returns their paths."""
     paths = [osp.join(folder, name) for name in FIGURES]
+    # Figure data written before the captions were recorded came from CV.
     plot_subject(paths[0], figure_data['hr_adj'], figure_data['predictions'],
-                 figure_data['subject'])
-    plot_mse_bars(paths[1], figure_data['mse'])
+                 figure_data['subject'], figure_data.get('subject_detail'))
+    plot_mse_bars(paths[1], figure_data['mse'], figure_data.get('spread', 'folds'))
     plot_training_curves(paths[2], {
         name: [History.from_dict(h) for h in runs]
-        for name, runs in figure_data['histories'].items()})
+        for name, runs in figure_data['histories'].items()},
+        figure_data.get('run_name', 'fold'))
     return paths
 
 
 def checkpoint_figure_data(checkpoints: Sequence[str], dataset,
-                           device=None) -> dict:
+                           device=None, progress: bool = False) -> dict:
     r"""What :func:`plot_figures` draws for trained ``checkpoints`` (paths)
-    evaluated on the paired ``dataset``, one group per subject."""
+    evaluated on the paired ``dataset``, one group per subject. Methods are
+    named after their model (``model_config['name']``), with the file name
+    added when two checkpoints hold the same model."""
     data = ConnectomeTensors.from_data(dataset)
     data.require_hr('plot')
+    loaded = [(path, *load_checkpoint(path)) for path in checkpoints]
+    names = [checkpoint['model_config']['name'] for _, _, checkpoint in loaded]
     predictions, histories = {}, {}
-    for path in checkpoints:
-        model, checkpoint = load_checkpoint(path)
-        name = osp.splitext(osp.basename(path))[0]
-        predictions[name] = predict(model, data, device=device)
+    for (path, model, checkpoint), name in zip(loaded, names, strict=True):
+        if names.count(name) > 1:
+            name = f'{name} ({osp.basename(path)})'
+        predictions[name] = predict(model, data, device=device, progress=progress)
         histories[name] = [History.from_dict(checkpoint['history'])]
     groups = [[i] for i in range(data.num_subjects)]
     return build_figure_data(data.hr_adj.cpu(), predictions, groups, histories,
-                             data.subjects)
+                             data.subjects, group_name='subject',
+                             run_name='checkpoint')
 
 
 # ---------------------------------------------------------------- predictions --

@@ -58,8 +58,8 @@ import scipy.spatial.distance
 import scipy.stats
 import torch
 from torch import Tensor
-from tqdm.auto import tqdm
 
+from .utils.progress import Progress
 from .utils.validation import check_adjacency, check_int
 from .utils.vectorize import vectorize
 
@@ -248,17 +248,17 @@ def _centrality_errors(pred: Tensor, target: Tensor, keep_diagonal: bool,
     target_np = _graph_weights(target, keep_diagonal)
     jobs = [(i, pred_np[i], target_np[i]) for i in range(len(pred_np))]
     errors: List[Optional[List[float]]] = [None] * len(jobs)
-    with tqdm(total=len(jobs), desc='centralities', disable=not progress) as bar:
+    with Progress(len(jobs), 'centralities', enabled=progress) as bar:
         if num_workers > 0:
             with ProcessPoolExecutor(max_workers=num_workers) as pool:
                 results = pool.map(_centrality_errors_one, jobs)
                 for result in results:
                     _store(result, errors)
-                    bar.update(1)
+                    bar.step()
         else:
             for job in jobs:
                 _store(_centrality_errors_one(job), errors)
-                bar.update(1)
+                bar.step()
     values = torch.tensor(errors, dtype=torch.float64)
     return {f'{name}_mae': values[:, k] for k, name in enumerate(CENTRALITIES)}
 
@@ -284,7 +284,8 @@ def centrality_errors(pred, target, num_workers: int = 0,
         pred (Tensor or ndarray): ``[B, N, N]`` predicted connectomes.
         target (Tensor or ndarray): ``[B, N, N]`` ground truth.
         num_workers (int): worker processes (``0``: run in this process).
-        progress (bool): show a tqdm progress bar over subjects.
+        progress (bool): report the subjects done
+            (:mod:`torch_gsr.utils.progress`).
 
     Returns:
         dict: ``"betweenness_mae"``, ``"eigenvector_mae"``,

@@ -3,7 +3,8 @@ r"""Figures of a GSR experiment, written as PNG files (matplotlib).
 * :func:`plot_subject`: the paper's Fig. 2, ground-truth HR, predicted HR
   and residual error of one test subject, one row per method.
 * :func:`plot_mse_bars`: mean MSE per method with std error bars.
-* :func:`plot_training_curves`: every loss term per epoch, per method.
+* :func:`plot_training_curves`: every loss term per epoch, per method and
+  training run (fold).
 
 Every function saves atomically (a complete file or none).
 """
@@ -12,6 +13,7 @@ from typing import Dict, Optional, Sequence, Tuple, Union
 import matplotlib
 import torch
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 from torch import Tensor
 
 from .train import LOSS_TERMS, History
@@ -33,7 +35,8 @@ def representative_subject(errors: Tensor) -> int:
 
 
 def plot_subject(path: str, hr_adj: Tensor, predictions: Dict[str, Tensor],
-                 subject: Optional[str] = None) -> None:
+                 subject: Optional[str] = None,
+                 detail: Optional[str] = None) -> Figure:
     r"""The paper's Fig. 2 for one subject: a row per method with the
     ground-truth HR connectome, the method's prediction and the residual
     ``|prediction - ground truth|``. Connectomes share one colour scale,
@@ -44,6 +47,11 @@ def plot_subject(path: str, hr_adj: Tensor, predictions: Dict[str, Tensor],
         hr_adj (Tensor): ``[N_h, N_h]`` ground truth.
         predictions (dict): method name -> ``[N_h, N_h]`` prediction.
         subject (str, optional): subject id for the title.
+        detail (str, optional): why this subject, e.g. its fold, for the
+            title.
+
+    Returns:
+        Figure: the saved figure.
     """
     hr_adj = torch.as_tensor(hr_adj).double().numpy()
     preds = {name: torch.as_tensor(p).double().numpy()
@@ -64,18 +72,26 @@ def plot_subject(path: str, hr_adj: Tensor, predictions: Dict[str, Tensor],
             ax.set_title(title, fontsize=9)
             ax.set_xticks([])
             ax.set_yticks([])
-            fig.colorbar(image, ax=ax, fraction=0.046)
+            fig.colorbar(image, ax=ax, fraction=0.046,
+                         label='|error|' if ax is row[2] else 'edge weight')
     if subject is not None:
-        fig.suptitle(f'test subject {subject}')
+        fig.suptitle(f'subject {subject}' + (f' ({detail})' if detail else ''))
     save_figure(fig, path)
+    return fig
 
 
-def plot_mse_bars(path: str, mse: Dict[str, Tuple[float, float]]) -> None:
+def plot_mse_bars(path: str, mse: Dict[str, Tuple[float, float]],
+                  spread: str = 'folds') -> Figure:
     r"""Bar chart of the mean MSE per method with std error bars.
 
     Args:
         path (str): PNG file to write.
         mse (dict): method name -> ``(mean, std)``.
+        spread (str): what the mean and std are over (``"folds"``,
+            ``"subjects"``), named on the axis.
+
+    Returns:
+        Figure: the saved figure.
     """
     names = list(mse)
     means = [mse[name][0] for name in names]
@@ -85,31 +101,44 @@ def plot_mse_bars(path: str, mse: Dict[str, Tuple[float, float]]) -> None:
     ax.bar(range(len(names)), means, yerr=stds, capsize=4, color='tab:blue')
     ax.set_xticks(range(len(names)))
     ax.set_xticklabels(names, rotation=30, ha='right')
-    ax.set_ylabel('MSE (mean ± std over folds)')
+    ax.set_ylabel(f'MSE (mean ± std over {spread})')
+    ax.set_xlabel('method')
+    ax.set_title('test MSE per method')
     save_figure(fig, path)
+    return fig
 
 
 def plot_training_curves(path: str, histories: Dict[str, Union[History,
-                                                               Sequence[History]]]
-                         ) -> None:
+                                                               Sequence[History]]],
+                         run_name: str = 'fold') -> Figure:
     r"""One panel per loss term (``total``, ``hr``, ``eig``, ``rec``), one
-    colour per method, one line per training run (e.g. per fold).
+    colour per method, one line per training run.
 
     Args:
         path (str): PNG file to write.
         histories (dict): method name -> a :class:`History` or a list of them.
+        run_name (str): what one run is (``"fold"``, ``"checkpoint"``),
+            named in the legend and title.
+
+    Returns:
+        Figure: the saved figure.
     """
-    fig = Figure(figsize=(4 * len(LOSS_TERMS), 3.5))
+    fig = Figure(figsize=(4 * len(LOSS_TERMS), 3.8), layout='constrained')
     axes = fig.subplots(1, len(LOSS_TERMS))
     colours = matplotlib.rcParams['axes.prop_cycle'].by_key()['color']
     for i, (name, runs) in enumerate(histories.items()):
         runs = [runs] if isinstance(runs, History) else list(runs)
+        label = name if len(runs) == 1 else f'{name} ({len(runs)} {run_name}s)'
         for k, history in enumerate(runs):
             for ax, term in zip(axes, LOSS_TERMS):
                 ax.plot(history['epoch'], history[term], color=colours[i % len(colours)],
-                        alpha=0.8, label=name if k == 0 else None)
+                        alpha=0.8, label=label if k == 0 else None)
     for ax, term in zip(axes, LOSS_TERMS):
         ax.set_title(f'{term} loss')
         ax.set_xlabel('epoch')
+        ax.set_ylabel(f'{term} training loss')
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     axes[0].legend(fontsize=8)
+    fig.suptitle(f'training loss per epoch, one line per {run_name}')
     save_figure(fig, path)
+    return fig

@@ -42,7 +42,7 @@ def load_dataset(lr_path: Optional[str] = None, hr_path: Optional[str] = None,
                  lr_parcellation: str = 'Dosenbach_160',
                  hr_parcellation: str = 'shen_268', session: str = 'session_1',
                  num_subjects: int = 277, lr_nodes: int = 160,
-                 hr_nodes: int = 268, seed: int = 0,
+                 hr_nodes: int = 268, seed: int = 0, progress: bool = False,
                  **kwargs) -> PairedConnectomes:
     r"""Loads paired (or, without ``hr_path``, LR-only) connectomes.
 
@@ -57,6 +57,8 @@ def load_dataset(lr_path: Optional[str] = None, hr_path: Optional[str] = None,
         lr_parcellation, hr_parcellation, session: SLIM layout names.
         num_subjects, lr_nodes, hr_nodes, seed: size and seed of the
             synthetic data.
+        progress (bool): report the files read from a SLIM folder
+            (:mod:`torch_gsr.utils.progress`).
         **kwargs: passed to the :class:`PairedConnectomes` constructor
             (``root``, ``clean``, ``transform``, ...).
     """
@@ -72,7 +74,8 @@ def load_dataset(lr_path: Optional[str] = None, hr_path: Optional[str] = None,
         if not osp.isdir(lr_path):
             raise FileNotFoundError(f"{lr_path}: no such SLIM folder")
         return PairedConnectomes.from_slim(lr_path, lr_parcellation,
-                                           hr_parcellation, session, **kwargs)
+                                           hr_parcellation, session,
+                                           progress=progress, **kwargs)
     if format == 'numpy':
         return PairedConnectomes.from_numpy_files(lr_path, hr_path, **kwargs)
     return PairedConnectomes.from_challenge(lr_path, hr_path, order, **kwargs)

@@ -10,11 +10,13 @@ Predictions are written back in the same format, or in the submission format:
 a CSV ``ID,Predicted`` with one row per value (subjects one after the other,
 each in the vector order) and IDs counted from 1.
 """
+import warnings
+
 import numpy as np
 import torch
 
 from ..utils.vectorize import nodes_from_edges, unvectorize, vectorize
-from .files import atomic_path, check_file, read_mat, write_mat
+from .files import atomic_path, check_file, first_line, read_mat, write_mat
 
 
 def _to_matrices(vectors: np.ndarray, path: str, order: str) -> np.ndarray:
@@ -36,10 +38,17 @@ def _read_csv(path: str, expected: str) -> np.ndarray:
     r"""The numeric rows ``[R, C]`` under the one header row of ``path``."""
     path = check_file(path)
     try:
-        return np.loadtxt(path, delimiter=',', skiprows=1, ndmin=2)
-    except ValueError as error:
+        with warnings.catch_warnings():
+            # "input contained no data": raised as an error below instead
+            warnings.simplefilter('ignore', UserWarning)
+            table = np.loadtxt(path, delimiter=',', skiprows=1, ndmin=2)
+    except ValueError as error:  # UnicodeDecodeError too: a binary file
         raise ValueError(f"{path}: could not be parsed as {expected}: "
-                         f"{error}") from error
+                         f"{first_line(error)}") from error
+    if table.size == 0:
+        raise ValueError(f"{path}: no data rows under the header (expected "
+                         f"{expected})")
+    return table
 
 
 def read_challenge_csv(path: str, order: str = 'tril') -> np.ndarray:

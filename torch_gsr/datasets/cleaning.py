@@ -45,8 +45,9 @@ def _warn_nonfinite(adj: Tensor, name: str, subjects: Optional[Sequence],
         ids = [subjects[i] if subjects is not None else i
                for i in changed.tolist()]
         warnings.warn(f"{name}: NaN/inf values replaced by {value:g} in "
-                      f"subjects {ids} (pass nonfinite=None to keep them and "
-                      f"get an error instead)")
+                      f"subjects {ids} (to keep them and get an error "
+                      f"instead: nonfinite=None, on the command line "
+                      f"--nonfinite keep)")
 
 
 def clean_connectomes(adj, name: str = 'adj', subjects: Optional[Sequence] = None,
@@ -69,6 +70,9 @@ def clean_connectomes(adj, name: str = 'adj', subjects: Optional[Sequence] = Non
     adj = torch.as_tensor(adj, dtype=torch.float32)
     if adj.dim() == 2:
         adj = adj.unsqueeze(0)
+    if adj.dim() != 3 or adj.size(-1) != adj.size(-2):
+        raise ValueError(f"{name}: expected connectomes of shape [subjects, N, "
+                         f"N] or [N, N], got {list(adj.shape)}")
     if nonfinite is not None:
         _warn_nonfinite(adj, name, subjects, nonfinite)
         adj = replace_nonfinite(adj, nonfinite)
@@ -78,4 +82,19 @@ def clean_connectomes(adj, name: str = 'adj', subjects: Optional[Sequence] = Non
         adj = symmetrize(adj)
     if diagonal is not None:
         adj = set_diagonal(adj, diagonal)
-    return check_adjacency(adj, name=name, subjects=subjects)
+    try:
+        return check_adjacency(adj, name=name, subjects=subjects)
+    except ValueError as error:
+        raise ValueError(f"{error}{_remedy(str(error))}") from None
+
+
+def _remedy(message: str) -> str:
+    r"""The cleaning step that fixes a failed check, in the API and on the
+    command line."""
+    if 'NaN or inf' in message:
+        return (" (to replace them: nonfinite=0, on the command line "
+                "--nonfinite 0)")
+    if 'not symmetric' in message:
+        return (" (to average A and A^T: symmetric=True, on the command line "
+                "--symmetrize)")
+    return ''

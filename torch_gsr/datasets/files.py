@@ -1,6 +1,13 @@
-r"""File helpers shared by the readers and writers: existence checks, and MATLAB ``.mat`` / numpy ``.npy``/``.npz`` matrices."""
+r"""File helpers shared by the readers and writers: existence checks, and MATLAB ``.mat`` / numpy ``.npy``/``.npz`` matrices.
+
+Every reading failure (missing, empty, truncated, corrupted, another kind of
+file, non-numeric content, a missing key) is a one-line ``OSError`` or
+``ValueError`` that starts with the file's path.
+"""
 import os
 import os.path as osp
+import zipfile
+import zlib
 from typing import Optional
 
 import numpy as np
@@ -10,11 +17,28 @@ from ..utils.io import atomic_path
 
 
 def check_file(path: str) -> str:
-    """Returns ``path`` as a string, raising if it is not an existing file."""
+    """Returns ``path`` as a string, raising if it is not an existing,
+    non-empty file."""
     path = os.fspath(path)
     if not osp.isfile(path):
         raise FileNotFoundError(f"{path}: no such file")
+    if osp.getsize(path) == 0:
+        raise ValueError(f"{path}: empty file")
     return path
+
+
+def first_line(error: BaseException) -> str:
+    r"""The first line of ``error``'s message (library messages can run
+    over several lines)."""
+    lines = str(error).strip().splitlines()
+    return lines[0] if lines else type(error).__name__
+
+
+def check_numeric(array: np.ndarray, path: str) -> np.ndarray:
+    r"""Returns ``array`` if it holds numbers (or booleans)."""
+    if not (np.issubdtype(array.dtype, np.number) or array.dtype == bool):
+        raise ValueError(f"{path}: holds {array.dtype} values, expected numbers")
+    return array
 
 
 def read_mat(path: str, key: str) -> np.ndarray:
@@ -24,11 +48,12 @@ def read_mat(path: str, key: str) -> np.ndarray:
         content = scipy.io.loadmat(path)
     except Exception as error:  # scipy raises many types on malformed files
         raise ValueError(f"{path}: could not be read as a MATLAB .mat file "
-                         f"(v4-v7.2 expected): {error}") from error
+                         f"(v4-v7.2 expected): {first_line(error)}") from error
     if key not in content:
         found = sorted(k for k in content if not k.startswith('__'))
         raise ValueError(f"{path}: has no variable {key!r} (found {found})")
-    return np.asarray(content[key], dtype=np.float64)
+    return check_numeric(np.asarray(content[key]), f"{path} (variable {key!r})"
+                         ).astype(np.float64)
 
 
 def write_mat(path: str, arrays: dict) -> None:
@@ -42,18 +67,33 @@ def read_numpy(path: str, key: Optional[str] = None) -> np.ndarray:
     only array)."""
     path = check_file(path)
     try:
-        content = np.load(path, allow_pickle=False)
-    except (ValueError, OSError) as error:
-        raise ValueError(f"{path}: could not be read as .npy/.npz: {error}") from error
-    if isinstance(content, np.ndarray):
-        return content
-    with content:
-        if key is None and len(content.files) != 1:
-            raise ValueError(f"{path}: holds arrays {content.files}; pass the key to read")
-        key = key if key is not None else content.files[0]
-        if key not in content.files:
-            raise ValueError(f"{path}: has no array {key!r} (found {content.files})")
-        return content[key]
+        with open(path, 'rb') as f:
+            content = np.load(f, allow_pickle=False)
+            if isinstance(content, np.ndarray):
+                return check_numeric(content, path)
+            with content:
+                return check_numeric(_npz_array(content, path, key), path)
+    except (ValueError, OSError, EOFError, zipfile.BadZipFile, zlib.error) as error:
+        if str(error).startswith(path):
+            raise  # already names the file and the problem
+        if 'pickle' in str(error):
+            # numpy's advice (allow_pickle=True) would run code from the file
+            raise ValueError(f"{path}: not a .npy/.npz array file (another "
+                             f"kind of file, or pickled objects, which are "
+                             f"not read)") from error
+        raise ValueError(f"{path}: truncated or corrupted .npy/.npz file "
+                         f"({first_line(error)})") from error
+
+
+def _npz_array(content, path: str, key: Optional[str]) -> np.ndarray:
+    if key is None and len(content.files) != 1:
+        raise ValueError(f"{path}: holds arrays {content.files}, expected "
+                         f"one (or name it: lr_key=/hr_key= of "
+                         f"PairedConnectomes.from_numpy_files)")
+    key = key if key is not None else content.files[0]
+    if key not in content.files:
+        raise ValueError(f"{path}: has no array {key!r} (found {content.files})")
+    return content[key]
 
 
 def write_numpy(path: str, array: Optional[np.ndarray] = None, **arrays) -> None:

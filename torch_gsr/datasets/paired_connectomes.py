@@ -135,13 +135,15 @@ class PairedConnectomes(InMemoryDataset):
     @classmethod
     def from_slim(cls, slim_root: str, lr_parcellation: str = 'Dosenbach_160',
                   hr_parcellation: str = 'shen_268', session: str = 'session_1',
-                  root: Optional[str] = None, **kwargs):
+                  root: Optional[str] = None, progress: bool = False, **kwargs):
         r"""From the SLIM layout ``slim_root/<subject>/<session>/<parcellation>/
-        ROI_FC.mat`` (see :func:`~torch_gsr.datasets.read_slim`)."""
+        ROI_FC.mat`` (see :func:`~torch_gsr.datasets.read_slim`; ``progress``
+        reports the files read)."""
         from .slim import FILE_NAME, read_slim
 
         def reader():
-            lr, hr, subjects = read_slim(slim_root, lr_parcellation, hr_parcellation, session)
+            lr, hr, subjects = read_slim(slim_root, lr_parcellation, hr_parcellation,
+                                         session, progress)
             source = osp.join(slim_root, '<subject>', session, '{}', FILE_NAME)
             return (lr, hr, subjects, source.format(lr_parcellation),
                     source.format(hr_parcellation))

@@ -8,6 +8,7 @@ from typing import List, Sequence, Tuple
 
 import numpy as np
 
+from ..utils.progress import track
 from .files import read_mat, write_mat
 
 FILE_NAME = 'ROI_FC.mat'
@@ -20,9 +21,9 @@ def slim_path(root: str, subject: str, parcellation: str, session: str = 'sessio
 
 
 def _read_stack(root: str, subjects: Sequence[str], parcellation: str,
-                session: str) -> np.ndarray:
-    matrices = []
-    for subject in subjects:
+                session: str, progress: bool = False) -> np.ndarray:
+    matrices: List[np.ndarray] = []
+    for subject in track(subjects, f'reading {parcellation}', enabled=progress):
         path = slim_path(root, subject, parcellation, session)
         adj = read_mat(path, KEY)
         if adj.ndim != 2 or adj.shape[0] != adj.shape[1]:
@@ -36,8 +37,10 @@ def _read_stack(root: str, subjects: Sequence[str], parcellation: str,
 
 def read_slim(root: str, lr_parcellation: str = 'Dosenbach_160',
               hr_parcellation: str = 'shen_268',
-              session: str = 'session_1') -> Tuple[np.ndarray, np.ndarray, List[str]]:
-    r"""Reads every subject of ``root`` that has both parcellations.
+              session: str = 'session_1', progress: bool = False
+              ) -> Tuple[np.ndarray, np.ndarray, List[str]]:
+    r"""Reads every subject of ``root`` that has both parcellations
+    (``progress``: reporting the files read, :mod:`torch_gsr.utils.progress`).
 
     Subjects missing either file are listed in a warning and skipped.
 
@@ -61,8 +64,9 @@ def read_slim(root: str, lr_parcellation: str = 'Dosenbach_160',
     if not subjects:
         raise ValueError(f"{root}: no subject has both {lr_parcellation} and "
                          f"{hr_parcellation} (expected <subject>/{session}/<parcellation>/{FILE_NAME})")
-    return (_read_stack(root, subjects, lr_parcellation, session),
-            _read_stack(root, subjects, hr_parcellation, session), subjects)
+    return (_read_stack(root, subjects, lr_parcellation, session, progress),
+            _read_stack(root, subjects, hr_parcellation, session, progress),
+            subjects)
 
 
 def write_slim(root: str, lr, hr, subjects: Sequence[str],

@@ -1,10 +1,9 @@
 r"""Training checkpoints: atomic writes, safe reads, exact resume."""
-import os.path as osp
-
 import torch
 
 from .. import distributed as dist
 from ..nn.models import build_model
+from ..utils.io import load_torch_file
 from .history import History
 
 CHECKPOINT_VERSION = 1
@@ -30,15 +29,35 @@ def write_checkpoint(path: str, checkpoint: dict) -> None:
     dist.write_on_main(path, lambda tmp: torch.save(checkpoint, tmp))
 
 
+CHECKPOINT_KEYS = ('version', 'model_config', 'model_state', 'optimizer_state',
+                   'epoch', 'rng', 'history', 'fit_options', 'early_stopping')
+
+
 def read_checkpoint(path: str, map_location) -> dict:
-    if not osp.isfile(path):
-        raise FileNotFoundError(f"{path}: no such checkpoint")
-    checkpoint = torch.load(path, map_location=map_location, weights_only=True)
-    if not isinstance(checkpoint, dict) or \
-            checkpoint.get('version') != CHECKPOINT_VERSION:
+    r"""The checkpoint dictionary at ``path``, read safely
+    (:func:`~torch_gsr.utils.io.load_torch_file`) and checked for the
+    layout :func:`~torch_gsr.train.fit` writes."""
+    checkpoint = load_torch_file(path, 'torch_gsr checkpoint', map_location)
+    if not isinstance(checkpoint, dict):
+        raise ValueError(f"{path}: not a torch_gsr checkpoint (holds a "
+                         f"{type(checkpoint).__name__}, not a dict)")
+    if checkpoint.get('version') != CHECKPOINT_VERSION:
         raise ValueError(f"{path}: not a torch_gsr checkpoint of version "
-                         f"{CHECKPOINT_VERSION}")
+                         f"{CHECKPOINT_VERSION} (version: "
+                         f"{checkpoint.get('version')!r})")
+    missing = [key for key in CHECKPOINT_KEYS if key not in checkpoint]
+    if missing:
+        raise ValueError(f"{path}: torch_gsr checkpoint without {missing}")
     return checkpoint
+
+
+def _load_weights(path: str, model, state: dict) -> None:
+    try:
+        model.load_state_dict(state)
+    except (RuntimeError, TypeError) as error:
+        detail = '; '.join(line.strip() for line in str(error).splitlines()[1:])
+        raise ValueError(f"{path}: its weights do not fit the model of its "
+                         f"config ({detail[:300]})") from error
 
 
 def load_checkpoint(path: str, map_location='cpu'):
@@ -50,8 +69,12 @@ def load_checkpoint(path: str, map_location='cpu'):
         checkpoint dictionary (layout: see :func:`fit`).
     """
     checkpoint = read_checkpoint(path, map_location)
-    model = build_model(checkpoint['model_config'])
-    model.load_state_dict(checkpoint['model_state'])
+    try:
+        model = build_model(checkpoint['model_config'])
+    except (TypeError, ValueError, KeyError) as error:
+        raise ValueError(f"{path}: its model_config does not build a model "
+                         f"({error})") from error
+    _load_weights(path, model, checkpoint['model_state'])
     return model, checkpoint
 
 
@@ -60,7 +83,7 @@ def resume_state(path: str, model, optimizer, shuffle: torch.Generator):
     if state['model_config'] != model.get_config():
         raise ValueError(f"{path}: was written for model "
                          f"{state['model_config']}, not {model.get_config()}")
-    model.load_state_dict(state['model_state'])
+    _load_weights(path, model, state['model_state'])
     optimizer.load_state_dict(state['optimizer_state'])
     set_rng_state(state['rng'], shuffle)
     return (state['epoch'], History.from_dict(state['history']),

@@ -1,22 +1,24 @@
 r"""K-fold cross-validation of models and baselines on identical folds, and
 its result table."""
+import functools
 import os.path as osp
 from dataclasses import dataclass, field
-from typing import Callable, Dict, List, Optional, Union
+from typing import Callable, Dict, List, Optional, Set, Tuple, Union
 
 import torch
 from torch import Tensor
-from tqdm.auto import tqdm
 
 from .. import distributed as dist
 from ..baselines import MeanHR, RidgeRegression
 from ..metrics import Evaluation, evaluate_predictions
 from ..nn.models import GSRModel
 from ..presets import DEFAULT_PRESET, get_preset
+from ..utils.progress import Progress
+from ..utils.validation import check_int
+from . import cv_state
 from .history import History
 from .loop import fit, predict
 from .tensors import ConnectomeTensors
-from ..utils.validation import check_int
 
 BASELINES = {'MeanHR': MeanHR, 'RidgeRegression': RidgeRegression}
 
@@ -130,14 +132,26 @@ def _write_file(path: str, text: str) -> None:
         f.write(text)
 
 
-def _named_factories(model_factory) -> Dict[Optional[str], Callable]:
+def _named_factories(model_factory) -> Dict[str, Callable]:
     if callable(model_factory):
-        return {None: model_factory}  # named after the model's class
-    if isinstance(model_factory, dict) and model_factory and \
-            all(callable(f) for f in model_factory.values()):
-        return dict(model_factory)
-    raise ValueError("model_factory must be a callable returning a model, or "
-                     "a non-empty dict {name: callable}")
+        model_factory = {None: model_factory}
+    if not (isinstance(model_factory, dict) and model_factory and
+            all(callable(f) for f in model_factory.values())):
+        raise ValueError("model_factory must be a callable returning a "
+                         "model, or a non-empty dict {name: callable}")
+    # an unnamed factory's method is named after its model's class
+    return {name if name is not None else type(factory()).__name__: factory
+            for name, factory in model_factory.items()}
+
+
+def _fingerprint(factories: Dict[str, Callable], data: ConnectomeTensors,
+                 **settings) -> dict:
+    r"""What a resumed run must share with the run it continues."""
+    configs = {name: factory().get_config() for name, factory in factories.items()}
+    fit_kwargs = settings.pop('fit_kwargs')
+    return dict(settings, model_configs=configs, data=cv_state.data_digest(data),
+                fit_arguments={key: repr(value) for key, value
+                               in sorted(fit_kwargs.items()) if key != 'device'})
 
 
 def cross_validate(model_factory: Union[Callable[[], GSRModel],
@@ -147,13 +161,22 @@ def cross_validate(model_factory: Union[Callable[[], GSRModel],
                    topology: bool = False, progress: bool = True,
                    checkpoint_dir: Optional[str] = None,
                    distributed: bool = False, **fit_kwargs) -> CVResult:
-    r"""K-fold cross-validation with a fresh model per fold.
+    r"""K-fold cross-validation with a fresh model per fold, resumable.
 
     Subjects are split by :func:`kfold_indices`; in fold ``k`` a new model
     from ``model_factory()`` (called after seeding torch with the fold's
     seed, so initialisations are reproducible) is trained with :func:`fit`
     on the other folds and evaluated on fold ``k``. Spectra are computed
     once for the whole dataset.
+
+    With ``checkpoint_dir``, the run is **resumable**: every epoch's
+    checkpoint and every finished (method, fold) are recorded there
+    (layout: :mod:`torch_gsr.train.cv_state`), and calling
+    ``cross_validate`` again with the same arguments and folder re-uses the
+    finished folds, continues an interrupted one from its last epoch, and
+    returns the same result as an uninterrupted run (bit-identical on CPU).
+    Other settings or data in that folder raise a ``ValueError`` naming what
+    differs.
 
     Args:
         model_factory: a callable returning an untrained
@@ -167,15 +190,17 @@ def cross_validate(model_factory: Union[Callable[[], GSRModel],
             :class:`~torch_gsr.baselines.MeanHR` and
             :class:`~torch_gsr.baselines.RidgeRegression` on the same folds.
         protocol, topology: passed to :func:`evaluate`.
-        progress (bool): progress bars over folds (and epochs).
-        checkpoint_dir (str, optional): write each fold's training
-            checkpoint to ``<dir>/<name>-fold<k>.pt``.
+        progress (bool): report the spectra, the (fold, method) runs and the
+            epochs (:mod:`torch_gsr.utils.progress`: bars on a terminal,
+            lines otherwise).
+        checkpoint_dir (str, optional): the folder of a resumable run (see
+            above); checkpoints are ``<dir>/<name>-fold<k>.pt``.
         distributed (bool): train every fold in all processes started by
             ``torchrun`` (see :func:`fit`); every rank returns the same
             result, rank 0 alone writes checkpoints, shows progress and
             writes :meth:`CVResult.to_csv` / :meth:`CVResult.to_markdown`.
-        **fit_kwargs: passed to :func:`fit` (``epochs``, ``lr``, ``preset``,
-            ``val_fraction``, ``patience``, ...).
+        **fit_kwargs: passed to :func:`fit` (``epochs``, ``learning_rate``,
+            ``preset``, ``val_fraction``, ``patience``, ...).
 
     Returns:
         CVResult
@@ -191,44 +216,76 @@ def cross_validate(model_factory: Union[Callable[[], GSRModel],
     get_preset(fit_kwargs.get('preset', DEFAULT_PRESET))  # fail before work
     data = ConnectomeTensors.from_data(dataset)
     data.require_hr('cross_validate')
+    test_folds = kfold_indices(data.num_subjects, folds, seed)
+    data = data.check()
+    finished: Set[Tuple[str, int]] = set()
+    if checkpoint_dir is not None:
+        finished = cv_state.open_run(checkpoint_dir, _fingerprint(
+            factories, data, folds=folds, seed=seed, baselines=baselines,
+            protocol=protocol, topology=topology, fit_kwargs=fit_kwargs))
     # Spectra once for every model and fold (the LR ones are cheap and
     # ignored by models that are not spectral); each fit casts to its model.
-    data = data.check().with_spectra()
-    test_folds = kfold_indices(data.num_subjects, folds, seed)
+    data = data.with_spectra(progress=progress)
     fold_seeds = torch.randint(2 ** 62, (folds,),
                                generator=torch.Generator().manual_seed(seed))
     result = CVResult(subjects=list(data.subjects), test_indices=test_folds)
-
-    for k in tqdm(range(folds), desc='folds', disable=not progress):
+    methods = list(factories) + (list(BASELINES) if baselines else [])
+    runs = Progress(folds * len(methods), 'cross-validation', enabled=progress,
+                    every=0)
+    for k in range(folds):
         is_test = torch.zeros(data.num_subjects, dtype=torch.bool)
         is_test[test_folds[k]] = True
         train = data.subset(is_test.logical_not().nonzero().view(-1))
         test = data.subset(test_folds[k])
-        for name, factory in factories.items():
-            fold_seed = int(fold_seeds[k])
-            torch.manual_seed(fold_seed)
-            model = factory()
-            name = name or type(model).__name__
-            path = (osp.join(checkpoint_dir, f'{name}-fold{k}.pt')
-                    if checkpoint_dir is not None else None)
-            history = fit(model, train, seed=fold_seed, progress=progress,
-                          checkpoint=path, distributed=distributed,
-                          **fit_kwargs)
-            pred = predict(model, test)
-            _record(result, name, pred, test, protocol, topology)
-            result.histories.setdefault(name, []).append(history)
-            result.models.setdefault(name, []).append(model.cpu())
-        if baselines:
-            for name, cls in BASELINES.items():
-                baseline = cls().fit(train.lr_adj, train.hr_adj)
-                pred = baseline.predict(test.lr_adj).cpu()
-                _record(result, name, pred, test, protocol, topology)
+        evaluate = functools.partial(evaluate_predictions,
+                                     target=test.hr_adj.cpu(), protocol=protocol,
+                                     topology=topology, progress=progress)
+        for name in methods:
+            run = (cv_state.load_result(checkpoint_dir, name, k, factories.get(name))
+                   if checkpoint_dir is not None and (name, k) in finished else None)
+            reused = run is not None
+            if run is None:
+                run = (_train_fold(factories[name], train, test, int(fold_seeds[k]),
+                                   progress, checkpoint_dir and
+                                   cv_state.checkpoint_path(checkpoint_dir, name, k),
+                                   distributed, fit_kwargs)
+                       if name in factories else _fit_baseline(name, train, test))
+                run['evaluation'] = evaluate(run['prediction'])
+                if checkpoint_dir is not None:
+                    cv_state.save_result(checkpoint_dir, name, k, **run)
+            _record(result, name, run)
+            mae = run['evaluation'].summary['mae'][0]
+            runs.step(f"fold {k + 1}/{folds} {name} done, test MAE {mae:.5g}"
+                      f"{' (finished before, re-used)' if reused else ''}")
+    runs.close()
     return result
 
 
-def _record(result: CVResult, name: str, pred: Tensor,
-            test: ConnectomeTensors, protocol: str, topology: bool) -> None:
-    evaluation = evaluate_predictions(pred, test.hr_adj.cpu(), protocol=protocol,
-                                      topology=topology)
-    result.evaluations.setdefault(name, []).append(evaluation)
-    result.predictions.setdefault(name, []).append(pred)
+def _train_fold(factory: Callable, train: ConnectomeTensors,
+                test: ConnectomeTensors, seed: int, progress: bool,
+                checkpoint: Optional[str], distributed: bool,
+                fit_kwargs: dict) -> dict:
+    torch.manual_seed(seed)
+    model = factory()
+    # An epoch checkpoint left by an interrupted run is continued.
+    resume = checkpoint if checkpoint and osp.isfile(checkpoint) else None
+    history = fit(model, train, seed=seed, progress=progress,
+                  checkpoint=checkpoint or None, resume=resume,
+                  distributed=distributed, **fit_kwargs)
+    return dict(prediction=predict(model, test), history=history,
+                model=model.cpu())
+
+
+def _fit_baseline(name: str, train: ConnectomeTensors,
+                  test: ConnectomeTensors) -> dict:
+    baseline = BASELINES[name]().fit(train.lr_adj, train.hr_adj)
+    return dict(prediction=baseline.predict(test.lr_adj).cpu(), history=None,
+                model=None)
+
+
+def _record(result: CVResult, name: str, run: dict) -> None:
+    result.evaluations.setdefault(name, []).append(run['evaluation'])
+    result.predictions.setdefault(name, []).append(run['prediction'])
+    if run['history'] is not None:
+        result.histories.setdefault(name, []).append(run['history'])
+        result.models.setdefault(name, []).append(run['model'])

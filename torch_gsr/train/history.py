@@ -41,6 +41,8 @@ class History:
 
 
 def format_record(record: Dict[str, float]) -> str:
+    r"""An epoch's loss terms and time on one line (its number is shown by
+    the progress display)."""
     terms = ' '.join(f'{key}={record[key]:.5g}' for key in record
                      if key not in ('epoch', 'time'))
-    return f"epoch {record['epoch']}: {terms} ({record['time']:.2f}s)"
+    return f"{terms} ({record['time']:.2f}s)"

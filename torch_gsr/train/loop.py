@@ -10,7 +10,6 @@ from typing import Callable, Dict, List, Optional
 
 import torch
 from torch import Tensor
-from tqdm.auto import tqdm
 
 from .. import distributed as dist
 from ..metrics import Evaluation, evaluate_predictions
@@ -19,6 +18,7 @@ from ..presets import DEFAULT_PRESET, get_preset
 from .checkpoint import (CHECKPOINT_VERSION, resume_state, rng_state,
                          write_checkpoint)
 from .history import LOSS_TERMS, History, format_record
+from ..utils.progress import Progress, track
 from ..utils.validation import check_int
 from .tensors import ConnectomeTensors, index_batches, prepare, rows
 
@@ -145,10 +145,12 @@ def _check_finite(sums: Tensor, epoch: int, index: Tensor,
 
 def _train_epoch(step, optimizer, data: ConnectomeTensors, batch_size: int,
                  shuffle: torch.Generator, epoch: int,
-                 clip_grad_norm: Optional[float]) -> Dict[str, float]:
+                 clip_grad_norm: Optional[float],
+                 display: Progress) -> Dict[str, float]:
     step.train()
     sums = torch.zeros(len(LOSS_TERMS), dtype=torch.float64)
-    for index in index_batches(data.num_subjects, batch_size, shuffle):
+    batches = index_batches(data.num_subjects, batch_size, shuffle)
+    for index in batches:
         loss, weight, batch_sums = _sharded_loss(
             step, data, index, f'the training step in epoch {epoch}')
         _check_finite(batch_sums, epoch, index, data)
@@ -160,6 +162,7 @@ def _train_epoch(step, optimizer, data: ConnectomeTensors, batch_size: int,
             torch.nn.utils.clip_grad_norm_(step.parameters(), clip_grad_norm)
         optimizer.step()
         sums += batch_sums
+        display.advance(1 / len(batches))
     return dict(zip(LOSS_TERMS, (sums / data.num_subjects).tolist()))
 
 
@@ -222,11 +225,19 @@ def fit(model: GSRModel, dataset, epochs: Optional[int] = None,
             (``best_loss``, ``best_epoch``, ``best_state``, ``bad_epochs``).
         resume (str, optional): checkpoint to continue from; a run resumed
             with the same arguments ends with the same parameters as an
-            uninterrupted one (bit-identical on CPU).
-        progress (bool): show a tqdm progress bar over epochs.
-        log (callable, optional): called with a one-line summary of every
-            epoch's loss terms (default: written under the progress bar when
-            ``progress`` is on).
+            uninterrupted one (bit-identical on CPU). A run that had stopped
+            early trains no further. The file is read safely
+            (``weights_only=True``); a bad one is a one-line ``ValueError``
+            naming it.
+        progress (bool): report every epoch on one channel
+            (:mod:`torch_gsr.utils.progress`): a tqdm bar with the loss
+            terms, moving with every batch, when standard error is a
+            terminal, otherwise one line per
+            epoch (``epoch 3/12: total=... hr=... (0.52s)``) on standard
+            error. ``False``: silent.
+        log (callable, optional): receives that line per epoch instead (e.g.
+            ``logging.getLogger(...).info``); no bar is drawn then, whatever
+            ``progress`` says.
         distributed (bool): train in all processes started by ``torchrun``
             (:func:`torch_gsr.distributed.init_process_group`; backend
             ``gloo`` on CPU, ``nccl`` on CUDA, where each process takes
@@ -278,9 +289,12 @@ def fit(model: GSRModel, dataset, epochs: Optional[int] = None,
     if patience is not None and val is None:
         raise ValueError("patience (early stopping) needs validation data: "
                          "pass val_dataset or val_fraction > 0")
-    train = prepare(model, train, device)
+    # The spectra are shown on the default channel only: ``log`` is for
+    # the epochs.
+    spectra_shown = progress and log is None
+    train = prepare(model, train, device, spectra_shown)
     if val is not None:
-        val = prepare(model, val, device)
+        val = prepare(model, val, device, spectra_shown)
         val.require_hr('validation')
 
     # The fused kernel (CPU and CUDA) updates all parameters in one pass.
@@ -301,27 +315,26 @@ def fit(model: GSRModel, dataset, epochs: Optional[int] = None,
         # Built after ``resume``: DDP broadcasts rank 0's parameters.
         step = torch.nn.parallel.DistributedDataParallel(
             step, device_ids=[device] if device.type == 'cuda' else None)
-    emit = log if log is not None else (tqdm.write if progress else None)
-    if not dist.is_main_process():
-        emit = None
+    # One channel: a bar on a terminal, else (or with ``log``) a line per
+    # epoch; only rank 0 reports.
+    shown = (progress or log is not None) and dist.is_main_process()
     fit_options = dict(options, seed=seed, preset=preset, patience=patience,
                        clip_grad_norm=clip_grad_norm)
-    bar = tqdm(range(start, options['epochs']), desc='epochs',
-               disable=not progress, leave=False)
-    for epoch in bar:
+    end = options['epochs'] if not history.stopped_early else start
+    display = Progress(end, 'epoch', enabled=shown, log=log, every=0,
+                       initial=start, fractional=True)
+    for epoch in range(start, end):
         began = time.perf_counter()
-        record = dict(epoch=epoch + 1)
+        record: Dict[str, float] = dict(epoch=epoch + 1)
         record.update(_train_epoch(step, optimizer, train,
                                    options['batch_size'], shuffle, epoch + 1,
-                                   clip_grad_norm))
+                                   clip_grad_norm, display))
         if val is not None:
             record.update(_validation_loss(_LossModule(model), val,
                                            options['batch_size']))
         record['time'] = time.perf_counter() - began
         history.records.append(record)
-        if emit is not None:
-            emit(format_record(record))
-        bar.set_postfix(loss=f"{record['total']:.4g}")
+        display.step(format_record(record))
         if val is not None:
             _track_best(stopping, model, record)
             history.best_epoch = stopping['best_epoch']
@@ -336,7 +349,7 @@ def fit(model: GSRModel, dataset, epochs: Optional[int] = None,
                 fit_options=fit_options, early_stopping=stopping))
         if done:
             break
-    bar.close()
+    display.close()
     if patience is not None and stopping['best_state'] is not None:
         model.load_state_dict(stopping['best_state'])
     model.eval()
@@ -353,7 +366,7 @@ def _track_best(stopping: dict, model, record: Dict[str, float]) -> None:
 
 @torch.no_grad()
 def predict(model: GSRModel, lr_adj, batch_size: int = 64,
-            device=None) -> Tensor:
+            device=None, progress: bool = False) -> Tensor:
     r"""Predicts HR connectomes in evaluation mode, without gradients.
 
     Args:
@@ -363,6 +376,8 @@ def predict(model: GSRModel, lr_adj, batch_size: int = 64,
             LR spectra are used).
         batch_size (int): subjects per forward pass.
         device (optional): where to run (default: the model's device).
+        progress (bool): report the spectra and the batches
+            (:mod:`torch_gsr.utils.progress`).
 
     Returns:
         Tensor: ``[S, N_h, N_h]`` predictions, on the CPU.
@@ -372,13 +387,15 @@ def predict(model: GSRModel, lr_adj, batch_size: int = 64,
         else next(model.parameters()).device
     model.to(device)
     data = ConnectomeTensors.from_data(lr_adj)
-    data = prepare(model, replace(data, hr_adj=None, hr_eigvecs=None), device)
+    data = prepare(model, replace(data, hr_adj=None, hr_eigvecs=None), device,
+                   progress)
     was_training = model.training
     model.eval()
     try:
         preds = [model(data.lr_adj[index], rows(data.lr_eigvecs, index),
                        validate=False).hr_adj.cpu()
-                 for index in index_batches(data.num_subjects, batch_size)]
+                 for index in track(index_batches(data.num_subjects, batch_size),
+                                    'prediction', enabled=progress)]
     finally:
         model.train(was_training)
     return torch.cat(preds)
@@ -389,11 +406,12 @@ def evaluate(model: GSRModel, dataset, protocol: str = 'subject',
              num_workers: int = 0, progress: bool = False) -> Evaluation:
     r"""Evaluates ``model``'s predictions on ``dataset`` against its HR
     connectomes with :func:`~torch_gsr.metrics.evaluate_predictions`
-    (``protocol``, ``topology``, ``num_workers``, ``progress`` are passed
-    on)."""
+    (``protocol``, ``topology``, ``num_workers`` are passed on;
+    ``progress`` reports the prediction and the centralities)."""
     data = ConnectomeTensors.from_data(dataset)
     data.require_hr('evaluate')
-    pred = predict(model, data, batch_size=batch_size, device=device)
+    pred = predict(model, data, batch_size=batch_size, device=device,
+                   progress=progress)
     return evaluate_predictions(pred, data.hr_adj.cpu(), protocol=protocol,
                                 topology=topology, num_workers=num_workers,
                                 progress=progress)

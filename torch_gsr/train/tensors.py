@@ -7,8 +7,12 @@ from torch import Tensor
 from torch_geometric.loader import DataLoader
 
 from ..nn.models import GSRModel
+from ..utils.progress import track
 from ..utils.spectra import spectra
 from ..utils.validation import check_adjacency
+
+#: Subjects per ``eigh`` call of :meth:`ConnectomeTensors.with_spectra`.
+SPECTRA_CHUNK = 32
 
 
 @dataclass
@@ -92,13 +96,22 @@ class ConnectomeTensors:
         return self._map(lambda t: t.to(device=device, dtype=dtype),
                          self.subjects)
 
-    def with_spectra(self, lr: bool = True) -> 'ConnectomeTensors':
+    def with_spectra(self, lr: bool = True,
+                     progress: bool = False) -> 'ConnectomeTensors':
         r"""This data with ``hr_eigvecs`` (when ``hr_adj`` is known) and,
         with ``lr``, ``lr_eigvecs`` filled in: missing ones are computed here
-        for all subjects in batched ``eigh`` calls; present ones are kept."""
-        lr_vecs, hr_vecs = spectra(
-            self.lr_adj, self.hr_adj if self.hr_eigvecs is None else None,
-            lr=lr and self.lr_eigvecs is None)
+        for all subjects in batched ``eigh`` calls (``progress``: reported
+        per chunk of subjects); present ones are kept."""
+        hr_adj = self.hr_adj if self.hr_eigvecs is None else None
+        lr = lr and self.lr_eigvecs is None
+        if hr_adj is None and not lr:
+            return self
+        # ``eigh`` solves each matrix on its own: chunking changes no value.
+        parts = [spectra(self.lr_adj[index], rows(hr_adj, index), lr=lr)
+                 for index in track(index_batches(self.num_subjects, SPECTRA_CHUNK),
+                                    'spectra', enabled=progress)]
+        lr_vecs, hr_vecs = (None if part[0] is None else torch.cat(part)
+                            for part in zip(*parts, strict=True))
         return replace(self, lr_eigvecs=self.lr_eigvecs if lr_vecs is None else lr_vecs,
                        hr_eigvecs=self.hr_eigvecs if hr_vecs is None else hr_vecs)
 
@@ -116,11 +129,12 @@ class ConnectomeTensors:
                              f"holds LR connectomes only")
 
 
-def prepare(model: GSRModel, data, device) -> ConnectomeTensors:
+def prepare(model: GSRModel, data, device,
+            progress: bool = False) -> ConnectomeTensors:
     r"""Gathers ``data``, checks it (sizes against ``model``'s, finite,
     symmetric) and moves it to ``device`` in the model's dtype, with the
     spectra ``model`` uses (no LR spectra for a model that is not
-    ``spectral``)."""
+    ``spectral``), reporting the spectra with ``progress``."""
     data = ConnectomeTensors.from_data(data).check()
     if data.lr_adj.size(-1) != model.lr_nodes:
         raise ValueError(f"the model expects {model.lr_nodes} LR nodes but the "
@@ -131,7 +145,8 @@ def prepare(model: GSRModel, data, device) -> ConnectomeTensors:
     if not model.spectral:
         data = replace(data, lr_eigvecs=None)
     dtype = next(model.parameters()).dtype
-    return data.to(device, dtype).with_spectra(lr=model.spectral)
+    return data.to(device, dtype).with_spectra(lr=model.spectral,
+                                              progress=progress)
 
 
 def index_batches(num_subjects: int, batch_size: int,

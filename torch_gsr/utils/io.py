@@ -1,9 +1,14 @@
-r"""File writing for every module that writes: a file appears complete or not at all."""
+r"""File writing for every module that writes: a file appears complete or
+not at all; and the one safe reader of ``torch.save`` files."""
 import contextlib
 import os
 import os.path as osp
+import pickle
 import tempfile
+import warnings
 from typing import Iterator
+
+import torch
 
 
 def _umask() -> int:
@@ -31,3 +36,32 @@ def atomic_path(path: str) -> Iterator[str]:
         if osp.exists(tmp):
             os.remove(tmp)
         raise
+
+
+def load_torch_file(path: str, what: str, map_location='cpu'):
+    r"""The content of the ``torch.save`` file ``path`` (a ``what``, e.g.
+    ``"torch_gsr checkpoint"``), read with ``weights_only=True``: tensors,
+    numbers, strings and plain containers only, so a file of unknown origin
+    cannot run code. Any failure (missing, empty, truncated, corrupted, not
+    a torch file, or holding other objects) is one ``OSError``/``ValueError``
+    line naming the file; it never advises turning the safe mode off."""
+    path = os.fspath(path)
+    if not osp.isfile(path):
+        raise FileNotFoundError(f"{path}: no such {what} file")
+    if osp.getsize(path) == 0:
+        raise ValueError(f"{path}: empty file (expected a {what})")
+    try:
+        with warnings.catch_warnings():
+            # e.g. torch's note on the pickle protocol of a foreign file
+            warnings.simplefilter('ignore')
+            return torch.load(path, map_location=map_location, weights_only=True)
+    except pickle.UnpicklingError as error:
+        # torch's message suggests weights_only=False: unsafe advice for a
+        # file of unknown origin, so it is not passed on.
+        raise ValueError(f"{path}: not a readable {what} (not a torch.save file of "
+                         f"tensors and plain containers; files holding other "
+                         f"objects are refused for safety)") from error
+    except Exception as error:  # torch/zipfile/pickle raise many types here
+        raise ValueError(f"{path}: not a readable {what} (truncated, "
+                         f"corrupted or another kind of file: "
+                         f"{type(error).__name__})") from error

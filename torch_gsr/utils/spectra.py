@@ -36,7 +36,8 @@ def lr_eigvecs(lr_adj: Tensor) -> Tensor:
         raise ValueError(f"lr_adj (subject index {bad}) has nodes of negative "
                          f"weighted degree: the normalised adjacency needs "
                          f"non-negative degrees (clean the connectomes, e.g. "
-                         f"CleanConnectomes(negatives='abs'))")
+                         f"CleanConnectomes(negatives='abs'), on the command "
+                         f"line --negatives abs)")
     return torch.linalg.eigh(normalize_adj(lr_adj)).eigenvectors
 
 
