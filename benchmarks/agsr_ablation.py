@@ -10,9 +10,9 @@ set, given as ``name=value,...`` arguments
 
     python agsr_ablation.py gsr adv_weight=1.,noise_std=0.1 adv_weight=0.01,noise_std=0.
 """
+import common
 import torch
 
-import common
 from torch_gsr.metrics import mean_squared_error, pearson_correlation
 from torch_gsr.nn import AGSRNet, GSRNet
 from torch_gsr.train import fit, predict

@@ -19,9 +19,9 @@ Peak memory as in ``common`` (peak RSS minus RSS before the work, on CPU).
 """
 import statistics
 
+import common
 import torch
 
-import common
 from torch_gsr.nn import MODELS, STPGSR
 from torch_gsr.nn.line_graph import complete_line_graph
 from torch_gsr.presets import get_preset

@@ -27,9 +27,9 @@ import gc
 import os
 from functools import partial
 
+import common
 import torch
 
-import common
 from torch_gsr.nn import ConnectomeGCNConv, GSRNet, SparseConnectomeGCNConv
 from torch_gsr.utils import sparse_view
 

@@ -80,14 +80,14 @@ def as_graphs(adj: torch.Tensor, labels: torch.Tensor, top_k: int) -> List[Data]
     ``x``, the top-``k`` strongest edges, label ``y``."""
     kept = strongest_edges(adj, top_k=top_k)
     return [Data(x=a, edge_index=ei, edge_weight=ew, y=y.view(1))
-            for a, k, y in zip(adj, kept, labels) for ei, ew in [sparse_view(k)]]
+            for a, k, y in zip(adj, kept, labels, strict=True) for ei, ew in [sparse_view(k)]]
 
 
 def super_resolved_graphs(model: GSRNet, lr: torch.Tensor, labels: torch.Tensor,
                           top_k: int) -> List[Data]:
     r"""The cohort through :class:`GraphSuperResolution` in one batch."""
     cohort = Batch.from_data_list([ConnectomePair(a, y=y.view(1))
-                                   for a, y in zip(lr, labels)])
+                                   for a, y in zip(lr, labels, strict=True)])
     return GraphSuperResolution(model, top_k=top_k)(cohort).to_data_list()
 
 
@@ -120,7 +120,7 @@ def accuracy_of_fold(graphs: List[Data], test: torch.Tensor, epochs: int, seed: 
     in_train = torch.ones(len(graphs), dtype=torch.bool)
     in_train[test] = False
     graphs = standardized(graphs, in_train)
-    train = [g for g, t in zip(graphs, in_train) if t]
+    train = [g for g, t in zip(graphs, in_train, strict=True) if t]
     loader = DataLoader(train, batch_size=32, shuffle=True,
                         generator=torch.Generator().manual_seed(seed))
     model = GCNClassifier(graphs[0].num_node_features)

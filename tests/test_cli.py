@@ -5,10 +5,15 @@ import pytest
 import torch
 
 from torch_gsr.cli import main
-from torch_gsr.datasets import (read_challenge_csv, read_challenge_mat,
-                                read_submission_csv, write_challenge_csv,
-                                write_numpy)
-from torch_gsr.datasets import detect_format, load_dataset
+from torch_gsr.datasets import (
+    detect_format,
+    load_dataset,
+    read_challenge_csv,
+    read_challenge_mat,
+    read_submission_csv,
+    write_challenge_csv,
+    write_numpy,
+)
 from torch_gsr.train import load_checkpoint, predict
 
 SUBJECTS, LR_NODES, HR_NODES = 12, 8, 14

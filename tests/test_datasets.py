@@ -5,11 +5,21 @@ import pytest
 import torch
 from torch_geometric.loader import DataLoader
 
-from torch_gsr.datasets import (ConnectomePair, PairedConnectomes, clean_connectomes,
-                                read_challenge_csv, read_challenge_mat, read_slim,
-                                read_submission_csv, synthetic_connectomes,
-                                write_challenge_csv, write_challenge_mat, write_numpy,
-                                write_slim, write_submission_csv)
+from torch_gsr.datasets import (
+    ConnectomePair,
+    PairedConnectomes,
+    clean_connectomes,
+    read_challenge_csv,
+    read_challenge_mat,
+    read_slim,
+    read_submission_csv,
+    synthetic_connectomes,
+    write_challenge_csv,
+    write_challenge_mat,
+    write_numpy,
+    write_slim,
+    write_submission_csv,
+)
 
 S, NL, NH = 4, 10, 17
 
@@ -58,7 +68,7 @@ def test_from_numpy_and_caching(tmp_path, pairs):
 @pytest.mark.parametrize('suffix', ['.npy', '.npz'])
 def test_numpy_files_round_trip(tmp_path, pairs, suffix):
     paths = [str(tmp_path / f'{name}{suffix}') for name in ('lr', 'hr')]
-    for path, adj in zip(paths, pairs):
+    for path, adj in zip(paths, pairs, strict=True):
         write_numpy(path, adj) if suffix == '.npy' else write_numpy(path, adj=adj)
     _same(PairedConnectomes.from_numpy_files(*paths), *pairs)
 

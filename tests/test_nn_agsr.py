@@ -13,7 +13,7 @@ def generator_parameters(model):
 def grads_of(term, params):
     grads = torch.autograd.grad(term, list(params.values()), retain_graph=True,
                                 allow_unused=True)
-    return dict(zip(params, grads))
+    return dict(zip(params, grads, strict=True))
 
 
 @pytest.mark.parametrize('preset', ['paper', 'recommended'])

@@ -59,7 +59,7 @@ def test_node_basis_skips_the_eigenvectors(connectomes):
     layer = GSRLayer(4, 8).double()
     z_lr = torch.randn(2, 4, 8, dtype=torch.float64)
     identity = torch.eye(4, dtype=torch.float64).expand(2, 4, 4)
-    for got, want in zip(layer(z_lr, None), layer(z_lr, identity)):
+    for got, want in zip(layer(z_lr, None), layer(z_lr, identity), strict=True):
         assert torch.allclose(got, want)
 
 

@@ -30,7 +30,7 @@ def test_pool_batch_equals_single_graphs(connectomes):
     batched = pool(x, adj)
     for b in range(3):
         single = pool(x[b:b + 1], adj[b:b + 1])
-        for got, want in zip(batched, single):
+        for got, want in zip(batched, single, strict=True):
             assert torch.allclose(got[b:b + 1], want)
 
 
@@ -65,7 +65,7 @@ def test_unbatched_input_matches_a_batch_of_one(connectomes):
     adj = connectomes(1, 9)
     x = torch.randn(1, 9, 4)
     pool = GraphPool(4, 0.6)
-    for single, batched in zip(pool(x[0], adj[0]), pool(x, adj)):
+    for single, batched in zip(pool(x[0], adj[0]), pool(x, adj), strict=True):
         assert torch.equal(single, batched[0])
     pooled, _, idx = pool(x, adj)
     assert torch.equal(GraphUnpool()(pooled[0], idx[0], 9),

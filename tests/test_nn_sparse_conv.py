@@ -2,9 +2,16 @@ import pytest
 import torch
 from torch_geometric.utils import to_torch_coo_tensor, to_torch_csr_tensor
 
-from torch_gsr.nn import (ConnectomeGCNConv, EdgeBatch, GCNStack, GraphPool,
-                          GraphUAutoencoder, SparseConnectomeGCNConv, pool_dense_adj,
-                          pool_edges)
+from torch_gsr.nn import (
+    ConnectomeGCNConv,
+    EdgeBatch,
+    GCNStack,
+    GraphPool,
+    GraphUAutoencoder,
+    SparseConnectomeGCNConv,
+    pool_dense_adj,
+    pool_edges,
+)
 from torch_gsr.utils import sparse_view, strongest_edges
 
 
@@ -106,7 +113,7 @@ def test_sparse_encoders_equal_dense_ones(connectomes, act):
     sparse = GraphUAutoencoder(12, 24, act=act, sparse=True)
     sparse.load_state_dict(dense.state_dict())
     for x in (None, adj):
-        for a, b in zip(sparse(x, graph), dense(x, adj)):
+        for a, b in zip(sparse(x, graph), dense(x, adj), strict=True):
             assert torch.allclose(a, b, atol=1e-5)
     stack = GCNStack([12, 7, 5], act=act)
     sparse_stack = GCNStack([12, 7, 5], act=act, sparse=True)

@@ -5,8 +5,13 @@ import torch
 from torch_geometric.nn import TransformerConv
 
 from torch_gsr import presets
-from torch_gsr.nn import (STPGSR, DenseTransformerConv, LineGraphTransformerConv,
-                          build_model, complete_line_graph)
+from torch_gsr.nn import (
+    STPGSR,
+    DenseTransformerConv,
+    LineGraphTransformerConv,
+    build_model,
+    complete_line_graph,
+)
 from torch_gsr.nn.line_graph import edges_to_matrix, matrix_to_edges, num_dual_nodes
 from torch_gsr.train import fit, load_checkpoint, predict
 from torch_gsr.utils.sparse import sparse_view
@@ -71,7 +76,7 @@ def test_structured_and_sparse_give_the_same_gradients():
     target = torch.randn(2, num_dual_nodes(6), 6, dtype=torch.float64)
     for conv in (sparse, structured):
         ((conv(x, 6) - target) ** 2).sum().backward()
-    for (name, a), b in zip(sparse.named_parameters(), structured.parameters()):
+    for (name, a), b in zip(sparse.named_parameters(), structured.parameters(), strict=True):
         assert torch.allclose(a.grad, b.grad, atol=1e-10), name
 
 

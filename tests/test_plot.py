@@ -3,8 +3,7 @@ import os
 import pytest
 import torch
 
-from torch_gsr.plot import (plot_mse_bars, plot_subject, plot_training_curves,
-                            representative_subject)
+from torch_gsr.plot import plot_mse_bars, plot_subject, plot_training_curves, representative_subject
 from torch_gsr.train import History
 
 PNG = b'\x89PNG\r\n\x1a\n'
@@ -42,7 +41,7 @@ def test_plot_training_curves(tmp_path):
 
 def test_plot_failure_leaves_no_file(tmp_path):
     path = str(tmp_path / 'bad.png')
-    with pytest.raises(Exception):
+    with pytest.raises(ValueError):
         plot_subject(path, torch.zeros(4, 4), {'A': torch.zeros(5, 5)})
     assert os.listdir(tmp_path) == []
 

@@ -1,5 +1,5 @@
-import pytest
 import numpy as np
+import pytest
 
 from torch_gsr.datasets import SyntheticConnectomes, synthetic_connectomes
 
@@ -30,7 +30,7 @@ def test_deterministic_per_seed():
     a = synthetic_connectomes(4, 16, 27, seed=3)
     b = synthetic_connectomes(4, 16, 27, seed=3)
     c = synthetic_connectomes(4, 16, 27, seed=4)
-    assert all(np.array_equal(x, y) for x, y in zip(a, b))
+    assert all(np.array_equal(x, y) for x, y in zip(a, b, strict=True))
     assert not np.array_equal(a[1], c[1])
 
 

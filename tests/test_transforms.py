@@ -6,8 +6,13 @@ from torch_geometric.transforms import Compose
 
 from torch_gsr.datasets import ConnectomePair, SyntheticConnectomes
 from torch_gsr.nn import GSRNet
-from torch_gsr.transforms import (AddSpectra, CleanConnectomes, GraphSuperResolution,
-                                  Sparsify, strongest_edges)
+from torch_gsr.transforms import (
+    AddSpectra,
+    CleanConnectomes,
+    GraphSuperResolution,
+    Sparsify,
+    strongest_edges,
+)
 from torch_gsr.utils import hr_eigvecs, lr_eigvecs, padded_size
 
 NL, NH = 12, 20

@@ -16,10 +16,18 @@ import torch
 
 from .datasets import FORMATS, detect_format, load_dataset
 from .distributed import is_main_process
-from .experiments import (checkpoint_figure_data, default_prediction_path,
-                          evaluation_csv, load_figure_data, plot_figures,
-                          run_cross_validation, summary_lines, train_model,
-                          write_predictions, write_text)
+from .experiments import (
+    checkpoint_figure_data,
+    default_prediction_path,
+    evaluation_csv,
+    load_figure_data,
+    plot_figures,
+    run_cross_validation,
+    summary_lines,
+    train_model,
+    write_predictions,
+    write_text,
+)
 from .nn.models import MODELS
 from .presets import DEFAULT_PRESET, PRESETS
 from .train import NonFiniteLossError, evaluate, load_checkpoint, predict
@@ -237,6 +245,7 @@ def fit_options(args: argparse.Namespace) -> dict:
 # ----------------------------------------------------------------- commands --
 
 def run_train(args: argparse.Namespace) -> None:
+    """Runs ``torch-gsr train``: trains one model, writes its checkpoint."""
     dataset = dataset_from_args(args, args.lr, args.hr)
     _, history = train_model(dataset, args.model, seed=args.seed,
                              checkpoint=args.out, distributed=args.distributed,
@@ -248,6 +257,7 @@ def run_train(args: argparse.Namespace) -> None:
 
 
 def run_cv(args: argparse.Namespace) -> None:
+    """Runs ``torch-gsr cv``: resumable cross-validation written to ``--out``."""
     dataset = dataset_from_args(args, args.lr, args.hr)
     result = run_cross_validation(dataset, args.models, args.out, folds=args.folds,
                                   seed=args.seed, protocol=args.protocol,
@@ -260,6 +270,7 @@ def run_cv(args: argparse.Namespace) -> None:
 
 
 def run_predict(args: argparse.Namespace) -> None:
+    """Runs ``torch-gsr predict``: writes a checkpoint's HR predictions."""
     model, _ = load_checkpoint(args.checkpoint)
     dataset = scored_dataset_from_args(args, paired=False)
     hr_adj = predict(model, dataset, device=args.device, progress=not args.quiet)
@@ -270,6 +281,7 @@ def run_predict(args: argparse.Namespace) -> None:
 
 
 def run_evaluate(args: argparse.Namespace) -> None:
+    """Runs ``torch-gsr evaluate``: prints a checkpoint's metrics on paired data."""
     model, _ = load_checkpoint(args.checkpoint)
     dataset = scored_dataset_from_args(args)
     evaluation = evaluate(model, dataset, protocol=args.protocol,
@@ -282,6 +294,7 @@ def run_evaluate(args: argparse.Namespace) -> None:
 
 
 def run_plot(args: argparse.Namespace) -> None:
+    """Runs ``torch-gsr plot``: draws the figures of a ``cv`` folder or of checkpoints."""
     if args.from_folder is not None:
         figure_data = load_figure_data(args.from_folder)
         folder = args.out or args.from_folder

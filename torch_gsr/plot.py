@@ -63,12 +63,12 @@ def plot_subject(path: str, hr_adj: Tensor, predictions: Dict[str, Tensor],
 
     fig = Figure(figsize=(9, 3 * len(preds)), layout='constrained')
     axes = fig.subplots(len(preds), 3, squeeze=False)
-    for row, name in zip(axes, preds):
+    for row, name in zip(axes, preds, strict=True):
         images = [row[0].imshow(hr_adj, vmin=vmin, vmax=vmax, cmap='viridis'),
                   row[1].imshow(preds[name], vmin=vmin, vmax=vmax, cmap='viridis'),
                   row[2].imshow(residuals[name], vmin=0, vmax=rmax, cmap='magma')]
         titles = ('ground truth HR', f'{name}: predicted HR', f'{name}: |error|')
-        for ax, image, title in zip(row, images, titles):
+        for ax, image, title in zip(row, images, titles, strict=True):
             ax.set_title(title, fontsize=9)
             ax.set_xticks([])
             ax.set_yticks([])
@@ -130,10 +130,10 @@ def plot_training_curves(path: str, histories: Dict[str, Union[History,
         runs = [runs] if isinstance(runs, History) else list(runs)
         label = name if len(runs) == 1 else f'{name} ({len(runs)} {run_name}s)'
         for k, history in enumerate(runs):
-            for ax, term in zip(axes, LOSS_TERMS):
+            for ax, term in zip(axes, LOSS_TERMS, strict=True):
                 ax.plot(history['epoch'], history[term], color=colours[i % len(colours)],
                         alpha=0.8, label=label if k == 0 else None)
-    for ax, term in zip(axes, LOSS_TERMS):
+    for ax, term in zip(axes, LOSS_TERMS, strict=True):
         ax.set_title(f'{term} loss')
         ax.set_xlabel('epoch')
         ax.set_ylabel(f'{term} training loss')

@@ -54,9 +54,13 @@ def load_dataset(lr_path: Optional[str] = None, hr_path: Optional[str] = None,
         format (str): one of :obj:`FORMATS`; ``"auto"`` uses
             :func:`detect_format`.
         order (str): ``"tril"`` or ``"triu"``, vector order of challenge files.
-        lr_parcellation, hr_parcellation, session: SLIM layout names.
-        num_subjects, lr_nodes, hr_nodes, seed: size and seed of the
-            synthetic data.
+        lr_parcellation (str): SLIM folder name of the LR parcellation.
+        hr_parcellation (str): SLIM folder name of the HR parcellation.
+        session (str): SLIM session folder.
+        num_subjects (int): synthetic data: number of subjects.
+        lr_nodes (int): synthetic data: LR node count.
+        hr_nodes (int): synthetic data: HR node count.
+        seed (int): synthetic data: seed.
         progress (bool): report the files read from a SLIM folder
             (:mod:`torch_gsr.utils.progress`).
         **kwargs: passed to the :class:`PairedConnectomes` constructor

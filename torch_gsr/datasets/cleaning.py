@@ -11,8 +11,9 @@ r"""Explicit cleaning of dense connectomes ``[S, N, N]`` (or ``[N, N]``).
 
 The defaults reproduce the released GSR-Net preprocessing; replacing
 non-finite values is never silent: a :class:`UserWarning` names the source
-and the subjects it changed. Afterwards the result is checked (:func:`~torch_gsr.utils.check_adjacency`): NaN/inf or
-asymmetry left in raises a :class:`ValueError` naming the source and subject.
+and the subjects it changed. Afterwards the result is checked
+(:func:`~torch_gsr.utils.check_adjacency`): NaN/inf or asymmetry left in
+raises a :class:`ValueError` naming the source and subject.
 """
 import warnings
 from typing import Optional, Sequence
@@ -47,7 +48,7 @@ def _warn_nonfinite(adj: Tensor, name: str, subjects: Optional[Sequence],
         warnings.warn(f"{name}: NaN/inf values replaced by {value:g} in "
                       f"subjects {ids} (to keep them and get an error "
                       f"instead: nonfinite=None, on the command line "
-                      f"--nonfinite keep)")
+                      f"--nonfinite keep)", stacklevel=2)
 
 
 def clean_connectomes(adj, name: str = 'adj', subjects: Optional[Sequence] = None,

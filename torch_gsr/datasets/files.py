@@ -1,4 +1,5 @@
-r"""File helpers shared by the readers and writers: existence checks, and MATLAB ``.mat`` / numpy ``.npy``/``.npz`` matrices.
+r"""File helpers shared by the readers and writers: existence checks, and
+MATLAB ``.mat`` / numpy ``.npy``/``.npz`` matrices.
 
 Every reading failure (missing, empty, truncated, corrupted, another kind of
 file, non-numeric content, a missing key) is a one-line ``OSError`` or

@@ -62,16 +62,19 @@ class PairedConnectomes(InMemoryDataset):
 
     @property
     def processed_file_names(self) -> List[str]:
+        """One file per data set and cleaning configuration."""
         digest = hashlib.sha1(repr(sorted(self.clean.items())).encode()).hexdigest()[:8]
         return [f'{self.name}-{digest}.pt']
 
     @property
     def has_process(self) -> bool:
+        """Whether there is a processed file to write (not for in-memory data)."""
         # In memory (no root) there is nothing to process to disk: the pairs
         # are built in __init__.
         return not self.in_memory
 
     def process(self):
+        """Reads, cleans and checks the pairs, then saves them atomically."""
         pairs = self._pairs()
         with atomic_path(self.processed_paths[0]) as tmp:
             self.save(pairs, tmp)

@@ -63,7 +63,8 @@ def read_slim(root: str, lr_parcellation: str = 'Dosenbach_160',
                       f"{session}: {incomplete}", stacklevel=2)
     if not subjects:
         raise ValueError(f"{root}: no subject has both {lr_parcellation} and "
-                         f"{hr_parcellation} (expected <subject>/{session}/<parcellation>/{FILE_NAME})")
+                         f"{hr_parcellation} (expected "
+                         f"<subject>/{session}/<parcellation>/{FILE_NAME})")
     return (_read_stack(root, subjects, lr_parcellation, session, progress),
             _read_stack(root, subjects, hr_parcellation, session, progress),
             subjects)
@@ -78,6 +79,6 @@ def write_slim(root: str, lr, hr, subjects: Sequence[str],
         raise ValueError(f"write_slim needs one LR and one HR connectome per "
                          f"subject, got {len(lr)} LR, {len(hr)} HR and "
                          f"{len(subjects)} subject ids")
-    for subject, lr_adj, hr_adj in zip(subjects, lr, hr):
+    for subject, lr_adj, hr_adj in zip(subjects, lr, hr, strict=True):
         write_mat(slim_path(root, subject, lr_parcellation, session), {KEY: lr_adj})
         write_mat(slim_path(root, subject, hr_parcellation, session), {KEY: hr_adj})

@@ -130,7 +130,8 @@ def synthetic_connectomes(num_subjects: int = 277, lr_nodes: int = 160, hr_nodes
     for start in range(0, num_subjects, CHUNK):
         size = min(CHUNK, num_subjects - start)
         coupling = np.exp(0.6 * rng.standard_normal((size, num_networks)))
-        mixing = np.eye(num_networks) + 0.4 * rng.standard_normal((size, num_networks, num_networks))
+        mixing = np.eye(num_networks) + 0.4 * rng.standard_normal(
+            (size, num_networks, num_networks))
         global_amplitude = 0.8 * np.exp(0.5 * rng.standard_normal((size, 1, 1)))
         loading = base_loading * np.exp(0.3 * rng.standard_normal((size, fine_regions)))
 
@@ -194,6 +195,7 @@ class SyntheticConnectomes(PairedConnectomes):
             lr, hr = synthetic_connectomes(num_subjects, lr_nodes, hr_nodes, seed)
             subjects = [f'sim-{i:04d}' for i in range(num_subjects)]
             return lr, hr, subjects, 'synthetic lr', 'synthetic hr'
-        super().__init__(root, reader, name=f'synthetic_{num_subjects}_{lr_nodes}_{hr_nodes}_{seed}',
+        name = f'synthetic_{num_subjects}_{lr_nodes}_{hr_nodes}_{seed}'
+        super().__init__(root, reader, name=name,
                          transform=transform, pre_transform=pre_transform,
                          pre_filter=pre_filter, force_reload=force_reload)

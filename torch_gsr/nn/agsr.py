@@ -35,6 +35,7 @@ class NoisyGSRLayer(GSRLayer):
 
     def forward(self, z_lr: Tensor, lr_eigvecs: Optional[Tensor]
                 ) -> Tuple[Tensor, Tensor]:
+        """The GSR layer on ``z_lr`` plus Gaussian noise (training only)."""
         if self.training and self.noise_std > 0:
             z_lr = z_lr + self.noise_std * torch.randn_like(z_lr)
         return super().forward(z_lr, lr_eigvecs)
@@ -49,6 +50,7 @@ class AGSRLoss(GSRLoss):
 
     @property
     def adversarial(self) -> Tensor:
+        """The adversarial part of ``total``: generator and discriminator terms."""
         return self.total - self.hr - self.eig - self.rec
 
 
@@ -118,6 +120,7 @@ class AGSRNet(GSRModel):
                                  act='relu', norm=None)
 
     def reset_parameters(self):
+        """Re-initialises the generator and the discriminator."""
         super().reset_parameters()
         self.discriminator.reset_parameters()
 

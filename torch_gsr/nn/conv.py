@@ -60,8 +60,7 @@ class ConnectomeGCNConv(DenseGCNConv):
     def forward(self, x: Optional[Tensor], adj: Tensor,
                 mask: Optional[Tensor] = None,
                 normalized: bool = False) -> Tensor:
-        r"""
-        Args:
+        r"""Args:
             x (Tensor, optional): ``[B, N, F_in]`` node features, or ``None``
                 for identity features (then ``F_in == N``).
             adj (Tensor): ``[B, N, N]`` adjacency, or its propagation matrix

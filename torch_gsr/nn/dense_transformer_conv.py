@@ -49,8 +49,7 @@ class DenseTransformerConv(TransformerConv):
         self.lin_key = drop_key_bias(self.lin_key)
 
     def forward(self, x: Tensor, adj: Tensor) -> Tensor:
-        r"""
-        Args:
+        r"""Args:
             x (Tensor): ``[B, N, F_in]`` node features.
             adj (Tensor): ``[B, N, N]`` weighted adjacency.
 

@@ -5,8 +5,8 @@ import torch
 from torch import Tensor
 from torch.nn import Parameter
 
-from ..utils.padding import padded_size, upscale_factor
 from ..utils.matrix import set_diagonal, symmetrize
+from ..utils.padding import padded_size, upscale_factor
 from ..utils.spectra import normalize_adj
 from ..utils.validation import check_sizes
 
@@ -61,12 +61,12 @@ class GSRLayer(torch.nn.Module):
         self.reset_parameters()
 
     def reset_parameters(self):
+        r"""Re-initialises :math:`\mathbf{W}` (Xavier uniform)."""
         torch.nn.init.xavier_uniform_(self.weight)
 
     def forward(self, z_lr: Tensor, lr_eigvecs: Optional[Tensor]
                 ) -> Tuple[Tensor, Tensor]:
-        r"""
-        Args:
+        r"""Args:
             z_lr (Tensor): ``[B, N, P]`` LR node embeddings :math:`\mathbf{Z}_l`.
             lr_eigvecs (Tensor, optional): ``[B, N, N]`` eigenvectors
                 :math:`\mathbf{U}_0` (columns), e.g. from

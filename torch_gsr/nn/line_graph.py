@@ -137,8 +137,7 @@ class LineGraphTransformerConv(TransformerConv):
         self.structured = structured
 
     def forward(self, x: Tensor, num_nodes: int) -> Tensor:
-        r"""
-        Args:
+        r"""Args:
             x (Tensor): ``[B, E, F_in]`` features of the :math:`E =
                 n(n-1)/2` dual nodes, in :func:`torch.triu_indices` order.
             num_nodes (int): :math:`n`.
@@ -167,6 +166,7 @@ class LineGraphTransformerConv(TransformerConv):
     def message(self, query_i: Tensor, key_j: Tensor, value_j: Tensor,
                 edge_attr: Optional[Tensor], index: Tensor,
                 ptr: Optional[Tensor], size_i: Optional[int]) -> Tensor:
+        """Attention-weighted values of the neighbouring dual nodes."""
         # [M, B, H, C] per dual edge; the softmax runs over dim 0 (edges).
         # ``edge_attr`` is part of TransformerConv's propagate signature; the
         # line graph has no edge features.

@@ -38,12 +38,12 @@ class GraphPool(torch.nn.Module):
         self.reset_parameters()
 
     def reset_parameters(self):
+        """Re-initialises the projection vector."""
         bound = 1. / math.sqrt(self.in_channels)
         torch.nn.init.uniform_(self.proj, -bound, bound)
 
     def forward(self, x: Tensor, adj: Tensor) -> Tuple[Tensor, Tensor, Tensor]:
-        r"""
-        Args:
+        r"""Args:
             x (Tensor): ``[B, N, F]`` (or ``[N, F]``) node features.
             adj (Tensor): ``[B, N, N]`` (or ``[N, N]``) adjacency.
 
@@ -109,8 +109,7 @@ class GraphUnpool(torch.nn.Module):
     :math:`\mathbf{X}' = \mathrm{relocate}(\mathbf{0}_{N \times F},
     \mathbf{X}, \mathrm{idx})`."""
     def forward(self, x: Tensor, idx: Tensor, num_nodes: int) -> Tensor:
-        r"""
-        Args:
+        r"""Args:
             x (Tensor): ``[B, k, F]`` (or ``[k, F]``) pooled features.
             idx (Tensor): ``[B, k]`` (or ``[k]``) indices returned by
                 :class:`GraphPool`.

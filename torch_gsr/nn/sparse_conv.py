@@ -7,9 +7,15 @@ from torch.nn import Parameter
 from torch_geometric.nn import MessagePassing
 from torch_geometric.nn.dense.linear import Linear
 from torch_geometric.typing import Adj, SparseTensor
-from torch_geometric.utils import (add_self_loops, is_torch_sparse_tensor,
-                                   remove_self_loops, scatter, spmm,
-                                   to_edge_index, to_torch_csr_tensor)
+from torch_geometric.utils import (
+    add_self_loops,
+    is_torch_sparse_tensor,
+    remove_self_loops,
+    scatter,
+    spmm,
+    to_edge_index,
+    to_torch_csr_tensor,
+)
 
 
 def gcn_norm_sparse(edge_index: Tensor, edge_weight: Optional[Tensor],
@@ -93,6 +99,7 @@ class SparseConnectomeGCNConv(MessagePassing):
         self.reset_parameters()
 
     def reset_parameters(self):
+        """Re-initialises the weight and the bias."""
         super().reset_parameters()
         self.lin.reset_parameters()
         if self.bias is not None:
@@ -102,8 +109,7 @@ class SparseConnectomeGCNConv(MessagePassing):
                 edge_weight: Optional[Tensor] = None,
                 num_nodes: Optional[int] = None,
                 normalized: bool = False) -> Tensor:
-        r"""
-        Args:
+        r"""Args:
             x (Tensor, optional): ``[num_nodes, F_in]`` node features, or
                 ``None`` for identity features of graphs of ``F_in`` nodes
                 each (a batch of ``num_nodes / F_in`` of them).
@@ -148,9 +154,11 @@ class SparseConnectomeGCNConv(MessagePassing):
         return self.lin.weight.t().repeat(num_nodes // self.in_channels, 1)
 
     def message(self, x_j: Tensor, edge_weight: Tensor) -> Tensor:
+        """Each neighbour's features, scaled by the normalised edge weight."""
         return edge_weight.view(-1, 1) * x_j
 
     def message_and_aggregate(self, adj_t: Adj, x: Tensor) -> Tensor:
+        """The propagation as one sparse matrix product (``spmm``)."""
         return spmm(adj_t, x, reduce=self.aggr)
 
     def __repr__(self) -> str:

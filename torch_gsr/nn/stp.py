@@ -1,20 +1,18 @@
 r"""STP-GSR (Singh & Rekik, "Strongly Topology-Preserving GNNs for Brain
 Graph Super-Resolution", PRIME-MICCAI 2024): edge regression as node
 regression on the dual (line) graph of the HR graph."""
-from typing import Optional, Sequence, Union
+from typing import Optional, Sequence
 
 import torch
 import torch.nn.functional as F
 from torch import Tensor
-from torch_geometric.data import Data
 from torch_geometric.nn import GraphNorm
 
 from ..presets import DEFAULT_PRESET
 from ..utils.matrix import set_diagonal
 from ..utils.validation import check_adjacency
 from .dense_transformer_conv import DenseTransformerConv
-from .line_graph import (LineGraphTransformerConv, edges_to_matrix,
-                         matrix_to_edges, num_dual_nodes)
+from .line_graph import LineGraphTransformerConv, edges_to_matrix, matrix_to_edges, num_dual_nodes
 from .models import GSRLoss, GSRModel, GSROutput
 
 
@@ -40,6 +38,7 @@ class GramInitializer(torch.nn.Module):
     called as :class:`GSRLayer` is (``(z_lr, lr_eigvecs) -> (a_hr, x_hr)``,
     ``lr_eigvecs`` unused), so :meth:`GSRModel.forward` runs STP-GSR."""
     def forward(self, z_lr: Tensor, lr_eigvecs: Optional[Tensor] = None):
+        r"""The initial HR adjacency :math:`\mathrm{minmax}(\mathbf{Z}^\top \mathbf{Z})`, twice."""
         a_hr = min_max(torch.matmul(z_lr.transpose(-1, -2), z_lr))
         return a_hr, a_hr
 
@@ -121,10 +120,11 @@ class STPGSR(GSRModel):
         self.dual_convs = torch.nn.ModuleList(
             LineGraphTransformerConv(c_in, c_out, dropout=dropout,
                                      structured=structured)
-            for c_in, c_out in zip(widths[:-1], widths[1:]))
+            for c_in, c_out in zip(widths[:-1], widths[1:], strict=True))
         self.dual_norms = torch.nn.ModuleList(GraphNorm(c) for c in widths[1:])
 
     def reset_parameters(self):
+        """Re-initialises the initialiser and the dual graph learner."""
         for module in (self.init_conv, self.init_norm, *self.dual_convs,
                        *self.dual_norms):
             module.reset_parameters()
@@ -142,7 +142,7 @@ class STPGSR(GSRModel):
         the predicted HR connectomes ``[B, N_h, N_h]``, edges in
         :math:`[0, 1]`, unit diagonal."""
         x = matrix_to_edges(a_hr.unsqueeze(-1))
-        for conv, norm in zip(self.dual_convs, self.dual_norms):
+        for conv, norm in zip(self.dual_convs, self.dual_norms, strict=True):
             x = F.relu(graph_norm(norm, conv(x, self.hr_nodes)))
         return set_diagonal(edges_to_matrix(min_max(x), self.hr_nodes).squeeze(-1))
 

@@ -71,6 +71,7 @@ class GraphUAutoencoder(torch.nn.Module):
         self.reset_parameters()
 
     def reset_parameters(self):
+        """Re-initialises every pooling layer and GCN."""
         self.start_conv.reset_parameters()
         for module in (*self.pools, *self.down_convs, *self.up_convs):
             module.reset_parameters()
@@ -80,8 +81,7 @@ class GraphUAutoencoder(torch.nn.Module):
         return self.act(convolve(conv, x, prop))
 
     def forward(self, x: Optional[Tensor], adj: Graph) -> Tuple[Tensor, Tensor]:
-        r"""
-        Args:
+        r"""Args:
             x (Tensor, optional): ``[B, N, in_channels]`` node features;
                 ``None`` (the paper's choice) means identity features.
             adj (Tensor or EdgeBatch): ``[B, N, N]`` (or ``[N, N]``) LR
@@ -98,14 +98,14 @@ class GraphUAutoencoder(torch.nn.Module):
         # Per level: features before pooling, propagation matrix, kept indices.
         levels = []
         h = z0
-        for pool, conv in zip(self.pools, self.down_convs):
+        for pool, conv in zip(self.pools, self.down_convs, strict=True):
             skip = h
             h, idx = pool.select(h)
             levels.append((skip, prop, idx))
             adj = pool_graph(adj, idx)
             prop = normalize(adj)
             h = self._conv(conv, h, prop)
-        for conv, (skip, prop, idx) in zip(self.up_convs, reversed(levels)):
+        for conv, (skip, prop, idx) in zip(self.up_convs, reversed(levels), strict=True):
             h = self.unpool(h, idx, skip.size(-2)) + skip
             h = self._conv(conv, h, prop)
         return z0, h

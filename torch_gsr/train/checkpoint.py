@@ -10,12 +10,14 @@ CHECKPOINT_VERSION = 1
 
 
 def rng_state(shuffle: torch.Generator) -> dict:
+    """The global torch (and CUDA) RNG states and the shuffling generator's."""
     cuda = torch.cuda.get_rng_state_all() if torch.cuda.is_available() else None
     return dict(torch=torch.get_rng_state(), shuffle=shuffle.get_state(),
                 cuda=cuda)
 
 
 def set_rng_state(state: dict, shuffle: torch.Generator) -> None:
+    """Restores what :func:`rng_state` saved."""
     torch.set_rng_state(state['torch'])
     shuffle.set_state(state['shuffle'])
     if state['cuda'] is not None and torch.cuda.is_available():
@@ -23,6 +25,7 @@ def set_rng_state(state: dict, shuffle: torch.Generator) -> None:
 
 
 def write_checkpoint(path: str, checkpoint: dict) -> None:
+    """Writes ``checkpoint`` to ``path`` atomically (rank 0 only under DDP)."""
     # A crash while writing leaves the previous checkpoint intact: the new
     # one is written next to it and renamed over it only once complete.
     # Every rank holds the same state, so rank 0 alone writes it.
@@ -79,6 +82,7 @@ def load_checkpoint(path: str, map_location='cpu'):
 
 
 def resume_state(path: str, model, optimizer, shuffle: torch.Generator):
+    """Loads ``path`` into the model, optimiser and shuffling generator."""
     state = read_checkpoint(path, next(model.parameters()).device)
     if state['model_config'] != model.get_config():
         raise ValueError(f"{path}: was written for model "

@@ -75,6 +75,7 @@ class ConnectomeTensors:
 
     @property
     def num_subjects(self) -> int:
+        """The number of subjects ``S``."""
         return self.lr_adj.size(0)
 
     def _tensors(self) -> Dict[str, Optional[Tensor]]:
@@ -93,6 +94,7 @@ class ConnectomeTensors:
                          [self.subjects[i] for i in index.tolist()])
 
     def to(self, device=None, dtype=None) -> 'ConnectomeTensors':
+        """This data on ``device`` and/or in ``dtype``."""
         return self._map(lambda t: t.to(device=device, dtype=dtype),
                          self.subjects)
 
@@ -124,6 +126,7 @@ class ConnectomeTensors:
         return self
 
     def require_hr(self, what: str) -> None:
+        """Raises a ``ValueError`` naming ``what`` when there is no HR data."""
         if self.hr_adj is None:
             raise ValueError(f"{what} needs HR connectomes, but the dataset "
                              f"holds LR connectomes only")

@@ -18,6 +18,7 @@ class AddSpectra(BaseTransform):
     Use it as a ``pre_transform`` so the spectra are stored with the dataset.
     """
     def forward(self, data: Data) -> Data:
+        """Adds ``lr_eigvecs`` and ``hr_eigvecs`` to ``data``."""
         lr_vecs, hr_vecs = spectra(data.lr_adj, data.get('hr_adj'))
         data = set_dense(data, 'lr_eigvecs', lr_vecs)
         if hr_vecs is not None:

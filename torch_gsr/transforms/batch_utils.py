@@ -14,7 +14,7 @@ from ..utils.sparse import sparse_view
 def _set_per_graph(batch: Batch, values: Dict[str, Sequence[Tensor]]) -> Batch:
     graphs = batch.to_data_list()
     for key, per_graph in values.items():
-        for graph, value in zip(graphs, per_graph):
+        for graph, value in zip(graphs, per_graph, strict=True):
             graph[key] = value
     return Batch.from_data_list(graphs)
 

@@ -29,6 +29,7 @@ class CleanConnectomes(BaseTransform):
         self.keys = tuple(keys)
 
     def forward(self, data: Data) -> Data:
+        """Cleans ``data``'s connectomes in place of the originals."""
         subjects = data.get('subject')
         subjects = [subjects] if isinstance(subjects, str) else subjects
         for key in self.keys:

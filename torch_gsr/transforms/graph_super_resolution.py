@@ -61,6 +61,7 @@ class GraphSuperResolution(BaseTransform):
         self.top_k, self.threshold = top_k, threshold
 
     def forward(self, data: Data) -> Data:
+        """The super-resolved HR graphs of ``data`` (a ``Data`` or a ``Batch``)."""
         hr_adj = self._predict(data)
         kept = hr_adj
         if self.top_k is not None or self.threshold is not None:
@@ -74,7 +75,7 @@ class GraphSuperResolution(BaseTransform):
                        num_nodes=num_nodes, **self._features(adj), **extra)
                   for adj, index, weight, extra in zip(
                       hr_adj, edge_index.split(sizes, dim=1),
-                      edge_weight.split(sizes), self._extras(data))]
+                      edge_weight.split(sizes), self._extras(data), strict=True)]
         return Batch.from_data_list(graphs) if isinstance(data, Batch) else graphs[0]
 
     def _features(self, adj: Tensor) -> dict:

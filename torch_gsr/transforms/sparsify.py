@@ -25,6 +25,7 @@ class Sparsify(BaseTransform):
         self.top_k, self.threshold, self.key = top_k, threshold, key
 
     def forward(self, data: Data) -> Data:
+        """Replaces ``data``'s sparse view by the kept edges."""
         return set_sparse(data, strongest_edges(data[self.key], self.top_k, self.threshold))
 
     def __repr__(self) -> str:

@@ -1,3 +1,6 @@
+"""The base layer: padding, vectorising, spectra, input checks, sparse views,
+atomic file writing (:mod:`~torch_gsr.utils.io`) and progress reporting
+(:mod:`~torch_gsr.utils.progress`). Nothing here imports the rest of the package."""
 from .padding import pad_hr, padded_size, unpad_hr, upscale_factor
 from .sparse import dense_connectomes, lr_adj_of, sparse_view, strongest_edges
 from .spectra import hr_eigvecs, lr_eigvecs, normalize_adj, spectra
