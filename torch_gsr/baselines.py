@@ -165,7 +165,7 @@ class RidgeRegression(_Baseline):
         r"""``lr_adj [B, Nl, Nl]`` -> predicted ``[B, Nh, Nh]``."""
         lr_adj = self._check_predict_input(lr_adj)
         x = _upper(lr_adj.double().to(self.x_mean_.device)) - self.x_mean_
-        if self.solver_ == 'dual':
+        if self.x_train_ is not None:  # the dual solution
             x = x @ self.x_train_.T
         y = self.y_mean_ + x @ self.coef_
         hr_adj = _symmetric(y, self.hr_diagonal_)

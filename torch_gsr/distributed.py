@@ -13,7 +13,7 @@ Every helper also works without a process group (one process): then the
 rank is 0, the world size 1 and reductions return their input.
 """
 import os
-from typing import Callable, Optional, Tuple
+from typing import Callable, List, Optional, Tuple
 
 import torch
 import torch.distributed as dist
@@ -154,7 +154,7 @@ def raise_if_any_failed(error: Optional[BaseException], what: str) -> None:
     failed = torch.tensor([0 if error is None else 1])
     if int(all_reduce_sum(failed)) == 0:
         return
-    messages = [None] * get_world_size()
+    messages: List[Optional[str]] = [None] * get_world_size()
     mine = None if error is None else f'{type(error).__name__}: {error}'
     if is_distributed():
         dist.all_gather_object(messages, mine)

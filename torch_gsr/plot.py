@@ -53,18 +53,18 @@ def plot_subject(path: str, hr_adj: Tensor, predictions: Dict[str, Tensor],
     Returns:
         Figure: the saved figure.
     """
-    hr_adj = torch.as_tensor(hr_adj).double().numpy()
+    truth = torch.as_tensor(hr_adj).double().numpy()
     preds = {name: torch.as_tensor(p).double().numpy()
              for name, p in predictions.items()}
-    residuals = {name: abs(p - hr_adj) for name, p in preds.items()}
-    vmax = max([float(hr_adj.max())] + [float(p.max()) for p in preds.values()])
-    vmin = min([float(hr_adj.min())] + [float(p.min()) for p in preds.values()])
+    residuals = {name: abs(p - truth) for name, p in preds.items()}
+    vmax = max([float(truth.max())] + [float(p.max()) for p in preds.values()])
+    vmin = min([float(truth.min())] + [float(p.min()) for p in preds.values()])
     rmax = max(float(r.max()) for r in residuals.values())
 
     fig = Figure(figsize=(9, 3 * len(preds)), layout='constrained')
     axes = fig.subplots(len(preds), 3, squeeze=False)
     for row, name in zip(axes, preds, strict=True):
-        images = [row[0].imshow(hr_adj, vmin=vmin, vmax=vmax, cmap='viridis'),
+        images = [row[0].imshow(truth, vmin=vmin, vmax=vmax, cmap='viridis'),
                   row[1].imshow(preds[name], vmin=vmin, vmax=vmax, cmap='viridis'),
                   row[2].imshow(residuals[name], vmin=0, vmax=rmax, cmap='magma')]
         titles = ('ground truth HR', f'{name}: predicted HR', f'{name}: |error|')

@@ -50,7 +50,8 @@ def read_slim(root: str, lr_parcellation: str = 'Dosenbach_160',
     """
     if not osp.isdir(root):
         raise FileNotFoundError(f"{root}: no such SLIM directory")
-    subjects, incomplete = [], []
+    subjects: List[str] = []
+    incomplete: List[str] = []
     for subject in sorted(os.listdir(root)):
         if not osp.isdir(osp.join(root, subject)):
             continue

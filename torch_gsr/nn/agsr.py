@@ -96,8 +96,9 @@ class AGSRNet(GSRModel):
                  preset: str = DEFAULT_PRESET, **options):
         super().__init__(lr_nodes, hr_nodes, 'unet', 'gcn', preset, **options)
 
-    def _build(self, adv_weight: float, prior_std: float, noise_std: float,
-               disc_channels: Optional[int], **gsr_options):
+    def _build(self, adv_weight: float, prior_std: float,  # type: ignore[override]
+               noise_std: float, disc_channels: Optional[int], **gsr_options):
+        # Each model family builds from its own preset table.
         for name, value in (('adv_weight', adv_weight),
                             ('prior_std', prior_std)):
             if not value >= 0:

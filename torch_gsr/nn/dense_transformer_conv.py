@@ -46,7 +46,8 @@ class DenseTransformerConv(TransformerConv):
                  dropout: float = 0.):
         super().__init__(in_channels, out_channels, heads=heads,
                          dropout=dropout, edge_dim=1)
-        self.lin_key = drop_key_bias(self.lin_key)
+        # mypy cannot follow the attribute through PyG's __init__.
+        self.lin_key = drop_key_bias(self.lin_key)  # type: ignore[has-type]
 
     def forward(self, x: Tensor, adj: Tensor) -> Tensor:
         r"""Args:

@@ -79,6 +79,8 @@ def pool_graph(graph: Graph, idx: Tensor) -> Graph:
     (:class:`~torch_gsr.nn.GraphPool`'s), stored as ``graph`` is."""
     if isinstance(graph, Tensor):
         return pool_dense_adj(graph, idx)
+    if graph.edge_weight is None:
+        raise ValueError("pool_graph pools raw graphs, not normalized ones")
     edge_index, edge_weight = pool_edges(graph.edge_index, graph.edge_weight, idx,
                                          graph.num_nodes)
     return EdgeBatch(edge_index, edge_weight, graph.num_graphs, idx.size(-1))

@@ -133,7 +133,8 @@ class LineGraphTransformerConv(TransformerConv):
                  dropout: float = 0., structured: bool = True):
         super().__init__(in_channels, out_channels, heads=heads,
                          dropout=dropout)
-        self.lin_key = drop_key_bias(self.lin_key)
+        # mypy cannot follow the attribute through PyG's __init__.
+        self.lin_key = drop_key_bias(self.lin_key)  # type: ignore[has-type]
         self.structured = structured
 
     def forward(self, x: Tensor, num_nodes: int) -> Tensor:

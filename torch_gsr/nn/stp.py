@@ -98,8 +98,9 @@ class STPGSR(GSRModel):
                  preset: str = DEFAULT_PRESET, **options):
         super().__init__(lr_nodes, hr_nodes, None, None, preset, **options)
 
-    def _build(self, init_heads: int, dual_channels: Sequence[int],
-               dropout: float, structured: bool):
+    def _build(self, init_heads: int,  # type: ignore[override]
+               dual_channels: Sequence[int], dropout: float, structured: bool):
+        # Each model family builds from its own preset table.
         if self.hr_nodes < 3:
             raise ValueError(f"STPGSR needs hr_nodes >= 3 (the dual graph of "
                              f"K_2 has no edges), got {self.hr_nodes}")

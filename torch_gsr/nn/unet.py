@@ -1,5 +1,5 @@
 """The Graph U-Autoencoder of GSR-Net (paper, section 2.1)."""
-from typing import Callable, Optional, Sequence, Tuple, Union
+from typing import Callable, Optional, Sequence, Tuple, Union, cast
 
 import torch
 import torch.nn.functional as F
@@ -100,7 +100,7 @@ class GraphUAutoencoder(torch.nn.Module):
         h = z0
         for pool, conv in zip(self.pools, self.down_convs, strict=True):
             skip = h
-            h, idx = pool.select(h)
+            h, idx = cast(GraphPool, pool).select(h)
             levels.append((skip, prop, idx))
             adj = pool_graph(adj, idx)
             prop = normalize(adj)

@@ -1,6 +1,6 @@
 r"""A whole dataset as dense tensors on the training device, gathered once."""
 from dataclasses import dataclass, replace
-from typing import Callable, Dict, List, Optional
+from typing import Any, Callable, Dict, List, Optional
 
 import torch
 from torch import Tensor
@@ -83,8 +83,8 @@ class ConnectomeTensors:
                     lr_eigvecs=self.lr_eigvecs, hr_eigvecs=self.hr_eigvecs)
 
     def _map(self, fn: Callable[[Tensor], Tensor], subjects: List[str]):
-        tensors = {key: None if value is None else fn(value)
-                   for key, value in self._tensors().items()}
+        tensors: Dict[str, Any] = {key: None if value is None else fn(value)
+                                   for key, value in self._tensors().items()}
         return ConnectomeTensors(subjects=subjects, **tensors)
 
     def subset(self, index: Tensor) -> 'ConnectomeTensors':

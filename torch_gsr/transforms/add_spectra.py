@@ -20,6 +20,7 @@ class AddSpectra(BaseTransform):
     def forward(self, data: Data) -> Data:
         """Adds ``lr_eigvecs`` and ``hr_eigvecs`` to ``data``."""
         lr_vecs, hr_vecs = spectra(data.lr_adj, data.get('hr_adj'))
+        assert lr_vecs is not None  # spectra(lr=True) always computes them
         data = set_dense(data, 'lr_eigvecs', lr_vecs)
         if hr_vecs is not None:
             data = set_dense(data, 'hr_eigvecs', hr_vecs)

@@ -1,5 +1,5 @@
 r"""Connectome cleaning as a transform."""
-from typing import Optional, Sequence
+from typing import Any, Dict, Optional, Sequence
 
 from torch_geometric.data import Data
 from torch_geometric.transforms import BaseTransform
@@ -24,7 +24,7 @@ class CleanConnectomes(BaseTransform):
     def __init__(self, nonfinite: Optional[float] = 0., negatives: Optional[str] = 'abs',
                  symmetric: bool = False, diagonal: Optional[float] = 1.,
                  keys: Sequence[str] = ('lr_adj', 'hr_adj')):
-        self.options = dict(nonfinite=nonfinite, negatives=negatives,
+        self.options: Dict[str, Any] = dict(nonfinite=nonfinite, negatives=negatives,
                             symmetric=symmetric, diagonal=diagonal)
         self.keys = tuple(keys)
 

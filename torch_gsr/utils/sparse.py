@@ -32,6 +32,7 @@ def strongest_edges(adj: Tensor, top_k: Optional[int] = None,
     off_diagonal = ~torch.eye(adj.size(-1), dtype=torch.bool, device=adj.device)
     if threshold is not None:
         return adj * ((adj >= threshold) & off_diagonal)
+    assert top_k is not None  # exactly one of the two is set (checked above)
     if not 0 < top_k < adj.size(-1):
         raise ValueError(f"top_k must be in [1, {adj.size(-1) - 1}] for "
                          f"{adj.size(-1)}-node graphs, got {top_k}")
