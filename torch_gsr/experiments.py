@@ -18,6 +18,7 @@ from .nn.models import MODELS
 from .plot import (plot_mse_bars, plot_subject, plot_training_curves,
                    representative_subject)
 from .presets import DEFAULT_PRESET, get_preset
+from .train.loop import planned_epochs
 from .train import (ConnectomeTensors, CVResult, History, cross_validate, fit,
                     load_checkpoint, predict)
 from .utils.io import atomic_path
@@ -88,7 +89,8 @@ def estimate_cv_seconds(factories: Dict[str, Callable], data: ConnectomeTensors,
         fit(factory(), sample, epochs=1, progress=False,
             **{k: v for k, v in fit_kwargs.items() if k != 'epochs'})
         per_subject = (time.perf_counter() - began) / sample.num_subjects
-        seconds += per_subject * train_subjects * options['epochs'] * folds
+        epochs = planned_epochs(options, round(train_subjects))
+        seconds += per_subject * train_subjects * epochs * folds
     return seconds
 
 
