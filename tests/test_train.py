@@ -104,7 +104,8 @@ def test_lr_spectra_only_for_spectral_models(dataset, monkeypatch):
     # No validation split: one prepare per fit.
     fit(new_model(preset='recommended'), dataset, epochs=1, val_fraction=0.,
         **QUIET)
-    fit(new_model(preset='paper'), dataset, epochs=1, **QUIET)
+    fit(new_model(preset='paper'), dataset, epochs=1, val_fraction=0.,
+        **QUIET)
     assert calls == [False, True]
 
 
