@@ -346,6 +346,15 @@ MODELS = {cls.__name__: cls for cls in (GSRNet, GSRLayerOnly, DeepGSR,
                                         GSRAutoencoder)}
 
 
+def _register_node_map() -> None:
+    # node_map_gsr imports GSRLoss from this module: registered after it.
+    from .node_map_gsr import NodeMapGSR
+    MODELS[NodeMapGSR.__name__] = NodeMapGSR
+
+
+_register_node_map()
+
+
 def build_model(config: dict) -> GSRModel:
     """Rebuilds a model from :meth:`GSRModel.get_config`'s dictionary."""
     config = dict(config)
