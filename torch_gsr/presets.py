@@ -57,7 +57,7 @@ PAPER_MODEL = dict(hidden_channels=None, pool_ratios=(0.9, 0.7), lambda_rec=16.,
                    normalize_gsr=True, spectral=True, act='relu')
 
 # NodeMapGSR's options (chosen on SyntheticConnectomes, see its docstring).
-NODE_MAP_MODEL = dict(map_decay=1e-4)
+NODE_MAP_MODEL = dict(map_decay=1e-5)
 
 PRESETS: Dict[str, Dict[str, dict]] = {
     'paper': {
