@@ -21,7 +21,7 @@ option                 ``paper``           ``recommended``     source (paper)
 ``learning_rate``      1e-4                3e-3                paper, sec. 3
 ``batch_size``         1                   8                   released code
 ``epochs``             200                 ``None`` (budget)   released code
-``updates``            ``None``            1000                this package
+``updates``            ``None``            600                 this package
 ``val_fraction``       0                   0.1                 this package
 ``patience``           ``None``            10                  this package
 ``schedule``           ``'constant'``      ``'cosine'``        this package
@@ -71,7 +71,7 @@ PRESETS: Dict[str, Dict[str, dict]] = {
         'model': dict(PAPER_MODEL, lambda_rec=0.1, node_features='adjacency',
                       spectral=False, act='leaky_relu'),
         'fit': dict(learning_rate=3e-3, batch_size=8, epochs=None, weight_decay=0.,
-                    updates=1000, val_fraction=0.1, patience=10,
+                    updates=600, val_fraction=0.1, patience=10,
                     schedule='cosine'),
         'node_map': NODE_MAP_MODEL,
     },

@@ -152,7 +152,9 @@ def cross_validate(model_factory: Union[Callable[[], GSRModel],
     Subjects are split by :func:`kfold_indices`; in fold ``k`` a new model
     from ``model_factory()`` (called after seeding torch with the fold's
     seed, so initialisations are reproducible) is trained with :func:`fit`
-    on the other folds and evaluated on fold ``k``. Spectra are computed
+    on the other folds and evaluated on fold ``k`` (every metric of
+    :func:`~torch_gsr.metrics.evaluate_predictions`, and ``residual_pcc``
+    against fold ``k``'s training-mean HR connectome). Spectra are computed
     once for the whole dataset.
 
     Args:
@@ -204,6 +206,8 @@ def cross_validate(model_factory: Union[Callable[[], GSRModel],
         is_test[test_folds[k]] = True
         train = data.subset(is_test.logical_not().nonzero().view(-1))
         test = data.subset(test_folds[k])
+        # residual_pcc's reference: this fold's training-mean HR.
+        train_mean_hr = train.hr_adj.double().mean(0).cpu()
         for name, factory in factories.items():
             fold_seed = int(fold_seeds[k])
             torch.manual_seed(fold_seed)
@@ -215,20 +219,23 @@ def cross_validate(model_factory: Union[Callable[[], GSRModel],
                           checkpoint=path, distributed=distributed,
                           **fit_kwargs)
             pred = predict(model, test)
-            _record(result, name, pred, test, protocol, topology)
+            _record(result, name, pred, test, protocol, topology,
+                    train_mean_hr)
             result.histories.setdefault(name, []).append(history)
             result.models.setdefault(name, []).append(model.cpu())
         if baselines:
             for name, cls in BASELINES.items():
                 baseline = cls().fit(train.lr_adj, train.hr_adj)
                 pred = baseline.predict(test.lr_adj).cpu()
-                _record(result, name, pred, test, protocol, topology)
+                _record(result, name, pred, test, protocol, topology,
+                        train_mean_hr)
     return result
 
 
 def _record(result: CVResult, name: str, pred: Tensor,
-            test: ConnectomeTensors, protocol: str, topology: bool) -> None:
+            test: ConnectomeTensors, protocol: str, topology: bool,
+            train_mean_hr: Tensor) -> None:
     evaluation = evaluate_predictions(pred, test.hr_adj.cpu(), protocol=protocol,
-                                      topology=topology)
+                                      topology=topology, reference=train_mean_hr)
     result.evaluations.setdefault(name, []).append(evaluation)
     result.predictions.setdefault(name, []).append(pred)

@@ -471,14 +471,33 @@ def predict(model: GSRModel, lr_adj, batch_size: int = 64,
 
 def evaluate(model: GSRModel, dataset, protocol: str = 'subject',
              topology: bool = False, batch_size: int = 64, device=None,
-             num_workers: int = 0, progress: bool = False) -> Evaluation:
+             num_workers: int = 0, progress: bool = False,
+             reference=None) -> Evaluation:
     r"""Evaluates ``model``'s predictions on ``dataset`` against its HR
     connectomes with :func:`~torch_gsr.metrics.evaluate_predictions`
-    (``protocol``, ``topology``, ``num_workers``, ``progress`` are passed
-    on)."""
+    (``protocol``, ``topology``, ``num_workers``, ``progress``,
+    ``reference`` are passed on).
+
+    Args:
+        reference (optional): ``[N_h, N_h]`` reference for ``residual_pcc``,
+            or the **training** data set (anything :func:`fit` accepts),
+            whose mean HR connectome is then the reference.
+    """
     data = ConnectomeTensors.from_data(dataset)
     data.require_hr('evaluate')
     pred = predict(model, data, batch_size=batch_size, device=device)
     return evaluate_predictions(pred, data.hr_adj.cpu(), protocol=protocol,
                                 topology=topology, num_workers=num_workers,
-                                progress=progress)
+                                progress=progress,
+                                reference=mean_hr_reference(reference))
+
+
+def mean_hr_reference(reference) -> Optional[Tensor]:
+    r"""``reference`` as an ``[N_h, N_h]`` tensor: itself when it is one
+    connectome, else the mean HR connectome of the data set it is."""
+    if reference is None or (isinstance(reference, Tensor)
+                             and reference.dim() == 2):
+        return reference
+    data = ConnectomeTensors.from_data(reference)
+    data.require_hr('the residual PCC reference')
+    return data.hr_adj.double().mean(0).cpu()
