@@ -50,7 +50,9 @@ def _signed_correlation(series: np.ndarray) -> np.ndarray:
     diagonal."""
     series = series - series.mean(axis=1, keepdims=True)
     series /= np.linalg.norm(series, axis=1, keepdims=True)
-    adj = (1. + series.transpose(0, 2, 1) @ series) / 2.
+    corr = series.transpose(0, 2, 1) @ series
+    # Symmetric exactly, not up to the rounding of the product.
+    adj = (2. + corr + corr.transpose(0, 2, 1)) / 4.
     idx = np.arange(adj.shape[-1])
     adj[:, idx, idx] = 1.
     return adj.astype(np.float32)

@@ -39,6 +39,7 @@ def _log_scaled(weights: np.ndarray) -> np.ndarray:
     r"""``log(1 + c w)`` per subject, scaled to a largest off-diagonal entry
     of 1, zero diagonal."""
     adj = np.log1p(_COMPRESSION * weights)
+    adj = (adj + adj.transpose(0, 2, 1)) / 2  # exactly, not up to rounding
     idx = np.arange(adj.shape[-1])
     adj[:, idx, idx] = 0.
     adj /= adj.max(axis=(1, 2), keepdims=True)
