@@ -171,7 +171,7 @@ def main() -> int:
     args.models = args.models or defaults['models']
     args.sizes = args.sizes or defaults['sizes']
     start('accuracy', args)
-    print('rows: ' + format_table(HEADERS, []).splitlines()[0], flush=True)
+    print(format_table(HEADERS, []), flush=True)  # header of the rows below
     if not args.no_table:
         accuracy_table(args)
     if args.curve:
