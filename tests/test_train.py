@@ -303,6 +303,9 @@ def test_cross_validate_folds_fresh_models_and_table(dataset, tmp_path):
 
     rows = result.table()
     assert [r['method'] for r in rows] == result.methods
+    # residual PCC against each fold's training mean: none for the mean.
+    assert rows[2]['residual_pcc_mean'] == 0
+    assert -1 <= rows[3]['residual_pcc_mean'] <= 1
     for row in rows:
         for metric in ('mse', 'mae', 'pcc', 'jsd'):
             values = [e.summary[metric][0] for e in result.evaluations[row['method']]]
@@ -500,3 +503,21 @@ def test_bad_adaptive_options(dataset):
     with pytest.raises(ValueError, match='either val_dataset or val_fraction'):
         fit(new_model(), dataset, val_dataset=dataset, val_fraction=0.5,
             progress=False)
+
+
+def test_evaluate_reference_is_a_matrix_or_the_training_set(dataset, pairs):
+    from torch_gsr.metrics import evaluate_predictions
+    lr, hr = pairs
+    model = new_model()
+    fit(model, (lr[:8], hr[:8]), epochs=1, **QUIET)
+    test = (lr[8:], hr[8:])
+    from_matrix = evaluate(model, test, reference=hr[:8].double().mean(0))
+    from_data = evaluate(model, test, reference=(lr[:8], hr[:8]))
+    direct = evaluate_predictions(predict(model, lr[8:]), hr[8:],
+                                  reference=hr[:8].mean(0))
+    assert from_matrix.summary['residual_pcc'] == pytest.approx(
+        direct.summary['residual_pcc'])
+    assert from_data.summary == from_matrix.summary
+    assert 'residual_pcc' not in evaluate(model, test).summary
+    with pytest.raises(ValueError, match='LR connectomes only'):
+        evaluate(model, test, reference=lr[:8])
