@@ -2,7 +2,6 @@ import csv
 import importlib.util
 import os.path as osp
 
-from torch_gsr.nn import MODELS
 from torch_gsr.train import load_checkpoint
 
 EXAMPLE = osp.join(osp.dirname(__file__), '..', 'examples', 'slim_superres.py')
@@ -25,13 +24,13 @@ def test_quick_example_writes_tables_weights_and_figures(tmp_path, capsys):
     assert 'estimated time' in printed
     assert 'GSRNet vs the mean-HR baseline' in printed
 
-    # The example compares every registered model (AGSR-Net and STP-GSR
-    # included).
-    models = list(MODELS)
+    models = ['GSRNet', 'NodeMapGSR']  # the default; --models picks others
     with open(out / 'results.csv') as f:
         rows = list(csv.DictReader(f))
     assert [row['method'] for row in rows] == models + ['MeanHR', 'RidgeRegression']
-    assert {'mse_mean', 'mse_std', 'mae_mean', 'pcc_mean', 'jsd_std'} <= set(rows[0])
+    assert {'mse_mean', 'mse_std', 'mae_mean', 'pcc_mean', 'jsd_std',
+            'residual_pcc_mean'} <= set(rows[0])
+    assert float(rows[2]['residual_pcc_mean']) == 0  # MeanHR carries none
     assert '| RidgeRegression |' in (out / 'results.md').read_text()
     for name in models:
         model, checkpoint = load_checkpoint(str(out / f'{name}.pt'))
@@ -40,3 +39,15 @@ def test_quick_example_writes_tables_weights_and_figures(tmp_path, capsys):
     for name in ('fig2_subject.png', 'mse_bars.png', 'training_curves.png'):
         assert (out / name).stat().st_size > 1000
 
+
+
+def test_example_models_flag(tmp_path):
+    example = _load_example()
+    out = tmp_path / 'run'
+    assert example.main(['--quick', '--subjects', '8', '--lr-nodes', '6',
+                         '--hr-nodes', '10', '--folds', '2', '--epochs', '1',
+                         '--models', 'GSRLayerOnly', 'DeepGSR',
+                         '--out', str(out)]) == 0
+    with open(out / 'results.csv') as f:
+        methods = [row['method'] for row in csv.DictReader(f)]
+    assert methods == ['GSRLayerOnly', 'DeepGSR', 'MeanHR', 'RidgeRegression']

@@ -16,6 +16,7 @@ from torch_gsr.metrics import (
     mean_squared_error,
     node_centralities,
     pearson_correlation,
+    residual_pearson_correlation,
 )
 
 
@@ -212,3 +213,53 @@ def test_bad_inputs_raise():
         evaluate_predictions(pred, pred, protocol='challenge', upper_triangle=False)
     with pytest.raises(ValueError, match='num_workers'):
         evaluate_predictions(pred, pred, topology=True, num_workers=-1)
+
+
+# --- residual PCC -----------------------------------------------------------
+
+REFERENCE = torch.tensor([[0., 1., 1.], [1., 0., 1.], [1., 1., 0.]])
+
+
+def test_residual_pcc_hand_computed():
+    # Residual upper triangles from REFERENCE: target [0, 1, 2] and [0, 0, 0];
+    # pred [1, 1, 4] and [-1, 0, 3].
+    values = residual_pearson_correlation(PRED, TARGET, REFERENCE)
+    x, y = np.array([1., 1., 4.]), np.array([0., 1., 2.])
+    assert values[0].item() == pytest.approx(np.corrcoef(x, y)[0, 1])
+    assert values[1].item() == 0  # constant target residual: no signal
+
+
+def test_residual_pcc_signs_and_the_mean_predictor():
+    target = torch.from_numpy(random_connectomes(4, 6, seed=1))
+    reference = torch.from_numpy(random_connectomes(1, 6, seed=2))[0]
+    deviation = target - reference
+    assert torch.allclose(residual_pearson_correlation(
+        reference + 0.3 * deviation, target, reference), torch.ones(4, dtype=torch.float64))
+    assert torch.allclose(residual_pearson_correlation(
+        reference - deviation, target, reference), -torch.ones(4, dtype=torch.float64))
+    # A float32 copy of the reference (MeanHR's prediction) carries nothing.
+    mean = reference.float().expand(4, 6, 6)
+    assert torch.equal(residual_pearson_correlation(mean, target, reference),
+                       torch.zeros(4, dtype=torch.float64))
+
+
+def test_evaluate_predictions_adds_residual_pcc_only_with_a_reference():
+    plain = evaluate_predictions(PRED, TARGET)
+    assert 'residual_pcc' not in plain.summary
+    for protocol in ('subject', 'challenge'):
+        with_reference = evaluate_predictions(PRED, TARGET, protocol=protocol,
+                                              topology=False,
+                                              reference=REFERENCE[None])
+        assert with_reference.per_subject['residual_pcc'].shape == (2,)
+    assert 'residual_pcc_mean' in with_reference.row()
+
+
+def test_residual_pcc_bad_reference():
+    with pytest.raises(ValueError, match=r'reference must be one \[N, N\]'):
+        residual_pearson_correlation(PRED, TARGET, torch.zeros(4, 4))
+    with pytest.raises(ValueError, match=r'reference must be one \[N, N\]'):
+        evaluate_predictions(PRED, TARGET, reference=torch.zeros(2, 3, 3))
+    bad = REFERENCE.clone()
+    bad[0, 1] = float('nan')
+    with pytest.raises(ValueError, match='reference.*NaN or inf'):
+        residual_pearson_correlation(PRED, TARGET, bad)

@@ -1,3 +1,4 @@
+import math
 import os
 
 import pytest
@@ -101,8 +102,11 @@ def test_lr_spectra_only_for_spectral_models(dataset, monkeypatch):
         calls.append(kwargs.get('lr', True))
         return original(*args, **kwargs)
     monkeypatch.setattr(train_tensors, 'spectra', recording)
-    fit(new_model(preset='recommended'), dataset, epochs=1, **QUIET)
-    fit(new_model(preset='paper'), dataset, epochs=1, **QUIET)
+    # No validation split: one prepare per fit.
+    fit(new_model(preset='recommended'), dataset, epochs=1, val_fraction=0.,
+        **QUIET)
+    fit(new_model(preset='paper'), dataset, epochs=1, val_fraction=0.,
+        **QUIET)
     assert calls == [False, True]
 
 
@@ -138,7 +142,10 @@ def test_same_seed_same_numbers(dataset):
 
 
 def test_resume_equals_uninterrupted(dataset, tmp_path):
-    options = dict(QUIET, seed=5, val_fraction=0.25, patience=10)
+    # The half run plans 2 epochs, so its learning rates follow a cosine
+    # over 2 epochs: a constant rate makes it the first half of the 4.
+    options = dict(QUIET, seed=5, val_fraction=0.25, patience=10,
+                   schedule='constant')
     straight = new_model(dropout=0.2)
     full = fit(straight, dataset, epochs=4, **options)
 
@@ -296,6 +303,9 @@ def test_cross_validate_folds_fresh_models_and_table(dataset, tmp_path):
 
     rows = result.table()
     assert [r['method'] for r in rows] == result.methods
+    # residual PCC against each fold's training mean: none for the mean.
+    assert rows[2]['residual_pcc_mean'] == 0
+    assert -1 <= rows[3]['residual_pcc_mean'] <= 1
     for row in rows:
         for metric in ('mse', 'mae', 'pcc', 'jsd'):
             values = [e.summary[metric][0] for e in result.evaluations[row['method']]]
@@ -347,7 +357,7 @@ def test_bad_arguments(dataset, pairs, connectomes):
     with pytest.raises(ValueError, match='more than the 12 subjects'):
         cross_validate(lambda: new_model(), dataset, folds=13, progress=False)
     with pytest.raises(ValueError, match='patience .* needs validation data'):
-        fit(model, dataset, patience=2, progress=False)
+        fit(model, dataset, patience=2, val_fraction=0., progress=False)
     with pytest.raises(ValueError, match=r'val_fraction must be in \[0, 1\)'):
         fit(model, dataset, val_fraction=1., progress=False)
     with pytest.raises(ValueError, match='epochs must be an int >= 1'):
@@ -390,3 +400,124 @@ def test_lr_is_a_deprecated_name_of_learning_rate(dataset):
             progress=False)
     with pytest.raises(ValueError, match='learning_rate must be > 0'):
         fit(new_model(), dataset, epochs=1, learning_rate=0., progress=False)
+
+
+# --- adaptive defaults ------------------------------------------------------
+
+@pytest.fixture(scope='module')
+def simulated_split():
+    from torch_gsr.datasets import synthetic_connectomes
+    lr, hr = synthetic_connectomes(60, 24, 40, seed=0)
+    lr, hr = torch.from_numpy(lr), torch.from_numpy(hr)
+    return (lr[:48], hr[:48]), (lr[48:], hr[48:])
+
+
+def _test_scores(pred, train, test):
+    from torch_gsr.metrics import evaluate_predictions
+    evaluation = evaluate_predictions(pred, test[1], reference=train[1].mean(0))
+    return {m: evaluation.summary[m][0] for m in ('mae', 'pcc', 'residual_pcc')}
+
+
+def test_every_default_beats_the_mean_and_node_map_reaches_ridge(simulated_split):
+    from torch_gsr.baselines import MeanHR, RidgeRegression
+    from torch_gsr.nn import NodeMapGSR
+    train, test = simulated_split
+    mean, ridge = (_test_scores(cls().fit(*train).predict(test[0]), train, test)
+                   for cls in (MeanHR, RidgeRegression))
+    scores = {}
+    for cls in (GSRNet, NodeMapGSR):
+        torch.manual_seed(0)
+        model = cls(24, 40)
+        fit(model, PairedConnectomes.from_numpy(*train), seed=0, progress=False)
+        scores[cls.__name__] = _test_scores(predict(model, test[0]), train, test)
+    gsrnet = scores['GSRNet']
+    assert gsrnet['mae'] <= 0.95 * mean['mae']
+    assert gsrnet['pcc'] > mean['pcc']
+    assert gsrnet['residual_pcc'] > 0.2  # subject-specific, not the mean
+    assert scores['NodeMapGSR']['mae'] <= 1.05 * ridge['mae']
+    assert scores['NodeMapGSR']['residual_pcc'] >= ridge['residual_pcc']
+
+
+def test_history_records_the_adaptive_run(dataset):
+    # 12 subjects: 1 held out, 11 train in 2 batches of 8 -> 10 epochs.
+    history = fit(new_model(), dataset, updates=20, progress=False)
+    assert history.val_subjects == 1
+    assert history.planned_epochs == 10
+    assert 1 <= history.best_epoch <= len(history) <= 10
+    rates = history['learning_rate']
+    assert rates[0] < 3e-3 and rates == sorted(rates, reverse=True)
+    assert rates[-1] == pytest.approx(3e-3 * 0.5 * (1 + math.cos(math.pi * 19 / 20)))
+    assert 'val_hr' in history.records[0]
+    assert History.from_dict(history.to_dict()) == history
+
+
+def test_paper_preset_trains_as_published(dataset):
+    paper = presets.get_preset('paper')['fit']
+    assert (paper['learning_rate'], paper['batch_size'], paper['epochs']) == (1e-4, 1, 200)
+    assert paper['val_fraction'] == 0 and paper['schedule'] == 'constant'
+    history = fit(new_model(preset='paper'), dataset, preset='paper', epochs=2,
+                  progress=False)
+    assert history.val_subjects == 0 and history.best_epoch is None
+    assert history['learning_rate'] == [1e-4, 1e-4]
+    assert 'val_hr' not in history.records[0]
+
+
+def test_preset_validation_is_skipped_when_it_cannot_be_spared(pairs):
+    lr, hr = pairs
+    history = fit(new_model(), (lr[:3], hr[:3]), epochs=1, progress=False)
+    assert history.val_subjects == 0  # 10% of 3 rounds to 0
+    history = fit(new_model(), dataset_of(lr, hr), epochs=1, progress=False,
+                  val_dataset=(lr[:2], hr[:2]))
+    assert history.val_subjects == 2
+
+
+def dataset_of(lr, hr):
+    return PairedConnectomes.from_numpy(lr.numpy(), hr.numpy())
+
+
+def test_initialize_sees_the_training_subjects_only(dataset, monkeypatch, tmp_path):
+    from torch_gsr.nn import NodeMapGSR
+    seen = []
+    original = NodeMapGSR.initialize
+
+    def recording(self, lr_adj, hr_adj):
+        seen.append(lr_adj.size(0))
+        return original(self, lr_adj, hr_adj)
+    monkeypatch.setattr(NodeMapGSR, 'initialize', recording)
+    model = new_model(cls=NodeMapGSR)
+    path = str(tmp_path / 'node_map.pt')
+    fit(model, dataset, epochs=1, val_fraction=0.25, checkpoint=path, **QUIET)
+    assert seen == [9]
+    fit(new_model(cls=NodeMapGSR), dataset, epochs=2, val_fraction=0.25,
+        resume=path, **QUIET)
+    assert seen == [9]  # resuming keeps the checkpoint's means
+
+
+def test_bad_adaptive_options(dataset):
+    with pytest.raises(ValueError, match="schedule must be one of"):
+        fit(new_model(), dataset, schedule='linear', progress=False)
+    with pytest.raises(ValueError, match='updates must be an int'):
+        fit(new_model(), dataset, updates=0, progress=False)
+    with pytest.raises(ValueError, match='patience must be an int'):
+        fit(new_model(), dataset, patience=0, progress=False)
+    with pytest.raises(ValueError, match='either val_dataset or val_fraction'):
+        fit(new_model(), dataset, val_dataset=dataset, val_fraction=0.5,
+            progress=False)
+
+
+def test_evaluate_reference_is_a_matrix_or_the_training_set(dataset, pairs):
+    from torch_gsr.metrics import evaluate_predictions
+    lr, hr = pairs
+    model = new_model()
+    fit(model, (lr[:8], hr[:8]), epochs=1, **QUIET)
+    test = (lr[8:], hr[8:])
+    from_matrix = evaluate(model, test, reference=hr[:8].double().mean(0))
+    from_data = evaluate(model, test, reference=(lr[:8], hr[:8]))
+    direct = evaluate_predictions(predict(model, lr[8:]), hr[8:],
+                                  reference=hr[:8].mean(0))
+    assert from_matrix.summary['residual_pcc'] == pytest.approx(
+        direct.summary['residual_pcc'])
+    assert from_data.summary == from_matrix.summary
+    assert 'residual_pcc' not in evaluate(model, test).summary
+    with pytest.raises(ValueError, match='LR connectomes only'):
+        evaluate(model, test, reference=lr[:8])

@@ -21,6 +21,7 @@ from .plot import (plot_mse_bars, plot_subject, plot_training_curves,
 from .presets import DEFAULT_PRESET, get_preset
 from .train import (BASELINES, ConnectomeTensors, CVResult, History,
                     cross_validate, fit, load_checkpoint, predict)
+from .train.loop import planned_epochs
 from .utils.io import atomic_path, load_torch_file
 from .utils.progress import note
 
@@ -90,7 +91,8 @@ def estimate_cv_seconds(factories: Dict[str, Callable], data: ConnectomeTensors,
         fit(factory(), sample, epochs=1, progress=False,
             **{k: v for k, v in fit_kwargs.items() if k != 'epochs'})
         per_subject = (time.perf_counter() - began) / sample.num_subjects
-        seconds += per_subject * train_subjects * options['epochs'] * folds
+        epochs = planned_epochs(options, round(train_subjects))
+        seconds += per_subject * train_subjects * epochs * folds
     return seconds
 
 

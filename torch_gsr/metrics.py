@@ -5,7 +5,8 @@ Two protocols are provided through :func:`evaluate_predictions`:
 ``protocol="subject"`` (default)
     Every metric is computed **per subject** and then summarised by the mean
     and standard deviation over subjects. Elementwise metrics (MSE, MAE,
-    Pearson correlation, Jensen-Shannon distance) use the strict upper
+    Pearson correlation, Jensen-Shannon distance, and given the training-set
+    mean HR connectome the residual Pearson correlation) use the strict upper
     triangle of each ``[N, N]`` matrix (or the full matrix with
     ``upper_triangle=False``) and are vectorised in torch. Topology errors
     (optional, ``topology=True``) are the per-subject MAE between node
@@ -151,11 +152,64 @@ def pearson_correlation(pred, target, upper_triangle: bool = True) -> Tensor:
     correlation and gets ``nan``, as in scipy. Returns ``[B]`` float64.
     """
     pred, target = _check_pair(pred, target)
-    x = _edges(pred, upper_triangle)
-    y = _edges(target, upper_triangle)
+    return _correlation(_edges(pred, upper_triangle),
+                        _edges(target, upper_triangle))
+
+
+def _correlation(x: Tensor, y: Tensor) -> Tensor:
+    r"""Row-wise Pearson correlation of ``[B, E]`` vectors."""
     x = x - x.mean(dim=1, keepdim=True)
     y = y - y.mean(dim=1, keepdim=True)
     return (x * y).sum(dim=1) / (x.pow(2).sum(dim=1) * y.pow(2).sum(dim=1)).sqrt()
+
+
+def _check_reference(reference, like: Tensor) -> Tensor:
+    reference = torch.as_tensor(reference)
+    if reference.dim() == 3 and reference.size(0) == 1:
+        reference = reference[0]
+    if list(reference.shape) != list(like.shape[-2:]):
+        raise ValueError(f"reference must be one [N, N] connectome matching "
+                         f"the predictions' {list(like.shape[-2:])}, got shape "
+                         f"{list(reference.shape)}")
+    return check_adjacency(reference.double(), name='reference',
+                           symmetric=False)[0].to(like.device)
+
+
+def residual_pearson_correlation(pred, target, reference,
+                                 upper_triangle: bool = True) -> Tensor:
+    r"""Per-subject Pearson correlation of the residuals from a reference,
+    usually the training-set mean HR connectome :math:`\bar{\mathbf{A}}`:
+
+    .. math::
+        r_s = \mathrm{corr}\big(\hat{\mathbf{a}}_s - \bar{\mathbf{a}},\;
+        \mathbf{a}_s - \bar{\mathbf{a}}\big)
+
+    on the strict upper triangles (vectors :math:`\mathbf{a}`). Plain PCC
+    is dominated by the edges that are strong in everyone, so the mean
+    connectome alone scores high; this one says how much *subject-specific*
+    signal a prediction carries. A residual that is constant (a prediction
+    equal to the reference, as :class:`~torch_gsr.baselines.MeanHR`'s, up to
+    rounding) carries none and scores 0, not ``nan``.
+
+    Args:
+        pred (Tensor or ndarray): ``[B, N, N]`` predicted connectomes.
+        target (Tensor or ndarray): ``[B, N, N]`` ground truth.
+        reference (Tensor or ndarray): ``[N, N]`` (or ``[1, N, N]``), e.g.
+            the training-set mean HR connectome.
+        upper_triangle (bool): strict upper triangle or every entry.
+
+    Returns:
+        Tensor: ``[B]`` float64.
+    """
+    pred, target = _check_pair(pred, target)
+    reference = _edges(_check_reference(reference, pred)[None], upper_triangle)
+    x = _edges(pred, upper_triangle) - reference
+    y = _edges(target, upper_triangle) - reference
+    # float32 predictions of the reference differ from it by rounding only.
+    tolerance = 1e-6 * (1 + reference.abs().max())
+    constant = ((x - x.mean(dim=1, keepdim=True)).abs().amax(dim=1) <= tolerance) | \
+        ((y - y.mean(dim=1, keepdim=True)).abs().amax(dim=1) <= tolerance)
+    return _correlation(x, y).masked_fill(constant, 0.)
 
 
 def _kl_terms(p: Tensor, m: Tensor) -> Tensor:
@@ -310,7 +364,8 @@ def _pooled_challenge_metrics(pred: Tensor, target: Tensor) -> Dict[str, float]:
 def evaluate_predictions(pred, target, protocol: str = 'subject',
                          topology: Optional[bool] = None,
                          upper_triangle: bool = True, num_workers: int = 0,
-                         progress: bool = False) -> Evaluation:
+                         progress: bool = False,
+                         reference=None) -> Evaluation:
     r"""Evaluates predicted connectomes against the ground truth.
 
     Args:
@@ -326,10 +381,14 @@ def evaluate_predictions(pred, target, protocol: str = 'subject',
             triangle, or on the full matrix (``"subject"`` only).
         num_workers (int): worker processes for the centralities.
         progress (bool): show a progress bar for the centralities.
+        reference (Tensor or ndarray, optional): ``[N, N]`` the training-set
+            mean HR connectome: adds ``residual_pcc``
+            (:func:`residual_pearson_correlation`, per subject in both
+            protocols).
 
     Returns:
         Evaluation: ``"subject"`` reports ``mse``, ``mae``, ``pcc``, ``jsd``
-        (natural log) and, with ``topology``, ``betweenness_mae``,
+        (natural log), with ``reference`` ``residual_pcc``, and, with ``topology``, ``betweenness_mae``,
         ``eigenvector_mae``, ``pagerank_mae``; ``"challenge"`` reports pooled
         ``mae``, ``pcc``, ``jsd`` and, with ``topology``, the three
         centrality errors averaged over subjects.
@@ -357,6 +416,9 @@ def evaluate_predictions(pred, target, protocol: str = 'subject',
     else:
         for name, value in _pooled_challenge_metrics(pred, target).items():
             result.summary[name] = (value, float('nan'))
+    if reference is not None:
+        result._add('residual_pcc', residual_pearson_correlation(
+            pred, target, reference, upper_triangle))
 
     if topology:
         # The challenge builds graphs from the whole (clipped) matrix.

@@ -21,9 +21,32 @@ option                    ``paper``             ``recommended``       source (pa
 ``lr_top_k``              ``None`` (dense)      ``None`` (dense)      this package
 ``learning_rate``         1e-4                  3e-3                  paper, sec. 3
 ``batch_size``            1                     8                     released code
-``epochs``                200                   12                    released code
+``epochs``                200                   ``None`` (budget)     released code
+``updates``               ``None``              600                   this package
+``val_fraction``          0                     0.1                   this package
+``patience``              ``None``              10                    this package
+``schedule``              ``'constant'``        ``'cosine'``          this package
 ``weight_decay``          0                     0                     released code
 ========================  ====================  ====================  ====================
+
+How the recommended training adapts to the data set
+(:func:`torch_gsr.train.fit`): a seeded 10% of the training subjects is held
+out for validation; ``epochs=None`` trains for an **update budget**
+(``updates`` optimiser steps, so ``ceil(updates / batches per epoch)`` epochs:
+many epochs for small data sets, few for large ones, about the same compute
+for any size); the learning rate decays along a cosine from
+``learning_rate`` to 0 over that budget; training stops after ``patience``
+epochs without a lower validation HR loss, and the weights of the best
+validation epoch are restored. :class:`~torch_gsr.train.History` records
+what happened (planned and run epochs, best epoch, the learning rate of
+every epoch). These defaults were chosen on
+:class:`~torch_gsr.datasets.SyntheticConnectomes` only; the other generators
+(:mod:`torch_gsr.datasets.smooth_fields`,
+:mod:`torch_gsr.datasets.wiring`) are held out to check them
+(``benchmarks/accuracy.py``).
+
+:class:`~torch_gsr.nn.NodeMapGSR` is not in the paper; its options are in
+``'node_map'`` (the same in both presets).
 
 .. [1] The paper writes an unspecified activation sigma; ReLU is this
    package's reading of it (the released code's GCNs apply none).
@@ -51,13 +74,13 @@ option                 ``paper``           ``recommended``     source
 
 .. [2] Once the adversarial term does train the generator (the released
    code's is a constant), weight 1 and the input noise raise the test MSE
-   of the recommended schedule (12 epochs) by up to 3x on the simulated
-   data (``docs/peer_models.md``); at 0.01 and without noise it is neutral.
-.. [3] As issue 12 summarises the paper; the released code adds no noise to
+   of a 12-epoch schedule by up to 3x on the simulated
+   data (``docs/models.md``); at 0.01 and without noise it is neutral.
+.. [3] The paper adds it; the released code adds no noise to
    the GSR layer's input.
 
 STP-GSR (Singh & Rekik, PRIME-MICCAI 2024); "released code" here means the
-configs of a public fork of it (``docs/peer_models.md``):
+configs of a public fork of it (``docs/models.md``):
 
 =====================  ==================  ==================  ==============
 option                 ``paper``           ``recommended``     source
@@ -68,7 +91,7 @@ option                 ``paper``           ``recommended``     source
 ``structured``         False               True                this package
 =====================  ==================  ==================  ==============
 
-The released STP-GSR code trains with L1 loss, Adam at ``lr=5e-3``,
+The released STP-GSR code trains with L1 loss, Adam at learning rate 5e-3,
 batches of 16 and 30 epochs; ``fit``'s settings are shared by all models, so
 pass those explicitly to train it as published.
 """
@@ -85,20 +108,29 @@ ADVERSARIAL = dict(adv_weight=1., prior_std=0.1, noise_std=0.1,
                    disc_channels=None)
 PAPER_STP = dict(init_heads=4, dual_channels=(), dropout=0.2, structured=False)
 
+# NodeMapGSR's options (chosen on SyntheticConnectomes, see its docstring).
+NODE_MAP_MODEL = dict(map_decay=1e-5)
+
 PRESETS: Dict[str, Dict[str, dict]] = {
     'paper': {
         'model': PAPER_MODEL,
         'agsr': dict(PAPER_MODEL, pool_ratios=(0.9, 0.7, 0.6, 0.5),
                      lambda_rec=0.1, **ADVERSARIAL),
         'stp': PAPER_STP,
-        'fit': dict(learning_rate=1e-4, batch_size=1, epochs=200, weight_decay=0.),
+        'node_map': NODE_MAP_MODEL,
+        'fit': dict(learning_rate=1e-4, batch_size=1, epochs=200, weight_decay=0.,
+                    updates=None, val_fraction=0., patience=None,
+                    schedule='constant'),
     },
     'recommended': {
         'model': RECOMMENDED_MODEL,
         'agsr': dict(RECOMMENDED_MODEL, adv_weight=0.01, prior_std=0.1,
                      noise_std=0., disc_channels=None),
         'stp': dict(PAPER_STP, dropout=0., structured=True),
-        'fit': dict(learning_rate=3e-3, batch_size=8, epochs=12, weight_decay=0.),
+        'node_map': NODE_MAP_MODEL,
+        'fit': dict(learning_rate=3e-3, batch_size=8, epochs=None, weight_decay=0.,
+                    updates=600, val_fraction=0.1, patience=10,
+                    schedule='cosine'),
     },
 }
 
@@ -115,8 +147,9 @@ def get_preset(name: str = DEFAULT_PRESET) -> Dict[str, dict]:
 
 def model_options(preset: str = DEFAULT_PRESET, family: str = 'model',
                   **overrides) -> dict:
-    """Every option of model family ``family`` (``'model'``, ``'agsr'`` or
-    ``'stp'``): preset ``preset``'s, with ``overrides`` applied.
+    """Every option of model family ``family`` (``'model'`` for GSR-Net and
+    its variants, ``'agsr'``, ``'stp'``, ``'node_map'``): preset ``preset``'s,
+    with ``overrides`` applied.
 
     Raises:
         TypeError: an override that is not a model option.

@@ -11,10 +11,13 @@ from .models import (MODELS, DeepGSR, GCNStack, GSRAutoencoder, GSRLayerOnly,
 from .agsr import AGSRLoss, AGSRNet, NoisyGSRLayer
 from .dense_transformer_conv import DenseTransformerConv
 from .line_graph import LineGraphTransformerConv, complete_line_graph
+from .node_map import NodeMap
+from .node_map_gsr import NodeMapGSR, NodeMapOutput
 from .stp import STPGSR
 
-# The successor models live in their own files (they build on GSRModel).
-MODELS.update({cls.__name__: cls for cls in (AGSRNet, STPGSR)})
+# Models in their own files build on GSRModel, so models.py cannot import
+# them: they are registered here, after it.
+MODELS.update({cls.__name__: cls for cls in (NodeMapGSR, AGSRNet, STPGSR)})
 
 __all__ = [
     'ConnectomeGCNConv', 'gcn_norm_dense', 'SparseConnectomeGCNConv',
@@ -23,6 +26,7 @@ __all__ = [
     'GCNStack', 'resolve_activation', 'hr_loss', 'eig_loss', 'rec_loss',
     'GSRModel', 'GSRNet', 'GSRLayerOnly', 'DeepGSR', 'GSRAutoencoder',
     'GSROutput', 'GSRLoss', 'MODELS', 'build_model',
+    'NodeMap', 'NodeMapGSR', 'NodeMapOutput',
     'AGSRNet', 'AGSRLoss', 'NoisyGSRLayer', 'STPGSR', 'DenseTransformerConv',
     'LineGraphTransformerConv', 'complete_line_graph',
 ]

@@ -16,7 +16,7 @@ model               encoder                    head
 ==================  =========================  ============================
 """
 from dataclasses import dataclass
-from typing import Callable, NamedTuple, Optional, Sequence, Tuple, Union
+from typing import Callable, NamedTuple, Optional, Sequence, Union
 
 import torch
 import torch.nn.functional as F
@@ -24,14 +24,14 @@ from torch import Tensor
 from torch_geometric.data import Data
 
 from ..presets import DEFAULT_PRESET, model_options
-from ..transforms.graph_super_resolution import GraphSuperResolution
 from ..utils.matrix import set_diagonal, symmetrize
 from ..utils.padding import padded_size, unpad_hr
-from ..utils.sparse import dense_connectomes, lr_adj_of, strongest_edges
+from ..utils.sparse import strongest_edges
 from ..utils.spectra import hr_eigvecs as compute_hr_eigvecs
 from ..utils.spectra import lr_eigvecs as compute_lr_eigvecs
 from ..utils.validation import check_adjacency, check_eigvecs, check_sizes
 from .activation import resolve_activation
+from .base import SuperResolutionModel
 from .conv import ConnectomeGCNConv
 from .edge_batch import EdgeBatch, Graph, convolve, normalize
 from .gsr import GSRLayer
@@ -113,7 +113,7 @@ class GCNStack(torch.nn.Module):
         return f'{self.__class__.__name__}({sizes}{sparse})'
 
 
-class GSRModel(torch.nn.Module):
+class GSRModel(SuperResolutionModel):
     r"""Base of every GSR model: checks inputs, runs ``encoder -> GSR layer ->
     head``, finishes the prediction (symmetric, non-negative, unit diagonal,
     cropped to ``hr_nodes``) and computes the loss.
@@ -274,36 +274,6 @@ class GSRModel(torch.nn.Module):
             z_hr = torch.matmul(z_hr, z_hr.transpose(-1, -2))
         return z_hr
 
-    def read_input(self, lr_adj: Union[Tensor, Data, None] = None,
-                   lr_eigvecs: Optional[Tensor] = None, validate: bool = True,
-                   edge_index: Optional[Tensor] = None,
-                   edge_weight: Optional[Tensor] = None,
-                   batch: Optional[Tensor] = None
-                   ) -> Tuple[Tensor, Optional[Tensor]]:
-        r"""The checked ``[B, N, N]`` LR connectomes and LR eigenvectors (or
-        ``None``) of any input :meth:`forward` takes; subclasses with their
-        own ``forward`` start with it."""
-        if isinstance(lr_adj, Data):
-            if edge_index is not None:
-                raise ValueError("pass either a Data or edge_index, not both")
-            if lr_eigvecs is None:
-                lr_eigvecs = lr_adj.get('lr_eigvecs')
-            lr_adj = lr_adj_of(lr_adj, self.lr_nodes, validate)
-        elif edge_index is not None:
-            if lr_adj is not None:
-                raise ValueError("pass either lr_adj or edge_index, not both")
-            lr_adj = dense_connectomes(edge_index, edge_weight, batch,
-                                       self.lr_nodes, validate)
-        elif lr_adj is None:
-            raise ValueError("no LR graph: pass lr_adj, a Data/Batch, or "
-                             "edge_index (with edge_weight and batch)")
-        lr_adj = check_adjacency(lr_adj, 'lr_adj', num_nodes=self.lr_nodes,
-                                 values=validate)
-        if lr_eigvecs is not None:
-            lr_eigvecs = check_eigvecs(lr_eigvecs, 'lr_eigvecs', lr_adj.size(0),
-                                       self.lr_nodes, like=lr_adj)
-        return lr_adj, lr_eigvecs
-
     def forward(self, lr_adj: Union[Tensor, Data, None] = None,
                 lr_eigvecs: Optional[Tensor] = None, validate: bool = True, *,
                 edge_index: Optional[Tensor] = None,
@@ -347,15 +317,6 @@ class GSRModel(torch.nn.Module):
         return GSROutput(hr_adj=unpad_hr(pred, self.hr_nodes),
                          padded_hr_adj=pred, a_hr=a_hr, x_hr=x_hr, z0=z0,
                          z_lr=z_lr)
-
-    def predict_graphs(self, data: Data, **options) -> Data:
-        r"""The predicted HR graphs of ``data`` (a
-        :class:`~torch_gsr.datasets.ConnectomePair` or a :class:`Batch`) as
-        PyG graphs ready for a downstream model: shorthand for
-        ``GraphSuperResolution(self, **options)(data)``
-        (:class:`~torch_gsr.transforms.GraphSuperResolution`: node features,
-        sparsification, attributes kept)."""
-        return GraphSuperResolution(self, **options)(data)
 
     def loss(self, out: GSROutput, hr_adj: Tensor,
              hr_eigvecs: Optional[Tensor] = None,

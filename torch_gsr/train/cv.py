@@ -166,7 +166,9 @@ def cross_validate(model_factory: Union[Callable[[], GSRModel],
     Subjects are split by :func:`kfold_indices`; in fold ``k`` a new model
     from ``model_factory()`` (called after seeding torch with the fold's
     seed, so initialisations are reproducible) is trained with :func:`fit`
-    on the other folds and evaluated on fold ``k``. Spectra are computed
+    on the other folds and evaluated on fold ``k`` (every metric of
+    :func:`~torch_gsr.metrics.evaluate_predictions`, and ``residual_pcc``
+    against fold ``k``'s training-mean HR connectome). Spectra are computed
     once for the whole dataset.
 
     With ``checkpoint_dir``, the run is **resumable**: every epoch's
@@ -237,9 +239,11 @@ def cross_validate(model_factory: Union[Callable[[], GSRModel],
         is_test[test_folds[k]] = True
         train = data.subset(is_test.logical_not().nonzero().view(-1))
         test = data.subset(test_folds[k])
+        # residual_pcc's reference: this fold's training-mean HR.
         evaluate = functools.partial(evaluate_predictions,
                                      target=test.hr_adj.cpu(), protocol=protocol,
-                                     topology=topology, progress=progress)
+                                     topology=topology, progress=progress,
+                                     reference=train.hr_adj.double().mean(0).cpu())
         for name in methods:
             run = (cv_state.load_result(checkpoint_dir, name, k, factories.get(name))
                    if checkpoint_dir is not None and (name, k) in finished else None)

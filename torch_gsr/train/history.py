@@ -14,13 +14,21 @@ class History:
             ``epoch`` (1-based), the training loss terms ``total``, ``hr``,
             ``eig``, ``rec`` (means over subjects), ``time`` (seconds), and
             with validation ``val_total``, ``val_hr``, ``val_eig``,
-            ``val_rec``.
-        best_epoch (int, optional): epoch of the lowest validation HR loss.
+            ``val_rec``, and ``learning_rate`` (the rate of the epoch's
+            last update).
+        best_epoch (int, optional): epoch of the lowest validation HR loss
+            (the weights :func:`fit` restores under early stopping).
         stopped_early (bool): whether early stopping ended the run.
+        planned_epochs (int, optional): the epochs :func:`fit` planned (the
+            update budget's, or the ``epochs`` given); ``len(history)`` is
+            the number run.
+        val_subjects (int): subjects held out for validation (``0``: none).
     """
     records: List[Dict[str, float]] = field(default_factory=list)
     best_epoch: Optional[int] = None
     stopped_early: bool = False
+    planned_epochs: Optional[int] = None
+    val_subjects: int = 0
 
     def __len__(self) -> int:
         return len(self.records)
@@ -31,13 +39,18 @@ class History:
 
     def to_dict(self) -> dict:
         return dict(records=[dict(r) for r in self.records],
-                    best_epoch=self.best_epoch, stopped_early=self.stopped_early)
+                    best_epoch=self.best_epoch, stopped_early=self.stopped_early,
+                    planned_epochs=self.planned_epochs,
+                    val_subjects=self.val_subjects)
 
     @classmethod
     def from_dict(cls, state: dict) -> 'History':
         return cls(records=[dict(r) for r in state['records']],
                    best_epoch=state['best_epoch'],
-                   stopped_early=state['stopped_early'])
+                   stopped_early=state['stopped_early'],
+                   # Absent from checkpoints of versions before 0.2.
+                   planned_epochs=state.get('planned_epochs'),
+                   val_subjects=state.get('val_subjects', 0))
 
 
 def format_record(record: Dict[str, float]) -> str:

@@ -37,18 +37,53 @@ class NonFiniteLossError(FloatingPointError):
         self.epoch, self.indices, self.subjects = epoch, indices, subjects
 
 
+# Values of fit options a preset may leave out (a custom preset written for
+# an older version): no validation, no early stopping, a constant rate.
+_OPTIONAL_FIT_OPTIONS = dict(updates=None, val_fraction=0., patience=None,
+                             schedule='constant')
+SCHEDULES = ('constant', 'cosine')
+
+
 def _resolve_fit_options(preset: str, **explicit) -> dict:
-    options = get_preset(preset)['fit']
+    options = dict(_OPTIONAL_FIT_OPTIONS, **get_preset(preset)['fit'])
     options.update({k: v for k, v in explicit.items() if v is not None})
-    for name in ('epochs', 'batch_size'):
-        check_int(options[name], name)
+    check_int(options['batch_size'], 'batch_size')
+    if options['epochs'] is None and options['updates'] is None:
+        raise ValueError(f"preset {preset!r} sets neither epochs nor updates: "
+                         f"pass epochs=")
+    for name in ('epochs', 'updates', 'patience'):
+        if options[name] is not None:
+            check_int(options[name], name)
     if not options['learning_rate'] > 0:
         raise ValueError(f"learning_rate must be > 0, got "
                          f"{options['learning_rate']!r}")
     if not options['weight_decay'] >= 0:
         raise ValueError(f"weight_decay must be >= 0, got "
                          f"{options['weight_decay']!r}")
+    if options['schedule'] not in SCHEDULES:
+        raise ValueError(f"schedule must be one of {SCHEDULES}, got "
+                         f"{options['schedule']!r}")
     return options
+
+
+def planned_epochs(options: dict, num_train: int) -> int:
+    r"""Epochs :func:`fit` runs (early stopping aside): ``options['epochs']``,
+    or with ``epochs=None`` as many as the update budget
+    ``options['updates']`` needs at ``options['batch_size']`` on
+    ``num_train`` training subjects."""
+    if options['epochs'] is not None:
+        return options['epochs']
+    batches = math.ceil(num_train / options['batch_size'])
+    return max(1, math.ceil(options['updates'] / batches))
+
+
+def _learning_rate_at(options: dict, step: int, total_steps: int) -> float:
+    r"""The learning rate of update ``step`` (0-based) of ``total_steps``: a
+    pure function of the step, so a resumed run needs no scheduler state."""
+    base = options['learning_rate']
+    if options['schedule'] == 'constant':
+        return base
+    return base * 0.5 * (1 + math.cos(math.pi * step / total_steps))
 
 
 def _renamed_learning_rate(learning_rate: Optional[float],
@@ -62,21 +97,26 @@ def _renamed_learning_rate(learning_rate: Optional[float],
     return lr
 
 
-def _split_validation(data: ConnectomeTensors, val_dataset, val_fraction: float,
+def _split_validation(data: ConnectomeTensors, val_dataset,
+                      val_fraction: Optional[float], preset_fraction: float,
                       seed: int):
     r"""``(train, val or None)``: ``val_dataset`` as given, or a seeded
-    ``val_fraction`` of ``data``."""
-    if not 0 <= val_fraction < 1:
-        raise ValueError(f"val_fraction must be in [0, 1), got {val_fraction!r}")
-    if val_dataset is not None and val_fraction > 0:
+    ``val_fraction`` of ``data``. The preset's fraction (``val_fraction``
+    ``None``) is skipped when ``val_dataset`` is given or when it would leave
+    no subject for validation or for training; an explicit one is not."""
+    if val_dataset is not None and val_fraction:
         raise ValueError("pass either val_dataset or val_fraction, not both")
     if val_dataset is not None:
         return data, val_dataset
-    if val_fraction == 0:
+    explicit = val_fraction is not None
+    fraction = val_fraction if explicit else preset_fraction
+    if not 0 <= fraction < 1:
+        raise ValueError(f"val_fraction must be in [0, 1), got {fraction!r}")
+    num_val = round(fraction * data.num_subjects)
+    if fraction == 0 or (not explicit and not 1 <= num_val < data.num_subjects):
         return data, None
-    num_val = round(val_fraction * data.num_subjects)
     if not 1 <= num_val < data.num_subjects:
-        raise ValueError(f"val_fraction={val_fraction} of {data.num_subjects} "
+        raise ValueError(f"val_fraction={fraction} of {data.num_subjects} "
                          f"subjects leaves {num_val} for validation (expected "
                          f"at least 1 and at least 1 for training)")
     order = torch.randperm(data.num_subjects,
@@ -146,11 +186,16 @@ def _check_finite(sums: Tensor, epoch: int, index: Tensor,
 def _train_epoch(step, optimizer, data: ConnectomeTensors, batch_size: int,
                  shuffle: torch.Generator, epoch: int,
                  clip_grad_norm: Optional[float],
+                 learning_rate_at: Callable[[int], float],
                  display: Progress) -> Dict[str, float]:
+    r"""One epoch; ``learning_rate_at(k)`` is the rate of the epoch's
+    ``k``-th update."""
     step.train()
     sums = torch.zeros(len(LOSS_TERMS), dtype=torch.float64)
     batches = index_batches(data.num_subjects, batch_size, shuffle)
-    for index in batches:
+    for k, index in enumerate(batches):
+        for group in optimizer.param_groups:
+            group['lr'] = learning_rate_at(k)
         loss, weight, batch_sums = _sharded_loss(
             step, data, index, f'the training step in epoch {epoch}')
         _check_finite(batch_sums, epoch, index, data)
@@ -163,7 +208,9 @@ def _train_epoch(step, optimizer, data: ConnectomeTensors, batch_size: int,
         optimizer.step()
         sums += batch_sums
         display.advance(1 / len(batches))
-    return dict(zip(LOSS_TERMS, (sums / data.num_subjects).tolist()))
+    record = dict(zip(LOSS_TERMS, (sums / data.num_subjects).tolist()))
+    record['learning_rate'] = learning_rate_at(len(batches) - 1)
+    return record
 
 
 @torch.no_grad()
@@ -185,13 +232,33 @@ def fit(model: GSRModel, dataset, epochs: Optional[int] = None,
         learning_rate: Optional[float] = None, batch_size: Optional[int] = None,
         device=None, seed: int = 0, preset: str = DEFAULT_PRESET,
         weight_decay: Optional[float] = None, val_dataset=None,
-        val_fraction: float = 0., patience: Optional[int] = None,
+        val_fraction: Optional[float] = None, patience: Optional[int] = None,
+        updates: Optional[int] = None, schedule: Optional[str] = None,
         clip_grad_norm: Optional[float] = None,
         checkpoint: Optional[str] = None, resume: Optional[str] = None,
         progress: bool = True,
         log: Optional[Callable[[str], None]] = None,
         distributed: bool = False, lr: Optional[float] = None) -> History:
     r"""Trains ``model`` in place with Adam on the GSR-Net loss.
+
+    Every option left at ``None`` takes the ``preset``'s value. The
+    recommended preset adapts to the data set: it holds out a seeded 10% of
+    ``dataset`` for validation, trains for an update budget (``updates``
+    optimiser steps rather than a fixed epoch count), decays the learning
+    rate along a cosine to 0 over that budget, stops after ``patience``
+    epochs without a lower validation HR loss and restores the best
+    validation epoch's weights. The returned :class:`History` says what
+    happened (``planned_epochs``, ``len(history)``, ``best_epoch``,
+    ``stopped_early``, ``val_subjects``, the rate per epoch). ``"paper"``
+    trains on all of ``dataset`` for 200 epochs at a constant rate, as
+    published.
+
+    A model with an ``initialize(lr_adj, hr_adj)`` method (e.g.
+    :class:`~torch_gsr.nn.NodeMapGSR`, which starts from the training-mean
+    HR connectome) gets it called once with the training tensors
+    (``[S, N_l, N_l]``, ``[S, N_h, N_h]``, validation subjects excluded)
+    before the first update; not when resuming, as the checkpoint holds the
+    result.
 
     Args:
         model (GSRModel): the model to train.
@@ -202,7 +269,12 @@ def fit(model: GSRModel, dataset, epochs: Optional[int] = None,
         epochs, learning_rate, batch_size, weight_decay: override the
             preset's values
             (``None``: the preset's). ``epochs`` is the total count, also
-            when resuming.
+            when resuming; ``epochs=None`` in the preset means "as many as
+            ``updates`` needs" (:func:`planned_epochs`).
+        updates (int, optional): the update budget used when ``epochs`` is
+            ``None`` (default: the preset's).
+        schedule (str, optional): ``'constant'`` or ``'cosine'`` (from
+            ``learning_rate`` to 0 over all planned updates).
         device (torch.device or str, optional): where to train (default:
             the model's device). The model is moved there.
         seed (int): seeds the shuffling, the validation split and the global
@@ -210,11 +282,14 @@ def fit(model: GSRModel, dataset, epochs: Optional[int] = None,
         preset (str): named defaults, ``"recommended"`` or ``"paper"``
             (:mod:`torch_gsr.presets`).
         val_dataset: validation data, same forms as ``dataset``.
-        val_fraction (float): or hold out this fraction of ``dataset``
-            (seeded) for validation.
+        val_fraction (float, optional): or hold out this fraction of
+            ``dataset`` (seeded) for validation (default: the preset's,
+            which is skipped when ``val_dataset`` is given or when the data
+            set is too small to spare a subject; ``0``: no validation).
         patience (int, optional): early stopping: stop after ``patience``
             epochs without a lower validation HR loss, then restore the
-            weights of the best epoch. Needs validation data.
+            weights of the best epoch. Given explicitly it needs validation
+            data; the preset's applies only when there is some.
         clip_grad_norm (float, optional): clip the gradients' total 2-norm.
         checkpoint (str, optional): file written (atomically) after every
             epoch. Layout: ``version``, ``model_config``
@@ -271,9 +346,8 @@ def fit(model: GSRModel, dataset, epochs: Optional[int] = None,
     options = _resolve_fit_options(preset, epochs=epochs,
                                    learning_rate=learning_rate,
                                    batch_size=batch_size,
-                                   weight_decay=weight_decay)
-    if patience is not None:
-        check_int(patience, 'patience')
+                                   weight_decay=weight_decay, updates=updates,
+                                   patience=patience, schedule=schedule)
     if clip_grad_norm is not None and not clip_grad_norm > 0:
         raise ValueError(f"clip_grad_norm must be > 0, got {clip_grad_norm!r}")
     device = torch.device(device) if device is not None \
@@ -285,17 +359,25 @@ def fit(model: GSRModel, dataset, epochs: Optional[int] = None,
 
     data = ConnectomeTensors.from_data(dataset)
     data.require_hr('fit')
-    train, val = _split_validation(data, val_dataset, val_fraction, seed)
+    train, val = _split_validation(data, val_dataset, val_fraction,
+                                   options['val_fraction'], seed)
     if patience is not None and val is None:
         raise ValueError("patience (early stopping) needs validation data: "
                          "pass val_dataset or val_fraction > 0")
+    patience = options['patience'] if val is not None else None
     # The spectra are shown on the default channel only: ``log`` is for
     # the epochs.
     spectra_shown = progress and log is None
     train = prepare(model, train, device, spectra_shown)
     if val is not None:
-        val = prepare(model, val, device, spectra_shown)
+        # The validation spectra are a fraction of the training ones: one
+        # progress line covers the phase.
+        val = prepare(model, val, device, False)
         val.require_hr('validation')
+    num_epochs = planned_epochs(options, train.num_subjects)
+    batches_per_epoch = math.ceil(train.num_subjects / options['batch_size'])
+    if resume is None and hasattr(model, 'initialize'):
+        model.initialize(train.lr_adj, train.hr_adj)
 
     # The fused kernel (CPU and CUDA) updates all parameters in one pass.
     optimizer = torch.optim.Adam(model.parameters(), lr=options['learning_rate'],
@@ -303,12 +385,14 @@ def fit(model: GSRModel, dataset, epochs: Optional[int] = None,
                                  fused=True)
     torch.manual_seed(seed)
     shuffle = torch.Generator().manual_seed(seed)
-    history = History()
+    history = History(planned_epochs=num_epochs,
+                      val_subjects=0 if val is None else val.num_subjects)
     stopping = dict(best_loss=math.inf, best_epoch=None, best_state=None,
                     bad_epochs=0)
     start = 0
     if resume is not None:
         start, history, stopping = resume_state(resume, model, optimizer, shuffle)
+        history.planned_epochs = num_epochs
 
     step = _LossModule(model)
     if distributed:
@@ -319,16 +403,19 @@ def fit(model: GSRModel, dataset, epochs: Optional[int] = None,
     # epoch; only rank 0 reports.
     shown = (progress or log is not None) and dist.is_main_process()
     fit_options = dict(options, seed=seed, preset=preset, patience=patience,
-                       clip_grad_norm=clip_grad_norm)
-    end = options['epochs'] if not history.stopped_early else start
+                       clip_grad_norm=clip_grad_norm, epochs=num_epochs)
+    end = num_epochs if not history.stopped_early else start
     display = Progress(end, 'epoch', enabled=shown, log=log, every=0,
                        initial=start, fractional=True)
     for epoch in range(start, end):
         began = time.perf_counter()
         record: Dict[str, float] = dict(epoch=epoch + 1)
-        record.update(_train_epoch(step, optimizer, train,
-                                   options['batch_size'], shuffle, epoch + 1,
-                                   clip_grad_norm, display))
+        first_step = epoch * batches_per_epoch
+        record.update(_train_epoch(
+            step, optimizer, train, options['batch_size'], shuffle, epoch + 1,
+            clip_grad_norm, lambda k: _learning_rate_at(
+                options, first_step + k, num_epochs * batches_per_epoch),
+            display))
         if val is not None:
             record.update(_validation_loss(_LossModule(model), val,
                                            options['batch_size']))
@@ -403,15 +490,34 @@ def predict(model: GSRModel, lr_adj, batch_size: int = 64,
 
 def evaluate(model: GSRModel, dataset, protocol: str = 'subject',
              topology: bool = False, batch_size: int = 64, device=None,
-             num_workers: int = 0, progress: bool = False) -> Evaluation:
+             num_workers: int = 0, progress: bool = False,
+             reference=None) -> Evaluation:
     r"""Evaluates ``model``'s predictions on ``dataset`` against its HR
     connectomes with :func:`~torch_gsr.metrics.evaluate_predictions`
-    (``protocol``, ``topology``, ``num_workers`` are passed on;
-    ``progress`` reports the prediction and the centralities)."""
+    (``protocol``, ``topology``, ``num_workers`` and ``reference`` are
+    passed on; ``progress`` reports the prediction and the centralities).
+
+    Args:
+        reference (optional): ``[N_h, N_h]`` reference for ``residual_pcc``,
+            or the **training** data set (anything :func:`fit` accepts),
+            whose mean HR connectome is then the reference.
+    """
     data = ConnectomeTensors.from_data(dataset)
     data.require_hr('evaluate')
     pred = predict(model, data, batch_size=batch_size, device=device,
                    progress=progress)
     return evaluate_predictions(pred, data.hr_adj.cpu(), protocol=protocol,
                                 topology=topology, num_workers=num_workers,
-                                progress=progress)
+                                progress=progress,
+                                reference=mean_hr_reference(reference))
+
+
+def mean_hr_reference(reference) -> Optional[Tensor]:
+    r"""``reference`` as an ``[N_h, N_h]`` tensor: itself when it is one
+    connectome, else the mean HR connectome of the data set it is."""
+    if reference is None or (isinstance(reference, Tensor)
+                             and reference.dim() == 2):
+        return reference
+    data = ConnectomeTensors.from_data(reference)
+    data.require_hr('the residual PCC reference')
+    return data.hr_adj.double().mean(0).cpu()

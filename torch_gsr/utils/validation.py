@@ -147,3 +147,17 @@ def check_edges(edge_index, edge_weight: Optional[Tensor] = None,
             raise ValueError(f"edge_index holds node index "
                              f"{low if low < 0 else high} but the graph(s) have "
                              f"{total} nodes (indices 0 to {total - 1})")
+
+def check_generator_sizes(num_subjects: int, lr_nodes: int, hr_nodes: int,
+                          fine_regions: int, **counts: int) -> None:
+    r"""Checks the sizes of a simulated data set: positive ints, ``hr_nodes
+    >= lr_nodes``, at most ``fine_regions`` parcels, and every other count
+    in ``counts`` (name -> value) a positive int."""
+    sizes = dict(num_subjects=num_subjects, lr_nodes=lr_nodes,
+                 hr_nodes=hr_nodes, fine_regions=fine_regions, **counts)
+    for name, value in sizes.items():
+        check_int(value, name)
+    check_sizes(lr_nodes, hr_nodes)
+    if fine_regions < hr_nodes:
+        raise ValueError(f"fine_regions ({fine_regions}) must be at least "
+                         f"hr_nodes ({hr_nodes}): every parcel needs a region")

@@ -1,0 +1,193 @@
+"""Accuracy with every default, on data the defaults were and were not tuned on.
+
+For each generator (``synthetic``: SyntheticConnectomes, on which the
+defaults were chosen; ``smooth_fields`` and ``wiring``: held out) and data
+set size, the first 80% of subjects train and the rest test. Every model is
+built as ``Model(N_l, N_h)`` after ``torch.manual_seed(0)`` and trained with
+``fit(model, PairedConnectomes.from_numpy(lr_train, hr_train), seed=0)``
+(every option default); the baselines use their defaults too. Printed per
+row: test MAE, PCC, residual PCC (against the training-mean HR), MAE as a
+multiple of the mean-HR baseline's and of ridge's, epochs run / planned,
+best epoch and training wall time. Rows are also appended as JSON lines to
+``--out`` as they finish (a killed run keeps what it measured).
+
+``--curve GENERATOR`` adds test MAE against training wall-clock time for
+GSRNet with the recommended and the paper preset (the paper run is cut at
+``--curve-seconds``), saved as a figure.
+
+--quick: GSRNet, NodeMapGSR and the baselines (the example's defaults).
+Full (default): every model in MODELS. Sizes 50, 100 and 250 subjects.
+"""
+import json
+import sys
+import time
+
+import torch
+from matplotlib.figure import Figure
+
+from common import format_table, parser, start
+from torch_gsr.baselines import MeanHR, RidgeRegression
+from torch_gsr.datasets import (PairedConnectomes, smooth_field_connectomes,
+                                synthetic_connectomes, wiring_connectomes)
+from torch_gsr.metrics import evaluate_predictions
+from torch_gsr.nn import MODELS
+from torch_gsr.train import fit, predict
+
+GENERATORS = {'synthetic': synthetic_connectomes,
+              'smooth_fields': smooth_field_connectomes,
+              'wiring': wiring_connectomes}
+BASELINES = {'MeanHR': MeanHR, 'RidgeRegression': RidgeRegression}
+QUICK = dict(models=['GSRNet', 'NodeMapGSR'], sizes=[50, 100, 250])
+FULL = dict(models=list(MODELS), sizes=[50, 100, 250])
+HEADERS = ['generator', 'S', 'method', 'MAE', 'PCC', 'res. PCC', 'MAE/mean',
+           'MAE/ridge', 'epochs', 'best', 'seconds']
+
+
+def split(generator: str, num_subjects: int, seed: int):
+    lr, hr = GENERATORS[generator](num_subjects, seed=seed)
+    lr, hr = torch.from_numpy(lr), torch.from_numpy(hr)
+    k = int(0.8 * num_subjects)
+    return (lr[:k], hr[:k]), (lr[k:], hr[k:])
+
+
+def scores(pred, test, train_mean_hr) -> dict:
+    evaluation = evaluate_predictions(pred, test[1], reference=train_mean_hr)
+    return {m: evaluation.summary[m][0] for m in ('mae', 'pcc', 'residual_pcc')}
+
+
+def run_baseline(name: str, train, test) -> dict:
+    began = time.perf_counter()
+    baseline = BASELINES[name]().fit(*train)
+    seconds = time.perf_counter() - began
+    return dict(scores(baseline.predict(test[0]), test, train[1].double().mean(0)),
+                seconds=seconds)
+
+
+def run_model(name: str, train, test) -> dict:
+    torch.manual_seed(0)
+    model = MODELS[name](train[0].size(-1), train[1].size(-1))
+    began = time.perf_counter()
+    history = fit(model, PairedConnectomes.from_numpy(*train), seed=0,
+                  progress=False)
+    seconds = time.perf_counter() - began
+    return dict(scores(predict(model, test[0]), test, train[1].double().mean(0)),
+                seconds=seconds, epochs=len(history),
+                planned_epochs=history.planned_epochs,
+                best_epoch=history.best_epoch)
+
+
+def table_row(row: dict, reference: dict) -> list:
+    epochs = (f"{row['epochs']}/{row['planned_epochs']}" if 'epochs' in row
+              else '-')
+    return [row['generator'], row['subjects'], row['method'], row['mae'],
+            row['pcc'], row['residual_pcc'],
+            *(row['mae'] / reference.get(name, float('nan')) for name in BASELINES),
+            epochs, row.get('best_epoch') or '-', row['seconds']]
+
+
+def accuracy_table(args) -> list:
+    rows = []
+    for size in args.sizes:
+        for generator in args.generators:
+            train, test = split(generator, size, args.seed)
+            mae = {}
+            methods = [(n, run_baseline) for n in BASELINES] + \
+                      [(n, run_model) for n in args.models]
+            for name, run in methods:
+                row = dict(generator=generator, subjects=size, method=name,
+                           **run(name, train, test))
+                mae[name] = row['mae']
+                rows.append(row)
+                with open(args.out, 'a') as f:
+                    f.write(json.dumps(row) + '\n')
+                print(format_table(HEADERS, [table_row(row, mae)]).splitlines()[-1],
+                      flush=True)
+    return rows
+
+
+class _TimeUp(Exception):
+    pass
+
+
+def curve(generator: str, size: int, preset: str, seconds: float, seed: int):
+    r"""``[(training seconds, test MAE)]`` after every epoch of GSRNet under
+    ``preset`` (evaluation time excluded), cut after ``seconds``."""
+    train, test = split(generator, size, seed)
+    torch.manual_seed(0)
+    model = MODELS['GSRNet'](train[0].size(-1), train[1].size(-1), preset=preset)
+    points, clock = [], dict(spent=0., since=time.perf_counter())
+
+    def after_epoch(_line: str) -> None:
+        clock['spent'] += time.perf_counter() - clock['since']
+        mae = float(evaluate_predictions(predict(model, test[0]), test[1])
+                    .summary['mae'][0])
+        points.append((clock['spent'], mae))
+        print(f'  {preset}: {clock["spent"]:.0f} s, test MAE {mae:.4f}', flush=True)
+        if clock['spent'] > seconds:
+            raise _TimeUp
+        clock['since'] = time.perf_counter()
+
+    try:
+        fit(model, PairedConnectomes.from_numpy(*train), seed=0, preset=preset,
+            progress=False, log=after_epoch)
+    except _TimeUp:
+        pass
+    return points
+
+
+def save_curve(points: dict, baselines: dict, path: str, title: str) -> None:
+    figure = Figure(figsize=(6, 4))
+    axes = figure.subplots()
+    for preset, values in points.items():
+        axes.plot(*zip(*values), marker='.', label=f'GSRNet, {preset}')
+    for name, mae in baselines.items():
+        axes.axhline(mae, linestyle='--', color='grey' if name == 'MeanHR'
+                     else 'black', label=name)
+    axes.set(xlabel='training wall-clock time (s)', ylabel='test MAE',
+             title=title)
+    axes.legend()
+    figure.tight_layout()
+    figure.savefig(path, dpi=120)
+
+
+def main() -> int:
+    args = parser(__doc__.splitlines()[0])
+    args.add_argument('--quick', action='store_true')
+    args.add_argument('--models', nargs='+', choices=list(MODELS))
+    args.add_argument('--sizes', nargs='+', type=int)
+    args.add_argument('--generators', nargs='+', choices=list(GENERATORS),
+                      default=list(GENERATORS))
+    args.add_argument('--out', default='accuracy.jsonl',
+                      help='JSON lines, appended (default: accuracy.jsonl)')
+    args.add_argument('--curve', choices=list(GENERATORS),
+                      help='also the accuracy-vs-time curve on this generator')
+    args.add_argument('--curve-size', type=int, default=100)
+    args.add_argument('--curve-seconds', type=float, default=300.)
+    args.add_argument('--curve-figure', default='accuracy_vs_time.png')
+    args.add_argument('--no-table', action='store_true',
+                      help='only the curve')
+    args = args.parse_args()
+    defaults = QUICK if args.quick else FULL
+    args.models = args.models or defaults['models']
+    args.sizes = args.sizes or defaults['sizes']
+    start('accuracy', args)
+    print(format_table(HEADERS, []), flush=True)  # header of the rows below
+    if not args.no_table:
+        accuracy_table(args)
+    if args.curve:
+        train, test = split(args.curve, args.curve_size, args.seed)
+        baselines = {n: run_baseline(n, train, test)['mae'] for n in BASELINES}
+        points = {preset: curve(args.curve, args.curve_size, preset,
+                                args.curve_seconds, args.seed)
+                  for preset in ('recommended', 'paper')}
+        with open(args.out, 'a') as f:
+            f.write(json.dumps(dict(curve=args.curve, points=points,
+                                    baselines=baselines)) + '\n')
+        save_curve(points, baselines, args.curve_figure,
+                   f'{args.curve}, {args.curve_size} subjects (80% train)')
+        print(f'figure: {args.curve_figure}')
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())

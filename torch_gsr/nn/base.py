@@ -1,0 +1,61 @@
+r"""What every super-resolution model in :mod:`torch_gsr.nn` shares: reading
+its LR input in any form a PyG pipeline holds, and handing its predictions
+back as PyG graphs."""
+from typing import Optional, Tuple, Union
+
+import torch
+from torch import Tensor
+from torch_geometric.data import Data
+
+from ..transforms.graph_super_resolution import GraphSuperResolution
+from ..utils.sparse import dense_connectomes, lr_adj_of
+from ..utils.validation import check_adjacency, check_eigvecs
+
+
+class SuperResolutionModel(torch.nn.Module):
+    r"""Base of the models: a subclass sets ``lr_nodes`` and ``hr_nodes``
+    and implements ``forward(lr_adj, lr_eigvecs=None, validate=True, *,
+    edge_index=None, edge_weight=None, batch=None)`` starting with
+    :meth:`read_input`, and ``loss(out, hr_adj, hr_eigvecs=None,
+    validate=True)``; :func:`torch_gsr.train.fit` trains any such model."""
+    lr_nodes: int
+    hr_nodes: int
+
+    def read_input(self, lr_adj: Union[Tensor, Data, None] = None,
+                   lr_eigvecs: Optional[Tensor] = None, validate: bool = True,
+                   edge_index: Optional[Tensor] = None,
+                   edge_weight: Optional[Tensor] = None,
+                   batch: Optional[Tensor] = None
+                   ) -> Tuple[Tensor, Optional[Tensor]]:
+        r"""The checked ``[B, N, N]`` LR connectomes and LR eigenvectors (or
+        ``None``) of any input :meth:`forward` takes; subclasses with their
+        own ``forward`` start with it."""
+        if isinstance(lr_adj, Data):
+            if edge_index is not None:
+                raise ValueError("pass either a Data or edge_index, not both")
+            if lr_eigvecs is None:
+                lr_eigvecs = lr_adj.get('lr_eigvecs')
+            lr_adj = lr_adj_of(lr_adj, self.lr_nodes, validate)
+        elif edge_index is not None:
+            if lr_adj is not None:
+                raise ValueError("pass either lr_adj or edge_index, not both")
+            lr_adj = dense_connectomes(edge_index, edge_weight, batch,
+                                       self.lr_nodes, validate)
+        elif lr_adj is None:
+            raise ValueError("no LR graph: pass lr_adj, a Data/Batch, or "
+                             "edge_index (with edge_weight and batch)")
+        lr_adj = check_adjacency(lr_adj, 'lr_adj', num_nodes=self.lr_nodes,
+                                 values=validate)
+        if lr_eigvecs is not None:
+            lr_eigvecs = check_eigvecs(lr_eigvecs, 'lr_eigvecs', lr_adj.size(0),
+                                       self.lr_nodes, like=lr_adj)
+        return lr_adj, lr_eigvecs
+
+    def predict_graphs(self, data: Data, **options) -> Data:
+        r"""The predicted HR graphs of ``data`` (a
+        :class:`~torch_gsr.datasets.ConnectomePair` or a :class:`Batch`) as
+        PyG graphs ready for a downstream model: shorthand for
+        ``GraphSuperResolution(self, **options)(data)``
+        (:class:`~torch_gsr.transforms.GraphSuperResolution`: node features,
+        sparsification, attributes kept)."""
+        return GraphSuperResolution(self, **options)(data)
