@@ -36,14 +36,12 @@ import os.path as osp
 import sys
 from typing import Optional, Sequence
 
-from torch_gsr.cli import (add_data_options, add_output_options,
+from torch_gsr.cli import (add_data_options, add_models_option, add_output_options,
                            add_runtime_options, add_training_options,
                            dataset_from_args, fit_options, run_reporting_errors)
 from torch_gsr.experiments import run_cross_validation, summary_lines
-from torch_gsr.nn.models import MODELS
 
 QUICK = dict(subjects=40, lr_nodes=40, hr_nodes=67, epochs=2, folds=3)
-DEFAULT_MODELS = ['GSRNet', 'NodeMapGSR']
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -62,10 +60,7 @@ def build_parser() -> argparse.ArgumentParser:
                         help="output folder (default: runs/slim_superres)")
     parser.add_argument('--folds', type=int, default=5,
                         help="number of folds (default: 5)")
-    parser.add_argument('--models', nargs='+', choices=list(MODELS),
-                        default=DEFAULT_MODELS, metavar='MODEL',
-                        help=f"models to cross-validate, of {list(MODELS)} "
-                             f"(default: {' '.join(DEFAULT_MODELS)})")
+    add_models_option(parser)
     parser.add_argument('--quick', action='store_true',
                         help="smoke test: 40 subjects, 2 epochs, 3 folds, "
                              "small embedded data")

@@ -184,3 +184,15 @@ def test_load_dataset_synthetic_sizes():
     dataset = load_dataset(num_subjects=3, lr_nodes=LR_NODES, hr_nodes=HR_NODES)
     assert len(dataset) == 3
     assert dataset[0].hr_adj.shape[-1] == HR_NODES
+
+
+def test_models_option_takes_spaces_commas_and_names_unknown_models(capsys):
+    from torch_gsr.cli import build_parser
+    parser = build_parser()
+    args = parser.parse_args(['cv', '--models', 'GSRNet,AGSRNet', 'STPGSR'])
+    assert args.models == ['GSRNet', 'AGSRNet', 'STPGSR']
+    assert parser.parse_args(['cv']).models == ['GSRNet', 'NodeMapGSR']
+    with pytest.raises(SystemExit) as stop:
+        parser.parse_args(['cv', '--models', 'GSRNet,Nope'])
+    assert stop.value.code == 2
+    assert "unknown model(s) ['Nope']" in capsys.readouterr().err
