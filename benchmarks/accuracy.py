@@ -23,12 +23,16 @@ import sys
 import time
 
 import torch
+from common import format_table, parser, start
 from matplotlib.figure import Figure
 
-from common import format_table, parser, start
 from torch_gsr.baselines import MeanHR, RidgeRegression
-from torch_gsr.datasets import (PairedConnectomes, smooth_field_connectomes,
-                                synthetic_connectomes, wiring_connectomes)
+from torch_gsr.datasets import (
+    PairedConnectomes,
+    smooth_field_connectomes,
+    synthetic_connectomes,
+    wiring_connectomes,
+)
 from torch_gsr.metrics import evaluate_predictions
 from torch_gsr.nn import MODELS
 from torch_gsr.train import fit, predict
@@ -139,7 +143,7 @@ def save_curve(points: dict, baselines: dict, path: str, title: str) -> None:
     figure = Figure(figsize=(6, 4))
     axes = figure.subplots()
     for preset, values in points.items():
-        axes.plot(*zip(*values), marker='.', label=f'GSRNet, {preset}')
+        axes.plot(*zip(*values, strict=True), marker='.', label=f'GSRNet, {preset}')
     for name, mae in baselines.items():
         axes.axhline(mae, linestyle='--', color='grey' if name == 'MeanHR'
                      else 'black', label=name)

@@ -36,9 +36,16 @@ import os.path as osp
 import sys
 from typing import Optional, Sequence
 
-from torch_gsr.cli import (add_data_options, add_models_option, add_output_options,
-                           add_runtime_options, add_training_options,
-                           dataset_from_args, fit_options, run_reporting_errors)
+from torch_gsr.cli import (
+    add_data_options,
+    add_models_option,
+    add_output_options,
+    add_runtime_options,
+    add_training_options,
+    dataset_from_args,
+    fit_options,
+    run_reporting_errors,
+)
 from torch_gsr.experiments import run_cross_validation, summary_lines
 
 QUICK = dict(subjects=40, lr_nodes=40, hr_nodes=67, epochs=2, folds=3)

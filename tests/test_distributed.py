@@ -147,7 +147,7 @@ def test_two_processes_agree_and_match_one_process(tmp_path):
     assert_close_states(rank0['state'], state)
     assert not torch.equal(state['gsr.weight'], make_model().gsr.weight)
     # The logged losses are reduced over ranks: the whole data set's.
-    for ours, theirs in zip(rank0['history'], records):
+    for ours, theirs in zip(rank0['history'], records, strict=True):
         for term in ('total', 'hr', 'eig', 'rec'):
             assert ours[term] == pytest.approx(theirs[term], rel=1e-9)
     assert untimed(rank0['history']) == untimed(rank1['history'])

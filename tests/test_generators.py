@@ -1,8 +1,12 @@
 import numpy as np
 import pytest
 
-from torch_gsr.datasets import (SmoothFieldConnectomes, WiringConnectomes,
-                                smooth_field_connectomes, wiring_connectomes)
+from torch_gsr.datasets import (
+    SmoothFieldConnectomes,
+    WiringConnectomes,
+    smooth_field_connectomes,
+    wiring_connectomes,
+)
 
 SMALL = dict(lr_nodes=8, hr_nodes=14, fine_regions=48)
 GENERATORS = [smooth_field_connectomes, wiring_connectomes]
@@ -31,7 +35,7 @@ def test_diagonals_follow_each_generators_convention():
 def test_seeded(generate):
     first, second = generate(4, seed=3, **SMALL), generate(4, seed=3, **SMALL)
     other = generate(4, seed=4, **SMALL)
-    assert all(np.array_equal(a, b) for a, b in zip(first, second))
+    assert all(np.array_equal(a, b) for a, b in zip(first, second, strict=True))
     assert not np.array_equal(first[1], other[1])
 
 

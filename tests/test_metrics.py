@@ -124,7 +124,7 @@ def reference_challenge(pred, target):
     pred = pred.copy()
     pred[pred < 0] = 0
     bc, ec, pc = [], [], []
-    for p, t in zip(pred, target):
+    for p, t in zip(pred, target, strict=True):
         gp = nx.from_numpy_array(p, edge_attr='weight')
         gt = nx.from_numpy_array(t, edge_attr='weight')
         for out, fn in ((bc, nx.betweenness_centrality),

@@ -1,8 +1,16 @@
 import pytest
 import torch
 
-from torch_gsr.nn import (MODELS, DeepGSR, GraphUAutoencoder, GSRAutoencoder,
-                          GSRLayerOnly, GSRModel, GSRNet, build_model)
+from torch_gsr.nn import (
+    MODELS,
+    DeepGSR,
+    GraphUAutoencoder,
+    GSRAutoencoder,
+    GSRLayerOnly,
+    GSRModel,
+    GSRNet,
+    build_model,
+)
 from torch_gsr.utils import hr_eigvecs, lr_eigvecs
 
 ALL_MODELS = list(MODELS.values())
@@ -95,7 +103,7 @@ def test_precomputed_spectra_give_the_same_loss(connectomes):
     lazy = model.loss(model(lr_adj), hr_adj)
     cached = model.loss(model(lr_adj, lr_eigvecs=lr_eigvecs(lr_adj)), hr_adj,
                         hr_eigvecs=hr_eigvecs(hr_adj, model.hr_padded))
-    for a, b in zip(lazy, cached):
+    for a, b in zip(lazy, cached, strict=True):
         assert torch.allclose(a, b)
 
 
@@ -246,7 +254,7 @@ def test_unet_accepts_unbatched_input(connectomes):
     torch.manual_seed(0)
     unet = GraphUAutoencoder(10, 20)
     adj = connectomes(1, 10)
-    for single, batched in zip(unet(None, adj[0]), unet(None, adj)):
+    for single, batched in zip(unet(None, adj[0]), unet(None, adj), strict=True):
         assert torch.allclose(single, batched[0], atol=1e-6)
 
 

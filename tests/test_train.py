@@ -10,9 +10,17 @@ import torch_gsr.train.loop as train_loop
 import torch_gsr.train.tensors as train_tensors
 from torch_gsr.datasets import PairedConnectomes
 from torch_gsr.nn.models import GSRLayerOnly, GSRNet
-from torch_gsr.train import (CVResult, History, NonFiniteLossError,
-                             cross_validate, evaluate, fit, kfold_indices,
-                             load_checkpoint, predict)
+from torch_gsr.train import (
+    CVResult,
+    History,
+    NonFiniteLossError,
+    cross_validate,
+    evaluate,
+    fit,
+    kfold_indices,
+    load_checkpoint,
+    predict,
+)
 
 LR_NODES, HR_NODES, SUBJECTS = 8, 14, 12
 QUIET = dict(progress=False, learning_rate=1e-3, batch_size=4)
@@ -296,7 +304,7 @@ def test_cross_validate_folds_fresh_models_and_table(dataset, tmp_path):
     assert result.methods == ['net', 'layer', 'MeanHR', 'RidgeRegression']
     for name in result.methods:
         assert len(result.evaluations[name]) == 3
-        for index, pred in zip(result.test_indices, result.predictions[name]):
+        for index, pred in zip(result.test_indices, result.predictions[name], strict=True):
             assert pred.shape == (len(index), HR_NODES, HR_NODES)
     assert len({id(m) for m in result.models['net']}) == 3
     assert all(len(h) == 2 for h in result.histories['layer'])
@@ -332,7 +340,8 @@ def test_cross_validate_is_reproducible(pairs):
                               progress=False, batch_size=3)
     first, second = run(), run()
     assert first.methods == ['GSRLayerOnly']
-    for a, b in zip(first.predictions['GSRLayerOnly'], second.predictions['GSRLayerOnly']):
+    for a, b in zip(first.predictions['GSRLayerOnly'], second.predictions['GSRLayerOnly'],
+                    strict=True):
         assert torch.equal(a, b)
 
 

@@ -7,20 +7,26 @@ import os
 import os.path as osp
 import shutil
 import time
-from typing import Callable, Dict, List, Optional, Sequence
+from typing import Callable, Dict, List, Mapping, Optional, Sequence
 
 import torch
 
-from .datasets import (write_challenge_csv, write_challenge_mat, write_numpy,
-                       write_submission_csv)
+from .datasets import write_challenge_csv, write_challenge_mat, write_numpy, write_submission_csv
 from .distributed import is_main_process
 from .metrics import mean_squared_error
 from .nn.models import MODELS
-from .plot import (plot_mse_bars, plot_subject, plot_training_curves,
-                   representative_subject)
+from .plot import plot_mse_bars, plot_subject, plot_training_curves, representative_subject
 from .presets import DEFAULT_PRESET, get_preset
-from .train import (BASELINES, ConnectomeTensors, CVResult, History,
-                    cross_validate, fit, load_checkpoint, predict)
+from .train import (
+    BASELINES,
+    ConnectomeTensors,
+    CVResult,
+    History,
+    cross_validate,
+    fit,
+    load_checkpoint,
+    predict,
+)
 from .train.loop import planned_epochs
 from .utils.io import atomic_path, load_torch_file
 from .utils.progress import note
@@ -53,8 +59,8 @@ def train_model(dataset, name: str, seed: int = 0, **fit_kwargs):
         (GSRModel, History)
     """
     data = ConnectomeTensors.from_data(dataset)
-    data.require_hr('training')
-    factory = model_factories([name], data.lr_adj.size(-1), data.hr_adj.size(-1),
+    hr_adj = data.require_hr('training')
+    factory = model_factories([name], data.lr_adj.size(-1), hr_adj.size(-1),
                               fit_kwargs.get('preset', DEFAULT_PRESET))[name]
     torch.manual_seed(seed)
     model = factory()
@@ -124,15 +130,20 @@ def run_cross_validation(dataset, models: Sequence[str], out: str, folds: int = 
         dataset: paired data (anything :func:`cross_validate` accepts).
         models (sequence of str): names from :obj:`~torch_gsr.nn.models.MODELS`.
         out (str): output folder.
-        folds, seed, protocol, topology, progress: see :func:`cross_validate`.
+        folds (int): number of folds.
+        seed (int): seeds the folds, the models and the training.
+        protocol (str): ``'subject'`` or ``'challenge'`` metrics.
+        topology (bool, optional): centrality errors (default: with the
+            challenge protocol only).
+        progress (bool): report every phase (:mod:`torch_gsr.utils.progress`).
         log (callable): receives the messages.
-        **fit_kwargs: ``preset``, ``epochs``, ``batch_size``, ``lr``,
+        **fit_kwargs: ``preset``, ``epochs``, ``batch_size``, ``learning_rate``,
             ``device``, ``distributed`` for :func:`~torch_gsr.train.fit`
             (under ``distributed``, only rank 0 writes files).
     """
     data = ConnectomeTensors.from_data(dataset)
-    data.require_hr('cross-validation')
-    factories = model_factories(models, data.lr_adj.size(-1), data.hr_adj.size(-1),
+    hr_adj = data.require_hr('cross-validation')
+    factories = model_factories(models, data.lr_adj.size(-1), hr_adj.size(-1),
                                 fit_kwargs.get('preset', DEFAULT_PRESET))
     checkpoint_dir = osp.join(out, 'checkpoints')
     if progress:  # every rank times the epochs: under torchrun fit is collective
@@ -142,7 +153,7 @@ def run_cross_validation(dataset, models: Sequence[str], out: str, folds: int = 
         if is_main_process():
             log(f"{folds}-fold CV of {', '.join(models)} and the baselines on "
                 f"{data.num_subjects} subjects ({data.lr_adj.size(-1)} -> "
-                f"{data.hr_adj.size(-1)} nodes); estimated time: about "
+                f"{hr_adj.size(-1)} nodes); estimated time: about "
                 f"{seconds / 60:.1f} min (an estimate from one timed epoch)")
             if osp.isdir(checkpoint_dir):
                 log(f"continuing the unfinished run in {checkpoint_dir} "
@@ -157,7 +168,7 @@ def run_cross_validation(dataset, models: Sequence[str], out: str, folds: int = 
         return result
     order = torch.cat(result.test_indices)
     figure_data = build_figure_data(
-        data.hr_adj[order].cpu(),
+        hr_adj[order].cpu(),
         {name: torch.cat(preds) for name, preds in result.predictions.items()},
         [subjects.tolist() for subjects in _fold_positions(result.test_indices)],
         result.histories, [data.subjects[i] for i in order.tolist()])
@@ -200,7 +211,7 @@ def summary_lines(result: CVResult, table_path: str) -> List[str]:
 
 def build_figure_data(hr_adj: torch.Tensor, predictions: Dict[str, torch.Tensor],
                       groups: List[List[int]],
-                      histories: Dict[str, Sequence[History]],
+                      histories: Mapping[str, Sequence[History]],
                       subjects: List[str], group_name: str = 'fold',
                       run_name: str = 'fold') -> dict:
     r"""What :func:`plot_figures` draws, from ``hr_adj`` ``[S, N, N]``, the
@@ -232,6 +243,7 @@ def build_figure_data(hr_adj: torch.Tensor, predictions: Dict[str, torch.Tensor]
 
 
 def save_figure_data(figure_data: dict, folder: str) -> None:
+    """Saves what :func:`plot_figures` draws to ``folder``, atomically."""
     with atomic_path(osp.join(folder, FIGURE_DATA)) as tmp:
         torch.save(figure_data, tmp)
 
@@ -273,17 +285,18 @@ def checkpoint_figure_data(checkpoints: Sequence[str], dataset,
     named after their model (``model_config['name']``), with the file name
     added when two checkpoints hold the same model."""
     data = ConnectomeTensors.from_data(dataset)
-    data.require_hr('plot')
+    hr_adj = data.require_hr('plot')
     loaded = [(path, *load_checkpoint(path)) for path in checkpoints]
     names = [checkpoint['model_config']['name'] for _, _, checkpoint in loaded]
-    predictions, histories = {}, {}
+    predictions: Dict[str, torch.Tensor] = {}
+    histories: Dict[str, Sequence[History]] = {}
     for (path, model, checkpoint), name in zip(loaded, names, strict=True):
         if names.count(name) > 1:
             name = f'{name} ({osp.basename(path)})'
         predictions[name] = predict(model, data, device=device, progress=progress)
         histories[name] = [History.from_dict(checkpoint['history'])]
     groups = [[i] for i in range(data.num_subjects)]
-    return build_figure_data(data.hr_adj.cpu(), predictions, groups, histories,
+    return build_figure_data(hr_adj.cpu(), predictions, groups, histories,
                              data.subjects, group_name='subject',
                              run_name='checkpoint')
 

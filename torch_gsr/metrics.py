@@ -388,10 +388,11 @@ def evaluate_predictions(pred, target, protocol: str = 'subject',
 
     Returns:
         Evaluation: ``"subject"`` reports ``mse``, ``mae``, ``pcc``, ``jsd``
-        (natural log), with ``reference`` ``residual_pcc``, and, with ``topology``, ``betweenness_mae``,
-        ``eigenvector_mae``, ``pagerank_mae``; ``"challenge"`` reports pooled
-        ``mae``, ``pcc``, ``jsd`` and, with ``topology``, the three
-        centrality errors averaged over subjects.
+        (natural log), with ``reference`` ``residual_pcc``, and, with
+        ``topology``, ``betweenness_mae``, ``eigenvector_mae``,
+        ``pagerank_mae``; ``"challenge"`` reports pooled ``mae``, ``pcc``,
+        ``jsd`` and, with ``topology``, the three centrality errors averaged
+        over subjects.
 
     Raises:
         ValueError: unknown protocol, shapes that differ, NaN/inf (naming the

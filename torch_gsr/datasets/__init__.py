@@ -3,16 +3,27 @@ the :class:`PairedConnectomes` dataset and its readers/writers, cleaning, and
 the simulated default data and two held-out simulations
 (:mod:`~torch_gsr.datasets.smooth_fields`, :mod:`~torch_gsr.datasets.wiring`)."""
 from .auto import FORMATS, detect_format, load_dataset
-from .challenge import (read_challenge_csv, read_challenge_mat, read_submission_csv,
-                        write_challenge_csv, write_challenge_mat, write_submission_csv)
-from .cleaning import (clean_connectomes, remove_negatives, replace_nonfinite,
-                       set_diagonal, symmetrize)
+from .challenge import (
+                        read_challenge_csv,
+                        read_challenge_mat,
+                        read_submission_csv,
+                        write_challenge_csv,
+                        write_challenge_mat,
+                        write_submission_csv,
+)
+from .cleaning import (
+                        clean_connectomes,
+                        remove_negatives,
+                        replace_nonfinite,
+                        set_diagonal,
+                        symmetrize,
+)
 from .connectome_pair import ConnectomePair, sparse_view
 from .files import atomic_path, read_mat, read_numpy, write_mat, write_numpy
 from .paired_connectomes import PairedConnectomes, cleaning_options
 from .slim import read_slim, slim_path, write_slim
-from .synthetic import SyntheticConnectomes, synthetic_connectomes
 from .smooth_fields import SmoothFieldConnectomes, smooth_field_connectomes
+from .synthetic import SyntheticConnectomes, synthetic_connectomes
 from .wiring import WiringConnectomes, wiring_connectomes
 
 __all__ = [

@@ -30,9 +30,9 @@ from typing import Callable, Optional, Tuple
 
 import numpy as np
 
+from ..utils.validation import check_generator_sizes
 from .paired_connectomes import PairedConnectomes
 from .synthetic import CHUNK, _averaging, _bold, _sphere, _voronoi
-from ..utils.validation import check_generator_sizes
 
 
 def _unit(vectors: np.ndarray) -> np.ndarray:

@@ -26,10 +26,10 @@ from typing import Callable, Optional, Tuple
 
 import numpy as np
 
+from ..utils.validation import check_generator_sizes
 from .paired_connectomes import PairedConnectomes
 from .smooth_fields import _bumps
 from .synthetic import CHUNK, _averaging, _sphere, _voronoi
-from ..utils.validation import check_generator_sizes
 
 # Log compression of the wiring strength, on the scale of a parcel mean.
 _COMPRESSION = 50.

@@ -1,19 +1,32 @@
+"""Layers and models: GCNs on weighted connectomes (dense and sparse), graph
+pooling, the Graph U-Autoencoder, the GSR layer, GSR-Net and its variants,
+NodeMapGSR, AGSR-Net and STP-GSR; :data:`MODELS` names every model."""
 from .activation import resolve_activation
-from .conv import ConnectomeGCNConv, gcn_norm_dense
-from .sparse_conv import SparseConnectomeGCNConv, gcn_norm_sparse
-from .pool import GraphPool, GraphUnpool, pool_dense_adj, pool_edges
-from .edge_batch import EdgeBatch
-from .unet import GraphUAutoencoder
-from .gsr import GSRLayer
-from .losses import eig_loss, hr_loss, rec_loss
-from .models import (MODELS, DeepGSR, GCNStack, GSRAutoencoder, GSRLayerOnly,
-                     GSRLoss, GSRModel, GSRNet, GSROutput, build_model)
 from .agsr import AGSRLoss, AGSRNet, NoisyGSRLayer
+from .conv import ConnectomeGCNConv, gcn_norm_dense
 from .dense_transformer_conv import DenseTransformerConv
+from .edge_batch import EdgeBatch
+from .gsr import GSRLayer
 from .line_graph import LineGraphTransformerConv, complete_line_graph
+from .losses import eig_loss, hr_loss, rec_loss
+from .models import (
+                     MODELS,
+                     DeepGSR,
+                     GCNStack,
+                     GSRAutoencoder,
+                     GSRLayerOnly,
+                     GSRLoss,
+                     GSRModel,
+                     GSRNet,
+                     GSROutput,
+                     build_model,
+)
 from .node_map import NodeMap
 from .node_map_gsr import NodeMapGSR, NodeMapOutput
+from .pool import GraphPool, GraphUnpool, pool_dense_adj, pool_edges
+from .sparse_conv import SparseConnectomeGCNConv, gcn_norm_sparse
 from .stp import STPGSR
+from .unet import GraphUAutoencoder
 
 # Models in their own files build on GSRModel, so models.py cannot import
 # them: they are registered here, after it.

@@ -16,7 +16,7 @@ model               encoder                    head
 ==================  =========================  ============================
 """
 from dataclasses import dataclass
-from typing import Callable, NamedTuple, Optional, Sequence, Union
+from typing import Callable, Dict, NamedTuple, Optional, Sequence, Type, Union
 
 import torch
 import torch.nn.functional as F
@@ -86,12 +86,13 @@ class GCNStack(torch.nn.Module):
         super().__init__()
         conv = SparseConnectomeGCNConv if sparse else ConnectomeGCNConv
         self.convs = torch.nn.ModuleList(
-            conv(c_in, c_out) for c_in, c_out in zip(channels[:-1], channels[1:]))
+            conv(c_in, c_out) for c_in, c_out in zip(channels[:-1], channels[1:], strict=True))
         self.act = resolve_activation(act)
         self.dropout = dropout
         self.sparse = sparse
 
     def reset_parameters(self):
+        """Re-initialises every GCN."""
         for conv in self.convs:
             conv.reset_parameters()
 
@@ -105,6 +106,7 @@ class GCNStack(torch.nn.Module):
             if x is not None:
                 x = F.dropout(x, self.dropout, training=self.training)
             x = self.act(convolve(conv, x, prop))
+        assert x is not None  # the first GCN turns identity features into a tensor
         return x
 
     def __repr__(self) -> str:
@@ -216,7 +218,7 @@ class GSRModel(SuperResolutionModel):
         self.hidden_channels = hidden_channels or self.hr_padded
 
         hidden, padded = self.hidden_channels, self.hr_padded
-        self.encoder = None
+        self.encoder: Optional[torch.nn.Module] = None
         if self.encoder_kind == 'unet':
             self.encoder = GraphUAutoencoder(self.lr_nodes, padded, pool_ratios,
                                              act=act, dropout=dropout,
@@ -239,6 +241,7 @@ class GSRModel(SuperResolutionModel):
             raise ValueError(f"unknown head {self.head_kind!r}")
 
     def reset_parameters(self):
+        """Re-initialises the encoder, the GSR layer and the head."""
         for module in (self.encoder, self.gsr, self.head):
             if module is not None:
                 module.reset_parameters()
@@ -257,16 +260,18 @@ class GSRModel(SuperResolutionModel):
         return EdgeBatch.from_dense(strongest_edges(lr_adj, top_k=self.lr_top_k))
 
     def encode(self, lr_adj: Tensor):
+        """LR embeddings ``(z0 or None, z_lr [B, N, P])`` of ``lr_adj [B, N, N]``."""
+        if self.encoder is None:
+            # Each node's LR connectivity row, repeated K times, is its
+            # P-dimensional input to the GSR layer.
+            return None, lr_adj.repeat(1, 1, self.gsr.factor)
         x = lr_adj if self.node_features == 'adjacency' else None
-        if self.encoder_kind == 'unet':
-            return self.encoder(x, self.encoder_graph(lr_adj))
-        if self.encoder_kind == 'gcn':
-            return None, self.encoder(x, self.encoder_graph(lr_adj))
-        # No encoder: each node's LR connectivity row, repeated K times, is
-        # its P-dimensional input to the GSR layer.
-        return None, lr_adj.repeat(1, 1, self.gsr.factor)
+        z = self.encoder(x, self.encoder_graph(lr_adj))
+        # The U-Autoencoder returns (z0, z_lr); the GCN stack z_lr alone.
+        return z if self.encoder_kind == 'unet' else (None, z)
 
     def decode(self, a_hr: Tensor, x_hr: Tensor) -> Tensor:
+        """The head on the GSR layer's output: the ``[B, P, P]`` prediction."""
         if self.head is None:
             return a_hr
         z_hr = self.head(x_hr, a_hr)
@@ -279,8 +284,7 @@ class GSRModel(SuperResolutionModel):
                 edge_index: Optional[Tensor] = None,
                 edge_weight: Optional[Tensor] = None,
                 batch: Optional[Tensor] = None) -> GSROutput:
-        r"""
-        Args:
+        r"""Args:
             lr_adj (Tensor or Data): ``[B, N, N]`` or ``[N, N]`` LR
                 connectomes, or a :class:`~torch_gsr.datasets.ConnectomePair`
                 or :class:`~torch_geometric.data.Batch` of them (its
@@ -396,11 +400,11 @@ class GSRAutoencoder(GSRModel):
         super().__init__(lr_nodes, hr_nodes, 'unet', None, preset, **options)
 
 
-MODELS = {cls.__name__: cls for cls in (GSRNet, GSRLayerOnly, DeepGSR,
-                                        GSRAutoencoder)}
+MODELS: Dict[str, Type[SuperResolutionModel]] = {
+    cls.__name__: cls for cls in (GSRNet, GSRLayerOnly, DeepGSR, GSRAutoencoder)}
 
 
-def build_model(config: dict) -> GSRModel:
+def build_model(config: dict) -> SuperResolutionModel:
     """Rebuilds a model from :meth:`GSRModel.get_config`'s dictionary."""
     config = dict(config)
     name = config.pop('name')

@@ -30,11 +30,11 @@ class NodeMap(torch.nn.Module):
         self.reset_parameters()
 
     def reset_parameters(self):
+        """Draws the map anew, uniform in :math:`[0, 2 / N_l)`."""
         torch.nn.init.uniform_(self.weight, 0., 2. / self.lr_nodes)
 
     def forward(self, lr_adj: Tensor) -> Tensor:
-        r"""
-        Args:
+        r"""Args:
             lr_adj (Tensor): ``[B, N_l, N_l]`` (or ``[N_l, N_l]``) LR
                 matrices (any symmetric matrices on the LR nodes, e.g.
                 centred connectomes).

@@ -11,8 +11,8 @@ from torch_geometric.data import Data
 from ..presets import DEFAULT_PRESET, model_options
 from ..utils.matrix import symmetrize
 from ..utils.validation import check_adjacency, check_sizes
-from .losses import hr_loss
 from .base import SuperResolutionModel
+from .losses import hr_loss
 from .models import GSRLoss
 from .node_map import NodeMap
 
@@ -70,6 +70,7 @@ class NodeMapGSR(SuperResolutionModel):
             ``0``, ``1e-5``, ``1e-4``, ``1e-3``).
     """
     spectral = False  # reads no eigenvectors: fit computes no LR spectra
+    lr_mean: Tensor  # buffer: the training-mean LR connectome
 
     def __init__(self, lr_nodes: int, hr_nodes: int,
                  preset: str = DEFAULT_PRESET, **options):
@@ -123,8 +124,7 @@ class NodeMapGSR(SuperResolutionModel):
                 edge_index: Optional[Tensor] = None,
                 edge_weight: Optional[Tensor] = None,
                 batch: Optional[Tensor] = None) -> NodeMapOutput:
-        r"""
-        Args:
+        r"""Args:
             lr_adj (Tensor or Data): ``[B, N_l, N_l]`` or ``[N_l, N_l]`` LR
                 connectomes, or a ``Data``/``Batch`` of them (any form
                 :meth:`GSRModel.forward` takes, sparse edges included).

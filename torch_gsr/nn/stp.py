@@ -116,7 +116,8 @@ class STPGSR(GSRModel):
             self.lr_nodes, -(-self.hr_nodes // init_heads), heads=init_heads,
             dropout=dropout)
         self.init_norm = GraphNorm(self.hr_nodes)
-        self.gsr = GramInitializer()
+        # Plays the GSR layer's part in GSRModel.forward.
+        self.gsr = GramInitializer()  # type: ignore[assignment]
         widths = [1, *dual_channels, 1]
         self.dual_convs = torch.nn.ModuleList(
             LineGraphTransformerConv(c_in, c_out, dropout=dropout,

@@ -59,10 +59,11 @@ class CVResult:
 
     @property
     def methods(self) -> List[str]:
+        """Method names, models first, in the order they were run."""
         return list(self.evaluations)
 
     def fold_summary(self, method: str) -> Dict[str, Tensor]:
-        r"""metric -> ``[folds]`` the metric's (subject-mean) value per fold."""
+        r"""Metric -> ``[folds]`` the metric's (subject-mean) value per fold."""
         evaluations = self.evaluations[method]
         return {metric: torch.tensor([e.summary[metric][0] for e in evaluations],
                                      dtype=torch.float64)
@@ -82,9 +83,9 @@ class CVResult:
         ``beats_mean_hr`` (``"yes"`` when it beats :class:`MeanHR` on both
         MAE and PCC, ``"no"`` otherwise; ``""`` for MeanHR itself or when
         MeanHR was not run)."""
-        rows = []
+        rows: List[Dict[str, object]] = []
         for method in self.methods:
-            row = dict(method=method)
+            row: Dict[str, object] = dict(method=method)
             for metric, values in self.fold_summary(method).items():
                 row[f'{metric}_mean'] = float(values.mean())
                 row[f'{metric}_std'] = float(values.std(correction=0))
@@ -111,10 +112,10 @@ class CVResult:
         lines = ['| ' + ' | '.join(header) + ' |',
                  '|' + '---|' * len(header)]
         for row in rows:
-            cells = [row['method']]
+            cells = [str(row['method'])]
             cells += [f"{_cell(row[m + '_mean'], '.4f')} ± "
                       f"{_cell(row[m + '_std'], '.4f')}" for m in metrics]
-            cells.append(row['beats_mean_hr'] or '-')
+            cells.append(str(row['beats_mean_hr'] or '-'))
             lines.append('| ' + ' | '.join(cells) + ' |')
         _write_text(path, '\n'.join(lines) + '\n')
 
@@ -158,7 +159,7 @@ def cross_validate(model_factory: Union[Callable[[], GSRModel],
                                         Dict[str, Callable[[], GSRModel]]],
                    dataset, folds: int = 5, seed: int = 0,
                    baselines: bool = True, protocol: str = 'subject',
-                   topology: bool = False, progress: bool = True,
+                   topology: Optional[bool] = False, progress: bool = True,
                    checkpoint_dir: Optional[str] = None,
                    distributed: bool = False, **fit_kwargs) -> CVResult:
     r"""K-fold cross-validation with a fresh model per fold, resumable.
@@ -191,7 +192,10 @@ def cross_validate(model_factory: Union[Callable[[], GSRModel],
         baselines (bool): also fit and evaluate
             :class:`~torch_gsr.baselines.MeanHR` and
             :class:`~torch_gsr.baselines.RidgeRegression` on the same folds.
-        protocol, topology: passed to :func:`evaluate`.
+        protocol (str): ``'subject'`` or ``'challenge'`` metrics
+            (:func:`~torch_gsr.metrics.evaluate_predictions`).
+        topology (bool, optional): also the centrality errors (``None``:
+            with the challenge protocol only).
         progress (bool): report the spectra, the (fold, method) runs and the
             epochs (:mod:`torch_gsr.utils.progress`: bars on a terminal,
             lines otherwise).
@@ -240,10 +244,11 @@ def cross_validate(model_factory: Union[Callable[[], GSRModel],
         train = data.subset(is_test.logical_not().nonzero().view(-1))
         test = data.subset(test_folds[k])
         # residual_pcc's reference: this fold's training-mean HR.
+        reference = train.require_hr('training').double().mean(0).cpu()
         evaluate = functools.partial(evaluate_predictions,
-                                     target=test.hr_adj.cpu(), protocol=protocol,
-                                     topology=topology, progress=progress,
-                                     reference=train.hr_adj.double().mean(0).cpu())
+                                     target=test.require_hr('testing').cpu(),
+                                     protocol=protocol, topology=topology,
+                                     progress=progress, reference=reference)
         for name in methods:
             run = (cv_state.load_result(checkpoint_dir, name, k, factories.get(name))
                    if checkpoint_dir is not None and (name, k) in finished else None)

@@ -38,6 +38,7 @@ class History:
         return [record[key] for record in self.records]
 
     def to_dict(self) -> dict:
+        """This history as plain Python data (what checkpoints store)."""
         return dict(records=[dict(r) for r in self.records],
                     best_epoch=self.best_epoch, stopped_early=self.stopped_early,
                     planned_epochs=self.planned_epochs,
@@ -45,6 +46,7 @@ class History:
 
     @classmethod
     def from_dict(cls, state: dict) -> 'History':
+        """The history :meth:`to_dict` returned (older checkpoints too)."""
         return cls(records=[dict(r) for r in state['records']],
                    best_epoch=state['best_epoch'],
                    stopped_early=state['stopped_early'],

@@ -2,11 +2,12 @@ r"""The training loop (:func:`fit`) and inference (:func:`predict`,
 :func:`evaluate`) on dense ``[B, N, N]`` batches of a
 :class:`~torch_gsr.train.ConnectomeTensors`, gathered once: no
 eigendecomposition and no per-subject Python loop runs in a training step."""
+import functools
 import math
 import time
 import warnings
 from dataclasses import replace
-from typing import Callable, Dict, List, Optional
+from typing import Any, Callable, Dict, List, Optional
 
 import torch
 from torch import Tensor
@@ -15,11 +16,10 @@ from .. import distributed as dist
 from ..metrics import Evaluation, evaluate_predictions
 from ..nn.models import GSRModel
 from ..presets import DEFAULT_PRESET, get_preset
-from .checkpoint import (CHECKPOINT_VERSION, resume_state, rng_state,
-                         write_checkpoint)
-from .history import LOSS_TERMS, History, format_record
 from ..utils.progress import Progress, track
 from ..utils.validation import check_int
+from .checkpoint import CHECKPOINT_VERSION, resume_state, rng_state, write_checkpoint
+from .history import LOSS_TERMS, History, format_record
 from .tensors import ConnectomeTensors, index_batches, prepare, rows
 
 
@@ -77,13 +77,15 @@ def planned_epochs(options: dict, num_train: int) -> int:
     return max(1, math.ceil(options['updates'] / batches))
 
 
-def _learning_rate_at(options: dict, step: int, total_steps: int) -> float:
-    r"""The learning rate of update ``step`` (0-based) of ``total_steps``: a
-    pure function of the step, so a resumed run needs no scheduler state."""
+def _learning_rate_at(options: dict, total_steps: int, first_step: int,
+                      k: int) -> float:
+    r"""The learning rate of update ``first_step + k`` (0-based) of
+    ``total_steps``: a pure function of the step, so a resumed run needs no
+    scheduler state."""
     base = options['learning_rate']
     if options['schedule'] == 'constant':
         return base
-    return base * 0.5 * (1 + math.cos(math.pi * step / total_steps))
+    return base * 0.5 * (1 + math.cos(math.pi * (first_step + k) / total_steps))
 
 
 def _renamed_learning_rate(learning_rate: Optional[float],
@@ -109,7 +111,7 @@ def _split_validation(data: ConnectomeTensors, val_dataset,
     if val_dataset is not None:
         return data, val_dataset
     explicit = val_fraction is not None
-    fraction = val_fraction if explicit else preset_fraction
+    fraction = val_fraction if val_fraction is not None else preset_fraction
     if not 0 <= fraction < 1:
         raise ValueError(f"val_fraction must be in [0, 1), got {fraction!r}")
     num_val = round(fraction * data.num_subjects)
@@ -139,7 +141,9 @@ class _LossModule(torch.nn.Module):
         return self.model.loss(out, hr_adj, hr_eigvecs, validate=False)
 
 
-def _batch_loss(step: _LossModule, data: ConnectomeTensors, index: Tensor):
+def _batch_loss(step: torch.nn.Module, data: ConnectomeTensors, index: Tensor):
+    # prepare() filled in the HR connectomes and spectra.
+    assert data.hr_adj is not None and data.hr_eigvecs is not None
     return step(data.lr_adj[index], rows(data.lr_eigvecs, index),
                 data.hr_adj[index], data.hr_eigvecs[index])
 
@@ -173,7 +177,7 @@ def _check_finite(sums: Tensor, epoch: int, index: Tensor,
     # ``sums`` is reduced over ranks, so every rank raises the same error.
     if bool(torch.isfinite(sums).all()):
         return
-    bad = [name for name, value in zip(LOSS_TERMS, sums)
+    bad = [name for name, value in zip(LOSS_TERMS, sums, strict=True)
            if not bool(torch.isfinite(value))]
     indices = index.tolist()
     subjects = [data.subjects[i] for i in indices]
@@ -208,7 +212,7 @@ def _train_epoch(step, optimizer, data: ConnectomeTensors, batch_size: int,
         optimizer.step()
         sums += batch_sums
         display.advance(1 / len(batches))
-    record = dict(zip(LOSS_TERMS, (sums / data.num_subjects).tolist()))
+    record = dict(zip(LOSS_TERMS, (sums / data.num_subjects).tolist(), strict=True))
     record['learning_rate'] = learning_rate_at(len(batches) - 1)
     return record
 
@@ -221,7 +225,7 @@ def _validation_loss(step, data: ConnectomeTensors,
     for index in index_batches(data.num_subjects, batch_size):
         sums += _sharded_loss(step, data, index, 'validation')[2]
     return {f'val_{name}': value for name, value
-            in zip(LOSS_TERMS, (sums / data.num_subjects).tolist())}
+            in zip(LOSS_TERMS, (sums / data.num_subjects).tolist(), strict=True)}
 
 
 def _cpu_state(model) -> dict:
@@ -266,11 +270,15 @@ def fit(model: GSRModel, dataset, epochs: Optional[int] = None,
             :class:`~torch_gsr.datasets.ConnectomePair`, a tuple
             ``(lr_adj [S, N_l, N_l], hr_adj [S, N_h, N_h])`` or
             :class:`ConnectomeTensors`.
-        epochs, learning_rate, batch_size, weight_decay: override the
-            preset's values
-            (``None``: the preset's). ``epochs`` is the total count, also
-            when resuming; ``epochs=None`` in the preset means "as many as
-            ``updates`` needs" (:func:`planned_epochs`).
+        epochs (int, optional): total epochs, also when resuming (``None``:
+            the preset's; ``None`` in the preset means "as many as
+            ``updates`` needs", :func:`planned_epochs`).
+        learning_rate (float, optional): Adam's (peak) learning rate
+            (``None``: the preset's).
+        batch_size (int, optional): subjects per update (``None``: the
+            preset's).
+        weight_decay (float, optional): Adam's weight decay (``None``: the
+            preset's).
         updates (int, optional): the update budget used when ``epochs`` is
             ``None`` (default: the preset's).
         schedule (str, optional): ``'constant'`` or ``'cosine'`` (from
@@ -376,8 +384,9 @@ def fit(model: GSRModel, dataset, epochs: Optional[int] = None,
         val.require_hr('validation')
     num_epochs = planned_epochs(options, train.num_subjects)
     batches_per_epoch = math.ceil(train.num_subjects / options['batch_size'])
-    if resume is None and hasattr(model, 'initialize'):
-        model.initialize(train.lr_adj, train.hr_adj)
+    initialize = getattr(model, 'initialize', None)
+    if resume is None and callable(initialize):
+        initialize(train.lr_adj, train.require_hr('fit'))
 
     # The fused kernel (CPU and CUDA) updates all parameters in one pass.
     optimizer = torch.optim.Adam(model.parameters(), lr=options['learning_rate'],
@@ -387,14 +396,14 @@ def fit(model: GSRModel, dataset, epochs: Optional[int] = None,
     shuffle = torch.Generator().manual_seed(seed)
     history = History(planned_epochs=num_epochs,
                       val_subjects=0 if val is None else val.num_subjects)
-    stopping = dict(best_loss=math.inf, best_epoch=None, best_state=None,
+    stopping: Dict[str, Any] = dict(best_loss=math.inf, best_epoch=None, best_state=None,
                     bad_epochs=0)
     start = 0
     if resume is not None:
         start, history, stopping = resume_state(resume, model, optimizer, shuffle)
         history.planned_epochs = num_epochs
 
-    step = _LossModule(model)
+    step: torch.nn.Module = _LossModule(model)
     if distributed:
         # Built after ``resume``: DDP broadcasts rank 0's parameters.
         step = torch.nn.parallel.DistributedDataParallel(
@@ -413,8 +422,8 @@ def fit(model: GSRModel, dataset, epochs: Optional[int] = None,
         first_step = epoch * batches_per_epoch
         record.update(_train_epoch(
             step, optimizer, train, options['batch_size'], shuffle, epoch + 1,
-            clip_grad_norm, lambda k: _learning_rate_at(
-                options, first_step + k, num_epochs * batches_per_epoch),
+            clip_grad_norm, functools.partial(
+                _learning_rate_at, options, num_epochs * batches_per_epoch, first_step),
             display))
         if val is not None:
             record.update(_validation_loss(_LossModule(model), val,
@@ -498,15 +507,23 @@ def evaluate(model: GSRModel, dataset, protocol: str = 'subject',
     passed on; ``progress`` reports the prediction and the centralities).
 
     Args:
+        model (GSRModel): a trained model.
+        dataset: paired data (anything :func:`fit` accepts).
+        protocol (str): ``'subject'`` or ``'challenge'``.
+        topology (bool): also the centrality errors.
+        batch_size (int): subjects per forward pass.
+        device (optional): where to predict (default: the model's device).
+        num_workers (int): processes for the centralities.
+        progress (bool): report the prediction and the centralities.
         reference (optional): ``[N_h, N_h]`` reference for ``residual_pcc``,
             or the **training** data set (anything :func:`fit` accepts),
             whose mean HR connectome is then the reference.
     """
     data = ConnectomeTensors.from_data(dataset)
-    data.require_hr('evaluate')
+    hr_adj = data.require_hr('evaluate')
     pred = predict(model, data, batch_size=batch_size, device=device,
                    progress=progress)
-    return evaluate_predictions(pred, data.hr_adj.cpu(), protocol=protocol,
+    return evaluate_predictions(pred, hr_adj.cpu(), protocol=protocol,
                                 topology=topology, num_workers=num_workers,
                                 progress=progress,
                                 reference=mean_hr_reference(reference))
@@ -519,5 +536,4 @@ def mean_hr_reference(reference) -> Optional[Tensor]:
                              and reference.dim() == 2):
         return reference
     data = ConnectomeTensors.from_data(reference)
-    data.require_hr('the residual PCC reference')
-    return data.hr_adj.double().mean(0).cpu()
+    return data.require_hr('the residual PCC reference').double().mean(0).cpu()

@@ -125,11 +125,12 @@ class ConnectomeTensors:
             check_adjacency(self.hr_adj, 'hr_adj', subjects=self.subjects)
         return self
 
-    def require_hr(self, what: str) -> None:
-        """Raises a ``ValueError`` naming ``what`` when there is no HR data."""
+    def require_hr(self, what: str) -> Tensor:
+        """``hr_adj``; a ``ValueError`` naming ``what`` when there is none."""
         if self.hr_adj is None:
             raise ValueError(f"{what} needs HR connectomes, but the dataset "
                              f"holds LR connectomes only")
+        return self.hr_adj
 
 
 def prepare(model: GSRModel, data, device,
