@@ -57,10 +57,12 @@ class MeanHR(_Baseline):
         mean_ (Tensor): ``[Nh, Nh]`` float64 mean of the training HR graphs.
     """
     def fit(self, lr_adj: Tensor, hr_adj: Tensor) -> 'MeanHR':
-        r"""Args:
-        lr_adj (Tensor): ``[S, Nl, Nl]`` training LR connectomes (only
-            their node count is used).
-        hr_adj (Tensor): ``[S, Nh, Nh]`` training HR connectomes.
+        r"""Stores the training-mean HR connectome.
+
+        Args:
+            lr_adj (Tensor): ``[S, Nl, Nl]`` training LR connectomes (only
+                their node count is used).
+            hr_adj (Tensor): ``[S, Nh, Nh]`` training HR connectomes.
         """
         lr_adj, hr_adj = _check_training_pair(lr_adj, hr_adj)
         self.lr_nodes = lr_adj.size(-1)
@@ -127,9 +129,11 @@ class RidgeRegression(_Baseline):
         self.seed = seed
 
     def fit(self, lr_adj: Tensor, hr_adj: Tensor) -> 'RidgeRegression':
-        r"""Args:
-        lr_adj (Tensor): ``[S, Nl, Nl]`` training LR connectomes.
-        hr_adj (Tensor): ``[S, Nh, Nh]`` training HR connectomes.
+        r"""Fits the ridge map on training pairs.
+
+        Args:
+            lr_adj (Tensor): ``[S, Nl, Nl]`` training LR connectomes.
+            hr_adj (Tensor): ``[S, Nh, Nh]`` training HR connectomes.
         """
         lr_adj, hr_adj = _check_training_pair(lr_adj, hr_adj)
         x = _upper(lr_adj.double())

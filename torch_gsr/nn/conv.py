@@ -60,7 +60,9 @@ class ConnectomeGCNConv(DenseGCNConv):
     def forward(self, x: Optional[Tensor], adj: Tensor,
                 mask: Optional[Tensor] = None,
                 normalized: bool = False) -> Tensor:
-        r"""Args:
+        r"""Convolves ``x`` over every graph of the batch.
+
+        Args:
             x (Tensor, optional): ``[B, N, F_in]`` node features, or ``None``
                 for identity features (then ``F_in == N``).
             adj (Tensor): ``[B, N, N]`` adjacency, or its propagation matrix

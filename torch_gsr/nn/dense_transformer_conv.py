@@ -50,7 +50,9 @@ class DenseTransformerConv(TransformerConv):
         self.lin_key = drop_key_bias(self.lin_key)  # type: ignore[has-type]
 
     def forward(self, x: Tensor, adj: Tensor) -> Tensor:
-        r"""Args:
+        r"""Convolves ``x`` over every dense graph of the batch.
+
+        Args:
             x (Tensor): ``[B, N, F_in]`` node features.
             adj (Tensor): ``[B, N, N]`` weighted adjacency.
 

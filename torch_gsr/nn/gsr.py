@@ -66,7 +66,9 @@ class GSRLayer(torch.nn.Module):
 
     def forward(self, z_lr: Tensor, lr_eigvecs: Optional[Tensor]
                 ) -> Tuple[Tensor, Tensor]:
-        r"""Args:
+        r"""Super-resolves the LR embeddings.
+
+        Args:
             z_lr (Tensor): ``[B, N, P]`` LR node embeddings :math:`\mathbf{Z}_l`.
             lr_eigvecs (Tensor, optional): ``[B, N, N]`` eigenvectors
                 :math:`\mathbf{U}_0` (columns), e.g. from

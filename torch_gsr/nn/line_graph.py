@@ -138,7 +138,9 @@ class LineGraphTransformerConv(TransformerConv):
         self.structured = structured
 
     def forward(self, x: Tensor, num_nodes: int) -> Tensor:
-        r"""Args:
+        r"""Convolves the dual node features of every subject.
+
+        Args:
             x (Tensor): ``[B, E, F_in]`` features of the :math:`E =
                 n(n-1)/2` dual nodes, in :func:`torch.triu_indices` order.
             num_nodes (int): :math:`n`.

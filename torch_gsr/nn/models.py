@@ -284,7 +284,9 @@ class GSRModel(SuperResolutionModel):
                 edge_index: Optional[Tensor] = None,
                 edge_weight: Optional[Tensor] = None,
                 batch: Optional[Tensor] = None) -> GSROutput:
-        r"""Args:
+        r"""Predicts HR connectomes from LR ones.
+
+        Args:
             lr_adj (Tensor or Data): ``[B, N, N]`` or ``[N, N]`` LR
                 connectomes, or a :class:`~torch_gsr.datasets.ConnectomePair`
                 or :class:`~torch_geometric.data.Batch` of them (its

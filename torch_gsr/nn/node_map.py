@@ -34,7 +34,9 @@ class NodeMap(torch.nn.Module):
         torch.nn.init.uniform_(self.weight, 0., 2. / self.lr_nodes)
 
     def forward(self, lr_adj: Tensor) -> Tensor:
-        r"""Args:
+        r"""Maps LR matrices to the HR nodes.
+
+        Args:
             lr_adj (Tensor): ``[B, N_l, N_l]`` (or ``[N_l, N_l]``) LR
                 matrices (any symmetric matrices on the LR nodes, e.g.
                 centred connectomes).

@@ -124,7 +124,9 @@ class NodeMapGSR(SuperResolutionModel):
                 edge_index: Optional[Tensor] = None,
                 edge_weight: Optional[Tensor] = None,
                 batch: Optional[Tensor] = None) -> NodeMapOutput:
-        r"""Args:
+        r"""Predicts HR connectomes from LR ones.
+
+        Args:
             lr_adj (Tensor or Data): ``[B, N_l, N_l]`` or ``[N_l, N_l]`` LR
                 connectomes, or a ``Data``/``Batch`` of them (any form
                 :meth:`GSRModel.forward` takes, sparse edges included).

@@ -43,7 +43,9 @@ class GraphPool(torch.nn.Module):
         torch.nn.init.uniform_(self.proj, -bound, bound)
 
     def forward(self, x: Tensor, adj: Tensor) -> Tuple[Tensor, Tensor, Tensor]:
-        r"""Args:
+        r"""Pools every graph of the batch.
+
+        Args:
             x (Tensor): ``[B, N, F]`` (or ``[N, F]``) node features.
             adj (Tensor): ``[B, N, N]`` (or ``[N, N]``) adjacency.
 
@@ -109,7 +111,9 @@ class GraphUnpool(torch.nn.Module):
     :math:`\mathbf{X}' = \mathrm{relocate}(\mathbf{0}_{N \times F},
     \mathbf{X}, \mathrm{idx})`."""
     def forward(self, x: Tensor, idx: Tensor, num_nodes: int) -> Tensor:
-        r"""Args:
+        r"""Unpools every graph of the batch.
+
+        Args:
             x (Tensor): ``[B, k, F]`` (or ``[k, F]``) pooled features.
             idx (Tensor): ``[B, k]`` (or ``[k]``) indices returned by
                 :class:`GraphPool`.

@@ -109,7 +109,9 @@ class SparseConnectomeGCNConv(MessagePassing):
                 edge_weight: Optional[Tensor] = None,
                 num_nodes: Optional[int] = None,
                 normalized: bool = False) -> Tensor:
-        r"""Args:
+        r"""Convolves ``x`` over the sparse graph.
+
+        Args:
             x (Tensor, optional): ``[num_nodes, F_in]`` node features, or
                 ``None`` for identity features of graphs of ``F_in`` nodes
                 each (a batch of ``num_nodes / F_in`` of them).

@@ -81,7 +81,9 @@ class GraphUAutoencoder(torch.nn.Module):
         return self.act(convolve(conv, x, prop))
 
     def forward(self, x: Optional[Tensor], adj: Graph) -> Tuple[Tensor, Tensor]:
-        r"""Args:
+        r"""Embeds every LR graph of the batch.
+
+        Args:
             x (Tensor, optional): ``[B, N, in_channels]`` node features;
                 ``None`` (the paper's choice) means identity features.
             adj (Tensor or EdgeBatch): ``[B, N, N]`` (or ``[N, N]``) LR
