@@ -27,7 +27,7 @@ from .train import (
     load_checkpoint,
     predict,
 )
-from .train.loop import planned_epochs
+from .train.options import planned_epochs
 from .utils.io import atomic_path, load_torch_file
 from .utils.progress import note
 

@@ -21,6 +21,7 @@ Both take ``distributed=True`` to train in several processes launched by
 
 Modules: :mod:`~torch_gsr.train.tensors` (the data container),
 :mod:`~torch_gsr.train.history`, :mod:`~torch_gsr.train.checkpoint`,
+:mod:`~torch_gsr.train.options` (presets, validation split, schedule),
 :mod:`~torch_gsr.train.loop` (fit, predict, evaluate),
 :mod:`~torch_gsr.train.cv` (cross-validation and its table).
 """

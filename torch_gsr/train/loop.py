@@ -5,7 +5,6 @@ eigendecomposition and no per-subject Python loop runs in a training step."""
 import functools
 import math
 import time
-import warnings
 from dataclasses import replace
 from typing import Any, Callable, Dict, List, Optional
 
@@ -15,11 +14,18 @@ from torch import Tensor
 from .. import distributed as dist
 from ..metrics import Evaluation, evaluate_predictions
 from ..nn.models import GSRModel
-from ..presets import DEFAULT_PRESET, get_preset
+from ..presets import DEFAULT_PRESET
 from ..utils.progress import Progress, track
 from ..utils.validation import check_int
 from .checkpoint import CHECKPOINT_VERSION, resume_state, rng_state, write_checkpoint
 from .history import LOSS_TERMS, History, format_record
+from .options import (
+    learning_rate_at,
+    planned_epochs,
+    renamed_learning_rate,
+    resolve_fit_options,
+    split_validation,
+)
 from .tensors import ConnectomeTensors, index_batches, prepare, rows
 
 
@@ -35,95 +41,6 @@ class NonFiniteLossError(FloatingPointError):
                  subjects: List[str]):
         super().__init__(message)
         self.epoch, self.indices, self.subjects = epoch, indices, subjects
-
-
-# Values of fit options a preset may leave out (a custom preset written for
-# an older version): no validation, no early stopping, a constant rate.
-_OPTIONAL_FIT_OPTIONS = dict(updates=None, val_fraction=0., patience=None,
-                             schedule='constant')
-SCHEDULES = ('constant', 'cosine')
-
-
-def _resolve_fit_options(preset: str, **explicit) -> dict:
-    options = dict(_OPTIONAL_FIT_OPTIONS, **get_preset(preset)['fit'])
-    options.update({k: v for k, v in explicit.items() if v is not None})
-    check_int(options['batch_size'], 'batch_size')
-    if options['epochs'] is None and options['updates'] is None:
-        raise ValueError(f"preset {preset!r} sets neither epochs nor updates: "
-                         f"pass epochs=")
-    for name in ('epochs', 'updates', 'patience'):
-        if options[name] is not None:
-            check_int(options[name], name)
-    if not options['learning_rate'] > 0:
-        raise ValueError(f"learning_rate must be > 0, got "
-                         f"{options['learning_rate']!r}")
-    if not options['weight_decay'] >= 0:
-        raise ValueError(f"weight_decay must be >= 0, got "
-                         f"{options['weight_decay']!r}")
-    if options['schedule'] not in SCHEDULES:
-        raise ValueError(f"schedule must be one of {SCHEDULES}, got "
-                         f"{options['schedule']!r}")
-    return options
-
-
-def planned_epochs(options: dict, num_train: int) -> int:
-    r"""Epochs :func:`fit` runs (early stopping aside): ``options['epochs']``,
-    or with ``epochs=None`` as many as the update budget
-    ``options['updates']`` needs at ``options['batch_size']`` on
-    ``num_train`` training subjects."""
-    if options['epochs'] is not None:
-        return options['epochs']
-    batches = math.ceil(num_train / options['batch_size'])
-    return max(1, math.ceil(options['updates'] / batches))
-
-
-def _learning_rate_at(options: dict, total_steps: int, first_step: int,
-                      k: int) -> float:
-    r"""The learning rate of update ``first_step + k`` (0-based) of
-    ``total_steps``: a pure function of the step, so a resumed run needs no
-    scheduler state."""
-    base = options['learning_rate']
-    if options['schedule'] == 'constant':
-        return base
-    return base * 0.5 * (1 + math.cos(math.pi * (first_step + k) / total_steps))
-
-
-def _renamed_learning_rate(learning_rate: Optional[float],
-                           lr: Optional[float]) -> Optional[float]:
-    if lr is None:
-        return learning_rate
-    if learning_rate is not None:
-        raise ValueError("pass learning_rate only (lr is its deprecated name)")
-    warnings.warn("fit(lr=...) is deprecated and will be removed in 0.3; use "
-                  "learning_rate=...", FutureWarning, stacklevel=3)
-    return lr
-
-
-def _split_validation(data: ConnectomeTensors, val_dataset,
-                      val_fraction: Optional[float], preset_fraction: float,
-                      seed: int):
-    r"""``(train, val or None)``: ``val_dataset`` as given, or a seeded
-    ``val_fraction`` of ``data``. The preset's fraction (``val_fraction``
-    ``None``) is skipped when ``val_dataset`` is given or when it would leave
-    no subject for validation or for training; an explicit one is not."""
-    if val_dataset is not None and val_fraction:
-        raise ValueError("pass either val_dataset or val_fraction, not both")
-    if val_dataset is not None:
-        return data, val_dataset
-    explicit = val_fraction is not None
-    fraction = val_fraction if val_fraction is not None else preset_fraction
-    if not 0 <= fraction < 1:
-        raise ValueError(f"val_fraction must be in [0, 1), got {fraction!r}")
-    num_val = round(fraction * data.num_subjects)
-    if fraction == 0 or (not explicit and not 1 <= num_val < data.num_subjects):
-        return data, None
-    if not 1 <= num_val < data.num_subjects:
-        raise ValueError(f"val_fraction={fraction} of {data.num_subjects} "
-                         f"subjects leaves {num_val} for validation (expected "
-                         f"at least 1 and at least 1 for training)")
-    order = torch.randperm(data.num_subjects,
-                           generator=torch.Generator().manual_seed(seed))
-    return data.subset(order[num_val:]), data.subset(order[:num_val])
 
 
 class _LossModule(torch.nn.Module):
@@ -350,8 +267,8 @@ def fit(model: GSRModel, dataset, epochs: Optional[int] = None,
         NonFiniteLossError: a NaN/inf loss (names the epoch and subjects);
             ``checkpoint`` still holds the last completed epoch.
     """
-    learning_rate = _renamed_learning_rate(learning_rate, lr)
-    options = _resolve_fit_options(preset, epochs=epochs,
+    learning_rate = renamed_learning_rate(learning_rate, lr)
+    options = resolve_fit_options(preset, epochs=epochs,
                                    learning_rate=learning_rate,
                                    batch_size=batch_size,
                                    weight_decay=weight_decay, updates=updates,
@@ -367,7 +284,7 @@ def fit(model: GSRModel, dataset, epochs: Optional[int] = None,
 
     data = ConnectomeTensors.from_data(dataset)
     data.require_hr('fit')
-    train, val = _split_validation(data, val_dataset, val_fraction,
+    train, val = split_validation(data, val_dataset, val_fraction,
                                    options['val_fraction'], seed)
     if patience is not None and val is None:
         raise ValueError("patience (early stopping) needs validation data: "
@@ -423,7 +340,7 @@ def fit(model: GSRModel, dataset, epochs: Optional[int] = None,
         record.update(_train_epoch(
             step, optimizer, train, options['batch_size'], shuffle, epoch + 1,
             clip_grad_norm, functools.partial(
-                _learning_rate_at, options, num_epochs * batches_per_epoch, first_step),
+                learning_rate_at, options, num_epochs * batches_per_epoch, first_step),
             display))
         if val is not None:
             record.update(_validation_loss(_LossModule(model), val,
