@@ -4,6 +4,7 @@ import os
 import pytest
 import torch
 
+import torch_gsr.nn.base as model_base
 import torch_gsr.nn.models as models
 import torch_gsr.presets as presets
 import torch_gsr.train.loop as train_loop
@@ -388,12 +389,13 @@ def test_preset_defaults_and_overrides(dataset, monkeypatch):
 
 def test_values_are_checked_once_not_per_step(dataset, monkeypatch):
     checked = []
-    original = models.check_adjacency
+    original = model_base.check_adjacency
 
     def recording(adj, name='adj', **kwargs):
         checked.append(kwargs.get('values', True))
         return original(adj, name, **kwargs)
-    monkeypatch.setattr(models, 'check_adjacency', recording)
+    # Every model checks its inputs and targets in the shared base.
+    monkeypatch.setattr(model_base, 'check_adjacency', recording)
     fit(new_model(), dataset, epochs=2, **QUIET)
     predict(new_model(), dataset)
     assert checked and not any(checked)

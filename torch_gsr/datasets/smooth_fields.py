@@ -31,7 +31,7 @@ from typing import Callable, Optional, Tuple
 import numpy as np
 
 from ..utils.validation import check_generator_sizes
-from .paired_connectomes import PairedConnectomes
+from .generated import GeneratedConnectomes
 from .synthetic import CHUNK, _averaging, _bold, _sphere, _voronoi
 
 
@@ -125,7 +125,7 @@ def smooth_field_connectomes(num_subjects: int = 277, lr_nodes: int = 116,
     return np.concatenate(lr), np.concatenate(hr)
 
 
-class SmoothFieldConnectomes(PairedConnectomes):
+class SmoothFieldConnectomes(GeneratedConnectomes):
     r"""The connectomes of :func:`smooth_field_connectomes` as a
     :class:`PairedConnectomes` dataset (subject ids ``'field-0000'``, ...).
 
@@ -140,11 +140,7 @@ class SmoothFieldConnectomes(PairedConnectomes):
                  transform: Optional[Callable] = None,
                  pre_transform: Optional[Callable] = None,
                  pre_filter: Optional[Callable] = None, force_reload: bool = False):
-        def reader():
-            lr, hr = smooth_field_connectomes(num_subjects, lr_nodes, hr_nodes, seed)
-            subjects = [f'field-{i:04d}' for i in range(num_subjects)]
-            return lr, hr, subjects, 'smooth-field lr', 'smooth-field hr'
-        super().__init__(root, reader,
-                         name=f'smooth_field_{num_subjects}_{lr_nodes}_{hr_nodes}_{seed}',
-                         transform=transform, pre_transform=pre_transform,
-                         pre_filter=pre_filter, force_reload=force_reload)
+        super().__init__(smooth_field_connectomes, 'smooth-field', 'field', num_subjects,
+                         lr_nodes, hr_nodes, seed, root, transform=transform,
+                         pre_transform=pre_transform, pre_filter=pre_filter,
+                         force_reload=force_reload)

@@ -39,7 +39,7 @@ from typing import Callable, Optional, Sequence, Tuple
 import numpy as np
 import scipy.signal
 
-from .paired_connectomes import PairedConnectomes
+from .generated import GeneratedConnectomes
 
 CHUNK = 32
 
@@ -176,7 +176,7 @@ class _GroupEffect:
         return self.amplitude * in_group * shared * self.regions
 
 
-class SyntheticConnectomes(PairedConnectomes):
+class SyntheticConnectomes(GeneratedConnectomes):
     r"""The simulated connectomes of :func:`synthetic_connectomes` as a
     :class:`PairedConnectomes` dataset (subject ids ``'sim-0000'``, ...), the
     default data when no real data is given.
@@ -191,11 +191,7 @@ class SyntheticConnectomes(PairedConnectomes):
                  transform: Optional[Callable] = None,
                  pre_transform: Optional[Callable] = None,
                  pre_filter: Optional[Callable] = None, force_reload: bool = False):
-        def reader():
-            lr, hr = synthetic_connectomes(num_subjects, lr_nodes, hr_nodes, seed)
-            subjects = [f'sim-{i:04d}' for i in range(num_subjects)]
-            return lr, hr, subjects, 'synthetic lr', 'synthetic hr'
-        name = f'synthetic_{num_subjects}_{lr_nodes}_{hr_nodes}_{seed}'
-        super().__init__(root, reader, name=name,
-                         transform=transform, pre_transform=pre_transform,
-                         pre_filter=pre_filter, force_reload=force_reload)
+        super().__init__(synthetic_connectomes, 'synthetic', 'sim', num_subjects,
+                         lr_nodes, hr_nodes, seed, root, transform=transform,
+                         pre_transform=pre_transform, pre_filter=pre_filter,
+                         force_reload=force_reload)

@@ -27,7 +27,7 @@ from typing import Callable, Optional, Tuple
 import numpy as np
 
 from ..utils.validation import check_generator_sizes
-from .paired_connectomes import PairedConnectomes
+from .generated import GeneratedConnectomes
 from .smooth_fields import _bumps
 from .synthetic import CHUNK, _averaging, _sphere, _voronoi
 
@@ -112,7 +112,7 @@ def wiring_connectomes(num_subjects: int = 277, lr_nodes: int = 160,
     return np.concatenate(lr), np.concatenate(hr)
 
 
-class WiringConnectomes(PairedConnectomes):
+class WiringConnectomes(GeneratedConnectomes):
     r"""The structural connectomes of :func:`wiring_connectomes` as a
     :class:`PairedConnectomes` dataset (subject ids ``'wiring-0000'``, ...).
 
@@ -127,11 +127,7 @@ class WiringConnectomes(PairedConnectomes):
                  transform: Optional[Callable] = None,
                  pre_transform: Optional[Callable] = None,
                  pre_filter: Optional[Callable] = None, force_reload: bool = False):
-        def reader():
-            lr, hr = wiring_connectomes(num_subjects, lr_nodes, hr_nodes, seed)
-            subjects = [f'wiring-{i:04d}' for i in range(num_subjects)]
-            return lr, hr, subjects, 'wiring lr', 'wiring hr'
-        super().__init__(root, reader,
-                         name=f'wiring_{num_subjects}_{lr_nodes}_{hr_nodes}_{seed}',
-                         transform=transform, pre_transform=pre_transform,
-                         pre_filter=pre_filter, force_reload=force_reload)
+        super().__init__(wiring_connectomes, 'wiring', 'wiring', num_subjects,
+                         lr_nodes, hr_nodes, seed, root, transform=transform,
+                         pre_transform=pre_transform, pre_filter=pre_filter,
+                         force_reload=force_reload)

@@ -51,6 +51,18 @@ class SuperResolutionModel(torch.nn.Module):
                                        self.lr_nodes, like=lr_adj)
         return lr_adj, lr_eigvecs
 
+    def read_target(self, hr_adj: Tensor, prediction: Tensor,
+                    validate: bool = True) -> Tensor:
+        r"""The checked ``[B, N_h, N_h]`` targets of ``prediction``
+        ``[B, N_h, N_h]``, in its dtype and on its device; every ``loss``
+        starts with it."""
+        hr_adj = check_adjacency(hr_adj, 'hr_adj', num_nodes=self.hr_nodes,
+                                 values=validate)
+        if hr_adj.size(0) != prediction.size(0):
+            raise ValueError(f"hr_adj holds {hr_adj.size(0)} subjects but the "
+                             f"prediction holds {prediction.size(0)}")
+        return hr_adj.to(prediction)
+
     def predict_graphs(self, data: Data, **options) -> Data:
         r"""The predicted HR graphs of ``data`` (a
         :class:`~torch_gsr.datasets.ConnectomePair` or a :class:`Batch`) as

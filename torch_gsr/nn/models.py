@@ -29,7 +29,7 @@ from ..utils.padding import padded_size, unpad_hr
 from ..utils.sparse import strongest_edges
 from ..utils.spectra import hr_eigvecs as compute_hr_eigvecs
 from ..utils.spectra import lr_eigvecs as compute_lr_eigvecs
-from ..utils.validation import check_adjacency, check_eigvecs, check_sizes
+from ..utils.validation import check_eigvecs, check_sizes
 from .activation import resolve_activation
 from .base import SuperResolutionModel
 from .conv import ConnectomeGCNConv
@@ -340,12 +340,7 @@ class GSRModel(SuperResolutionModel):
             validate (bool): check that ``hr_adj`` is finite and symmetric.
         """
         batch_size = out.hr_adj.size(0)
-        hr_adj = check_adjacency(hr_adj, 'hr_adj', num_nodes=self.hr_nodes,
-                                 values=validate)
-        if hr_adj.size(0) != batch_size:
-            raise ValueError(f"hr_adj holds {hr_adj.size(0)} subjects but the "
-                             f"prediction holds {batch_size}")
-        hr_adj = hr_adj.to(out.hr_adj)
+        hr_adj = self.read_target(hr_adj, out.hr_adj, validate)
         if hr_eigvecs is None:
             hr_eigvecs = compute_hr_eigvecs(hr_adj, self.hr_padded)
         else:

@@ -160,12 +160,8 @@ class NodeMapGSR(SuperResolutionModel):
                 :meth:`GSRModel.loss`).
             validate (bool): check that ``hr_adj`` is finite and symmetric.
         """
-        hr_adj = check_adjacency(hr_adj, 'hr_adj', num_nodes=self.hr_nodes,
-                                 values=validate)
-        if hr_adj.size(0) != out.hr_adj.size(0):
-            raise ValueError(f"hr_adj holds {hr_adj.size(0)} subjects but the "
-                             f"prediction holds {out.hr_adj.size(0)}")
-        term_hr = hr_loss(out.hr_adj, hr_adj.to(out.hr_adj))
+        hr_adj = self.read_target(hr_adj, out.hr_adj, validate)
+        term_hr = hr_loss(out.hr_adj, hr_adj)
         penalty = self.map_decay / 2 * (self.node_map.weight.pow(2).sum()
                                         + self.gate.pow(2).sum())
         zero = term_hr.new_zeros(())

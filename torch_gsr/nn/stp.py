@@ -10,7 +10,6 @@ from torch_geometric.nn import GraphNorm
 
 from ..presets import DEFAULT_PRESET
 from ..utils.matrix import set_diagonal
-from ..utils.validation import check_adjacency
 from .dense_transformer_conv import DenseTransformerConv
 from .line_graph import LineGraphTransformerConv, edges_to_matrix, matrix_to_edges, num_dual_nodes
 from .models import GSRLoss, GSRModel, GSROutput
@@ -160,13 +159,8 @@ class STPGSR(GSRModel):
             hr_eigvecs (Tensor, optional): accepted and unused.
             validate (bool): check that ``hr_adj`` is finite and symmetric.
         """
-        hr_adj = check_adjacency(hr_adj, 'hr_adj', num_nodes=self.hr_nodes,
-                                 values=validate)
-        if hr_adj.size(0) != out.hr_adj.size(0):
-            raise ValueError(f"hr_adj holds {hr_adj.size(0)} subjects but the "
-                             f"prediction holds {out.hr_adj.size(0)}")
-        term_hr = F.l1_loss(matrix_to_edges(out.hr_adj),
-                            matrix_to_edges(hr_adj.to(out.hr_adj)))
+        hr_adj = self.read_target(hr_adj, out.hr_adj, validate)
+        term_hr = F.l1_loss(matrix_to_edges(out.hr_adj), matrix_to_edges(hr_adj))
         zero = term_hr.new_zeros(())
         return GSRLoss(term_hr, term_hr, zero, zero)
 
