@@ -15,3 +15,14 @@ def random_connectomes(num_subjects, num_nodes, seed=0, dtype=torch.float32):
 @pytest.fixture
 def connectomes():
     return random_connectomes
+
+
+@pytest.fixture
+def one_thread():
+    """One torch thread for the test (``pytest.mark.usefixtures``): the
+    tensors are tiny, and with several threads on a shared 2-core machine the
+    threads' synchronisation, not the arithmetic, dominates (100x)."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)

@@ -18,12 +18,7 @@ FOLDS, EPOCHS = 3, 2
 EXAMPLE = os.path.join(os.path.dirname(__file__), '..', 'examples', 'slim_superres.py')
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures('one_thread')
 
 
 @pytest.fixture

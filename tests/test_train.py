@@ -27,14 +27,7 @@ LR_NODES, HR_NODES, SUBJECTS = 8, 14, 12
 QUIET = dict(progress=False, learning_rate=1e-3, batch_size=4)
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    # These tensors are tiny: with several threads on a shared 2-core machine
-    # the threads' synchronisation, not the arithmetic, dominates (100x).
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures('one_thread')
 
 
 @pytest.fixture
