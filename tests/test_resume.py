@@ -135,8 +135,10 @@ def test_interrupted_cli_cv_resumes_to_the_same_tables(tmp_path, numpy_pair,
 
 
 def _example_args(out):
+    # Enough epochs that the run is still going when its first (model, fold)
+    # result appears, however loaded the machine: the kill must not race the end.
     return ['--quick', '--subjects', '12', '--lr-nodes', '8', '--hr-nodes', '14',
-            '--folds', '2', '--epochs', '2', '--out', str(out)]
+            '--folds', '2', '--epochs', '12', '--out', str(out)]
 
 
 def _load_example():
