@@ -39,7 +39,7 @@ from torch_geometric.loader import DataLoader
 from torch_geometric.nn import GCNConv, global_max_pool, global_mean_pool
 
 from torch_gsr.datasets import ConnectomePair, synthetic_connectomes
-from torch_gsr.nn import GSRNet
+from torch_gsr.nn import MODELS, SuperResolutionModel
 from torch_gsr.plot import save_figure
 from torch_gsr.train import fit
 from torch_gsr.transforms import GraphSuperResolution
@@ -83,7 +83,7 @@ def as_graphs(adj: torch.Tensor, labels: torch.Tensor, top_k: int) -> List[Data]
             for a, k, y in zip(adj, kept, labels, strict=True) for ei, ew in [sparse_view(k)]]
 
 
-def super_resolved_graphs(model: GSRNet, lr: torch.Tensor, labels: torch.Tensor,
+def super_resolved_graphs(model: SuperResolutionModel, lr: torch.Tensor, labels: torch.Tensor,
                           top_k: int) -> List[Data]:
     r"""The cohort through :class:`GraphSuperResolution` in one batch."""
     cohort = Batch.from_data_list([ConnectomePair(a, y=y.view(1))
@@ -190,6 +190,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument('--quick', action='store_true', help='smoke test')
     parser.add_argument('--subjects', type=int, help='classification cohort size '
                         f"(default: {DEFAULTS['subjects']})")
+    parser.add_argument('--model', choices=list(MODELS), default='GSRNet',
+                        help='the super-resolution model (default: GSRNet)')
     parser.add_argument('--gsr-subjects', type=int, help='GSRNet training split size '
                         f"(default: {DEFAULTS['gsr_subjects']})")
     parser.add_argument('--lr-nodes', type=int)
@@ -224,10 +226,10 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     began = time.perf_counter()
     torch.manual_seed(args.seed)
     data = simulate(args)
-    print(f'{args.gsr_subjects} subjects to train GSRNet, {args.subjects} to classify, '
+    print(f'{args.gsr_subjects} subjects to train {args.model}, {args.subjects} to classify, '
           f'{args.lr_nodes} -> {args.hr_nodes} nodes', flush=True)
 
-    model = GSRNet(args.lr_nodes, args.hr_nodes)
+    model = MODELS[args.model](args.lr_nodes, args.hr_nodes)
     fit(model, (data['gsr_lr'], data['gsr_hr']), epochs=args.gsr_epochs, seed=args.seed,
         progress=False)
     graphs = {'LR': as_graphs(data['lr'], data['labels'], args.top_k),

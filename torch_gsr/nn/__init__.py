@@ -3,6 +3,7 @@ pooling, the Graph U-Autoencoder, the GSR layer, GSR-Net and its variants,
 NodeMapGSR, AGSR-Net and STP-GSR; :data:`MODELS` names every model."""
 from .activation import resolve_activation
 from .agsr import AGSRLoss, AGSRNet, NoisyGSRLayer
+from .base import SuperResolutionModel
 from .conv import ConnectomeGCNConv, gcn_norm_dense
 from .dense_transformer_conv import DenseTransformerConv
 from .edge_batch import EdgeBatch
@@ -37,7 +38,7 @@ __all__ = [
     'gcn_norm_sparse', 'EdgeBatch', 'GraphPool', 'GraphUnpool',
     'pool_dense_adj', 'pool_edges', 'GraphUAutoencoder', 'GSRLayer',
     'GCNStack', 'resolve_activation', 'hr_loss', 'eig_loss', 'rec_loss',
-    'GSRModel', 'GSRNet', 'GSRLayerOnly', 'DeepGSR', 'GSRAutoencoder',
+    'SuperResolutionModel', 'GSRModel', 'GSRNet', 'GSRLayerOnly', 'DeepGSR', 'GSRAutoencoder',
     'GSROutput', 'GSRLoss', 'MODELS', 'build_model',
     'NodeMap', 'NodeMapGSR', 'NodeMapOutput',
     'AGSRNet', 'AGSRLoss', 'NoisyGSRLayer', 'STPGSR', 'DenseTransformerConv',
