@@ -1,5 +1,10 @@
+import importlib.util
+import os.path as osp
+
 import pytest
 import torch
+
+EXAMPLES = osp.join(osp.dirname(osp.abspath(__file__)), '..', 'examples')
 
 
 def random_connectomes(num_subjects, num_nodes, seed=0, dtype=torch.float32):
@@ -26,3 +31,15 @@ def one_thread():
     torch.set_num_threads(1)
     yield
     torch.set_num_threads(threads)
+
+
+@pytest.fixture
+def example_module():
+    """Loads ``examples/<name>.py`` as a module (the examples are scripts,
+    not an importable package)."""
+    def load(name):
+        spec = importlib.util.spec_from_file_location(name, osp.join(EXAMPLES, f'{name}.py'))
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        return module
+    return load

@@ -1,18 +1,5 @@
-import importlib.util
-import os.path as osp
-
-EXAMPLE = osp.join(osp.dirname(__file__), '..', 'examples', 'downstream_classification.py')
-
-
-def _load_example():
-    spec = importlib.util.spec_from_file_location('downstream_classification', EXAMPLE)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-def test_quick_run_prints_the_table_and_writes_the_figure(tmp_path, capsys):
-    example = _load_example()
+def test_quick_run_prints_the_table_and_writes_the_figure(tmp_path, capsys, example_module):
+    example = example_module('downstream_classification')
     out = tmp_path / 'run'
     assert example.main(['--quick', '--out', str(out)]) == 0
     printed = capsys.readouterr().out
@@ -23,8 +10,8 @@ def test_quick_run_prints_the_table_and_writes_the_figure(tmp_path, capsys):
     assert (out / 'accuracy.png').stat().st_size > 1000
 
 
-def test_folds_are_stratified_and_cover_every_subject():
-    example = _load_example()
+def test_folds_are_stratified_and_cover_every_subject(example_module):
+    example = example_module('downstream_classification')
     labels = example.torch.tensor([0] * 6 + [1] * 4)
     folds = example.stratified_folds(labels, 2, seed=0)
     assert sorted(example.torch.cat(folds).tolist()) == list(range(10))

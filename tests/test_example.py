@@ -1,21 +1,10 @@
 import csv
-import importlib.util
-import os.path as osp
 
 from torch_gsr.train import load_checkpoint
 
-EXAMPLE = osp.join(osp.dirname(__file__), '..', 'examples', 'slim_superres.py')
 
-
-def _load_example():
-    spec = importlib.util.spec_from_file_location('slim_superres', EXAMPLE)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-def test_quick_example_writes_tables_weights_and_figures(tmp_path, capsys):
-    example = _load_example()
+def test_quick_example_writes_tables_weights_and_figures(tmp_path, capsys, example_module):
+    example = example_module('slim_superres')
     out = tmp_path / 'run'
     assert example.main(['--quick', '--subjects', '12', '--lr-nodes', '8',
                          '--hr-nodes', '14', '--folds', '2', '--epochs', '1',
@@ -40,9 +29,8 @@ def test_quick_example_writes_tables_weights_and_figures(tmp_path, capsys):
         assert (out / name).stat().st_size > 1000
 
 
-
-def test_example_models_flag(tmp_path):
-    example = _load_example()
+def test_example_models_flag(tmp_path, example_module):
+    example = example_module('slim_superres')
     out = tmp_path / 'run'
     assert example.main(['--quick', '--subjects', '8', '--lr-nodes', '6',
                          '--hr-nodes', '10', '--folds', '2', '--epochs', '1',

@@ -1,4 +1,3 @@
-import importlib.util
 import os
 import subprocess
 import sys
@@ -141,15 +140,9 @@ def _example_args(out):
             '--folds', '2', '--epochs', '12', '--out', str(out)]
 
 
-def _load_example():
-    spec = importlib.util.spec_from_file_location('slim_superres', EXAMPLE)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
-
-def test_killed_example_resumes_to_the_same_table(tmp_path, capsys):
-    example = _load_example()
+def test_killed_example_resumes_to_the_same_table(tmp_path, capsys, example_module):
+    example = example_module('slim_superres')
     assert example.main(_example_args(tmp_path / 'whole') + ['--quiet']) == 0
     quiet = capsys.readouterr()  # --quiet: the results only
     assert quiet.err == '' and quiet.out.startswith('| method |')
