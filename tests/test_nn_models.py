@@ -159,7 +159,8 @@ def test_config_round_trip(connectomes, cls):
 def test_repr():
     assert repr(GSRNet(160, 268)) == 'GSRNet(160, 268, hr_padded=320)'
     assert repr(GSRAutoencoder(160, 268).encoder) == (
-        'GraphUAutoencoder(160, 320, pool_ratios=(0.9, 0.7))')
+        'GraphUAutoencoder(160, 320, pool_ratios=(0.9, 0.7), root_weight=True)')
+    assert repr(GSRNet(160, 268, preset='paper').head) == 'GCNStack([320, 320, 320])'
 
 
 # --- bad input ------------------------------------------------------------
@@ -235,10 +236,13 @@ def test_presets_set_the_defaults_and_options_override_them():
         name='GSRNet', lr_nodes=8, hr_nodes=14, hidden_channels=None,
         pool_ratios=(0.9, 0.7), lambda_rec=16., sign_invariant_eig=False,
         dropout=0., node_features='identity', normalize_gsr=True,
-        spectral=True, act='relu', lr_top_k=None)
+        spectral=True, act='relu', lr_top_k=None, root_weight=False,
+        mean_residual=False)
     default = GSRNet(8, 14)
     assert default.get_config()['spectral'] is False
     assert default.get_config()['node_features'] == 'adjacency'
+    assert default.get_config()['root_weight'] is True
+    assert default.get_config()['mean_residual'] is True
     mixed = GSRNet(8, 14, preset='paper', lambda_rec=2.)
     assert mixed.lambda_rec == 2. and mixed.spectral
 

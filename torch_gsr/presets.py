@@ -2,9 +2,9 @@ r"""Named configurations: the one place where every default lives.
 
 ``"paper"`` reproduces GSR-Net as published: the paper's settings where it
 gives them, the released code's where it is silent. ``"recommended"`` is
-the package default: the same architecture with four switches and a faster
-optimiser schedule that let it learn subject-specific structure (see the
-README, "Why the recommended preset differs from the paper").
+the package default: the same architecture with six switches and a faster,
+adaptive optimiser schedule that let it learn subject-specific structure
+(see the README, "Why the recommended preset differs from the paper").
 
 ========================  ====================  ====================  ====================
 option                    ``paper``             ``recommended``       source (paper)
@@ -19,6 +19,8 @@ option                    ``paper``             ``recommended``       source (pa
 ``spectral``              True                  False                 paper, sec. 2
 ``act``                   ``'relu'``            ``'leaky_relu'``      paper's sigma [1]_
 ``lr_top_k``              ``None`` (dense)      ``None`` (dense)      this package
+``root_weight``           False                 True                  this package
+``mean_residual``         False                 True                  this package
 ``learning_rate``         1e-4                  3e-3                  paper, sec. 3
 ``batch_size``            1                     8                     released code
 ``epochs``                200                   ``None`` (budget)     released code
@@ -100,10 +102,11 @@ from typing import Dict
 PAPER_MODEL = dict(hidden_channels=None, pool_ratios=(0.9, 0.7), lambda_rec=16.,
                    sign_invariant_eig=False, dropout=0., node_features='identity',
                    normalize_gsr=True, spectral=True, act='relu',
-                   lr_top_k=None)
+                   lr_top_k=None, root_weight=False, mean_residual=False)
 
 RECOMMENDED_MODEL = dict(PAPER_MODEL, lambda_rec=0.1, node_features='adjacency',
-                         spectral=False, act='leaky_relu')
+                         spectral=False, act='leaky_relu', root_weight=True,
+                         mean_residual=True)
 ADVERSARIAL = dict(adv_weight=1., prior_std=0.1, noise_std=0.1,
                    disc_channels=None)
 PAPER_STP = dict(init_heads=4, dual_channels=(), dropout=0.2, structured=False)

@@ -33,12 +33,12 @@ class NoisyGSRLayer(GSRLayer):
         super().__init__(lr_nodes, hr_nodes, normalize)
         self.noise_std = noise_std
 
-    def forward(self, z_lr: Tensor, lr_eigvecs: Optional[Tensor]
-                ) -> Tuple[Tensor, Tensor]:
-        """The GSR layer on ``z_lr`` plus Gaussian noise (training only)."""
+    def product(self, z_lr: Tensor, lr_eigvecs: Optional[Tensor]) -> Tensor:
+        """The GSR layer's product on ``z_lr`` plus Gaussian noise (training
+        only); :meth:`forward` goes through it."""
         if self.training and self.noise_std > 0:
             z_lr = z_lr + self.noise_std * torch.randn_like(z_lr)
-        return super().forward(z_lr, lr_eigvecs)
+        return super().product(z_lr, lr_eigvecs)
 
 
 class AGSRLoss(GSRLoss):

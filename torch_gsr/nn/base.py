@@ -51,6 +51,20 @@ class SuperResolutionModel(torch.nn.Module):
                                        self.lr_nodes, like=lr_adj)
         return lr_adj, lr_eigvecs
 
+    def training_means(self, lr_adj: Tensor, hr_adj: Tensor
+                       ) -> Tuple[Tensor, Tensor]:
+        r"""The checked training-mean LR ``[N_l, N_l]`` and HR ``[N_h, N_h]``
+        connectomes of ``lr_adj`` ``[S, N_l, N_l]`` and ``hr_adj``
+        ``[S, N_h, N_h]``, for models whose ``initialize(lr_adj, hr_adj)``
+        (called by :func:`~torch_gsr.train.fit` before the first update)
+        starts from them."""
+        lr_adj = check_adjacency(lr_adj, 'lr_adj', num_nodes=self.lr_nodes)
+        hr_adj = check_adjacency(hr_adj, 'hr_adj', num_nodes=self.hr_nodes)
+        if lr_adj.size(0) != hr_adj.size(0):
+            raise ValueError(f"lr_adj holds {lr_adj.size(0)} subjects but "
+                             f"hr_adj holds {hr_adj.size(0)}")
+        return lr_adj.mean(0), hr_adj.mean(0)
+
     def read_target(self, hr_adj: Tensor, prediction: Tensor,
                     validate: bool = True) -> Tensor:
         r"""The checked ``[B, N_h, N_h]`` targets of ``prediction``

@@ -4,6 +4,7 @@ from typing import Optional
 import torch
 from torch import Tensor
 from torch_geometric.nn import DenseGCNConv
+from torch_geometric.nn.dense.linear import Linear
 
 
 def gcn_norm_dense(adj: Tensor) -> Tensor:
@@ -35,16 +36,22 @@ class ConnectomeGCNConv(DenseGCNConv):
 
     .. math::
         \mathbf{Z} = \hat{D}^{-1/2} \hat{A} \hat{D}^{-1/2} \mathbf{X} \mathbf{W}
-        + \mathbf{b},
+        + \mathbf{b} \; \Big[ + \mathbf{X} \mathbf{W}_{root} \Big],
 
     a :class:`~torch_geometric.nn.DenseGCNConv` (same parameters, same
-    numbers) with two additions GSR-Net needs on its hot path:
+    numbers without ``root_weight``) with three additions GSR-Net needs:
 
     * ``x=None`` stands for identity node features :math:`\mathbf{I}_N` (the
       paper's featureless connectome), so :math:`\mathbf{I}_N \mathbf{W} =
       \mathbf{W}` is read off instead of multiplied out;
     * ``normalized=True`` takes a propagation matrix already computed by
-      :func:`gcn_norm_dense`, so layers that share a graph normalise it once.
+      :func:`gcn_norm_dense`, so layers that share a graph normalise it once;
+    * ``root_weight=True`` adds each node's own features through a separate
+      weight :math:`\mathbf{W}_{root}` (the root term of
+      :class:`~torch_geometric.nn.GraphConv`). On dense, nearly uniform
+      connectomes the normalised propagation is close to an average over
+      all nodes, so without it every node's output becomes alike and
+      subject-specific, node-specific structure is lost.
 
     :class:`~torch_gsr.nn.SparseConnectomeGCNConv` is the same layer (same
     parameters, same numbers) by message passing on ``edge_index``.
@@ -53,9 +60,23 @@ class ConnectomeGCNConv(DenseGCNConv):
         in_channels (int): input feature size (``N`` when ``x`` is ``None``).
         out_channels (int): output feature size.
         bias (bool): learn an additive bias. (default: :obj:`True`)
+        root_weight (bool): add :math:`\mathbf{X} \mathbf{W}_{root}`.
+            (default: :obj:`False`)
     """
-    def __init__(self, in_channels: int, out_channels: int, bias: bool = True):
+    def __init__(self, in_channels: int, out_channels: int, bias: bool = True,
+                 root_weight: bool = False):
         super().__init__(in_channels, out_channels, improved=False, bias=bias)
+        self.lin_root = (Linear(in_channels, out_channels, bias=False,
+                                weight_initializer='glorot')
+                         if root_weight else None)
+        self.reset_parameters()
+
+    def reset_parameters(self):
+        """Re-initialises the weights and the bias."""
+        super().reset_parameters()
+        # DenseGCNConv's constructor resets before ``lin_root`` exists.
+        if getattr(self, 'lin_root', None) is not None:
+            self.lin_root.reset_parameters()
 
     def forward(self, x: Optional[Tensor], adj: Tensor,
                 mask: Optional[Tensor] = None,
@@ -76,6 +97,9 @@ class ConnectomeGCNConv(DenseGCNConv):
             Tensor: ``[B, N, F_out]``.
         """
         out = self._propagate(x, adj if normalized else gcn_norm_dense(adj))
+        if self.lin_root is not None:
+            out = out + (self.lin_root.weight.t() if x is None
+                         else self.lin_root(x))
         if mask is not None:
             out = out * mask.unsqueeze(-1).to(out.dtype)
         return out
@@ -95,3 +119,8 @@ class ConnectomeGCNConv(DenseGCNConv):
             return torch.addmm(self.bias, adj, out)
         return torch.baddbmm(self.bias, adj, out.expand(adj.size(0), -1, -1)
                              if out.dim() == 2 else out)
+
+    def __repr__(self) -> str:
+        root = ', root_weight=True' if self.lin_root is not None else ''
+        return (f'{self.__class__.__name__}({self.in_channels}, '
+                f'{self.out_channels}{root})')

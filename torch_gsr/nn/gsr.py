@@ -79,17 +79,27 @@ class GSRLayer(torch.nn.Module):
             (Tensor, Tensor): :math:`\tilde{\mathbf{A}}_h` and
             :math:`\tilde{\mathbf{X}}_h`, both ``[B, P, P]``.
         """
+        return self.graph(self.product(z_lr, lr_eigvecs))
+
+    def product(self, z_lr: Tensor, lr_eigvecs: Optional[Tensor]) -> Tensor:
+        r"""The signed :math:`\mathbf{W} \mathbf{S}_d \mathbf{U}_0^\top
+        \mathbf{Z}_l`, ``[B, P, P]``, before any post-processing (arguments
+        as in :meth:`forward`)."""
         weight_sd = self.weight.view(self.hr_padded, self.factor,
                                      self.lr_nodes).sum(dim=1)
         if lr_eigvecs is not None:
             z_lr = torch.matmul(lr_eigvecs.transpose(-1, -2), z_lr)
-        a_hr = torch.matmul(weight_sd, z_lr).abs()
-        a_hr = set_diagonal(symmetrize(a_hr))
+        return torch.matmul(weight_sd, z_lr)
+
+    def graph(self, product: Tensor) -> Tuple[Tensor, Tensor]:
+        r"""Post-processes :meth:`product`'s ``[B, P, P]`` output (steps 1-5
+        above) into :math:`\tilde{\mathbf{A}}_h` and
+        :math:`\tilde{\mathbf{X}}_h`."""
+        a_hr = set_diagonal(symmetrize(product.abs()))
         if self.normalize:
             a_hr = normalize_adj(a_hr)
         x_hr = torch.matmul(a_hr, a_hr.transpose(-1, -2))
-        x_hr = set_diagonal(symmetrize(x_hr))
-        return a_hr, x_hr
+        return a_hr, set_diagonal(symmetrize(x_hr))
 
     def __repr__(self) -> str:
         return (f'{self.__class__.__name__}({self.lr_nodes}, {self.hr_nodes}, '

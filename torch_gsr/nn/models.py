@@ -25,7 +25,7 @@ from torch_geometric.data import Data
 
 from ..presets import DEFAULT_PRESET, model_options
 from ..utils.matrix import set_diagonal, symmetrize
-from ..utils.padding import padded_size, unpad_hr
+from ..utils.padding import pad_hr, padded_size, unpad_hr
 from ..utils.sparse import strongest_edges
 from ..utils.spectra import hr_eigvecs as compute_hr_eigvecs
 from ..utils.spectra import lr_eigvecs as compute_lr_eigvecs
@@ -79,14 +79,18 @@ class GCNStack(torch.nn.Module):
         dropout (float): dropout on each GCN's input. (default: :obj:`0.`)
         sparse (bool): the graph comes as an :class:`EdgeBatch` and the GCNs
             are :class:`SparseConnectomeGCNConv`. (default: :obj:`False`)
+        root_weight (bool): every GCN adds its nodes' own features through a
+            separate weight (:class:`ConnectomeGCNConv`). (default:
+            :obj:`False`)
     """
     def __init__(self, channels: Sequence[int],
                  act: Union[str, Callable, None] = 'relu', dropout: float = 0.,
-                 sparse: bool = False):
+                 sparse: bool = False, root_weight: bool = False):
         super().__init__()
         conv = SparseConnectomeGCNConv if sparse else ConnectomeGCNConv
         self.convs = torch.nn.ModuleList(
-            conv(c_in, c_out) for c_in, c_out in zip(channels[:-1], channels[1:], strict=True))
+            conv(c_in, c_out, root_weight=root_weight)
+            for c_in, c_out in zip(channels[:-1], channels[1:], strict=True))
         self.act = resolve_activation(act)
         self.dropout = dropout
         self.sparse = sparse
@@ -112,7 +116,8 @@ class GCNStack(torch.nn.Module):
     def __repr__(self) -> str:
         sizes = [self.convs[0].in_channels] + [c.out_channels for c in self.convs]
         sparse = ', sparse=True' if self.sparse else ''
-        return f'{self.__class__.__name__}({sizes}{sparse})'
+        root = ', root_weight=True' if self.convs[0].lin_root is not None else ''
+        return f'{self.__class__.__name__}({sizes}{sparse}{root})'
 
 
 class GSRModel(SuperResolutionModel):
@@ -174,6 +179,25 @@ class GSRModel(SuperResolutionModel):
             (the GSR layer needs :math:`\mathbf{Z}_l \in
             \mathbb{R}^{N \times P}`), and so do the LR node features and
             the spectra. ``None``: the dense graphs.
+        mean_residual (bool): predict the training-mean HR connectome plus
+            the head's output,
+            :math:`|\bar{\mathbf{A}}_h + \mathrm{head}(\cdot)|`, from LR
+            connectivity rows centred on the training-mean LR connectome
+            :math:`\mathbf{A}_l - \bar{\mathbf{A}}_l` (as node features,
+            and as the GSR layer's input without an encoder; the graphs the
+            GCNs propagate over stay the raw LR connectomes). The network
+            then learns only what is subject-specific; without it, on
+            connectomes whose subjects differ by a few percent of the
+            connection strength, it learns the mean and little else.
+            :meth:`initialize` sets both means (:func:`~torch_gsr.train.fit`
+            calls it); until then they are zero.
+        root_weight (bool): every GCN of the encoder and the head adds its
+            nodes' own features through a separate weight,
+            :math:`\hat{D}^{-1/2}\hat{A}\hat{D}^{-1/2}\mathbf{X}\mathbf{W} +
+            \mathbf{X}\mathbf{W}_{root}` (:class:`ConnectomeGCNConv`), so
+            node-specific features survive propagation over dense, nearly
+            uniform graphs, where the normalised propagation alone averages
+            them away.
 
     Inputs (:meth:`forward`): a dense ``lr_adj``, a
     :class:`~torch_gsr.datasets.ConnectomePair` or a :class:`Batch` of
@@ -184,6 +208,11 @@ class GSRModel(SuperResolutionModel):
     #: The table of the preset that holds this model's options
     #: (:func:`~torch_gsr.presets.model_options`).
     option_family = 'model'
+    # Buffers with ``mean_residual``: the training-mean LR and (padded) HR
+    # connectomes.
+    lr_mean: Tensor
+    hr_mean: Tensor
+    mean_residual = False  # set by _build; STP-GSR builds its own parts
 
     def __init__(self, lr_nodes: int, hr_nodes: int, encoder: Optional[str],
                  head: Optional[str], preset: str = DEFAULT_PRESET, **options):
@@ -200,7 +229,8 @@ class GSRModel(SuperResolutionModel):
     def _build(self, hidden_channels: Optional[int], pool_ratios: Sequence[float],
                lambda_rec: float, sign_invariant_eig: bool, dropout: float,
                node_features: str, normalize_gsr: bool, spectral: bool,
-               act: str, lr_top_k: Optional[int]):
+               act: str, lr_top_k: Optional[int], root_weight: bool,
+               mean_residual: bool):
         if node_features not in ('identity', 'adjacency'):
             raise ValueError(f"node_features must be 'identity' or "
                              f"'adjacency', got {node_features!r}")
@@ -216,16 +246,23 @@ class GSRModel(SuperResolutionModel):
         self.lambda_rec = lambda_rec
         self.sign_invariant_eig = sign_invariant_eig
         self.hidden_channels = hidden_channels or self.hr_padded
+        self.mean_residual = mean_residual
+        if mean_residual:
+            # Zero until initialize() sees training data: then the model
+            # starts as the mean predictor plus the head's output.
+            self.register_buffer('lr_mean', torch.zeros(self.lr_nodes, self.lr_nodes))
+            self.register_buffer('hr_mean', torch.zeros(self.hr_padded, self.hr_padded))
 
         hidden, padded = self.hidden_channels, self.hr_padded
         self.encoder: Optional[torch.nn.Module] = None
         if self.encoder_kind == 'unet':
             self.encoder = GraphUAutoencoder(self.lr_nodes, padded, pool_ratios,
                                              act=act, dropout=dropout,
-                                             sparse=sparse)
+                                             sparse=sparse, root_weight=root_weight)
         elif self.encoder_kind == 'gcn':
             self.encoder = GCNStack([self.lr_nodes, hidden, padded], act=act,
-                                    dropout=dropout, sparse=sparse)
+                                    dropout=dropout, sparse=sparse,
+                                    root_weight=root_weight)
         elif self.encoder_kind is not None:
             raise ValueError(f"unknown encoder {self.encoder_kind!r}")
         # The degree normalisation conditions the HR GCNs' input; a model
@@ -236,7 +273,7 @@ class GSRModel(SuperResolutionModel):
         self.head = None
         if self.head_kind in ('gcn', 'gcn_inner'):
             self.head = GCNStack([padded, hidden, padded], act=act,
-                                 dropout=dropout)
+                                 dropout=dropout, root_weight=root_weight)
         elif self.head_kind is not None:
             raise ValueError(f"unknown head {self.head_kind!r}")
 
@@ -245,6 +282,21 @@ class GSRModel(SuperResolutionModel):
         for module in (self.encoder, self.gsr, self.head):
             if module is not None:
                 module.reset_parameters()
+
+    @torch.no_grad()
+    def initialize(self, lr_adj: Tensor, hr_adj: Tensor) -> None:
+        r"""With ``mean_residual``, stores the training-mean LR and HR
+        connectomes (nothing otherwise).
+
+        Args:
+            lr_adj (Tensor): ``[S, N, N]`` training LR connectomes.
+            hr_adj (Tensor): ``[S, N_h, N_h]`` training HR connectomes.
+        """
+        if not self.mean_residual:
+            return
+        lr_mean, hr_mean = self.training_means(lr_adj, hr_adj)
+        self.lr_mean.copy_(lr_mean)
+        self.hr_mean.copy_(pad_hr(hr_mean, self.hr_padded))
 
     def get_config(self) -> dict:
         """Everything needed to rebuild this model with :func:`build_model`."""
@@ -261,11 +313,12 @@ class GSRModel(SuperResolutionModel):
 
     def encode(self, lr_adj: Tensor):
         """LR embeddings ``(z0 or None, z_lr [B, N, P])`` of ``lr_adj [B, N, N]``."""
+        rows = lr_adj - self.lr_mean.to(lr_adj) if self.mean_residual else lr_adj
         if self.encoder is None:
             # Each node's LR connectivity row, repeated K times, is its
             # P-dimensional input to the GSR layer.
-            return None, lr_adj.repeat(1, 1, self.gsr.factor)
-        x = lr_adj if self.node_features == 'adjacency' else None
+            return None, rows.repeat(1, 1, self.gsr.factor)
+        x = rows if self.node_features == 'adjacency' else None
         z = self.encoder(x, self.encoder_graph(lr_adj))
         # The U-Autoencoder returns (z0, z_lr); the GCN stack z_lr alone.
         return z if self.encoder_kind == 'unet' else (None, z)
@@ -318,8 +371,17 @@ class GSRModel(SuperResolutionModel):
         elif lr_eigvecs is None:
             lr_eigvecs = compute_lr_eigvecs(lr_adj)
         z0, z_lr = self.encode(lr_adj)
-        a_hr, x_hr = self.gsr(z_lr, lr_eigvecs)
-        pred = set_diagonal(symmetrize(self.decode(a_hr, x_hr)).abs())
+        product = self.gsr.product(z_lr, lr_eigvecs)
+        a_hr, x_hr = self.gsr.graph(product)
+        if self.mean_residual:
+            # The signed GSR product skips the head, so the head learns a
+            # correction of a linear super-resolution of the deviation.
+            pred = self.hr_mean.to(product) + product
+            if self.head is not None:
+                pred = pred + self.decode(a_hr, x_hr)
+        else:
+            pred = self.decode(a_hr, x_hr)
+        pred = set_diagonal(symmetrize(pred).abs())
         return GSROutput(hr_adj=unpad_hr(pred, self.hr_nodes),
                          padded_hr_adj=pred, a_hr=a_hr, x_hr=x_hr, z0=z0,
                          z_lr=z_lr)

@@ -10,7 +10,7 @@ from torch_geometric.data import Data
 
 from ..presets import DEFAULT_PRESET, model_options
 from ..utils.matrix import symmetrize
-from ..utils.validation import check_adjacency, check_sizes
+from ..utils.validation import check_sizes
 from .base import SuperResolutionModel
 from .losses import hr_loss
 from .models import GSRLoss
@@ -105,13 +105,9 @@ class NodeMapGSR(SuperResolutionModel):
             lr_adj (Tensor): ``[S, N_l, N_l]`` training LR connectomes.
             hr_adj (Tensor): ``[S, N_h, N_h]`` training HR connectomes.
         """
-        lr_adj = check_adjacency(lr_adj, 'lr_adj', num_nodes=self.lr_nodes)
-        hr_adj = check_adjacency(hr_adj, 'hr_adj', num_nodes=self.hr_nodes)
-        if lr_adj.size(0) != hr_adj.size(0):
-            raise ValueError(f"lr_adj holds {lr_adj.size(0)} subjects but "
-                             f"hr_adj holds {hr_adj.size(0)}")
-        self.lr_mean.copy_(lr_adj.mean(0))
-        self.bias.copy_(hr_adj.mean(0))
+        lr_mean, hr_mean = self.training_means(lr_adj, hr_adj)
+        self.lr_mean.copy_(lr_mean)
+        self.bias.copy_(hr_mean)
 
     def get_config(self) -> dict:
         """Everything needed to rebuild this model with

@@ -67,12 +67,13 @@ class SparseConnectomeGCNConv(MessagePassing):
     .. math::
         \mathbf{x}'_i = \sum_{j \in \mathcal{N}(i) \cup \{i\}}
         \frac{e_{j,i}}{\sqrt{\hat{d}_j \hat{d}_i}} \mathbf{W}^\top \mathbf{x}_j
-        + \mathbf{b}, \qquad \hat{d}_i = \max\Big(1, 1 + \sum_{j \neq i}
+        + \mathbf{b} \; \Big[ + \mathbf{W}_{root}^\top \mathbf{x}_i \Big],
+        \qquad \hat{d}_i = \max\Big(1, 1 + \sum_{j \neq i}
         e_{j,i}\Big),
 
     with a self-loop of weight :math:`e_{i,i} = 1` in place of any given one.
-    Same parameters (``lin.weight``, ``bias``: state dicts are
-    interchangeable) and same numbers as the dense layer on the same
+    Same parameters (``lin.weight``, ``bias``, ``lin_root.weight``: state
+    dicts are interchangeable) and same numbers as the dense layer on the same
     symmetric graph, in memory that grows with the edges instead of
     :math:`N^2`. Sparse matrices (``torch_sparse.SparseTensor`` or
     ``torch.sparse``, as PyG's transposed ``adj_t``) are multiplied by
@@ -88,13 +89,20 @@ class SparseConnectomeGCNConv(MessagePassing):
             ``None``).
         out_channels (int): output feature size.
         bias (bool): learn an additive bias. (default: :obj:`True`)
+        root_weight (bool): add each node's own features through a separate
+            weight (see :class:`~torch_gsr.nn.ConnectomeGCNConv`).
+            (default: :obj:`False`)
     """
-    def __init__(self, in_channels: int, out_channels: int, bias: bool = True):
+    def __init__(self, in_channels: int, out_channels: int, bias: bool = True,
+                 root_weight: bool = False):
         super().__init__(aggr='add')
         self.in_channels = in_channels
         self.out_channels = out_channels
         self.lin = Linear(in_channels, out_channels, bias=False,
                           weight_initializer='glorot')
+        self.lin_root = (Linear(in_channels, out_channels, bias=False,
+                                weight_initializer='glorot')
+                         if root_weight else None)
         self.bias = Parameter(torch.empty(out_channels)) if bias else None
         self.reset_parameters()
 
@@ -102,6 +110,8 @@ class SparseConnectomeGCNConv(MessagePassing):
         """Re-initialises the weight and the bias."""
         super().reset_parameters()
         self.lin.reset_parameters()
+        if self.lin_root is not None:
+            self.lin_root.reset_parameters()
         if self.bias is not None:
             torch.nn.init.zeros_(self.bias)
 
@@ -142,18 +152,20 @@ class SparseConnectomeGCNConv(MessagePassing):
             else:
                 edge_index, edge_weight = gcn_norm_sparse(edge_index, edge_weight,
                                                           num_nodes)
-        out = self.propagate(edge_index, x=self._transform(x, num_nodes),
+        out = self.propagate(edge_index, x=self._transform(self.lin, x, num_nodes),
                              edge_weight=edge_weight)
+        if self.lin_root is not None:
+            out = out + self._transform(self.lin_root, x, num_nodes)
         return out if self.bias is None else out + self.bias
 
-    def _transform(self, x: Optional[Tensor], num_nodes: int) -> Tensor:
+    def _transform(self, lin: Linear, x: Optional[Tensor], num_nodes: int) -> Tensor:
         if x is not None:
-            return self.lin(x)
+            return lin(x)
         if num_nodes % self.in_channels:
             raise ValueError(f"identity features need graphs of "
                              f"{self.in_channels} nodes, got {num_nodes} nodes")
         # I W = W: the identity features are read off, never multiplied out.
-        return self.lin.weight.t().repeat(num_nodes // self.in_channels, 1)
+        return lin.weight.t().repeat(num_nodes // self.in_channels, 1)
 
     def message(self, x_j: Tensor, edge_weight: Tensor) -> Tensor:
         """Each neighbour's features, scaled by the normalised edge weight."""
@@ -164,4 +176,6 @@ class SparseConnectomeGCNConv(MessagePassing):
         return spmm(adj_t, x, reduce=self.aggr)
 
     def __repr__(self) -> str:
-        return f'{self.__class__.__name__}({self.in_channels}, {self.out_channels})'
+        root = ', root_weight=True' if self.lin_root is not None else ''
+        return (f'{self.__class__.__name__}({self.in_channels}, '
+                f'{self.out_channels}{root})')

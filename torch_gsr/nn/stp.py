@@ -34,11 +34,19 @@ class GramInitializer(torch.nn.Module):
     r"""STP-GSR's super-resolution step: the initial HR adjacency
     :math:`\tilde{\mathbf{A}}_h = \mathrm{minmax}(\mathbf{Z}^\top
     \mathbf{Z})` of an LR embedding :math:`\mathbf{Z}` ``[B, N, N_h]``,
-    called as :class:`GSRLayer` is (``(z_lr, lr_eigvecs) -> (a_hr, x_hr)``,
+    with the interface of :class:`GSRLayer` (``product`` then ``graph``;
     ``lr_eigvecs`` unused), so :meth:`GSRModel.forward` runs STP-GSR."""
     def forward(self, z_lr: Tensor, lr_eigvecs: Optional[Tensor] = None):
         r"""The initial HR adjacency :math:`\mathrm{minmax}(\mathbf{Z}^\top \mathbf{Z})`, twice."""
-        a_hr = min_max(torch.matmul(z_lr.transpose(-1, -2), z_lr))
+        return self.graph(self.product(z_lr, lr_eigvecs))
+
+    def product(self, z_lr: Tensor, lr_eigvecs: Optional[Tensor] = None) -> Tensor:
+        r""":math:`\mathbf{Z}^\top \mathbf{Z}`, ``[B, N_h, N_h]``."""
+        return torch.matmul(z_lr.transpose(-1, -2), z_lr)
+
+    def graph(self, product: Tensor):
+        r"""The min-max rescaled ``product``, as adjacency and features."""
+        a_hr = min_max(product)
         return a_hr, a_hr
 
 

@@ -1,4 +1,5 @@
 """The Graph U-Autoencoder of GSR-Net (paper, section 2.1)."""
+from functools import partial
 from typing import Callable, Optional, Sequence, Tuple, Union, cast
 
 import torch
@@ -47,11 +48,14 @@ class GraphUAutoencoder(torch.nn.Module):
             GCN is a :class:`SparseConnectomeGCNConv` (same parameters, same
             numbers, memory in proportion to the edges). (default:
             :obj:`False`, dense ``[B, N, N]``)
+        root_weight (bool): every GCN adds its nodes' own features through a
+            separate weight (:class:`~torch_gsr.nn.ConnectomeGCNConv`).
+            (default: :obj:`False`, the paper)
     """
     def __init__(self, in_channels: int, hidden_channels: int,
                  pool_ratios: Sequence[float] = (0.9, 0.7),
                  act: Union[str, Callable, None] = 'relu', dropout: float = 0.,
-                 sparse: bool = False):
+                 sparse: bool = False, root_weight: bool = False):
         super().__init__()
         self.in_channels = in_channels
         self.hidden_channels = hidden_channels
@@ -59,7 +63,9 @@ class GraphUAutoencoder(torch.nn.Module):
         self.act = resolve_activation(act)
         self.dropout = dropout
         self.sparse = sparse
-        conv = SparseConnectomeGCNConv if sparse else ConnectomeGCNConv
+        self.root_weight = root_weight
+        conv = partial(SparseConnectomeGCNConv if sparse else ConnectomeGCNConv,
+                       root_weight=root_weight)
         self.start_conv = conv(in_channels, hidden_channels)
         self.pools = torch.nn.ModuleList(
             GraphPool(hidden_channels, ratio) for ratio in self.pool_ratios)
@@ -114,5 +120,7 @@ class GraphUAutoencoder(torch.nn.Module):
 
     def __repr__(self) -> str:
         sparse = ', sparse=True' if self.sparse else ''
+        root = ', root_weight=True' if self.root_weight else ''
         return (f'{self.__class__.__name__}({self.in_channels}, '
-                f'{self.hidden_channels}, pool_ratios={self.pool_ratios}{sparse})')
+                f'{self.hidden_channels}, pool_ratios={self.pool_ratios}'
+                f'{sparse}{root})')
