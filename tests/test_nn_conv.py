@@ -60,3 +60,35 @@ def test_mask_zeroes_padding_nodes_as_dense_gcn_conv(connectomes):
     out = ours(x, adj, mask)
     assert torch.allclose(out, reference(x, adj, mask), atol=1e-6)
     assert bool((out[1, 5:] == 0).all()) and bool((out[0] != 0).any())
+
+
+def test_root_weight_adds_the_nodes_own_features(connectomes):
+    adj = connectomes(2, 9)
+    x = torch.randn(2, 9, 5)
+    rooted = ConnectomeGCNConv(5, 3, root_weight=True)
+    plain = ConnectomeGCNConv(5, 3)
+    plain.load_state_dict({k: v for k, v in rooted.state_dict().items()
+                           if not k.startswith('lin_root')})
+    expected = plain(x, adj) + x @ rooted.lin_root.weight.T
+    assert torch.allclose(rooted(x, adj), expected, atol=1e-6)
+    # Identity features read the root weight off as well.
+    identity = ConnectomeGCNConv(9, 4, root_weight=True)
+    assert torch.allclose(identity(None, adj), identity(torch.eye(9).expand(2, 9, 9), adj),
+                          atol=1e-6)
+    rooted(x, adj).sum().backward()
+    assert rooted.lin_root.weight.grad.abs().sum() > 0
+    assert repr(rooted) == 'ConnectomeGCNConv(5, 3, root_weight=True)'
+    before = rooted.lin_root.weight.clone()
+    rooted.reset_parameters()
+    assert not torch.equal(before, rooted.lin_root.weight)
+
+
+def test_root_weight_keeps_nodes_apart_on_a_uniform_graph():
+    # On a complete graph of unit weights the propagation averages every
+    # node alike; only the root term tells the nodes apart.
+    adj = torch.ones(1, 6, 6)
+    x = torch.randn(1, 6, 4)
+    plain = ConnectomeGCNConv(4, 2)(x, adj)
+    rooted = ConnectomeGCNConv(4, 2, root_weight=True)(x, adj)
+    assert torch.allclose(plain, plain[:, :1].expand_as(plain), atol=1e-6)
+    assert not torch.allclose(rooted, rooted[:, :1].expand_as(rooted), atol=1e-3)

@@ -11,7 +11,7 @@ from torch_gsr.nn import (
     GSRNet,
     build_model,
 )
-from torch_gsr.utils import hr_eigvecs, lr_eigvecs
+from torch_gsr.utils import hr_eigvecs, lr_eigvecs, unpad_hr
 
 ALL_MODELS = list(MODELS.values())
 # The paper's models (NodeMapGSR has other options: tests/test_nn_node_map.py).
@@ -269,3 +269,69 @@ def test_validate_off_skips_value_checks_but_not_shapes(connectomes):
     assert model(asym, validate=False).hr_adj.shape == (2, 12, 12)
     with pytest.raises(ValueError, match='9 nodes but 8'):
         model(connectomes(2, 9), validate=False)
+
+
+# --- mean_residual ----------------------------------------------------------
+
+def _silence(model):
+    """Zeroes the GSR weight and the head's last GCN: no learned output."""
+    torch.nn.init.zeros_(model.gsr.weight)
+    if model.head is not None:
+        last = model.head.convs[-1]
+        for param in (last.lin.weight, last.lin_root.weight, last.bias):
+            torch.nn.init.zeros_(param)
+
+
+@pytest.mark.parametrize('cls', [GSRNet, GSRAutoencoder, GSRLayerOnly])
+def test_mean_residual_starts_from_the_training_means(connectomes, cls):
+    lr_adj, hr_adj = connectomes(5, 8), connectomes(5, 14, seed=3)
+    torch.manual_seed(0)
+    model = cls(8, 14, mean_residual=True)
+    assert model.hr_mean.shape == (16, 16) and not model.hr_mean.any()
+    model.initialize(lr_adj, hr_adj)
+    assert torch.allclose(model.lr_mean, lr_adj.mean(0))
+    assert torch.allclose(unpad_hr(model.hr_mean, 14), hr_adj.mean(0))
+    _silence(model)
+    assert torch.allclose(model(lr_adj[:2]).hr_adj,
+                          hr_adj.mean(0).expand(2, 14, 14), atol=1e-6)
+
+
+def test_mean_residual_carries_the_subject_through_the_skip(connectomes):
+    # The signed GSR product reaches the prediction, so two subjects differ
+    # even where the head's output is silenced.
+    lr_adj, hr_adj = connectomes(4, 8), connectomes(4, 14, seed=3)
+    torch.manual_seed(0)
+    model = GSRNet(8, 14, mean_residual=True)
+    model.initialize(lr_adj, hr_adj)
+    _silence(model)
+    torch.nn.init.normal_(model.gsr.weight, std=0.1)
+    out = model(lr_adj[:2])
+    assert not torch.allclose(out.hr_adj[0], out.hr_adj[1], atol=1e-4)
+    out.hr_adj.sum().backward()
+    assert model.gsr.weight.grad.abs().sum() > 0
+
+
+def test_mean_residual_initialize_rejects_bad_data(connectomes):
+    model = GSRNet(8, 14, mean_residual=True)
+    with pytest.raises(ValueError, match='5 subjects but hr_adj holds 4'):
+        model.initialize(connectomes(5, 8), connectomes(4, 14))
+    with pytest.raises(ValueError, match='hr_adj'):
+        model.initialize(connectomes(5, 8), connectomes(5, 12))
+    bad = connectomes(5, 8)
+    bad[2, 0, 1] = float('nan')
+    with pytest.raises(ValueError, match='lr_adj'):
+        model.initialize(bad, connectomes(5, 14))
+    # Without the option initialize changes nothing.
+    plain = GSRNet(8, 14, mean_residual=False)
+    before = {k: v.clone() for k, v in plain.state_dict().items()}
+    plain.initialize(connectomes(5, 8), connectomes(5, 14))
+    assert all(torch.equal(before[k], v) for k, v in plain.state_dict().items())
+
+
+def test_fit_sets_the_means_from_the_training_subjects(connectomes):
+    from torch_gsr.train import fit
+    lr_adj, hr_adj = connectomes(6, 8), connectomes(6, 14, seed=3)
+    model = GSRNet(8, 14)
+    fit(model, (lr_adj, hr_adj), epochs=1, val_fraction=0, progress=False)
+    assert torch.allclose(unpad_hr(model.hr_mean, 14), hr_adj.mean(0), atol=1e-6)
+    assert torch.allclose(model.lr_mean, lr_adj.mean(0), atol=1e-6)

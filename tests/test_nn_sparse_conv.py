@@ -123,3 +123,20 @@ def test_sparse_encoders_equal_dense_ones(connectomes, act):
         sparse(None, adj)
     assert repr(sparse) == 'GraphUAutoencoder(12, 24, pool_ratios=(0.9, 0.7), sparse=True)'
     assert repr(sparse_stack) == 'GCNStack([12, 7, 5], sparse=True)'
+
+
+def test_root_weight_equals_the_dense_layer(connectomes):
+    adj = _sparse_graphs(connectomes, seed=4)
+    x = torch.randn(3, 10, 6)
+    dense = ConnectomeGCNConv(6, 4, root_weight=True)
+    sparse = SparseConnectomeGCNConv(6, 4, root_weight=True)
+    sparse.load_state_dict(dense.state_dict())
+    edge_index, edge_weight = sparse_view(adj)
+    out = sparse(x.view(30, 6), edge_index, edge_weight).view(3, 10, 4)
+    assert torch.allclose(out, dense(x, adj), atol=1e-5)
+    dense_identity = ConnectomeGCNConv(10, 4, root_weight=True)
+    sparse_identity = SparseConnectomeGCNConv(10, 4, root_weight=True)
+    sparse_identity.load_state_dict(dense_identity.state_dict())
+    identity = sparse_identity(None, edge_index, edge_weight, num_nodes=30)
+    assert torch.allclose(identity.view(3, 10, 4), dense_identity(None, adj), atol=1e-5)
+    assert repr(sparse) == 'SparseConnectomeGCNConv(6, 4, root_weight=True)'
