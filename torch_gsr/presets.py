@@ -27,6 +27,7 @@ option                    ``paper``             ``recommended``       source (pa
 ``updates``               ``None``              600                   this package
 ``val_fraction``          0                     0.1                   this package
 ``patience``              ``None``              10                    this package
+``stop_after``            0                     0.5                   this package
 ``schedule``              ``'constant'``        ``'cosine'``          this package
 ``weight_decay``          0                     0                     released code
 ========================  ====================  ====================  ====================
@@ -37,9 +38,11 @@ out for validation; ``epochs=None`` trains for an **update budget**
 (``updates`` optimiser steps, so ``ceil(updates / batches per epoch)`` epochs:
 many epochs for small data sets, few for large ones, about the same compute
 for any size); the learning rate decays along a cosine from
-``learning_rate`` to 0 over that budget; training stops after ``patience``
-epochs without a lower validation HR loss, and the weights of the best
-validation epoch are restored. :class:`~torch_gsr.train.History` records
+``learning_rate`` to 0 over that budget; once ``stop_after`` (half) of
+the planned epochs have run, training stops after ``patience`` epochs
+without a lower validation HR loss (before that, a plateau while a model
+that starts at the mean finds the subject-specific signal would end it);
+the weights of the best validation epoch are restored at the end. :class:`~torch_gsr.train.History` records
 what happened (planned and run epochs, best epoch, the learning rate of
 every epoch). These defaults were chosen on
 :class:`~torch_gsr.datasets.SyntheticConnectomes` only; the other generators
@@ -123,7 +126,7 @@ PRESETS: Dict[str, Dict[str, dict]] = {
         'node_map': NODE_MAP_MODEL,
         'fit': dict(learning_rate=1e-4, batch_size=1, epochs=200, weight_decay=0.,
                     updates=None, val_fraction=0., patience=None,
-                    schedule='constant'),
+                    stop_after=0., schedule='constant'),
     },
     'recommended': {
         'model': RECOMMENDED_MODEL,
@@ -133,7 +136,7 @@ PRESETS: Dict[str, Dict[str, dict]] = {
         'node_map': NODE_MAP_MODEL,
         'fit': dict(learning_rate=3e-3, batch_size=8, epochs=None, weight_decay=0.,
                     updates=600, val_fraction=0.1, patience=10,
-                    schedule='cosine'),
+                    stop_after=0.5, schedule='cosine'),
     },
 }
 

@@ -154,6 +154,7 @@ def fit(model: GSRModel, dataset, epochs: Optional[int] = None,
         device=None, seed: int = 0, preset: str = DEFAULT_PRESET,
         weight_decay: Optional[float] = None, val_dataset=None,
         val_fraction: Optional[float] = None, patience: Optional[int] = None,
+        stop_after: Optional[float] = None,
         updates: Optional[int] = None, schedule: Optional[str] = None,
         clip_grad_norm: Optional[float] = None,
         checkpoint: Optional[str] = None, resume: Optional[str] = None,
@@ -166,9 +167,10 @@ def fit(model: GSRModel, dataset, epochs: Optional[int] = None,
     recommended preset adapts to the data set: it holds out a seeded 10% of
     ``dataset`` for validation, trains for an update budget (``updates``
     optimiser steps rather than a fixed epoch count), decays the learning
-    rate along a cosine to 0 over that budget, stops after ``patience``
-    epochs without a lower validation HR loss and restores the best
-    validation epoch's weights. The returned :class:`History` says what
+    rate along a cosine to 0 over that budget, and from half the planned
+    epochs on (``stop_after``) stops after ``patience`` epochs without a
+    lower validation HR loss; it restores the best validation epoch's
+    weights. The returned :class:`History` says what
     happened (``planned_epochs``, ``len(history)``, ``best_epoch``,
     ``stopped_early``, ``val_subjects``, the rate per epoch). ``"paper"``
     trains on all of ``dataset`` for 200 epochs at a constant rate, as
@@ -215,6 +217,10 @@ def fit(model: GSRModel, dataset, epochs: Optional[int] = None,
             epochs without a lower validation HR loss, then restore the
             weights of the best epoch. Given explicitly it needs validation
             data; the preset's applies only when there is some.
+        stop_after (float, optional): the fraction of the planned epochs
+            that always runs before early stopping may stop (``None``: the
+            preset's; the best epoch is tracked from the first epoch
+            either way).
         clip_grad_norm (float, optional): clip the gradients' total 2-norm.
         checkpoint (str, optional): file written (atomically) after every
             epoch. Layout: ``version``, ``model_config``
@@ -272,7 +278,8 @@ def fit(model: GSRModel, dataset, epochs: Optional[int] = None,
                                    learning_rate=learning_rate,
                                    batch_size=batch_size,
                                    weight_decay=weight_decay, updates=updates,
-                                   patience=patience, schedule=schedule)
+                                   patience=patience, stop_after=stop_after,
+                                   schedule=schedule)
     if clip_grad_norm is not None and not clip_grad_norm > 0:
         raise ValueError(f"clip_grad_norm must be > 0, got {clip_grad_norm!r}")
     device = torch.device(device) if device is not None \
@@ -351,7 +358,8 @@ def fit(model: GSRModel, dataset, epochs: Optional[int] = None,
         if val is not None:
             _track_best(stopping, model, record)
             history.best_epoch = stopping['best_epoch']
-        done = patience is not None and stopping['bad_epochs'] >= patience
+        done = (patience is not None and stopping['bad_epochs'] >= patience
+                and epoch + 1 >= options['stop_after'] * num_epochs)
         history.stopped_early = done
         if checkpoint is not None:
             write_checkpoint(checkpoint, dict(

@@ -14,7 +14,7 @@ from .tensors import ConnectomeTensors
 # Values of fit options a preset may leave out (a custom preset written for
 # an older version): no validation, no early stopping, a constant rate.
 _OPTIONAL_FIT_OPTIONS = dict(updates=None, val_fraction=0., patience=None,
-                             schedule='constant')
+                             schedule='constant', stop_after=0.)
 SCHEDULES = ('constant', 'cosine')
 
 
@@ -35,6 +35,9 @@ def resolve_fit_options(preset: str, **explicit) -> dict:
     if not options['weight_decay'] >= 0:
         raise ValueError(f"weight_decay must be >= 0, got "
                          f"{options['weight_decay']!r}")
+    if not 0 <= options['stop_after'] <= 1:
+        raise ValueError(f"stop_after must be in [0, 1], got "
+                         f"{options['stop_after']!r}")
     if options['schedule'] not in SCHEDULES:
         raise ValueError(f"schedule must be one of {SCHEDULES}, got "
                          f"{options['schedule']!r}")
