@@ -22,17 +22,16 @@ class NodeMap(torch.nn.Module):
         lr_nodes (int): :math:`N_l`.
         hr_nodes (int): :math:`N_h`.
     """
-    def __init__(self, lr_nodes: int, hr_nodes: int, channels: int = 1):
+    def __init__(self, lr_nodes: int, hr_nodes: int):
         super().__init__()
         self.lr_nodes = check_int(lr_nodes, 'lr_nodes')
         self.hr_nodes = check_int(hr_nodes, 'hr_nodes')
-        self.channels = check_int(channels, 'channels')
-        self.weight = torch.nn.Parameter(torch.empty(channels, hr_nodes, lr_nodes))
+        self.weight = torch.nn.Parameter(torch.empty(hr_nodes, lr_nodes))
         self.reset_parameters()
 
     def reset_parameters(self):
         """Draws the map anew, uniform in :math:`[0, 2 / N_l)`."""
-        torch.nn.init.uniform_(self.weight, 0., 2. / self.lr_nodes / self.channels ** 0.5)
+        torch.nn.init.uniform_(self.weight, 0., 2. / self.lr_nodes)
 
     def forward(self, lr_adj: Tensor) -> Tensor:
         r"""Maps LR matrices to the HR nodes.
@@ -49,7 +48,7 @@ class NodeMap(torch.nn.Module):
         lr_adj = check_adjacency(lr_adj, 'lr_adj', num_nodes=self.lr_nodes,
                                  values=False)
         weight = self.weight.to(lr_adj.dtype)
-        return torch.einsum('can,...nm,cbm->...ab', weight, lr_adj, weight)
+        return weight @ lr_adj @ weight.T
 
     def __repr__(self) -> str:
         return f'{self.__class__.__name__}({self.lr_nodes}, {self.hr_nodes})'

@@ -82,7 +82,7 @@ class NodeMapGSR(SuperResolutionModel):
                              f"{self.config['map_decay']!r}")
         self.lr_nodes, self.hr_nodes = lr_nodes, hr_nodes
         self.map_decay = float(self.config['map_decay'])
-        self.node_map = NodeMap(lr_nodes, hr_nodes, self.config['map_channels'])
+        self.node_map = NodeMap(lr_nodes, hr_nodes)
         self.gate = torch.nn.Parameter(torch.empty(hr_nodes, hr_nodes))
         self.bias = torch.nn.Parameter(torch.empty(hr_nodes, hr_nodes))
         self.register_buffer('lr_mean', torch.empty(lr_nodes, lr_nodes))
