@@ -29,6 +29,7 @@ from matplotlib.figure import Figure
 from torch_gsr.baselines import MeanHR, RidgeRegression
 from torch_gsr.datasets import (
     PairedConnectomes,
+    dynamics_connectomes,
     smooth_field_connectomes,
     synthetic_connectomes,
     wiring_connectomes,
@@ -39,7 +40,8 @@ from torch_gsr.train import fit, predict
 
 GENERATORS = {'synthetic': synthetic_connectomes,
               'smooth_fields': smooth_field_connectomes,
-              'wiring': wiring_connectomes}
+              'wiring': wiring_connectomes,
+              'dynamics': dynamics_connectomes}
 BASELINES = {'MeanHR': MeanHR, 'RidgeRegression': RidgeRegression}
 QUICK = dict(models=['GSRNet', 'NodeMapGSR'], sizes=[50, 100, 250])
 FULL = dict(models=list(MODELS), sizes=[50, 100, 250])

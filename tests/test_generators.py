@@ -1,15 +1,20 @@
 import numpy as np
 import pytest
+import torch
 
+from torch_gsr.baselines import MeanHR, RidgeRegression
 from torch_gsr.datasets import (
+    DynamicsConnectomes,
     SmoothFieldConnectomes,
     WiringConnectomes,
+    dynamics_connectomes,
     smooth_field_connectomes,
     wiring_connectomes,
 )
+from torch_gsr.metrics import evaluate_predictions
 
 SMALL = dict(lr_nodes=8, hr_nodes=14, fine_regions=48)
-GENERATORS = [smooth_field_connectomes, wiring_connectomes]
+GENERATORS = [smooth_field_connectomes, wiring_connectomes, dynamics_connectomes]
 
 
 @pytest.mark.parametrize('generate', GENERATORS)
@@ -29,6 +34,8 @@ def test_diagonals_follow_each_generators_convention():
     assert np.allclose(np.diagonal(hr, axis1=1, axis2=2), 1.)
     _, hr = wiring_connectomes(3, seed=0, **SMALL)
     assert np.allclose(np.diagonal(hr, axis1=1, axis2=2), 0.)
+    _, hr = dynamics_connectomes(3, seed=0, **SMALL)
+    assert np.array_equal(np.diagonal(hr, axis1=1, axis2=2), np.ones((3, 14)))
 
 
 @pytest.mark.parametrize('generate', GENERATORS)
@@ -59,8 +66,43 @@ def test_smooth_fields_bad_shape_arguments():
         smooth_field_connectomes(3, sharpness=0., **SMALL)
 
 
+@pytest.mark.parametrize('kwargs,match', [
+    (dict(neighbours=48), r'neighbours \(48\) must be less than fine_regions'),
+    (dict(neighbours=0), 'neighbours must be an int'),
+    (dict(shortcuts=2.5), 'shortcuts must be an int'),
+    (dict(subject_shortcuts=-1), 'subject_shortcuts must be an int >= 0'),
+    (dict(time_points=1), 'time_points must be at least 2'),
+    (dict(weight_spread=-0.1), 'weight_spread must be >= 0'),
+    (dict(coupling_spread=float('nan')), 'coupling_spread must be >= 0'),
+    (dict(coupling=1.), r'coupling must be in \(0, 1\)'),
+    (dict(coupling=0.), r'coupling must be in \(0, 1\)'),
+])
+def test_dynamics_bad_arguments(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        dynamics_connectomes(3, **dict(SMALL, **kwargs))
+
+
+def test_dynamics_negative_correlations_are_thresholded():
+    lr, hr = dynamics_connectomes(2, seed=1)  # default sizes: 100 -> 180
+    assert lr.shape == (2, 100, 100) and hr.shape == (2, 180, 180)
+    for adj in (lr, hr):
+        assert (adj == 0).any()  # some correlations were negative
+        assert (adj[adj < 1] > 0).any()
+
+
+def test_dynamics_ridge_beats_the_mean():
+    lr, hr = map(torch.from_numpy, dynamics_connectomes(60, 20, 36, seed=0))
+    train, test = slice(0, 48), slice(48, None)
+    reference = hr[train].double().mean(0)
+    mae = [evaluate_predictions(baseline().fit(lr[train], hr[train]).predict(lr[test]),
+                                hr[test], reference=reference).summary['mae'][0]
+           for baseline in (MeanHR, RidgeRegression)]
+    assert mae[1] < 0.8 * mae[0]  # subject-specific signal that LR predicts
+
+
 @pytest.mark.parametrize('cls,prefix', [(SmoothFieldConnectomes, 'field-'),
-                                        (WiringConnectomes, 'wiring-')])
+                                        (WiringConnectomes, 'wiring-'),
+                                        (DynamicsConnectomes, 'dyn-')])
 def test_datasets(cls, prefix):
     dataset = cls(4, 8, 14, seed=2)
     assert len(dataset) == 4

@@ -1,7 +1,8 @@
 r"""Paired LR/HR connectome data: the per-subject :class:`ConnectomePair`,
 the :class:`PairedConnectomes` dataset and its readers/writers, cleaning, and
-the simulated default data and two held-out simulations
-(:mod:`~torch_gsr.datasets.smooth_fields`, :mod:`~torch_gsr.datasets.wiring`)."""
+the simulated default data and three held-out simulations
+(:mod:`~torch_gsr.datasets.smooth_fields`, :mod:`~torch_gsr.datasets.wiring`,
+:mod:`~torch_gsr.datasets.dynamics`)."""
 from .auto import FORMATS, detect_format, load_dataset
 from .challenge import (
                         read_challenge_csv,
@@ -19,6 +20,7 @@ from .cleaning import (
                         symmetrize,
 )
 from .connectome_pair import ConnectomePair, sparse_view
+from .dynamics import DynamicsConnectomes, dynamics_connectomes
 from .files import atomic_path, read_mat, read_numpy, write_mat, write_numpy
 from .paired_connectomes import PairedConnectomes, cleaning_options
 from .slim import read_slim, slim_path, write_slim
@@ -33,6 +35,7 @@ __all__ = [
     'SyntheticConnectomes', 'synthetic_connectomes',
     'SmoothFieldConnectomes', 'smooth_field_connectomes',
     'WiringConnectomes', 'wiring_connectomes',
+    'DynamicsConnectomes', 'dynamics_connectomes',
     'clean_connectomes', 'replace_nonfinite', 'remove_negatives', 'symmetrize',
     'set_diagonal',
     'read_challenge_csv', 'write_challenge_csv', 'read_challenge_mat',
