@@ -42,12 +42,13 @@ for any size); the learning rate decays along a cosine from
 the planned epochs have run, training stops after ``patience`` epochs
 without a lower validation HR loss (before that, a plateau while a model
 that starts at the mean finds the subject-specific signal would end it);
-the weights of the best validation epoch are restored at the end. :class:`~torch_gsr.train.History` records
-what happened (planned and run epochs, best epoch, the learning rate of
-every epoch). These defaults were chosen on
-:class:`~torch_gsr.datasets.SyntheticConnectomes` only; the other generators
-(:mod:`torch_gsr.datasets.smooth_fields`,
-:mod:`torch_gsr.datasets.wiring`) are held out to check them
+the weights of the best validation epoch are restored at the end.
+:class:`~torch_gsr.train.History` records what happened (planned and run
+epochs, best epoch, the learning rate of every epoch). The defaults were
+chosen on :class:`~torch_gsr.datasets.SyntheticConnectomes` and a denser,
+nearly uniform transform of it; which held-out generator informed which
+switch is in ``docs/accuracy.md``, and
+:class:`~torch_gsr.datasets.DynamicsConnectomes` informed none
 (``benchmarks/accuracy.py``).
 
 :class:`~torch_gsr.nn.NodeMapGSR` is not in the paper; its options are in
