@@ -410,11 +410,21 @@ def test_lr_is_a_deprecated_name_of_learning_rate(dataset):
 
 # --- adaptive defaults ------------------------------------------------------
 
-@pytest.fixture(scope='module')
-def simulated_split():
+def _dense(adj):
+    """Dense, nearly uniform connectomes: every edge squeezed into
+    ``[0.5, 0.75]`` (subjects differ by a few percent of an edge)."""
+    dense = 0.5 + 0.25 * adj
+    dense.diagonal(dim1=-2, dim2=-1).fill_(1.)
+    return dense
+
+
+@pytest.fixture(scope='module', params=['synthetic', 'dense'])
+def simulated_split(request):
     from torch_gsr.datasets import synthetic_connectomes
     lr, hr = synthetic_connectomes(60, 24, 40, seed=0)
     lr, hr = torch.from_numpy(lr), torch.from_numpy(hr)
+    if request.param == 'dense':
+        lr, hr = _dense(lr), _dense(hr)
     return (lr[:48], hr[:48]), (lr[48:], hr[48:])
 
 
