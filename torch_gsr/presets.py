@@ -17,7 +17,7 @@ option                    ``paper``             ``recommended``       source (pa
 ``node_features``         ``'identity'``        ``'adjacency'``       paper, sec. 2
 ``normalize_gsr``         True                  True                  released code
 ``spectral``              True                  False                 paper, sec. 2
-``act``                   ``'relu'``            ``'leaky_relu'``      paper's sigma [1]_
+``act``                   ``'relu'``            ``'elu'``             paper's sigma [1]_
 ``lr_top_k``              ``None`` (dense)      ``None`` (dense)      this package
 ``root_weight``           False                 True                  this package
 ``mean_residual``         False                 True                  this package
@@ -109,7 +109,7 @@ PAPER_MODEL = dict(hidden_channels=None, pool_ratios=(0.9, 0.7), lambda_rec=16.,
                    lr_top_k=None, root_weight=False, mean_residual=False)
 
 RECOMMENDED_MODEL = dict(PAPER_MODEL, lambda_rec=0.1, node_features='adjacency',
-                         spectral=False, act='leaky_relu', root_weight=True,
+                         spectral=False, act='elu', root_weight=True,
                          mean_residual=True)
 ADVERSARIAL = dict(adv_weight=1., prior_std=0.1, noise_std=0.1,
                    disc_channels=None)
