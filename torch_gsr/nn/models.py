@@ -180,15 +180,23 @@ class GSRModel(SuperResolutionModel):
             \mathbb{R}^{N \times P}`), and so do the LR node features and
             the spectra. ``None``: the dense graphs.
         mean_residual (bool): predict the training-mean HR connectome plus
-            the head's output,
-            :math:`|\bar{\mathbf{A}}_h + \mathrm{head}(\cdot)|`, from LR
-            connectivity rows centred on the training-mean LR connectome
-            :math:`\mathbf{A}_l - \bar{\mathbf{A}}_l` (as node features,
-            and as the GSR layer's input without an encoder; the graphs the
-            GCNs propagate over stay the raw LR connectomes). The network
-            then learns only what is subject-specific; without it, on
-            connectomes whose subjects differ by a few percent of the
-            connection strength, it learns the mean and little else.
+            the GSR layer's signed product plus the head's output,
+
+            .. math::
+                \hat{\mathbf{A}}_h = \big|\bar{\mathbf{A}}_h +
+                \mathbf{W}\mathbf{S}_d\mathbf{U}_0^\top\mathbf{Z}_l +
+                \mathrm{head}(\tilde{\mathbf{A}}_h, \tilde{\mathbf{X}}_h)\big|,
+
+            from LR connectivity rows centred on the training-mean LR
+            connectome, :math:`\mathbf{A}_l - \bar{\mathbf{A}}_l` (as
+            node features, and as the GSR layer's input without an encoder;
+            the graphs the GCNs propagate over stay the raw LR connectomes).
+            The product skips the head, keeping the sign and scale of the
+            subject's deviation that the GSR layer's absolute value and
+            normalisation remove, and the network learns only what is
+            subject-specific; without it, on connectomes whose subjects
+            differ by a few percent of the connection strength, it learns
+            the mean and little else (``docs/presets.md``).
             :meth:`initialize` sets both means (:func:`~torch_gsr.train.fit`
             calls it); until then they are zero.
         root_weight (bool): every GCN of the encoder and the head adds its
@@ -425,7 +433,9 @@ class GSRNet(GSRModel):
     super-resolved graph,
     :math:`\mathbf{Z}_h = \mathrm{GCN}(\tilde{\mathbf{A}}_h,
     \mathrm{GCN}(\tilde{\mathbf{A}}_h, \tilde{\mathbf{X}}_h))`,
-    whose output is the predicted HR connectome. Options: see
+    whose output is the predicted HR connectome (with ``mean_residual``, the
+    recommended preset's: its correction of the training-mean HR connectome
+    plus the GSR layer's signed product). Options: see
     :class:`GSRModel`."""
     def __init__(self, lr_nodes: int, hr_nodes: int,
                  preset: str = DEFAULT_PRESET, **options):
