@@ -335,3 +335,18 @@ def test_fit_sets_the_means_from_the_training_subjects(connectomes):
     fit(model, (lr_adj, hr_adj), epochs=1, val_fraction=0, progress=False)
     assert torch.allclose(unpad_hr(model.hr_mean, 14), hr_adj.mean(0), atol=1e-6)
     assert torch.allclose(model.lr_mean, lr_adj.mean(0), atol=1e-6)
+
+
+def test_a_config_saved_before_the_new_options_rebuilds_that_model():
+    # A 0.1.0 checkpoint's config has no lr_top_k, root_weight or
+    # mean_residual: the rebuilt model has them off, and its weights load.
+    torch.manual_seed(0)
+    old = GSRNet(8, 14, root_weight=False, mean_residual=False, lr_top_k=None)
+    config = old.get_config()
+    for key in ('lr_top_k', 'root_weight', 'mean_residual'):
+        del config[key]
+    rebuilt = build_model(config)
+    assert rebuilt.get_config() == old.get_config()
+    rebuilt.load_state_dict(old.state_dict())
+    # Configs that name the options keep them.
+    assert build_model(GSRNet(8, 14).get_config()).mean_residual

@@ -473,11 +473,20 @@ MODELS: Dict[str, Type[SuperResolutionModel]] = {
     cls.__name__: cls for cls in (GSRNet, GSRLayerOnly, DeepGSR, GSRAutoencoder)}
 
 
+# GSR-model options added after 0.1.0, with the values that rebuild a model
+# saved before them: a config without them is such a model.
+ADDED_OPTIONS = dict(lr_top_k=None, root_weight=False, mean_residual=False)
+
+
 def build_model(config: dict) -> SuperResolutionModel:
-    """Rebuilds a model from :meth:`GSRModel.get_config`'s dictionary."""
+    """Rebuilds a model from :meth:`GSRModel.get_config`'s dictionary (one
+    saved by an older version gets the options it predates switched off)."""
     config = dict(config)
     name = config.pop('name')
     if name not in MODELS:
         raise ValueError(f"unknown model {name!r}; expected one of "
                          f"{sorted(MODELS)}")
-    return MODELS[name](**config)
+    cls = MODELS[name]
+    if getattr(cls, 'option_family', None) in ('model', 'agsr'):
+        config = dict(ADDED_OPTIONS, **config)
+    return cls(**config)
