@@ -172,8 +172,8 @@ def test_a_run_that_stopped_early_is_not_trained_further(pairs, tmp_path,
         return dict(val_total=0., val_hr=1., val_eig=0., val_rec=0.)
     monkeypatch.setattr(train_loop, '_validation_loss', val_loss)
     path = str(tmp_path / 'run.pt')
-    options = dict(epochs=8, val_fraction=0.25, patience=1, batch_size=4,
-                   progress=False, checkpoint=path)
+    options = dict(epochs=8, val_fraction=0.25, patience=1, stop_after=0.,
+                   batch_size=4, progress=False, checkpoint=path)
     torch.manual_seed(0)
     model = GSRLayerOnly(LR_NODES, HR_NODES)
     first = train_loop.fit(model, pairs, **options)

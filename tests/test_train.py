@@ -538,3 +538,17 @@ def test_evaluate_reference_is_a_matrix_or_the_training_set(dataset, pairs):
     assert 'residual_pcc' not in evaluate(model, test).summary
     with pytest.raises(ValueError, match='LR connectomes only'):
         evaluate(model, test, reference=lr[:8])
+
+
+def test_early_stopping_waits_for_stop_after(dataset, monkeypatch):
+    def val_loss(model, data, batch_size):  # never improves after epoch 1
+        return dict(val_total=0., val_hr=1., val_eig=0., val_rec=0.)
+    monkeypatch.setattr(train_loop, '_validation_loss', val_loss)
+    options = dict(epochs=8, val_fraction=0.25, patience=1, progress=False,
+                   batch_size=4)
+    assert len(fit(new_model(), dataset, **options)) == 4  # the preset's 0.5
+    assert len(fit(new_model(), dataset, stop_after=0., **options)) == 2
+    history = fit(new_model(), dataset, stop_after=1., **options)
+    assert len(history) == 8 and history.best_epoch == 1
+    with pytest.raises(ValueError, match='stop_after must be in'):
+        fit(new_model(), dataset, stop_after=1.5, **options)
