@@ -41,6 +41,11 @@ class GSRLayer(torch.nn.Module):
        symmetrised against rounding, with a unit diagonal (it is already
        non-negative, so the released code's absolute value is a no-op).
 
+    :meth:`forward` is :meth:`product` (the signed
+    :math:`\mathbf{W}\mathbf{S}_d\mathbf{U}_0^\top\mathbf{Z}_l`) followed
+    by :meth:`graph` (steps 1-5); GSR models with ``mean_residual`` also use
+    the signed product as a skip connection to their prediction.
+
     Args:
         lr_nodes (int): ``N``.
         hr_nodes (int): ``N_h``; the layer outputs ``P = K N >= N_h`` nodes
