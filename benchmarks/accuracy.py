@@ -3,8 +3,9 @@
 For each generator (``synthetic``: SyntheticConnectomes, on which the
 defaults were chosen; ``smooth_fields`` and ``wiring``: held out, though
 their failures were diagnosed on other data seeds; ``dynamics``: held out
-and never used for any decision) and data set size, the first 80% of subjects train and the rest test. Every model is
-built as ``Model(N_l, N_h)`` after ``torch.manual_seed(0)`` and trained with
+and never used for any decision) and data set size, the first 80% of
+subjects train and the rest test. Every model is built as
+``Model(N_l, N_h)`` after ``torch.manual_seed(0)`` and trained with
 ``fit(model, PairedConnectomes.from_numpy(lr_train, hr_train), seed=0)``
 (every option default); the baselines use their defaults too. Printed per
 row: test MAE, PCC, residual PCC (against the training-mean HR), MAE as a
