@@ -177,8 +177,9 @@ def fit(model: GSRModel, dataset, epochs: Optional[int] = None,
     published.
 
     A model with an ``initialize(lr_adj, hr_adj)`` method (e.g.
-    :class:`~torch_gsr.nn.NodeMapGSR`, which starts from the training-mean
-    HR connectome) gets it called once with the training tensors
+    :class:`~torch_gsr.nn.NodeMapGSR`, or a GSR model with
+    ``mean_residual``: both start from the training-mean connectomes) gets
+    it called once with the training tensors
     (``[S, N_l, N_l]``, ``[S, N_h, N_h]``, validation subjects excluded)
     before the first update; not when resuming, as the checkpoint holds the
     result.
