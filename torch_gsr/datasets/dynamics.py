@@ -34,7 +34,7 @@ Per subject ``s``, on ``fine_regions`` vertices of the unit sphere:
 
 Everything is drawn from one ``numpy`` generator seeded by ``seed``.
 """
-from typing import Callable, List, Optional, Tuple
+from typing import List, Optional, Tuple
 
 import numpy as np
 import scipy.sparse
@@ -228,14 +228,10 @@ class DynamicsConnectomes(GeneratedConnectomes):
         num_subjects, lr_nodes, hr_nodes, seed: see
             :func:`dynamics_connectomes`.
         root (str, optional): cache folder (``None``: in memory only).
-        transform, pre_transform, pre_filter, force_reload: as in PyG.
+        **pyg_options: ``transform``, ``pre_transform``, ``pre_filter``,
+            ``force_reload``, as in PyG.
     """
     def __init__(self, num_subjects: int = 277, lr_nodes: int = 100,
-                 hr_nodes: int = 180, seed: int = 0, root: Optional[str] = None,
-                 transform: Optional[Callable] = None,
-                 pre_transform: Optional[Callable] = None,
-                 pre_filter: Optional[Callable] = None, force_reload: bool = False):
+                 hr_nodes: int = 180, seed: int = 0, root: Optional[str] = None, **pyg_options):
         super().__init__(dynamics_connectomes, 'dynamics', 'dyn', num_subjects,
-                         lr_nodes, hr_nodes, seed, root, transform=transform,
-                         pre_transform=pre_transform, pre_filter=pre_filter,
-                         force_reload=force_reload)
+                         lr_nodes, hr_nodes, seed, root, **pyg_options)

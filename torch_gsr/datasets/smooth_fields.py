@@ -26,7 +26,7 @@ Per subject ``s``:
 
 Everything is drawn from one ``numpy`` generator seeded by ``seed``.
 """
-from typing import Callable, Optional, Tuple
+from typing import Optional, Tuple
 
 import numpy as np
 
@@ -133,14 +133,10 @@ class SmoothFieldConnectomes(GeneratedConnectomes):
         num_subjects, lr_nodes, hr_nodes, seed: see
             :func:`smooth_field_connectomes`.
         root (str, optional): cache folder (``None``: in memory only).
-        transform, pre_transform, pre_filter, force_reload: as in PyG.
+        **pyg_options: ``transform``, ``pre_transform``, ``pre_filter``,
+            ``force_reload``, as in PyG.
     """
     def __init__(self, num_subjects: int = 277, lr_nodes: int = 116,
-                 hr_nodes: int = 200, seed: int = 0, root: Optional[str] = None,
-                 transform: Optional[Callable] = None,
-                 pre_transform: Optional[Callable] = None,
-                 pre_filter: Optional[Callable] = None, force_reload: bool = False):
+                 hr_nodes: int = 200, seed: int = 0, root: Optional[str] = None, **pyg_options):
         super().__init__(smooth_field_connectomes, 'smooth-field', 'field', num_subjects,
-                         lr_nodes, hr_nodes, seed, root, transform=transform,
-                         pre_transform=pre_transform, pre_filter=pre_filter,
-                         force_reload=force_reload)
+                         lr_nodes, hr_nodes, seed, root, **pyg_options)

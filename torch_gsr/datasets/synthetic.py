@@ -34,7 +34,7 @@ parcel's regions: at 0 every LR parcel averages it away exactly and only the
 HR atlas resolves the groups. Its draws come from a second generator, so the
 connectomes of label-0 subjects are the same as without groups.
 """
-from typing import Callable, Optional, Sequence, Tuple
+from typing import Optional, Sequence, Tuple
 
 import numpy as np
 import scipy.signal
@@ -184,14 +184,10 @@ class SyntheticConnectomes(GeneratedConnectomes):
     Args:
         num_subjects, lr_nodes, hr_nodes, seed: see :func:`synthetic_connectomes`.
         root (str, optional): cache folder (``None``: in memory only).
-        transform, pre_transform, pre_filter, force_reload: as in PyG.
+        **pyg_options: ``transform``, ``pre_transform``, ``pre_filter``,
+            ``force_reload``, as in PyG.
     """
     def __init__(self, num_subjects: int = 277, lr_nodes: int = 160, hr_nodes: int = 268,
-                 seed: int = 0, root: Optional[str] = None,
-                 transform: Optional[Callable] = None,
-                 pre_transform: Optional[Callable] = None,
-                 pre_filter: Optional[Callable] = None, force_reload: bool = False):
+                 seed: int = 0, root: Optional[str] = None, **pyg_options):
         super().__init__(synthetic_connectomes, 'synthetic', 'sim', num_subjects,
-                         lr_nodes, hr_nodes, seed, root, transform=transform,
-                         pre_transform=pre_transform, pre_filter=pre_filter,
-                         force_reload=force_reload)
+                         lr_nodes, hr_nodes, seed, root, **pyg_options)

@@ -22,7 +22,7 @@ Per subject ``s``, on ``fine_regions`` vertices of the unit sphere:
 
 Everything is drawn from one ``numpy`` generator seeded by ``seed``.
 """
-from typing import Callable, Optional, Tuple
+from typing import Optional, Tuple
 
 import numpy as np
 
@@ -120,14 +120,10 @@ class WiringConnectomes(GeneratedConnectomes):
         num_subjects, lr_nodes, hr_nodes, seed: see
             :func:`wiring_connectomes`.
         root (str, optional): cache folder (``None``: in memory only).
-        transform, pre_transform, pre_filter, force_reload: as in PyG.
+        **pyg_options: ``transform``, ``pre_transform``, ``pre_filter``,
+            ``force_reload``, as in PyG.
     """
     def __init__(self, num_subjects: int = 277, lr_nodes: int = 160,
-                 hr_nodes: int = 268, seed: int = 0, root: Optional[str] = None,
-                 transform: Optional[Callable] = None,
-                 pre_transform: Optional[Callable] = None,
-                 pre_filter: Optional[Callable] = None, force_reload: bool = False):
+                 hr_nodes: int = 268, seed: int = 0, root: Optional[str] = None, **pyg_options):
         super().__init__(wiring_connectomes, 'wiring', 'wiring', num_subjects,
-                         lr_nodes, hr_nodes, seed, root, transform=transform,
-                         pre_transform=pre_transform, pre_filter=pre_filter,
-                         force_reload=force_reload)
+                         lr_nodes, hr_nodes, seed, root, **pyg_options)
