@@ -85,7 +85,7 @@ def test_config_round_trip_and_repr(connectomes):
     lr_adj = connectomes(2, 6, seed=3)
     assert type(rebuilt) is NodeMapGSR and rebuilt.map_decay == 1e-3
     assert torch.equal(rebuilt(lr_adj).hr_adj, model(lr_adj).hr_adj)
-    assert repr(model) == 'NodeMapGSR(6, 11, map_decay=0.001)'
+    assert repr(model) == 'NodeMapGSR(6, 11, map_decay=0.001, ridge_blend=True)'
 
 
 def test_model_rejects_bad_input(connectomes):

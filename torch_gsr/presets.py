@@ -116,7 +116,7 @@ ADVERSARIAL = dict(adv_weight=1., prior_std=0.1, noise_std=0.1,
 PAPER_STP = dict(init_heads=4, dual_channels=(), dropout=0.2, structured=False)
 
 # NodeMapGSR's options (chosen on SyntheticConnectomes, see its docstring).
-NODE_MAP_MODEL = dict(map_decay=1e-5)
+NODE_MAP_MODEL = dict(map_decay=1e-5, ridge_blend=True)
 
 PRESETS: Dict[str, Dict[str, dict]] = {
     'paper': {

@@ -25,6 +25,7 @@ from .models import (
 from .node_map import NodeMap
 from .node_map_gsr import NodeMapGSR, NodeMapOutput
 from .pool import GraphPool, GraphUnpool, pool_dense_adj, pool_edges
+from .ridge import RidgeBlend, RidgeMap
 from .sparse_conv import SparseConnectomeGCNConv, gcn_norm_sparse
 from .stp import STPGSR
 from .unet import GraphUAutoencoder
@@ -40,7 +41,7 @@ __all__ = [
     'GCNStack', 'resolve_activation', 'hr_loss', 'eig_loss', 'rec_loss',
     'SuperResolutionModel', 'GSRModel', 'GSRNet', 'GSRLayerOnly', 'DeepGSR', 'GSRAutoencoder',
     'GSROutput', 'GSRLoss', 'MODELS', 'build_model',
-    'NodeMap', 'NodeMapGSR', 'NodeMapOutput',
+    'NodeMap', 'NodeMapGSR', 'NodeMapOutput', 'RidgeMap', 'RidgeBlend',
     'AGSRNet', 'AGSRLoss', 'NoisyGSRLayer', 'STPGSR', 'DenseTransformerConv',
     'LineGraphTransformerConv', 'complete_line_graph',
 ]

@@ -473,9 +473,12 @@ MODELS: Dict[str, Type[SuperResolutionModel]] = {
     cls.__name__: cls for cls in (GSRNet, GSRLayerOnly, DeepGSR, GSRAutoencoder)}
 
 
-# GSR-model options added after 0.1.0, with the values that rebuild a model
-# saved before them: a config without them is such a model.
-ADDED_OPTIONS = dict(lr_top_k=None, root_weight=False, mean_residual=False)
+# Options added after 0.1.0, per option family, with the values that rebuild
+# a model saved before them: a config without them is such a model.
+_ADDED_GSR_OPTIONS = dict(lr_top_k=None, root_weight=False, mean_residual=False)
+ADDED_OPTIONS: Dict[str, dict] = dict(model=_ADDED_GSR_OPTIONS,
+                                      agsr=_ADDED_GSR_OPTIONS,
+                                      node_map=dict(ridge_blend=False))
 
 
 def build_model(config: dict) -> SuperResolutionModel:
@@ -487,6 +490,5 @@ def build_model(config: dict) -> SuperResolutionModel:
         raise ValueError(f"unknown model {name!r}; expected one of "
                          f"{sorted(MODELS)}")
     cls = MODELS[name]
-    if getattr(cls, 'option_family', None) in ('model', 'agsr'):
-        config = dict(ADDED_OPTIONS, **config)
-    return cls(**config)
+    added = ADDED_OPTIONS.get(getattr(cls, 'option_family', None), {})
+    return cls(**dict(added, **config))

@@ -15,6 +15,7 @@ from .base import SuperResolutionModel
 from .losses import hr_loss
 from .models import GSRLoss
 from .node_map import NodeMap
+from .ridge import RidgeBlend
 
 
 @dataclass
@@ -52,6 +53,15 @@ class NodeMapGSR(SuperResolutionModel):
     mapped deviation, and what it learns is subject-specific. The gate
     :math:`\mathbf{G}` starts at 0.
 
+    With ``ridge_blend`` (the default), the prediction is finally blended
+    with ridge regression's (:class:`~torch_gsr.nn.RidgeBlend`): the ridge
+    part is fitted by :meth:`initialize` on the training subjects, the blend
+    weight :math:`w` is 0 while training and is chosen afterwards by
+    :func:`~torch_gsr.train.fit` on the validation subjects
+    (``history.ridge_weight``). Where subjects differ along more directions
+    than one node map captures, ridge is the better predictor and the blend
+    follows it; where the map's structure fits, :math:`w` stays small.
+
     The loss is :math:`\mathcal{L}_{hr} + \frac{\mu}{2}(\|\mathbf{M}\|_F^2 +
     \|\mathbf{G}\|_F^2)` with :math:`\mu` = ``map_decay``: the L2 penalty
     spares :math:`\mathbf{B}` (shrinking the mean towards 0 costs accuracy
@@ -70,13 +80,14 @@ class NodeMapGSR(SuperResolutionModel):
             ``0``, ``1e-5``, ``1e-4``, ``1e-3``).
     """
     spectral = False  # reads no eigenvectors: fit computes no LR spectra
+    option_family = 'node_map'
     lr_mean: Tensor  # buffer: the training-mean LR connectome
 
     def __init__(self, lr_nodes: int, hr_nodes: int,
                  preset: str = DEFAULT_PRESET, **options):
         super().__init__()
         check_sizes(lr_nodes, hr_nodes)
-        self.config = model_options(preset, family='node_map', **options)
+        self.config = model_options(preset, family=self.option_family, **options)
         if not self.config['map_decay'] >= 0:
             raise ValueError(f"map_decay must be >= 0, got "
                              f"{self.config['map_decay']!r}")
@@ -86,12 +97,16 @@ class NodeMapGSR(SuperResolutionModel):
         self.gate = torch.nn.Parameter(torch.empty(hr_nodes, hr_nodes))
         self.bias = torch.nn.Parameter(torch.empty(hr_nodes, hr_nodes))
         self.register_buffer('lr_mean', torch.empty(lr_nodes, lr_nodes))
+        self.ridge_blend = (RidgeBlend(lr_nodes, hr_nodes)
+                            if self.config['ridge_blend'] else None)
         self.reset_parameters()
 
     def reset_parameters(self):
-        r"""Random map, zero gate, zero mean; :meth:`initialize` sets the
-        means from data."""
+        r"""Random map, zero gate, zero mean, no ridge part; :meth:`initialize`
+        sets the means (and fits the ridge part) from data."""
         self.node_map.reset_parameters()
+        if self.ridge_blend is not None:
+            self.ridge_blend.reset_parameters()
         torch.nn.init.zeros_(self.gate)
         torch.nn.init.zeros_(self.bias)
         torch.nn.init.zeros_(self.lr_mean)
@@ -99,7 +114,8 @@ class NodeMapGSR(SuperResolutionModel):
     @torch.no_grad()
     def initialize(self, lr_adj: Tensor, hr_adj: Tensor) -> None:
         r"""Sets :math:`\bar{\mathbf{A}}_l` and :math:`\mathbf{B}` to the
-        training means.
+        training means; with ``ridge_blend``, fits the ridge part and sets its
+        weight to 0.
 
         Args:
             lr_adj (Tensor): ``[S, N_l, N_l]`` training LR connectomes.
@@ -108,6 +124,8 @@ class NodeMapGSR(SuperResolutionModel):
         lr_mean, hr_mean = self.training_means(lr_adj, hr_adj)
         self.lr_mean.copy_(lr_mean)
         self.bias.copy_(hr_mean)
+        if self.ridge_blend is not None:
+            self.ridge_blend.fit(lr_adj, hr_adj)
 
     def get_config(self) -> dict:
         """Everything needed to rebuild this model with
@@ -141,8 +159,10 @@ class NodeMapGSR(SuperResolutionModel):
         lr_adj, _ = self.read_input(lr_adj, lr_eigvecs, validate, edge_index,
                                     edge_weight, batch)
         deviation = self.node_map(lr_adj - self.lr_mean.to(lr_adj))
-        pred = self.bias + (1 + self.gate) * deviation
-        return NodeMapOutput(hr_adj=symmetrize(pred), deviation=deviation)
+        hr_adj = symmetrize(self.bias + (1 + self.gate) * deviation)
+        if self.ridge_blend is not None:
+            hr_adj = self.ridge_blend(lr_adj, hr_adj)
+        return NodeMapOutput(hr_adj=hr_adj, deviation=deviation)
 
     def loss(self, out: NodeMapOutput, hr_adj: Tensor,
              hr_eigvecs: Optional[Tensor] = None,
@@ -165,4 +185,5 @@ class NodeMapGSR(SuperResolutionModel):
 
     def __repr__(self) -> str:
         return (f'{self.__class__.__name__}({self.lr_nodes}, {self.hr_nodes}, '
-                f'map_decay={self.map_decay:g})')
+                f'map_decay={self.map_decay:g}, '
+                f'ridge_blend={self.ridge_blend is not None})')

@@ -23,12 +23,15 @@ class History:
             update budget's, or the ``epochs`` given); ``len(history)`` is
             the number run.
         val_subjects (int): subjects held out for validation (``0``: none).
+        ridge_weight (float, optional): the blend weight chosen on them for
+            a model with a ridge part (:class:`~torch_gsr.nn.RidgeBlend`).
     """
     records: List[Dict[str, float]] = field(default_factory=list)
     best_epoch: Optional[int] = None
     stopped_early: bool = False
     planned_epochs: Optional[int] = None
     val_subjects: int = 0
+    ridge_weight: Optional[float] = None
 
     def __len__(self) -> int:
         return len(self.records)
@@ -42,7 +45,8 @@ class History:
         return dict(records=[dict(r) for r in self.records],
                     best_epoch=self.best_epoch, stopped_early=self.stopped_early,
                     planned_epochs=self.planned_epochs,
-                    val_subjects=self.val_subjects)
+                    val_subjects=self.val_subjects,
+                    ridge_weight=self.ridge_weight)
 
     @classmethod
     def from_dict(cls, state: dict) -> 'History':
@@ -52,7 +56,8 @@ class History:
                    stopped_early=state['stopped_early'],
                    # Absent from checkpoints of versions before 0.2.
                    planned_epochs=state.get('planned_epochs'),
-                   val_subjects=state.get('val_subjects', 0))
+                   val_subjects=state.get('val_subjects', 0),
+                   ridge_weight=state.get('ridge_weight'))
 
 
 def format_record(record: Dict[str, float]) -> str:

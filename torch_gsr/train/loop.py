@@ -182,7 +182,10 @@ def fit(model: GSRModel, dataset, epochs: Optional[int] = None,
     it called once with the training tensors
     (``[S, N_l, N_l]``, ``[S, N_h, N_h]``, validation subjects excluded)
     before the first update; not when resuming, as the checkpoint holds the
-    result.
+    result. A model with a ``ridge_blend``
+    (:class:`~torch_gsr.nn.RidgeBlend`, e.g. NodeMapGSR's) has its blend
+    weight chosen on the validation subjects after the last epoch (and the
+    restoration of the best weights); it is ``history.ridge_weight``.
 
     Args:
         model (GSRModel): the model to train.
@@ -331,8 +334,11 @@ def fit(model: GSRModel, dataset, epochs: Optional[int] = None,
     step: torch.nn.Module = _LossModule(model)
     if distributed:
         # Built after ``resume``: DDP broadcasts rank 0's parameters.
+        # No buffer changes in training (initialize set them alike in every
+        # rank), and a ridge part's are too large to broadcast every step.
         step = torch.nn.parallel.DistributedDataParallel(
-            step, device_ids=[device] if device.type == 'cuda' else None)
+            step, device_ids=[device] if device.type == 'cuda' else None,
+            broadcast_buffers=False)
     # One channel: a bar on a terminal, else (or with ``log``) a line per
     # epoch; only rank 0 reports.
     shown = (progress or log is not None) and dist.is_main_process()
@@ -374,8 +380,19 @@ def fit(model: GSRModel, dataset, epochs: Optional[int] = None,
     display.close()
     if patience is not None and stopping['best_state'] is not None:
         model.load_state_dict(stopping['best_state'])
+    if val is not None and getattr(model, 'ridge_blend', None) is not None:
+        history.ridge_weight = _calibrate_ridge_blend(model, val)
     model.eval()
     return history
+
+
+def _calibrate_ridge_blend(model, val: ConnectomeTensors) -> float:
+    r"""Chooses the weight of ``model.ridge_blend`` on the validation
+    subjects, from the model's own predictions (made with weight 0)."""
+    model.ridge_blend.weight.zero_()
+    model_hr_adj = predict(model, val)
+    return model.ridge_blend.calibrate(val.lr_adj, model_hr_adj.to(val.lr_adj),
+                                       val.require_hr('calibration'))
 
 
 def _track_best(stopping: dict, model, record: Dict[str, float]) -> None:
