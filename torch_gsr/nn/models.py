@@ -490,5 +490,5 @@ def build_model(config: dict) -> SuperResolutionModel:
         raise ValueError(f"unknown model {name!r}; expected one of "
                          f"{sorted(MODELS)}")
     cls = MODELS[name]
-    added = ADDED_OPTIONS.get(getattr(cls, 'option_family', None), {})
+    added = ADDED_OPTIONS.get(getattr(cls, 'option_family', ''), {})
     return cls(**dict(added, **config))

@@ -101,6 +101,7 @@ class RidgeMap(torch.nn.Module):
         self.regression.seed = seed
         solution = self.regression.fit(lr_adj, hr_adj)
         like = self.lr_edge_mean
+        assert solution.x_train_ is not None  # the dual form keeps it
         self.train_edges = solution.x_train_.to(like)
         self.dual_coef = solution.coef_.to(like)
         self.lr_edge_mean.copy_(solution.x_mean_)
