@@ -7,11 +7,13 @@ and never used for any decision) and data set size, the first 80% of
 subjects train and the rest test. Every model is built as
 ``Model(N_l, N_h)`` after ``torch.manual_seed(0)`` and trained with
 ``fit(model, PairedConnectomes.from_numpy(lr_train, hr_train), seed=0)``
-(every option default); the baselines use their defaults too. Printed per
-row: test MAE, PCC, residual PCC (against the training-mean HR), MAE as a
-multiple of the mean-HR baseline's and of ridge's, epochs run / planned,
-best epoch and training wall time. Rows are also appended as JSON lines to
-``--out`` as they finish (a killed run keeps what it measured).
+(every option default, on ``--device``); the baselines use their defaults
+too (on the CPU). Printed per row: test MAE, PCC, residual PCC (against the
+training-mean HR), MAE as a multiple of the mean-HR baseline's and of
+ridge's, epochs run / planned, best epoch, the ridge part's weight
+(``ridge w``, models with a :class:`~torch_gsr.nn.RidgeBlend`) and training
+wall time. Rows are also appended as JSON lines to ``--out`` as they finish
+(a killed run keeps what it measured).
 
 ``--curve GENERATOR`` adds test MAE against training wall-clock time for
 GSRNet with the recommended and the paper preset (the paper run is cut at
@@ -20,12 +22,13 @@ GSRNet with the recommended and the paper preset (the paper run is cut at
 --quick: GSRNet, NodeMapGSR and the baselines (the example's defaults).
 Full (default): every model in MODELS. Sizes 50, 100 and 250 subjects.
 """
+import functools
 import json
 import sys
 import time
 
 import torch
-from common import format_table, parser, start
+from common import format_table, parser, start, synchronize
 from matplotlib.figure import Figure
 
 from torch_gsr.baselines import MeanHR, RidgeRegression
@@ -48,7 +51,7 @@ BASELINES = {'MeanHR': MeanHR, 'RidgeRegression': RidgeRegression}
 QUICK = dict(models=['GSRNet', 'NodeMapGSR'], sizes=[50, 100, 250])
 FULL = dict(models=list(MODELS), sizes=[50, 100, 250])
 HEADERS = ['generator', 'S', 'method', 'MAE', 'PCC', 'res. PCC', 'MAE/mean',
-           'MAE/ridge', 'epochs', 'best', 'seconds']
+           'MAE/ridge', 'epochs', 'best', 'ridge w', 'seconds']
 
 
 def split(generator: str, num_subjects: int, seed: int):
@@ -71,17 +74,18 @@ def run_baseline(name: str, train, test) -> dict:
                 seconds=seconds)
 
 
-def run_model(name: str, train, test) -> dict:
+def run_model(name: str, train, test, device: torch.device) -> dict:
     torch.manual_seed(0)
     model = MODELS[name](train[0].size(-1), train[1].size(-1))
     began = time.perf_counter()
     history = fit(model, PairedConnectomes.from_numpy(*train), seed=0,
-                  progress=False)
+                  progress=False, device=device)
+    synchronize(device)
     seconds = time.perf_counter() - began
     return dict(scores(predict(model, test[0]), test, train[1].double().mean(0)),
                 seconds=seconds, epochs=len(history),
                 planned_epochs=history.planned_epochs,
-                best_epoch=history.best_epoch)
+                best_epoch=history.best_epoch, ridge_weight=history.ridge_weight)
 
 
 def table_row(row: dict, reference: dict) -> list:
@@ -90,7 +94,9 @@ def table_row(row: dict, reference: dict) -> list:
     return [row['generator'], row['subjects'], row['method'], row['mae'],
             row['pcc'], row['residual_pcc'],
             *(row['mae'] / reference.get(name, float('nan')) for name in BASELINES),
-            epochs, row.get('best_epoch') or '-', row['seconds']]
+            epochs, row.get('best_epoch') or '-',
+            '-' if row.get('ridge_weight') is None else row['ridge_weight'],
+            row['seconds']]
 
 
 def accuracy_table(args) -> list:
@@ -100,7 +106,8 @@ def accuracy_table(args) -> list:
             train, test = split(generator, size, args.seed)
             mae = {}
             methods = [(n, run_baseline) for n in BASELINES] + \
-                      [(n, run_model) for n in args.models]
+                      [(n, functools.partial(run_model, device=args.device))
+                       for n in args.models]
             for name, run in methods:
                 row = dict(generator=generator, subjects=size, method=name,
                            **run(name, train, test))
@@ -117,7 +124,8 @@ class _TimeUp(Exception):
     pass
 
 
-def curve(generator: str, size: int, preset: str, seconds: float, seed: int):
+def curve(generator: str, size: int, preset: str, seconds: float, seed: int,
+          device: torch.device):
     r"""``[(training seconds, test MAE)]`` after every epoch of GSRNet under
     ``preset`` (evaluation time excluded), cut after ``seconds``."""
     train, test = split(generator, size, seed)
@@ -126,6 +134,7 @@ def curve(generator: str, size: int, preset: str, seconds: float, seed: int):
     points, clock = [], dict(spent=0., since=time.perf_counter())
 
     def after_epoch(_line: str) -> None:
+        synchronize(device)
         clock['spent'] += time.perf_counter() - clock['since']
         mae = float(evaluate_predictions(predict(model, test[0]), test[1])
                     .summary['mae'][0])
@@ -137,7 +146,7 @@ def curve(generator: str, size: int, preset: str, seconds: float, seed: int):
 
     try:
         fit(model, PairedConnectomes.from_numpy(*train), seed=0, preset=preset,
-            progress=False, log=after_epoch)
+            progress=False, log=after_epoch, device=device)
     except _TimeUp:
         pass
     return points
@@ -178,7 +187,7 @@ def main() -> int:
     defaults = QUICK if args.quick else FULL
     args.models = args.models or defaults['models']
     args.sizes = args.sizes or defaults['sizes']
-    start('accuracy', args)
+    args.device = start('accuracy', args)
     print(format_table(HEADERS, []), flush=True)  # header of the rows below
     if not args.no_table:
         accuracy_table(args)
@@ -186,7 +195,7 @@ def main() -> int:
         train, test = split(args.curve, args.curve_size, args.seed)
         baselines = {n: run_baseline(n, train, test)['mae'] for n in BASELINES}
         points = {preset: curve(args.curve, args.curve_size, preset,
-                                args.curve_seconds, args.seed)
+                                args.curve_seconds, args.seed, args.device)
                   for preset in ('recommended', 'paper')}
         with open(args.out, 'a') as f:
             f.write(json.dumps(dict(curve=args.curve, points=points,

@@ -87,8 +87,9 @@ class RidgeMap(torch.nn.Module):
 
     @torch.no_grad()
     def fit(self, lr_adj: Tensor, hr_adj: Tensor, seed: int = 0) -> 'RidgeMap':
-        r"""Solves the regression on training pairs (in float64; stored in
-        this module's dtype and on its device).
+        r"""Solves the regression on training pairs (on the CPU in float64,
+        a few ``S x S`` eigendecompositions; stored in this module's dtype and
+        on its device).
 
         Args:
             lr_adj (Tensor): ``[S, N_l, N_l]`` training LR connectomes.
@@ -99,7 +100,7 @@ class RidgeMap(torch.nn.Module):
         check_adjacency(lr_adj, 'lr_adj', num_nodes=self.lr_nodes)
         check_adjacency(hr_adj, 'hr_adj', num_nodes=self.hr_nodes)
         self.regression.seed = seed
-        solution = self.regression.fit(lr_adj, hr_adj)
+        solution = self.regression.fit(lr_adj.detach().cpu(), hr_adj.detach().cpu())
         like = self.lr_edge_mean
         assert solution.x_train_ is not None  # the dual form keeps it
         self.train_edges = solution.x_train_.to(like)
