@@ -39,8 +39,8 @@ def run_cv(pairs, folder, **overrides):
 
 def interrupt_after(monkeypatch, writes):
     r"""Makes fit raise KeyboardInterrupt once, right after its
-    ``writes``-th epoch checkpoint (as Ctrl-C would between two epochs);
-    counts the writes."""
+    ``writes``-th checkpoint write (one per epoch and a final one per run;
+    as Ctrl-C would between two epochs); counts the writes."""
     written, interrupted = [], []
     write = train_loop.write_checkpoint
 
@@ -74,9 +74,9 @@ def test_interrupted_cross_validation_resumes_to_the_same_result(
         pairs, tmp_path, monkeypatch):
     uninterrupted = run_cv(pairs, str(tmp_path / 'whole'))
     folder = str(tmp_path / 'resumed')
-    # 2 models x 2 epochs per fold: the 5th write is epoch 1 of 'net' in
-    # fold 1 (0-based), after fold 0 finished.
-    written = interrupt_after(monkeypatch, 5)
+    # 2 models x (2 epochs + the final write) per fold: the 7th write is
+    # epoch 1 of 'net' in fold 1 (0-based), after fold 0 finished.
+    written = interrupt_after(monkeypatch, 7)
     with pytest.raises(KeyboardInterrupt):
         run_cv(pairs, folder)
     finished = sorted(f for f in os.listdir(folder) if f.endswith('.result.pt'))
@@ -85,8 +85,8 @@ def test_interrupted_cross_validation_resumes_to_the_same_result(
     written.clear()
     resumed = run_cv(pairs, folder)
     same_result(uninterrupted, resumed)
-    # re-used fold 0, continued 'net' of fold 1 from epoch 1: 12 - 5 writes left
-    assert len(written) == FOLDS * 2 * EPOCHS - 5
+    # re-used fold 0, continued 'net' of fold 1 from epoch 1: 18 - 7 writes left
+    assert len(written) == FOLDS * 2 * (EPOCHS + 1) - 7
 
 
 def test_resuming_with_other_settings_or_data_is_an_error(pairs, tmp_path,

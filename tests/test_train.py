@@ -174,6 +174,49 @@ def test_checkpoint_layout_and_load(dataset, tmp_path):
     assert checkpoint['fit_options']['learning_rate'] == 1e-3
 
 
+def test_checkpoint_loads_the_returned_model_and_resumes_from_the_last_epoch(
+        dataset, tmp_path, monkeypatch):
+    from torch_gsr.train import loop
+
+    def val_loss(model, data, batch_size):  # best at epoch 1, then worse
+        return dict(val_total=0., val_hr=float(len(losses)), val_eig=0.,
+                    val_rec=0.)
+    losses = []
+    original = loop._train_epoch
+
+    def counted(*args):
+        losses.append(1)
+        return original(*args)
+    monkeypatch.setattr(loop, '_validation_loss', val_loss)
+    monkeypatch.setattr(loop, '_train_epoch', counted)
+    path = str(tmp_path / 'run.pt')
+    options = dict(QUIET, epochs=3, val_fraction=0.25, patience=5)
+    model = new_model()
+    history = fit(model, dataset, checkpoint=path, **options)
+    assert history.best_epoch == 1 and len(history) == 3
+    loaded, checkpoint = load_checkpoint(path)
+    assert same_state(loaded, model)  # the best epoch's weights, as returned
+    last = new_model()
+    last.load_state_dict(checkpoint['model_state'])
+    assert not same_state(last, model)  # resume continues from epoch 3
+    losses.clear()
+    again = new_model(seed=7)
+    fit(again, dataset, checkpoint=path, resume=path, **options)
+    assert losses == [] and same_state(again, model)
+
+
+def test_checkpoint_holds_the_calibrated_ridge_blend(dataset, tmp_path):
+    from torch_gsr.nn import NodeMapGSR
+    path = str(tmp_path / 'node_map.pt')
+    model = new_model(cls=NodeMapGSR)
+    history = fit(model, dataset, epochs=2, val_fraction=0.25, checkpoint=path,
+                  **QUIET)
+    loaded, checkpoint = load_checkpoint(path)
+    assert float(loaded.ridge_blend.weight) == history.ridge_weight
+    assert checkpoint['history']['ridge_weight'] == history.ridge_weight
+    assert torch.equal(predict(loaded, dataset), predict(model, dataset))
+
+
 def test_failed_write_keeps_previous_checkpoint(dataset, tmp_path, monkeypatch):
     path = tmp_path / 'run.pt'
     fit(new_model(), dataset, epochs=1, checkpoint=str(path), **QUIET)

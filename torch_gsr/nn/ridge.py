@@ -61,8 +61,8 @@ class RidgeMap(torch.nn.Module):
         super().__init__()
         self.lr_nodes = check_int(lr_nodes, 'lr_nodes')
         self.hr_nodes = check_int(hr_nodes, 'hr_nodes')
-        # Checks alphas and folds now rather than at the first fit.
-        self.regression = RidgeRegression(alphas, folds, solver='dual')
+        self.alphas, self.folds = tuple(alphas), folds
+        RidgeRegression(self.alphas, folds)  # checks them before the first fit
         self.register_buffer('train_edges', torch.zeros(0, num_edges(lr_nodes)))
         self.register_buffer('dual_coef', torch.zeros(0, num_edges(hr_nodes)))
         self.register_buffer('lr_edge_mean', torch.zeros(num_edges(lr_nodes)))
@@ -99,8 +99,8 @@ class RidgeMap(torch.nn.Module):
         """
         check_adjacency(lr_adj, 'lr_adj', num_nodes=self.lr_nodes)
         check_adjacency(hr_adj, 'hr_adj', num_nodes=self.hr_nodes)
-        self.regression.seed = seed
-        solution = self.regression.fit(lr_adj.detach().cpu(), hr_adj.detach().cpu())
+        solution = RidgeRegression(self.alphas, self.folds, solver='dual', seed=seed
+                                   ).fit(lr_adj.detach().cpu(), hr_adj.detach().cpu())
         like = self.lr_edge_mean
         assert solution.x_train_ is not None  # the dual form keeps it
         self.train_edges = solution.x_train_.to(like)

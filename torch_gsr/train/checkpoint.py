@@ -64,7 +64,9 @@ def _load_weights(path: str, model, state: dict) -> None:
 
 
 def load_checkpoint(path: str, map_location='cpu'):
-    r"""Rebuilds the model saved by :func:`fit` at ``path``.
+    r"""Rebuilds the model saved by :func:`fit` at ``path``: the model
+    ``fit`` returned (``final_state``) once the run has ended, the last
+    completed epoch's (``model_state``) while it has not.
 
     Returns:
         (GSRModel, dict): the model (built with
@@ -77,7 +79,8 @@ def load_checkpoint(path: str, map_location='cpu'):
     except (TypeError, ValueError, KeyError) as error:
         raise ValueError(f"{path}: its model_config does not build a model "
                          f"({error})") from error
-    _load_weights(path, model, checkpoint['model_state'])
+    _load_weights(path, model, checkpoint.get('final_state',
+                                              checkpoint['model_state']))
     return model, checkpoint
 
 

@@ -233,6 +233,11 @@ def fit(model: GSRModel, dataset, epochs: Optional[int] = None,
             (``torch``, ``shuffle``, ``cuda`` states), ``history``
             (:meth:`History.to_dict`), ``fit_options``, ``early_stopping``
             (``best_loss``, ``best_epoch``, ``best_state``, ``bad_epochs``).
+            Once the run ends it is rewritten with ``final_state``, the
+            state of the model this call returns (best weights restored,
+            ridge blend calibrated), which
+            :func:`~torch_gsr.train.load_checkpoint` loads; ``model_state``
+            stays the last epoch's, which ``resume`` continues from.
         resume (str, optional): checkpoint to continue from; a run resumed
             with the same arguments ends with the same parameters as an
             uninterrupted one (bit-identical on CPU). A run that had stopped
@@ -345,6 +350,14 @@ def fit(model: GSRModel, dataset, epochs: Optional[int] = None,
     fit_options = dict(options, seed=seed, preset=preset, patience=patience,
                        clip_grad_norm=clip_grad_norm, epochs=num_epochs)
     end = num_epochs if not history.stopped_early else start
+
+    def saved(model_state: dict) -> dict:
+        return dict(version=CHECKPOINT_VERSION, model_config=model.get_config(),
+                    model_state=model_state,
+                    optimizer_state=optimizer.state_dict(), epoch=len(history),
+                    rng=rng_state(shuffle), history=history.to_dict(),
+                    fit_options=fit_options, early_stopping=stopping)
+
     display = Progress(end, 'epoch', enabled=shown, log=log, every=0,
                        initial=start, fractional=True)
     for epoch in range(start, end):
@@ -369,19 +382,21 @@ def fit(model: GSRModel, dataset, epochs: Optional[int] = None,
                 and epoch + 1 >= options['stop_after'] * num_epochs)
         history.stopped_early = done
         if checkpoint is not None:
-            write_checkpoint(checkpoint, dict(
-                version=CHECKPOINT_VERSION, model_config=model.get_config(),
-                model_state=model.state_dict(),
-                optimizer_state=optimizer.state_dict(), epoch=epoch + 1,
-                rng=rng_state(shuffle), history=history.to_dict(),
-                fit_options=fit_options, early_stopping=stopping))
+            write_checkpoint(checkpoint, saved(model.state_dict()))
         if done:
             break
     display.close()
+    last_state = _cpu_state(model) if checkpoint is not None else {}
     if patience is not None and stopping['best_state'] is not None:
         model.load_state_dict(stopping['best_state'])
     if val is not None and getattr(model, 'ridge_blend', None) is not None:
         history.ridge_weight = _calibrate_ridge_blend(model, val)
+    if checkpoint is not None:
+        # A resumed run continues from the last epoch's weights; the model
+        # this call returns (best weights, calibrated blend) is what
+        # load_checkpoint rebuilds.
+        write_checkpoint(checkpoint, dict(saved(last_state),
+                                          final_state=model.state_dict()))
     model.eval()
     return history
 
