@@ -10,7 +10,7 @@ import torch
 import torch.multiprocessing as mp
 
 import torch_gsr.distributed as dist
-from torch_gsr.nn.models import GSRNet
+from torch_gsr.nn import GSRNet, NodeMapGSR
 from torch_gsr.train import NonFiniteLossError, fit
 
 LR_NODES, HR_NODES, SUBJECTS = 8, 14, 16
@@ -35,10 +35,11 @@ def make_data():
     return lr, hr
 
 
-def make_model():
+def make_model(name: str = 'GSRNet'):
     # Float64, so that 1- and 2-process sums agree to ~1e-12.
     torch.manual_seed(0)
-    return GSRNet(LR_NODES, HR_NODES).double()
+    cls = dict(GSRNet=GSRNet, NodeMapGSR=NodeMapGSR)[name]
+    return cls(LR_NODES, HR_NODES).double()
 
 
 def free_port() -> int:
@@ -70,11 +71,12 @@ def raise_on_rank_1(model):
     model.forward = patched
 
 
-def run_fit(rank: int, folder: str, epochs: int, sabotage=None):
+def run_fit(rank: int, folder: str, epochs: int, sabotage=None,
+            model_name: str = 'GSRNet'):
     r"""What each process does: train, save its parameters, history, log
     lines and error (if any) to ``<folder>/rank<rank>.pt``."""
     torch.set_num_threads(1)
-    model = make_model()
+    model = make_model(model_name)
     if sabotage is not None:
         sabotage(model)
     lines, error, history = [], None, None
@@ -86,7 +88,8 @@ def run_fit(rank: int, folder: str, epochs: int, sabotage=None):
     except Exception as caught:
         error = (type(caught).__name__, str(caught))
     torch.save(dict(state=model.state_dict(), lines=lines, error=error,
-                    history=None if history is None else history.records),
+                    history=None if history is None else history.records,
+                    ridge_weight=None if history is None else history.ridge_weight),
                os.path.join(folder, f'rank{rank}.pt'))
 
 
@@ -95,14 +98,14 @@ def worker(rank: int, world: int, port: int, folder: str, runs):
                       WORLD_SIZE=str(world), MASTER_ADDR='127.0.0.1',
                       MASTER_PORT=str(port))
     try:
-        for epochs, sabotage in runs:
-            run_fit(rank, folder, epochs, sabotage)
+        for run in runs:
+            run_fit(rank, folder, *run)
     finally:
         dist.destroy_process_group()
 
 
 def spawn(folder, runs, world=2):
-    r"""Runs ``runs`` (``(epochs, sabotage)`` pairs, one after the other) in
+    r"""Runs ``runs`` (``(epochs, sabotage[, model name])``, one after the other) in
     ``world`` processes; fails instead of hanging. Returns each rank's
     results of the last run."""
     context = mp.start_processes(worker, args=(world, free_port(), str(folder),
@@ -118,11 +121,11 @@ def spawn(folder, runs, world=2):
             for r in range(world)]
 
 
-def one_process_fit(epochs: int):
+def one_process_fit(epochs: int, model_name: str = 'GSRNet'):
     torch.set_num_threads(1)
-    model = make_model()
+    model = make_model(model_name)
     history = fit(model, make_data(), epochs=epochs, **OPTIONS)
-    return model.state_dict(), history.records
+    return model.state_dict(), history
 
 
 def untimed(records):
@@ -143,7 +146,8 @@ def test_two_processes_agree_and_match_one_process(tmp_path):
     for key, value in rank0['state'].items():
         assert torch.equal(value, rank1['state'][key]), key
     # ... which are the 1-process run's with the same global batch and seed.
-    state, records = one_process_fit(epochs=2)
+    state, history = one_process_fit(epochs=2)
+    records = history.records
     assert_close_states(rank0['state'], state)
     assert not torch.equal(state['gsr.weight'], make_model().gsr.weight)
     # The logged losses are reduced over ranks: the whole data set's.
@@ -157,6 +161,21 @@ def test_two_processes_agree_and_match_one_process(tmp_path):
     checkpoint = torch.load(tmp_path / 'run.pt', weights_only=True)
     assert checkpoint['epoch'] == 2
     assert_close_states(checkpoint['model_state'], rank0['state'])
+
+
+def test_node_map_gsr_calibrates_alike_in_every_process(tmp_path):
+    # The ridge part is fitted and its weight calibrated in every rank, on
+    # the same subjects: the ranks agree with each other and with one process.
+    rank0, rank1 = spawn(tmp_path, [(2, None, 'NodeMapGSR')])
+    assert rank0['error'] is None and rank1['error'] is None
+    for key, value in rank0['state'].items():
+        assert torch.equal(value, rank1['state'][key]), key
+    state, history = one_process_fit(epochs=2, model_name='NodeMapGSR')
+    assert_close_states(rank0['state'], state)
+    assert history.ridge_weight is not None  # 2 of 16 subjects validate
+    assert rank0['ridge_weight'] == rank1['ridge_weight']
+    assert rank0['ridge_weight'] == pytest.approx(history.ridge_weight, abs=1e-9)
+    assert 'ridge_blend.ridge.dual_coef' in state
 
 
 def test_resume_under_two_processes(tmp_path):
