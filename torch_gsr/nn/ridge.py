@@ -151,7 +151,7 @@ class RidgeBlend(torch.nn.Module):
     with the ridge part a :class:`RidgeMap` fitted on the training subjects
     (:meth:`fit`, which sets :math:`w = 0`: the model trains alone) and
     :math:`w` chosen afterwards on held-out subjects (:meth:`calibrate`: the
-    least-squares weight, clipped to :math:`[0, 1]`). Both parts are then
+    weight in :math:`[0, 1]` with the lowest mean absolute error). Both parts are then
     judged on subjects neither was fitted on, so the blend is about as good
     as the better of the two, or better where their errors differ. A model
     with a ``ridge_blend`` gets both calls from
@@ -209,13 +209,13 @@ class RidgeBlend(torch.nn.Module):
             if adj.size(0) != lr_adj.size(0):
                 raise ValueError(f"{name} holds {adj.size(0)} subjects but "
                                  f"lr_adj holds {lr_adj.size(0)}")
-        model_edges = vectorize(model_hr_adj, 'triu').double()
-        ridge_edges = vectorize(self.ridge(lr_adj), 'triu').double()
-        gap = (ridge_edges - model_edges.to(ridge_edges.device)).reshape(-1)
-        error = (vectorize(hr_adj, 'triu').double().to(gap.device)
-                 - model_edges.to(gap.device)).reshape(-1)
-        self.weight.fill_(_weighted_median(error / gap, gap.abs(), default=0.)
-                          .clamp(0, 1).item())
+        device = self.weight.device
+        model_edges = vectorize(model_hr_adj, 'triu').to(device, torch.float64)
+        ridge_edges = vectorize(self.ridge(lr_adj.to(device)), 'triu').double()
+        gap = (ridge_edges - model_edges).flatten()
+        error = (vectorize(hr_adj, 'triu').to(device, torch.float64)
+                 - model_edges).flatten()
+        self.weight.fill_(float(_weighted_median(error / gap, gap.abs()).clamp(0, 1)))
         return float(self.weight)
 
     def forward(self, lr_adj: Tensor, model_hr_adj: Tensor) -> Tensor:
@@ -233,12 +233,12 @@ class RidgeBlend(torch.nn.Module):
                 f'{self.ridge.hr_nodes}, weight={float(self.weight):.3g})')
 
 
-def _weighted_median(values: Tensor, weights: Tensor, default: float) -> Tensor:
+def _weighted_median(values: Tensor, weights: Tensor) -> Tensor:
     r"""The ``weights``-weighted median of ``values`` (both ``[K]``); entries
-    of weight 0 are left out, and ``default`` is returned if none is left."""
+    of weight 0 are left out (0 if none is left: the two predictions agree)."""
     kept = weights > 0
     if not bool(kept.any()):
-        return values.new_tensor(default)
+        return values.new_zeros(())
     values, order = values[kept].sort()
     cumulative = weights[kept][order].cumsum(0)
     return values[torch.searchsorted(cumulative, cumulative[-1] / 2)]
