@@ -1,5 +1,6 @@
 r"""File writing for every module that writes: a file appears complete or
-not at all; and the one safe reader of ``torch.save`` files."""
+not at all; the one safe reader of ``torch.save`` files; and the one-line
+form of an error message."""
 import contextlib
 import os
 import os.path as osp
@@ -36,6 +37,20 @@ def atomic_path(path: str) -> Iterator[str]:
         if osp.exists(tmp):
             os.remove(tmp)
         raise
+
+
+def write_text(path: str, text: str) -> None:
+    r"""Writes ``text`` to ``path`` atomically (:func:`atomic_path`)."""
+    with atomic_path(path) as tmp, open(tmp, 'w', encoding='utf-8') as f:
+        f.write(text)
+
+
+def one_line(error: BaseException) -> str:
+    r"""``error``'s message on one line: its non-empty lines joined by
+    ``'; '`` (library messages can run over several lines), or the error's
+    type name when it has no message."""
+    return '; '.join(line.strip() for line in str(error).splitlines()
+                     if line.strip()) or type(error).__name__
 
 
 def load_torch_file(path: str, what: str, map_location='cpu'):
