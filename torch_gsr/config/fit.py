@@ -1,0 +1,66 @@
+r"""How :func:`~torch_gsr.train.fit` trains: one frozen dataclass and the two
+presets' instances."""
+from dataclasses import dataclass
+from typing import Optional
+
+SCHEDULES = ('constant', 'cosine')
+
+
+@dataclass(frozen=True)
+class FitConfig:
+    r"""Training settings of :func:`~torch_gsr.train.fit`.
+
+    Args:
+        learning_rate (float): Adam's (peak) learning rate.
+            (default: :obj:`3e-3`)
+        batch_size (int): subjects per optimiser step. (default: :obj:`8`)
+        epochs (int, optional): epochs to run; :obj:`None` trains for the
+            ``updates`` budget instead. (default: :obj:`None`)
+        updates (int, optional): optimiser steps when ``epochs`` is
+            :obj:`None`. (default: :obj:`600`)
+        weight_decay (float): Adam's L2 weight decay. (default: :obj:`0.`)
+        val_fraction (float): share of the training subjects held out for
+            validation and early stopping. (default: :obj:`0.1`)
+        patience (int, optional): epochs without a lower validation loss
+            before stopping; :obj:`None` never stops early.
+            (default: :obj:`10`)
+        stop_after (float): share of the planned epochs that always runs.
+            (default: :obj:`0.5`)
+        schedule (str): ``'constant'`` or ``'cosine'`` learning rate.
+            (default: :obj:`'cosine'`)
+    """
+    learning_rate: float = 3e-3
+    batch_size: int = 8
+    epochs: Optional[int] = None
+    updates: Optional[int] = 600
+    weight_decay: float = 0.
+    val_fraction: float = 0.1
+    patience: Optional[int] = 10
+    stop_after: float = 0.5
+    schedule: str = 'cosine'
+
+    def __post_init__(self):
+        for name in ('batch_size', 'epochs', 'updates', 'patience'):
+            value = getattr(self, name)
+            if value is not None and (isinstance(value, bool) or not isinstance(value, int)
+                                      or value < 1):
+                raise ValueError(f"{name} must be a positive integer, got {value!r}")
+        if self.epochs is None and self.updates is None:
+            raise ValueError("FitConfig sets neither epochs nor updates")
+        if not self.learning_rate > 0:
+            raise ValueError(f"learning_rate must be > 0, got {self.learning_rate!r}")
+        if not self.weight_decay >= 0:
+            raise ValueError(f"weight_decay must be >= 0, got {self.weight_decay!r}")
+        if not 0 <= self.val_fraction < 1:
+            raise ValueError(f"val_fraction must be in [0, 1), got {self.val_fraction!r}")
+        if not 0 <= self.stop_after <= 1:
+            raise ValueError(f"stop_after must be in [0, 1], got {self.stop_after!r}")
+        if self.schedule not in SCHEDULES:
+            raise ValueError(f"schedule must be one of {SCHEDULES}, got {self.schedule!r}")
+
+
+#: GSR-Net's published schedule: Adam 1e-4, batch 1, 200 epochs, no validation.
+PAPER_FIT = FitConfig(learning_rate=1e-4, batch_size=1, epochs=200, updates=None,
+                      val_fraction=0., patience=None, stop_after=0., schedule='constant')
+#: The package default: an update budget, a validation hold-out, early stopping.
+RECOMMENDED_FIT = FitConfig()
