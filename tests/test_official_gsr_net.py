@@ -7,8 +7,8 @@ numbers (so the table and the tests cannot drift apart silently)."""
 import pytest
 import torch
 import torch.nn.functional as F
-
 from official import gsr_reference as ref
+
 from torch_gsr.nn import GSRNet
 from torch_gsr.nn.losses import eig_loss, hr_loss, rec_loss
 from torch_gsr.utils.spectra import hr_eigvecs, lr_eigvecs
@@ -28,7 +28,7 @@ def connectomes(num_subjects, num_nodes, seed):
 def test_lr_eigenvectors_are_those_of_the_released_normalisation():
     lr_adj = connectomes(3, 7, seed=0)
     ours = lr_eigvecs(lr_adj)
-    for u, adj in zip(ours, lr_adj):
+    for u, adj in zip(ours, lr_adj, strict=True):
         a = ref.degree_normalize(adj)
         # Same matrix, same eigensolver: the same eigenvectors (column
         # signs included).

@@ -4,8 +4,8 @@ package model's weights are copied into the reference and outputs and losses
 compared in float64, eval mode."""
 import pytest
 import torch
-
 from official import stp_reference as ref
+
 from torch_gsr.nn import STPGSR
 from torch_gsr.nn.line_graph import matrix_to_edges
 
@@ -82,7 +82,7 @@ def test_initializer_differs_only_in_the_pairs_it_attends_over():
     w = weights_of(model)
     lr_adj = sparse_connectomes(2, 6, seed=0)
     _, z = model.encode(lr_adj)
-    for ours, adj in zip(z, lr_adj):
+    for ours, adj in zip(z, lr_adj, strict=True):
         mask = ((adj != 0) & ~torch.eye(6, dtype=torch.bool)).unsqueeze(0)
         theirs = ref.attention(w, 'init', adj, mask, 4, edge_attr=adj.t())
         theirs = torch.relu(ref.graph_norm(w, 'init.norm', theirs))
@@ -124,5 +124,5 @@ def test_paper_preset_is_the_released_model(seed):
     torch.testing.assert_close(ours, theirs, rtol=0, atol=1e-10)
     loss = model.loss(out, hr_adj).total
     expected = torch.stack([ref.loss(p.unsqueeze(-1), h)
-                            for p, h in zip(theirs, hr_adj)]).mean()
+                            for p, h in zip(theirs, hr_adj, strict=True)]).mean()
     torch.testing.assert_close(loss, expected, rtol=0, atol=1e-10)
