@@ -57,7 +57,7 @@ def preset_options(config_class: type) -> Callable[[Init], Init]:
                                 f"of {type(self).__name__} are {sorted(options)}")
             bound = signature.bind(self, *args, **kwargs)
             bound.apply_defaults()
-            config = resolve_config(config_class, bound.arguments['preset'],
+            config: Any = resolve_config(config_class, bound.arguments['preset'],
                                     **{name: kwargs[name] for name in options
                                        if name in kwargs})
             bound.arguments.update({field.name: getattr(config, field.name)

@@ -162,20 +162,23 @@ class GSRModel(SuperResolutionModel):
             self.register_buffer('lr_mean', torch.zeros(lr_nodes, lr_nodes))
             self.register_buffer('hr_mean', torch.zeros(self.hr_padded, self.hr_padded))
         hidden, padded, act = self.hidden_channels, self.hr_padded, config.act
-        parts = dict(act=act, dropout=config.dropout, root_weight=config.root_weight)
+        dropout, root_weight = config.dropout, config.root_weight
+        sparse = self.lr_top_k is not None
         self.encoder: Optional[torch.nn.Module] = None
         if self.encoder_kind == 'unet':
-            self.encoder = GraphUAutoencoder(lr_nodes, padded, config.pool_ratios,
-                                             sparse=self.lr_top_k is not None, **parts)
+            self.encoder = GraphUAutoencoder(lr_nodes, padded, config.pool_ratios, act=act,
+                                             dropout=dropout, sparse=sparse,
+                                             root_weight=root_weight)
         elif self.encoder_kind == 'gcn':
-            self.encoder = GCNStack([lr_nodes, hidden, padded],
-                                    sparse=self.lr_top_k is not None, **parts)
+            self.encoder = GCNStack([lr_nodes, hidden, padded], act=act, dropout=dropout,
+                                    sparse=sparse, root_weight=root_weight)
         elif self.encoder_kind is not None:
             raise ValueError(f"unknown encoder {self.encoder_kind!r}")
         self.gsr = self.init_gsr_layer(config)
         self.head: Optional[GCNStack] = None
         if self.head_kind in ('gcn', 'gcn_inner'):
-            self.head = GCNStack([padded, hidden, padded], **parts)
+            self.head = GCNStack([padded, hidden, padded], act=act, dropout=dropout,
+                                 root_weight=root_weight)
         elif self.head_kind is not None:
             raise ValueError(f"unknown head {self.head_kind!r}")
 

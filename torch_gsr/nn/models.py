@@ -1,11 +1,12 @@
 r"""GSR-Net and the three variants of the paper's section 3, which differ in
 how they embed the LR graph (``encoder_kind``) and what they stack on the GSR
 layer's output (``head_kind``)."""
-from typing import Optional, Sequence
+from typing import ClassVar, Optional, Sequence
 
 from ..config import GSRConfig
 from .base import preset_options
 from .gsr_model import GSRModel
+
 # build_model and MODELS were defined here up to 0.2.0; their home is
 # torch_gsr.nn (registry.py), and they stay importable from this module.
 from .registry import MODELS, build_model, register_model
@@ -50,7 +51,8 @@ class GSRNet(GSRModel):
             signed GSR product plus the head (:meth:`initialize` sets the
             means). (default: :obj:`True`)
     """
-    encoder_kind, head_kind = 'unet', 'gcn'
+    encoder_kind: ClassVar[Optional[str]] = 'unet'
+    head_kind: ClassVar[Optional[str]] = 'gcn'
 
     @preset_options(GSRConfig)
     def __init__(self, lr_nodes: int, hr_nodes: int, preset: str = 'recommended', *,

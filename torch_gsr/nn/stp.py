@@ -6,17 +6,16 @@ from typing import Optional, Sequence, Union
 import torch
 import torch.nn.functional as F
 from torch import Tensor
-from torch_geometric.nn import GraphNorm
-
 from torch_geometric.data import Data
+from torch_geometric.nn import GraphNorm
 
 from ..config import STPConfig
 from ..utils.matrix import set_diagonal, symmetrize
 from ..utils.validation import check_sizes
 from .base import SuperResolutionModel, preset_options
 from .dense_transformer_conv import DenseTransformerConv
-from .line_graph import LineGraphTransformerConv, edges_to_matrix, matrix_to_edges, num_dual_nodes
 from .gsr_model import GSRLoss, GSROutput
+from .line_graph import LineGraphTransformerConv, edges_to_matrix, matrix_to_edges, num_dual_nodes
 from .registry import register_model
 
 
