@@ -27,6 +27,10 @@ class NoisyGSRLayer(GSRLayer):
         lr_nodes (int), hr_nodes (int), normalize (bool): as
             :class:`GSRLayer`.
         noise_std (float): :math:`\sigma` (``0`` turns the noise off).
+            (default: :obj:`0.1`)
+
+    Shapes:
+        as :class:`GSRLayer`.
     """
     def __init__(self, lr_nodes: int, hr_nodes: int, normalize: bool = True,
                  noise_std: float = 0.1):
