@@ -20,17 +20,15 @@ from torch_gsr.nn import (
     GraphUAutoencoder,
     GSRAutoencoder,
     GSRLayerOnly,
-    GSRModel,
     GSRNet,
     SuperResolutionModel,
     build_model,
+    preset_options,
     register_model,
 )
 from torch_gsr.utils import hr_eigvecs, lr_eigvecs, unpad_hr
 
 ALL_MODELS = list(MODELS.values())
-# The paper's models (NodeMapGSR has other options: tests/test_nn_node_map.py).
-GSR_MODELS = [cls for cls in ALL_MODELS if issubclass(cls, GSRModel)]
 PRESETS = ['paper', 'recommended']
 
 
@@ -414,3 +412,16 @@ def test_contract_defaults():
     assert not SuperResolutionModel.spectral and GSRNet(8, 12, preset='paper').spectral
     with pytest.raises(TypeError, match='abstract'):
         SuperResolutionModel()
+
+
+def test_preset_options_checks_the_signature_against_the_config():
+    with pytest.raises(TypeError, match="recommended preset's values as defaults"):
+        @preset_options(NodeMapConfig)
+        def wrong_default(self, lr_nodes, hr_nodes, preset='recommended', *,
+                          map_decay=1e-3, ridge_blend=True):
+            pass
+    with pytest.raises(TypeError, match='keyword-only arguments'):
+        @preset_options(NodeMapConfig)
+        def missing_option(self, lr_nodes, hr_nodes, preset='recommended', *,
+                           map_decay=1e-5):
+            pass

@@ -7,12 +7,13 @@ from ..config import GSRConfig
 from .base import preset_options
 from .gsr_model import GSRModel
 
-# build_model and MODELS were defined here up to 0.2.0; their home is
-# torch_gsr.nn (registry.py), and they stay importable from this module.
-from .registry import MODELS, build_model, register_model
+# MODELS and build_model lived here up to 0.2.0 (train/checkpoint.py and
+# cli.py still import them from here); their home is nn/registry.py.
+from .registry import MODELS as MODELS
+from .registry import build_model as build_model
+from .registry import register_model
 
-__all__ = ['GSRNet', 'GSRLayerOnly', 'DeepGSR', 'GSRAutoencoder', 'MODELS',
-           'build_model']
+__all__ = ['GSRNet', 'GSRLayerOnly', 'DeepGSR', 'GSRAutoencoder']
 
 
 @register_model
