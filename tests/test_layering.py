@@ -167,3 +167,49 @@ def test_the_checks_catch_a_cycle_and_an_upward_import(tmp_path):
         'torch_gsr.utils.m -> torch_gsr.nn.b (the bottom row imports nothing else)']
     del graph['torch_gsr.nn.b']
     assert find_cycle(graph) is None
+
+
+# Docstrings in PyG's shape (issue 18): none over 40 lines, and every layer of
+# torch_gsr.nn, a class derived from torch.nn.Module or a PyG layer (models
+# derive from SuperResolutionModel instead), documents its shapes.
+MAX_DOCSTRING_LINES = 40
+LAYER_BASES = {'Module', 'MessagePassing', 'DenseGCNConv', 'TransformerConv',
+               'GSRLayer'}
+NOT_LAYERS = {'SuperResolutionModel'}  # the models' base class
+
+
+def docstrings(path: Path):
+    """``(name, node, docstring literal)`` of the module, its classes and
+    functions."""
+    tree = ast.parse(path.read_text(), str(path))
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef,
+                             ast.AsyncFunctionDef)) and ast.get_docstring(node):
+            name = getattr(node, 'name', '<module>')
+            yield name, node, node.body[0].value
+
+
+def base_names(node: ast.ClassDef) -> Set[str]:
+    return {base.attr if isinstance(base, ast.Attribute) else getattr(base, 'id', '')
+            for base in node.bases}
+
+
+def test_no_docstring_over_40_lines():
+    long = []
+    for path in sorted(ROOT.rglob('*.py')):
+        for name, _, literal in docstrings(path):
+            lines = literal.end_lineno - literal.lineno + 1
+            if lines > MAX_DOCSTRING_LINES:
+                long.append(f'{path.relative_to(ROOT.parent)}:{literal.lineno} '
+                            f'{name} ({lines} lines)')
+    assert not long, 'docstrings over 40 lines:\n' + '\n'.join(long)
+
+
+def test_every_layer_documents_its_shapes():
+    missing = []
+    for path in sorted((ROOT / 'nn').rglob('*.py')):
+        for name, node, _ in docstrings(path):
+            if isinstance(node, ast.ClassDef) and base_names(node) & LAYER_BASES \
+                    and name not in NOT_LAYERS and 'Shapes:' not in ast.get_docstring(node):
+                missing.append(f'{path.relative_to(ROOT.parent)} {name}')
+    assert not missing, 'layers without a Shapes: section:\n' + '\n'.join(missing)
