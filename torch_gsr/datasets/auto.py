@@ -6,7 +6,7 @@ import os.path as osp
 from typing import Optional
 
 from .paired_connectomes import PairedConnectomes
-from .synthetic import SyntheticConnectomes
+from .simulated import SyntheticConnectomes
 
 FORMATS = ('auto', 'numpy', 'challenge', 'slim', 'synthetic')
 EXTENSION_FORMATS = {'.npy': 'numpy', '.npz': 'numpy', '.csv': 'challenge',

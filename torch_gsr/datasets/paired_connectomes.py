@@ -6,10 +6,11 @@ from typing import Callable, List, Optional, Sequence, Union
 import numpy as np
 from torch_geometric.data import InMemoryDataset
 
+from ..utils.io import atomic_path
 from .challenge import read_challenge_csv, read_challenge_mat
 from .cleaning import clean_connectomes
 from .connectome_pair import ConnectomePair
-from .files import atomic_path, read_numpy
+from .files import read_numpy
 
 CLEANING_STEPS = ('nonfinite', 'negatives', 'symmetric', 'diagonal')
 NO_CLEANING = dict(nonfinite=None, negatives=None, symmetric=False, diagonal=None)
