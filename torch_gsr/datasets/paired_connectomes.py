@@ -43,8 +43,13 @@ class PairedConnectomes(InMemoryDataset):
             for LR-only data), subject ids, and the names of the sources used
             in error messages.
         name (str): identifies the source in the processed file name.
+            (default: :obj:`'pairs'`)
         clean (bool or dict): cleaning, see :func:`cleaning_options`.
-        transform, pre_transform, pre_filter, force_reload: as in PyG.
+            (default: :obj:`True`)
+        transform (callable, optional): as in PyG. (default: :obj:`None`)
+        pre_transform (callable, optional): as in PyG. (default: :obj:`None`)
+        pre_filter (callable, optional): as in PyG. (default: :obj:`None`)
+        force_reload (bool): as in PyG. (default: :obj:`False`)
     """
     def __init__(self, root: Optional[str], reader: Callable, name: str = 'pairs',
                  clean: Union[bool, dict] = True, transform: Optional[Callable] = None,
