@@ -123,51 +123,41 @@ def dynamics_connectomes(num_subjects: int = 277, lr_nodes: int = 100,
     r"""Simulates paired functional connectomes from linear dynamics on a
     structural graph.
 
-    Subject :math:`s` has a graph :math:`A_s` on ``fine_regions`` vertices of
-    the unit sphere (the shared ``neighbours``-nearest-vertex graph plus
-    ``shortcuts`` long-range links, every edge rescaled log-normally, plus
-    ``subject_shortcuts`` links of its own) and the activity
+    Subject :math:`s` has a graph :math:`A_s` on ``fine_regions`` vertices of the
+    sphere (the shared nearest-neighbour graph with shortcuts, its edges rescaled
+    log-normally, plus links of its own) and the activity
 
     .. math::
         \mathbf{x}_{t+1} = g_s D_s^{-1/2} A_s D_s^{-1/2} \mathbf{x}_t
-        + \boldsymbol{\varepsilon}_t, \qquad
-        g_s = 1 - (1 - g) e^{\sigma z_s};
+        + \boldsymbol{\varepsilon}_t, \qquad g_s = 1 - (1 - g) e^{\sigma z_s};
 
-    two Voronoi atlases average it, each with its own white measurement
-    noise, and the connectomes are :math:`\max(\mathrm{corr}, 0)` between
-    parcels, unit diagonal.
+    two Voronoi atlases average it, each with its own white measurement noise,
+    and the connectomes are :math:`\max(\mathrm{corr}, 0)`, unit diagonal.
 
     Args:
         num_subjects (int): ``S``. (default: :obj:`277`)
         lr_nodes (int): ``N_l``, parcels of the LR atlas. (default: :obj:`100`)
-        hr_nodes (int): ``N_h``, parcels of the HR atlas, ``>= N_l``.
-            (default: :obj:`180`)
+        hr_nodes (int): ``N_h >= N_l``, parcels of the HR atlas. (default: :obj:`180`)
         seed (int): the subjects' seed. (default: :obj:`0`)
-        population_seed (int): the seed of the population (vertices, shared
-            graph, atlases); another ``seed`` alone gives new subjects of the
-            same population. (default: :obj:`0`)
-        fine_regions (int, optional): vertices (default: ``3 * hr_nodes``)
-        neighbours (int): nearest vertices linked, ``< fine_regions``.
-            (default: :obj:`8`)
+        population_seed (int): the seed of the population (vertices, shared graph,
+            atlases); another ``seed`` alone gives new subjects of it. (default: :obj:`0`)
+        fine_regions (int, optional): vertices. (default: ``3 * hr_nodes``)
+        neighbours (int): nearest vertices linked, ``< fine_regions``. (default: :obj:`8`)
         shortcuts (int): shared long-range links. (default: :obj:`40`)
         subject_shortcuts (int): each subject's own links. (default: :obj:`10`)
-        weight_spread (float): log-standard deviation of the edge rescaling.
-            (default: :obj:`0.5`)
+        weight_spread (float): log-std of the edge rescaling. (default: :obj:`0.5`)
         coupling (float): :math:`g`, in ``(0, 1)``. (default: :obj:`0.995`)
         coupling_spread (float): :math:`\sigma`. (default: :obj:`0.3`)
-        time_points (int): length of the kept series, ``>= 2``.
-            (default: :obj:`600`)
-        noise (float): standard deviation of the measurement noise.
-            (default: :obj:`0.2`)
+        time_points (int): length of the kept series, ``>= 2``. (default: :obj:`600`)
+        noise (float): std of the measurement noise. (default: :obj:`0.2`)
 
     Returns:
-        (numpy.ndarray, numpy.ndarray): LR ``[S, N_l, N_l]`` and HR
-        ``[S, N_h, N_h]`` float32, symmetric, in ``[0, 1]``, unit diagonal.
+        (numpy.ndarray, numpy.ndarray): LR ``[S, N_l, N_l]`` and HR ``[S, N_h, N_h]``
+        float32, symmetric, in ``[0, 1]``, unit diagonal.
 
     Raises:
-        ValueError: a bad size, ``neighbours >= fine_regions``, ``time_points
-            < 2``, a negative spread, shortcut count or noise, or ``coupling``
-            outside ``(0, 1)``.
+        ValueError: a bad size, ``neighbours >= fine_regions``, ``time_points < 2``,
+            a negative spread, shortcut count or noise, ``coupling`` outside ``(0, 1)``.
     """
     fine_regions = fine_regions or 3 * hr_nodes
     check_generator_sizes(num_subjects, lr_nodes, hr_nodes, fine_regions,

@@ -1,6 +1,6 @@
 r"""The common form of the simulated data sets: a seeded generator of
 ``(lr, hr)`` arrays wrapped as a :class:`PairedConnectomes`."""
-from typing import Callable, Optional, Tuple, TypeVar
+from typing import Callable, Optional, Sequence, Tuple, TypeVar, Union
 
 import numpy as np
 
@@ -8,10 +8,11 @@ from ..paired_connectomes import PairedConnectomes
 
 Generator = Callable[..., Tuple[np.ndarray, np.ndarray]]
 Population = TypeVar('Population')
+Seed = Union[int, Sequence[int]]
 
 
-def population_and_rng(draw: Callable[[np.random.Generator], Population], seed: int,
-                       population_seed: int) -> Tuple[Population, np.random.Generator]:
+def population_and_rng(draw: Callable[[np.random.Generator], Population], seed: Seed,
+                       population_seed: Seed) -> Tuple[Population, np.random.Generator]:
     r"""The population ``draw(generator)`` of ``population_seed`` and the
     generator of the subjects of ``seed``.
 

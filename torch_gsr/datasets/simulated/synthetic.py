@@ -46,45 +46,41 @@ def synthetic_connectomes(num_subjects: int = 277, lr_nodes: int = 160, hr_nodes
                           ) -> Tuple[np.ndarray, np.ndarray]:
     r"""Simulates paired connectomes shaped like the paper's SLIM study.
 
-    Subject :math:`s` has AR(1) series on ``fine_regions`` points :math:`v`
-    of the unit sphere, each in latent network :math:`n(v)`:
+    Subject :math:`s` has AR(1) series on ``fine_regions`` points :math:`v` of the
+    sphere, each in a latent network :math:`n(v)`:
 
     .. math::
         x_{sv}(t) = l_{sv} \left[c_s \odot M_s f_s(t)\right]_{n(v)}
         + a_s g_s(t) + \sigma \epsilon_{sv}(t)
 
-    (network series :math:`f_s`, mixing :math:`M_s`, coupling :math:`c_s`,
-    global signal :math:`g_s`, loadings :math:`l_{sv}`); two Voronoi atlases
-    average them, and the connectomes are :math:`|\mathrm{corr}|` between
-    parcels. With ``labels``, group-1 subjects share an extra series on
-    ``effect_parcels`` HR parcels.
+    (network series :math:`f_s`, mixing :math:`M_s`, coupling :math:`c_s`, global
+    signal :math:`g_s`, loadings :math:`l_{sv}`); two Voronoi atlases average them
+    and the connectomes are :math:`|\mathrm{corr}|`, unit diagonal. With
+    ``labels``, group 1 shares an extra series on ``effect_parcels`` HR parcels.
 
     Args:
         num_subjects (int): ``S``. (default: :obj:`277`)
         lr_nodes (int): ``N_l``, parcels of the LR atlas. (default: :obj:`160`)
         hr_nodes (int): ``N_h``, parcels of the HR atlas. (default: :obj:`268`)
         seed (int): the subjects' seed. (default: :obj:`0`)
-        population_seed (int): the seed of the population: fine regions,
-            networks, atlases, loadings, affected parcels. Another ``seed``
-            with the same ``population_seed`` gives new subjects of the same
-            population. (default: :obj:`0`)
-        fine_regions (int, optional): regions parcellated by both atlases
-            (default: ``4 * max(lr_nodes, hr_nodes)``)
+        population_seed (int): the seed of the population (regions, networks,
+            atlases, loadings, affected parcels); another ``seed`` alone gives
+            new subjects of it. (default: :obj:`0`)
+        fine_regions (int, optional): regions. (default: ``4 * max(lr_nodes, hr_nodes)``)
         num_networks (int): latent networks. (default: :obj:`7`)
         time_points (int): length of the series. (default: :obj:`150`)
-        noise (float): standard deviation of the region noise. (default: :obj:`1.0`)
+        noise (float): :math:`\sigma`. (default: :obj:`1.0`)
         smoothing (float): AR(1) coefficient, in ``[0, 1)``. (default: :obj:`0.5`)
-        labels (sequence of int, optional): ``[S]`` group, 0 or 1, of each
-            subject (default: :obj:`None`, no groups)
-        group_effect (float): amplitude of group 1's shared time course.
-            (default: :obj:`0.`)
+        labels (sequence of int, optional): ``[S]`` group, 0 or 1, of each subject.
+            (default: :obj:`None`, no groups)
+        group_effect (float): amplitude of group 1's series. (default: :obj:`0.`)
         effect_parcels (int): HR parcels it affects. (default: :obj:`6`)
-        lr_visibility (float): how much of it the LR atlas sees: 1 plain
-            averaging, 0 none. (default: :obj:`1.`)
+        lr_visibility (float): how much of it the LR atlas sees, from 1 (plain
+            averaging) to 0 (none). (default: :obj:`1.`)
 
     Returns:
-        (numpy.ndarray, numpy.ndarray): LR ``[S, N_l, N_l]`` and HR
-        ``[S, N_h, N_h]`` float32, symmetric, in ``[0, 1]``, unit diagonal.
+        (numpy.ndarray, numpy.ndarray): LR ``[S, N_l, N_l]`` and HR ``[S, N_h, N_h]``
+        float32, symmetric, in ``[0, 1]``, unit diagonal.
     """
     fine_regions = fine_regions or 4 * max(lr_nodes, hr_nodes)
     population, rng = population_and_rng(
