@@ -9,6 +9,7 @@ from torch_gsr.datasets import (
     SyntheticConnectomes,
     WiringConnectomes,
     dynamics_connectomes,
+    load_dataset,
     smooth_field_connectomes,
     synthetic_connectomes,
     wiring_connectomes,
@@ -175,3 +176,11 @@ def test_population_seed_names_the_cached_dataset(tmp_path):
     assert torch.equal(reloaded[0].hr_adj, new_subjects[0].hr_adj)
     _, hr = synthetic_connectomes(3, 8, 14, seed=1)
     assert torch.equal(new_subjects[0].hr_adj[0], torch.from_numpy(hr[0]))
+
+
+def test_load_dataset_passes_the_population_seed():
+    dataset = load_dataset(num_subjects=3, lr_nodes=8, hr_nodes=14, seed=1, population_seed=2)
+    _, hr = synthetic_connectomes(3, 8, 14, seed=1, population_seed=2)
+    assert torch.equal(dataset[2].hr_adj[0], torch.from_numpy(hr[2]))
+    _, default_population = synthetic_connectomes(3, 8, 14, seed=1)
+    assert not np.array_equal(hr, default_population)
