@@ -1,22 +1,31 @@
 r"""The 0.2.0 preset tables, kept for the code that still reads them while
 the package moves to :mod:`torch_gsr.config` (to be removed): the model
-tables are the dataclass instances of :mod:`torch_gsr.config.models` as
-dictionaries; ``'fit'`` is as in 0.2.0. The reasons behind each value are in
+tables hold the values of the dataclass instances in
+:mod:`torch_gsr.config.models` (``tests/test_config_models.py``), ``'fit'``
+those of :mod:`torch_gsr.config.fit`. The reasons behind each value are in
 ``docs/presets.md``."""
-from dataclasses import asdict
 from typing import Dict
 
-from .config import models as _models
+PAPER_MODEL = dict(hidden_channels=None, pool_ratios=(0.9, 0.7), lambda_rec=16.,
+                   sign_invariant_eig=False, dropout=0., node_features='identity',
+                   normalize_gsr=True, spectral=True, act='relu',
+                   lr_top_k=None, root_weight=False, mean_residual=False)
 
-PAPER_MODEL = asdict(_models.PAPER_GSR)
-RECOMMENDED_MODEL = asdict(_models.RECOMMENDED_GSR)
-PAPER_STP = asdict(_models.PAPER_STP)
-NODE_MAP_MODEL = asdict(_models.PAPER_NODE_MAP)
+RECOMMENDED_MODEL = dict(PAPER_MODEL, lambda_rec=0.1, node_features='adjacency',
+                         spectral=False, act='elu', root_weight=True,
+                         mean_residual=True)
+ADVERSARIAL = dict(adv_weight=1., prior_std=0.1, noise_std=0.1,
+                   disc_channels=None)
+PAPER_STP = dict(init_heads=4, dual_channels=(), dropout=0.2, structured=False)
+
+# NodeMapGSR's options (chosen on SyntheticConnectomes, see its docstring).
+NODE_MAP_MODEL = dict(map_decay=1e-5, ridge_blend=True)
 
 PRESETS: Dict[str, Dict[str, dict]] = {
     'paper': {
         'model': PAPER_MODEL,
-        'agsr': asdict(_models.PAPER_AGSR),
+        'agsr': dict(PAPER_MODEL, pool_ratios=(0.9, 0.7, 0.6, 0.5),
+                     lambda_rec=0.1, **ADVERSARIAL),
         'stp': PAPER_STP,
         'node_map': NODE_MAP_MODEL,
         'fit': dict(learning_rate=1e-4, batch_size=1, epochs=200, weight_decay=0.,
@@ -25,8 +34,9 @@ PRESETS: Dict[str, Dict[str, dict]] = {
     },
     'recommended': {
         'model': RECOMMENDED_MODEL,
-        'agsr': asdict(_models.RECOMMENDED_AGSR),
-        'stp': asdict(_models.RECOMMENDED_STP),
+        'agsr': dict(RECOMMENDED_MODEL, adv_weight=0.01, prior_std=0.1,
+                     noise_std=0., disc_channels=None),
+        'stp': dict(PAPER_STP, dropout=0., structured=True),
         'node_map': NODE_MAP_MODEL,
         'fit': dict(learning_rate=3e-3, batch_size=8, epochs=None, weight_decay=0.,
                     updates=600, val_fraction=0.1, patience=10,
