@@ -1,12 +1,13 @@
 r"""What every super-resolution model in :mod:`torch_gsr.nn` shares: reading
 its LR input in any form a PyG pipeline holds, and handing its predictions
 back as PyG graphs."""
-from typing import Optional, Tuple, Union
+from typing import ClassVar, Dict, List, Optional, Tuple, Union
 
 import torch
 from torch import Tensor
 from torch_geometric.data import Data
 
+from ..config.fit import PAPER_FIT, RECOMMENDED_FIT, FitConfig
 from ..transforms.graph_super_resolution import GraphSuperResolution
 from ..utils.sparse import dense_connectomes, lr_adj_of
 from ..utils.validation import check_adjacency, check_eigvecs
@@ -20,6 +21,26 @@ class SuperResolutionModel(torch.nn.Module):
     validate=True)``; :func:`torch_gsr.train.fit` trains any such model."""
     lr_nodes: int
     hr_nodes: int
+    #: Whether ``forward`` reads LR eigenvectors (and ``loss`` HR ones).
+    spectral: bool = False
+    #: The :func:`~torch_gsr.train.fit` settings of each named preset.
+    fit_presets: ClassVar[Dict[str, FitConfig]] = {
+        'paper': PAPER_FIT, 'recommended': RECOMMENDED_FIT}
+
+    def initialize(self, lr_adj: Tensor, hr_adj: Tensor) -> None:
+        r"""Called by :func:`~torch_gsr.train.fit` with the training
+        subjects before the first update (no-op by default)."""
+
+    def after_fit(self, lr_adj: Tensor, hr_adj: Tensor) -> Dict[str, float]:
+        r"""Called by :func:`~torch_gsr.train.fit` with the validation
+        subjects after training; returns values to record in the history
+        (none by default)."""
+        return {}
+
+    def derived_state_keys(self) -> List[str]:
+        r"""The state keys :meth:`initialize` recomputes exactly from the
+        training subjects (none by default)."""
+        return []
 
     def read_input(self, lr_adj: Union[Tensor, Data, None] = None,
                    lr_eigvecs: Optional[Tensor] = None, validate: bool = True,

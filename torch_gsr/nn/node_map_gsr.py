@@ -2,7 +2,7 @@ r"""NodeMapGSR: the training-mean HR connectome plus a gated, node-mapped
 subject deviation. Not in the paper: a small model with the inductive bias
 that HR regions are mixtures of LR regions."""
 from dataclasses import dataclass
-from typing import Optional, Union
+from typing import Dict, List, Optional, Union
 
 import torch
 from torch import Tensor
@@ -16,6 +16,8 @@ from .losses import hr_loss
 from .models import GSRLoss
 from .node_map import NodeMap
 from .ridge import RidgeBlend
+
+_CALIBRATION_BATCH = 64  # subjects per forward pass of after_fit
 
 
 @dataclass
@@ -126,6 +128,30 @@ class NodeMapGSR(SuperResolutionModel):
         self.bias.copy_(hr_mean)
         if self.ridge_blend is not None:
             self.ridge_blend.fit(lr_adj, hr_adj)
+
+    def derived_state_keys(self) -> List[str]:
+        r"""The ridge part's buffers, which :meth:`initialize` refits."""
+        if self.ridge_blend is None:
+            return []
+        return [f'ridge_blend.ridge.{name}'
+                for name, _ in self.ridge_blend.ridge.named_buffers()]
+
+    @torch.no_grad()
+    def after_fit(self, lr_adj: Tensor, hr_adj: Tensor) -> Dict[str, float]:
+        r"""With ``ridge_blend``, chooses the blend weight on the validation
+        subjects from the model's own predictions (made with weight 0)."""
+        if self.ridge_blend is None:
+            return {}
+        self.ridge_blend.weight.zero_()
+        was_training = self.training
+        self.eval()
+        try:
+            model_hr_adj = torch.cat([
+                self(part, validate=False).hr_adj
+                for part in lr_adj.split(_CALIBRATION_BATCH)])
+        finally:
+            self.train(was_training)
+        return dict(ridge_weight=self.ridge_blend.calibrate(lr_adj, model_hr_adj, hr_adj))
 
     def get_config(self) -> dict:
         """Everything needed to rebuild this model with
