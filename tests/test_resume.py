@@ -6,6 +6,7 @@ import time
 import pytest
 import torch
 
+import torch_gsr.train.callbacks as callbacks
 import torch_gsr.train.loop as train_loop
 from torch_gsr.cli import main
 from torch_gsr.datasets import write_numpy
@@ -43,6 +44,7 @@ def interrupt_after(monkeypatch, writes):
     as Ctrl-C would between two epochs); counts the writes."""
     written, interrupted = [], []
     write = train_loop.write_checkpoint
+    monkeypatch.setattr(callbacks, 'CHECKPOINT_EVERY', 0.)  # a write per epoch
 
     def counting(path, checkpoint):
         write(path, checkpoint)

@@ -11,13 +11,14 @@ from torch import Tensor
 from .. import distributed as dist
 from ..baselines import MeanHR, RidgeRegression
 from ..metrics import Evaluation, evaluate_predictions
-from ..nn.models import GSRModel
-from ..presets import DEFAULT_PRESET, get_preset
+from ..nn.base import SuperResolutionModel
+from ..utils.io import write_text
 from ..utils.progress import Progress
 from ..utils.validation import check_int
 from . import cv_state
 from .history import History
-from .loop import fit, predict
+from .inference import predict
+from .loop import fit
 from .tensors import ConnectomeTensors
 
 BASELINES = {'MeanHR': MeanHR, 'RidgeRegression': RidgeRegression}
@@ -55,7 +56,7 @@ class CVResult:
     evaluations: Dict[str, List[Evaluation]] = field(default_factory=dict)
     predictions: Dict[str, List[Tensor]] = field(default_factory=dict)
     histories: Dict[str, List[History]] = field(default_factory=dict)
-    models: Dict[str, List[GSRModel]] = field(default_factory=dict)
+    models: Dict[str, List[SuperResolutionModel]] = field(default_factory=dict)
 
     @property
     def methods(self) -> List[str]:
@@ -125,12 +126,8 @@ def _cell(value, spec: str) -> str:
 
 
 def _write_text(path: str, text: str) -> None:
-    dist.write_on_main(path, lambda tmp: _write_file(tmp, text))
-
-
-def _write_file(path: str, text: str) -> None:
-    with open(path, 'w') as f:
-        f.write(text)
+    # Every rank holds the same result: rank 0 alone writes it.
+    dist.run_on_main(lambda: write_text(path, text), f'writing {path}')
 
 
 def _named_factories(model_factory) -> Dict[str, Callable]:
@@ -155,8 +152,8 @@ def _fingerprint(factories: Dict[str, Callable], data: ConnectomeTensors,
                                in sorted(fit_kwargs.items()) if key != 'device'})
 
 
-def cross_validate(model_factory: Union[Callable[[], GSRModel],
-                                        Dict[str, Callable[[], GSRModel]]],
+def cross_validate(model_factory: Union[Callable[[], SuperResolutionModel],
+                                        Dict[str, Callable[[], SuperResolutionModel]]],
                    dataset, folds: int = 5, seed: int = 0,
                    baselines: bool = True, protocol: str = 'subject',
                    topology: Optional[bool] = False, progress: bool = True,
@@ -183,7 +180,7 @@ def cross_validate(model_factory: Union[Callable[[], GSRModel],
 
     Args:
         model_factory: a callable returning an untrained
-            :class:`GSRModel` (the method is named after its class), or a
+            :class:`SuperResolutionModel` (the method is named after its class), or a
             dict ``{name: callable}`` to compare several models on identical
             folds.
         dataset: any data :func:`fit` accepts, with HR connectomes.
@@ -219,7 +216,6 @@ def cross_validate(model_factory: Union[Callable[[], GSRModel],
     if distributed:
         dist.init_process_group(fit_kwargs.get('device'))
         progress = progress and dist.is_main_process()
-    get_preset(fit_kwargs.get('preset', DEFAULT_PRESET))  # fail before work
     data = ConnectomeTensors.from_data(dataset)
     data.require_hr('cross_validate')
     test_folds = kfold_indices(data.num_subjects, folds, seed)

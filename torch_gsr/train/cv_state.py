@@ -26,7 +26,7 @@ import torch
 from .. import distributed as dist
 from ..metrics import Evaluation
 from ..nn.models import build_model
-from ..utils.io import load_torch_file
+from ..utils.io import load_torch_file, write_text
 from .history import History
 from .tensors import ConnectomeTensors
 
@@ -71,7 +71,8 @@ def open_run(folder: str, fingerprint: dict) -> Set[Tuple[str, int]]:
     found = dist.all_reduce_sum(torch.tensor([float(RUN_FILE in names),
                                               float(works)]))
     if not bool(found[1] > 0):
-        dist.write_on_main(path, lambda tmp: _write_json(tmp, fingerprint))
+        text = json.dumps(fingerprint, indent=1, sort_keys=True)
+        dist.run_on_main(lambda: write_text(path, text), f'writing {path}')
         return finished
     recorded = _read_json(path) if bool(found[0] > 0) else {}
     differ = sorted(key for key in set(recorded) | set(fingerprint)
@@ -87,11 +88,6 @@ def open_run(folder: str, fingerprint: dict) -> Set[Tuple[str, int]]:
 def _method_fold(stem: str) -> Tuple[str, int]:
     method, fold = stem.rsplit('-fold', 1)
     return method, int(fold)
-
-
-def _write_json(path: str, content: dict) -> None:
-    with open(path, 'w') as f:
-        json.dump(content, f, indent=1, sort_keys=True)
 
 
 def _read_json(path: str) -> dict:
