@@ -1,7 +1,7 @@
 r"""What every super-resolution model in :mod:`torch_gsr.nn` shares: reading
 its LR input in any form a PyG pipeline holds, and handing its predictions
 back as PyG graphs."""
-from typing import ClassVar, Dict, List, Optional, Tuple, Union
+from typing import Any, ClassVar, Dict, List, Optional, Tuple, Union
 
 import torch
 from torch import Tensor
@@ -36,6 +36,16 @@ class SuperResolutionModel(torch.nn.Module):
         subjects after training; returns values to record in the history
         (none by default)."""
         return {}
+
+    def get_config(self) -> dict:
+        r"""Everything :func:`~torch_gsr.nn.build_model` needs to rebuild
+        this model."""
+        raise NotImplementedError
+
+    def loss(self, out: Any, hr_adj: Tensor, hr_eigvecs: Optional[Tensor] = None,
+             validate: bool = True) -> Any:
+        r"""The loss terms of ``out`` against ``hr_adj``, ``.total`` first."""
+        raise NotImplementedError
 
     def derived_state_keys(self) -> List[str]:
         r"""The state keys :meth:`initialize` recomputes exactly from the

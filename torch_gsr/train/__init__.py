@@ -27,8 +27,8 @@ Modules: :mod:`~torch_gsr.train.tensors` (the data container),
 """
 from .checkpoint import CHECKPOINT_VERSION, load_checkpoint
 from .cv import BASELINES, CVResult, cross_validate, kfold_indices
-from .history import LOSS_TERMS, History
 from .epoch import NonFiniteLossError
+from .history import LOSS_TERMS, History
 from .inference import evaluate, predict
 from .loop import fit
 from .tensors import ConnectomeTensors

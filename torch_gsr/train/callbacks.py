@@ -37,16 +37,16 @@ class Callback:
     of callbacks: once before the first epoch, after every epoch, once after
     the last epoch, and once after that all have run ``on_train_end``."""
     def on_fit_start(self, run: FitRun) -> None:
-        pass
+        r"""Before the first epoch (of this call, when resuming)."""
 
     def on_epoch_end(self, run: FitRun, record: Dict[str, float]) -> None:
-        pass
+        r"""After every epoch, with its ``record`` (already in the history)."""
 
     def on_train_end(self, run: FitRun) -> None:
-        pass
+        r"""After the last epoch, before any ``on_fit_end``."""
 
     def on_fit_end(self, run: FitRun) -> None:
-        pass
+        r"""Once training has ended, in the order of the callbacks."""
 
 
 class LearningRateSchedule:
@@ -99,6 +99,7 @@ class EarlyStopping(Callback):
         self.best_state: Optional[Dict[str, Tensor]] = None
 
     def on_epoch_end(self, run: FitRun, record: Dict[str, float]) -> None:
+        r"""Tracks the best epoch; stops when patience has run out."""
         if run.val is not None:
             if record['val_hr'] < self.best_loss:
                 self.best_loss, self.best_epoch = record['val_hr'], int(record['epoch'])
@@ -113,6 +114,7 @@ class EarlyStopping(Callback):
         run.history.stopped_early = run.stop
 
     def on_fit_end(self, run: FitRun) -> None:
+        r"""Restores the best epoch's weights (with ``patience``)."""
         if self.patience is not None and self.best_state is not None:
             load_state('the best epoch', run.model, self.best_state,
                        run.model.derived_state_keys())
@@ -139,6 +141,7 @@ class AfterFit(Callback):
     :meth:`~torch_gsr.nn.SuperResolutionModel.after_fit` with the validation
     subjects, if any, and records what it returns in the history."""
     def on_fit_end(self, run: FitRun) -> None:
+        r"""Runs the hook on the validation subjects, if any."""
         if run.val is not None:
             run.history.after_fit.update(run.model.after_fit(
                 run.val.lr_adj, run.val.require_hr('the after-fit hook')))
@@ -172,6 +175,7 @@ class CheckpointWriter(Callback):
         self.last_state: Dict[str, Tensor] = {}
 
     def on_fit_start(self, run: FitRun) -> None:
+        r"""Starts the clock."""
         self.written = self.clock()
 
     def _checkpoint(self, run: FitRun, state: Dict[str, Tensor],
@@ -181,6 +185,7 @@ class CheckpointWriter(Callback):
             self.early_stopping.state_dict(len(run.history)), state, final_state)
 
     def on_epoch_end(self, run: FitRun, record: Dict[str, float]) -> None:
+        r"""Writes the resumable state when ``every`` seconds have passed."""
         due = self.clock() - self.written >= self.every
         # Every rank must take the same decision: writing is collective.
         if bool(dist.all_reduce_sum(torch.tensor([float(due)]))[0] > 0):
@@ -189,9 +194,11 @@ class CheckpointWriter(Callback):
             self.written = self.clock()
 
     def on_train_end(self, run: FitRun) -> None:
+        r"""Keeps the last epoch's state, which a resume continues from."""
         # The last epoch's state, before the best one may be restored.
         self.last_state = model_state(run.model, derived=False, copy=True)
 
     def on_fit_end(self, run: FitRun) -> None:
+        r"""Writes the end of the run, with the returned model's state."""
         self.write(self.path, self._checkpoint(run, self.last_state,
                                                run.model.state_dict()))

@@ -38,7 +38,7 @@ def migrate_checkpoint(checkpoint: dict) -> dict:
     checkpoint = dict(checkpoint)
     if checkpoint.get('version') == 1:
         config = dict(checkpoint['model_config'])
-        for name, value in _OPTIONS_ADDED_IN_V1.get(config.get('name'), {}).items():
+        for name, value in _OPTIONS_ADDED_IN_V1.get(str(config.get('name')), {}).items():
             config.setdefault(name, value)
         checkpoint.update(version=2, model_config=config)
     return checkpoint

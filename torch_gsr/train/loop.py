@@ -54,43 +54,35 @@ def fit(model: SuperResolutionModel, dataset, epochs: Optional[int] = None,
         checkpoint_every: Optional[float] = None) -> History:
     r"""Trains ``model`` in place with Adam on its loss.
 
-    Options left at :obj:`None` take the values of
-    ``type(model).fit_presets[preset]``
-    (:class:`~torch_gsr.config.FitConfig`: ``epochs``, ``learning_rate``,
-    ``batch_size``, ``weight_decay``, ``val_fraction``, ``patience``,
-    ``stop_after``, ``updates``, ``schedule``). The model's
-    :meth:`~torch_gsr.nn.SuperResolutionModel.initialize` sees the training
-    subjects before the first update, its
-    :meth:`~torch_gsr.nn.SuperResolutionModel.after_fit` the validation
-    subjects at the end. docs/training_notes_h3.md describes every option,
-    the checkpoint layout, resuming and distributed training.
+    Options left at :obj:`None` take ``type(model).fit_presets[preset]``'s
+    values (:class:`~torch_gsr.config.FitConfig`). docs/training_notes_h3.md
+    describes the options, the checkpoints, resuming and distributed runs.
 
     Args:
         model (SuperResolutionModel): the model to train.
-        dataset: a PyG dataset of :class:`~torch_gsr.datasets.ConnectomePair`,
-            a tuple ``(lr_adj, hr_adj)`` or a :class:`ConnectomeTensors`.
-        device (torch.device or str, optional): where to train.
-            (default: the model's device)
-        seed (int): seeds shuffling, the validation split and torch.
-            (default: :obj:`0`)
-        preset (str): ``'recommended'`` or ``'paper'``.
-            (default: :obj:`'recommended'`)
-        val_dataset (optional): validation data. (default: :obj:`None`)
-        clip_grad_norm (float, optional): clip the gradients' 2-norm.
-            (default: :obj:`None`)
-        checkpoint (str, optional): file of the run's resumable state,
-            written atomically. (default: :obj:`None`)
-        checkpoint_every (float, optional): seconds between two writes
-            during training; the end of the run is always written.
-            (default: :obj:`None`: 300)
-        resume (str, optional): a checkpoint to continue from (bit-identical
-            on CPU). (default: :obj:`None`)
-        progress (bool): report the epochs. (default: :obj:`True`)
+        dataset: a PyG dataset of pairs, ``(lr_adj, hr_adj)`` or a ConnectomeTensors.
+        epochs (int, optional): epochs to run, also when resuming.
+        learning_rate (float, optional): Adam's (peak) learning rate.
+        batch_size (int, optional): subjects per update (global under DDP).
+        device (torch.device or str, optional): where to train. (default: the model's)
+        seed (int): seeds shuffling, the validation split and torch. (default: :obj:`0`)
+        preset (str): the fit preset. (default: :obj:`'recommended'`)
+        weight_decay (float, optional): Adam's weight decay.
+        val_dataset (optional): validation data, in the forms of ``dataset``.
+        val_fraction (float, optional): the seeded share of ``dataset`` held out.
+        patience (int, optional): epochs without a lower validation HR loss to stop after.
+        stop_after (float, optional): the share of planned epochs run before stopping.
+        updates (int, optional): the update budget when ``epochs`` is :obj:`None`.
+        schedule (str, optional): ``'constant'`` or ``'cosine'`` learning rate.
+        clip_grad_norm (float, optional): clip the gradients' total 2-norm.
+        checkpoint (str, optional): file of the run's resumable state (atomic writes).
+        resume (str, optional): a checkpoint to continue from (bit-identical on CPU).
+        progress (bool): report every epoch. (default: :obj:`True`)
         log (callable, optional): receives a line per epoch instead.
-            (default: :obj:`None`)
-        distributed (bool): train in all processes started by ``torchrun``.
-            (default: :obj:`False`)
+        distributed (bool): train in all ``torchrun`` processes. (default: :obj:`False`)
         lr (float, optional): deprecated name of ``learning_rate``.
+        checkpoint_every (float, optional): seconds between two writes of
+            ``checkpoint`` during training; the end is always written. (default: :obj:`300.`)
 
     Returns:
         History: the record of every epoch (those before ``resume`` too).
@@ -119,8 +111,10 @@ def fit(model: SuperResolutionModel, dataset, epochs: Optional[int] = None,
     patience = config.patience if val is not None else None
     num_epochs = planned_epochs(config, train.num_subjects)
     steps = math.ceil(train.num_subjects / config.batch_size)
-    saved = None if resume is None else read_checkpoint(resume, device)
-    state = None if saved is None else resumable_state(resume, saved, model)
+    saved, state = None, None
+    if resume is not None:
+        saved = read_checkpoint(resume, device)
+        state = resumable_state(resume, saved, model)
     if state is None or derived_keys_lacking(model, state):
         model.initialize(train.lr_adj, train.require_hr('fit'))
 
@@ -132,7 +126,7 @@ def fit(model: SuperResolutionModel, dataset, epochs: Optional[int] = None,
     early_stopping = EarlyStopping(patience, config.stop_after * num_epochs)
     history = History(planned_epochs=num_epochs,
                       val_subjects=0 if val is None else val.num_subjects)
-    if saved is not None and state is not None:
+    if resume is not None and saved is not None and state is not None:
         load_state(resume, model, state, model.derived_state_keys())
         optimizer.load_state_dict(saved['optimizer_state'])
         set_rng_state(saved['rng'], shuffle)

@@ -1,6 +1,6 @@
 r"""A model's loss as one module, and each process's share of a global batch
 under :class:`~torch.nn.parallel.DistributedDataParallel`."""
-from typing import Optional, Tuple
+from typing import Any, Optional, Tuple
 
 import torch
 from torch import Tensor
@@ -24,12 +24,13 @@ class LossModule(torch.nn.Module):
 
     def forward(self, lr_adj: Tensor, lr_eigvecs: Optional[Tensor],
                 hr_adj: Tensor, hr_eigvecs: Optional[Tensor]):
+        r"""The model's loss terms on one batch."""
         # prepare() checked the values once for the whole dataset.
         out = self.model(lr_adj, lr_eigvecs, validate=False)
         return self.model.loss(out, hr_adj, hr_eigvecs, validate=False)
 
 
-def data_parallel(step: LossModule, device: torch.device) -> torch.nn.Module:
+def data_parallel(step: torch.nn.Module, device: torch.device) -> torch.nn.Module:
     r"""``step`` wrapped in DDP. Buffers are not broadcast: training changes
     none (``initialize`` set them alike in every rank), and a ridge part's
     are too large to send every step."""
@@ -58,7 +59,7 @@ def _guarded_loss(step: torch.nn.Module, data: ConnectomeTensors, index: Tensor)
 
 
 def sharded_loss(step: torch.nn.Module, data: ConnectomeTensors, index: Tensor,
-                 what: str) -> Tuple[object, float, Tensor]:
+                 what: str) -> Tuple[Any, float, Tensor]:
     r"""This process's loss on its shard of the global batch ``index``, the
     shard's weight (:func:`~torch_gsr.distributed.shard`) and the batch's
     loss-term sums over the subjects of all processes (``[4]``, float64,
