@@ -7,8 +7,9 @@ Layout of ``checkpoint_dir``:
   seed, protocol, the :func:`~torch_gsr.train.fit` arguments and a SHA-256
   digest of the data). A run is only continued with the fingerprint it
   started with; any difference is an error that names what differs.
-* ``<method>-fold<k>.pt``: the epoch checkpoint of a model training in fold
-  ``k`` (rewritten after every epoch; continued with ``fit(resume=)``).
+* ``<method>-fold<k>.pt``: the checkpoint of a model training in fold
+  ``k`` (rewritten every few minutes and at the end of the fold's training;
+  continued with ``fit(resume=)``).
 * ``<method>-fold<k>.result.pt``: a finished fold: test predictions, their
   evaluation, the training history and the trained weights (baselines:
   predictions and evaluation only). Finished folds are read back, not rerun.
