@@ -287,3 +287,20 @@ def test_the_final_checkpoint_holds_each_state_once(pairs, tmp_path):
     stopping = saved['early_stopping']
     # The best epoch's weights are stored only when they are not the last's.
     assert (stopping['best_state'] is None) == (history.best_epoch == 3)
+
+
+def test_a_checkpoint_of_a_run_in_progress_is_resumed_not_loaded(pairs, tmp_path,
+                                                               monkeypatch):
+    from torch_gsr.nn import NodeMapGSR
+    from torch_gsr.train import load_checkpoint
+    path = str(tmp_path / 'run.pt')
+    interrupt_after(monkeypatch, 1)
+    with pytest.raises(KeyboardInterrupt):
+        train_loop.fit(NodeMapGSR(LR_NODES, HR_NODES), pairs, epochs=3, batch_size=4,
+                       progress=False, checkpoint=path, checkpoint_every=0)
+    with pytest.raises(ValueError, match=r'run.pt: a checkpoint of a run in progress '
+                                         r'.*resume it'):
+        load_checkpoint(path)
+    with pytest.raises(ValueError, match='checkpoint_every must be >= 0 seconds'):
+        train_loop.fit(GSRLayerOnly(LR_NODES, HR_NODES), pairs, epochs=1,
+                       progress=False, checkpoint=path, checkpoint_every=-1.)

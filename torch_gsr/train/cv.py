@@ -257,7 +257,7 @@ def _train_fold(factory: Callable, train: ConnectomeTensors,
                 fit_kwargs: dict) -> dict:
     torch.manual_seed(seed)
     model = factory()
-    # An epoch checkpoint left by an interrupted run is continued.
+    # A checkpoint left by an interrupted run is continued.
     resume = checkpoint if checkpoint and osp.isfile(checkpoint) else None
     history = fit(model, train, seed=seed, progress=progress,
                   checkpoint=checkpoint or None, resume=resume,

@@ -105,7 +105,7 @@ def _read_json(path: str) -> dict:
 
 
 def checkpoint_path(folder: str, method: str, fold: int) -> str:
-    r"""The epoch checkpoint of ``method`` training in fold ``fold``."""
+    r"""The checkpoint of ``method`` training in fold ``fold``."""
     return osp.join(folder, f'{method}-fold{fold}.pt')
 
 

@@ -94,6 +94,8 @@ def fit(model: SuperResolutionModel, dataset, epochs: Optional[int] = None,
                         updates=updates, schedule=schedule)
     if clip_grad_norm is not None and not clip_grad_norm > 0:
         raise ValueError(f"clip_grad_norm must be > 0, got {clip_grad_norm!r}")
+    if checkpoint_every is not None and not checkpoint_every >= 0:
+        raise ValueError(f"checkpoint_every must be >= 0 seconds, got {checkpoint_every!r}")
     device = torch.device(device) if device is not None \
         else next(model.parameters()).device
     if distributed:
