@@ -8,7 +8,7 @@ from torch import Tensor
 
 from .. import distributed as dist
 from ..nn.base import SuperResolutionModel
-from ..nn.models import build_model
+from ..nn.registry import build_model
 from ..utils.io import load_torch_file, one_line
 
 #: The layout :func:`training_checkpoint` writes (see docs/training_notes_h3.md).

@@ -28,7 +28,7 @@ import torch
 
 from .. import distributed as dist
 from ..metrics import Evaluation
-from ..nn.models import build_model
+from ..nn.registry import build_model
 from ..utils.io import load_torch_file, write_text
 from .checkpoint import read_checkpoint
 from .history import History
