@@ -76,19 +76,15 @@ def evaluation_csv(evaluation) -> str:
     return '\n'.join(lines) + '\n'
 
 
-def write_text(path: str, text: str) -> None:
-    r"""Writes ``text`` to ``path`` atomically."""
-    with atomic_path(path) as tmp, open(tmp, 'w') as f:
-        f.write(text)
-
-
 # ------------------------------------------------------- cross-validation --
 
 def estimate_cv_seconds(factories: Dict[str, Callable], data: ConnectomeTensors,
                         folds: int, **fit_kwargs) -> float:
-    r"""Estimated run time of :func:`run_cross_validation`: times the spectra
-    and one epoch of every model on a few subjects, and scales to the whole
-    run (subjects x epochs x folds)."""
+    r"""Estimated run time of :func:`run_cross_validation` in seconds, if
+    no fold stops early: times three epochs of every model on a few
+    subjects, and scales a warm epoch (the fastest after the first, which
+    pays one-time costs) to the whole run (subjects x planned epochs x
+    folds), plus each fit's one-time costs once per fold."""
     options = get_preset(fit_kwargs.get('preset', DEFAULT_PRESET))['fit']
     options.update({k: v for k, v in fit_kwargs.items() if v is not None})
     sample = data.subset(torch.arange(min(data.num_subjects,
@@ -97,13 +93,14 @@ def estimate_cv_seconds(factories: Dict[str, Callable], data: ConnectomeTensors,
     sample = sample.with_spectra()
     seconds = (time.perf_counter() - began) * data.num_subjects / sample.num_subjects
     train_subjects = data.num_subjects * (folds - 1) / folds
+    epochs = planned_epochs(options, round(train_subjects))
+    timed = {k: v for k, v in fit_kwargs.items() if k != 'epochs'}
     for factory in factories.values():
         began = time.perf_counter()
-        fit(factory(), sample, epochs=1, progress=False,
-            **{k: v for k, v in fit_kwargs.items() if k != 'epochs'})
-        per_subject = (time.perf_counter() - began) / sample.num_subjects
-        epochs = planned_epochs(options, round(train_subjects))
-        seconds += per_subject * train_subjects * epochs * folds
+        history = fit(factory(), sample, epochs=3, progress=False, **timed)
+        one_time = time.perf_counter() - began - sum(history['time'])
+        per_subject = min(history['time'][1:]) / sample.num_subjects
+        seconds += folds * (one_time + per_subject * train_subjects * epochs)
     return seconds
 
 
