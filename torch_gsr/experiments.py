@@ -3,11 +3,12 @@ cross-validation run written to a folder (tables, checkpoints, figures),
 its figures, and prediction files. Nothing here parses arguments."""
 import functools
 import glob
+import math
 import os
 import os.path as osp
 import shutil
 import time
-from typing import Callable, Dict, List, Mapping, Optional, Sequence
+from typing import Callable, Dict, List, Mapping, Optional, Sequence, Tuple
 
 import torch
 
@@ -79,29 +80,33 @@ def evaluation_csv(evaluation) -> str:
 # ------------------------------------------------------- cross-validation --
 
 def estimate_cv_seconds(factories: Dict[str, Callable], data: ConnectomeTensors,
-                        folds: int, **fit_kwargs) -> float:
-    r"""Estimated run time of :func:`run_cross_validation` in seconds, if
-    no fold stops early: times three epochs of every model on a few
-    subjects, and scales a warm epoch (the fastest after the first, which
-    pays one-time costs) to the whole run (subjects x planned epochs x
-    folds), plus each fit's one-time costs once per fold."""
+                        folds: int, **fit_kwargs) -> Tuple[float, float]:
+    r"""The shortest and the longest run time of :func:`run_cross_validation`
+    in seconds: every fold stopped early as soon as ``stop_after`` allows, or
+    no fold stopped early. Times three epochs of every model on a few
+    subjects and scales a warm epoch (the fastest after the first, which
+    pays one-time costs) to the whole run, plus each fit's one-time costs
+    once per fold."""
     options = get_preset(fit_kwargs.get('preset', DEFAULT_PRESET))['fit']
     options.update({k: v for k, v in fit_kwargs.items() if v is not None})
     sample = data.subset(torch.arange(min(data.num_subjects,
                                           max(4, options['batch_size']))))
     began = time.perf_counter()
     sample = sample.with_spectra()
-    seconds = (time.perf_counter() - began) * data.num_subjects / sample.num_subjects
+    fixed = (time.perf_counter() - began) * data.num_subjects / sample.num_subjects
     train_subjects = data.num_subjects * (folds - 1) / folds
     epochs = planned_epochs(options, round(train_subjects))
+    stops_early = options['patience'] is not None and options['val_fraction'] > 0
+    fewest = math.ceil(options['stop_after'] * epochs) if stops_early else epochs
+    per_epoch = 0.
     timed = {k: v for k, v in fit_kwargs.items() if k != 'epochs'}
     for factory in factories.values():
         began = time.perf_counter()
         history = fit(factory(), sample, epochs=3, progress=False, **timed)
-        one_time = time.perf_counter() - began - sum(history['time'])
-        per_subject = min(history['time'][1:]) / sample.num_subjects
-        seconds += folds * (one_time + per_subject * train_subjects * epochs)
-    return seconds
+        fixed += folds * (time.perf_counter() - began - sum(history['time']))
+        per_epoch += (folds * min(history['time'][1:]) * train_subjects
+                      / sample.num_subjects)
+    return (fixed + per_epoch * max(fewest, 1), fixed + per_epoch * epochs)
 
 
 def run_cross_validation(dataset, models: Sequence[str], out: str, folds: int = 5,
@@ -144,14 +149,16 @@ def run_cross_validation(dataset, models: Sequence[str], out: str, folds: int = 
                                 fit_kwargs.get('preset', DEFAULT_PRESET))
     checkpoint_dir = osp.join(out, 'checkpoints')
     if progress:  # every rank times the epochs: under torchrun fit is collective
-        seconds = estimate_cv_seconds(factories, data, folds, **fit_kwargs)
+        shortest, longest = estimate_cv_seconds(factories, data, folds, **fit_kwargs)
         finished = glob.glob(osp.join(checkpoint_dir, '*.result.pt'))
         runs = folds * (len(models) + len(BASELINES))
         if is_main_process():
             log(f"{folds}-fold CV of {', '.join(models)} and the baselines on "
                 f"{data.num_subjects} subjects ({data.lr_adj.size(-1)} -> "
                 f"{hr_adj.size(-1)} nodes); estimated time: about "
-                f"{seconds / 60:.1f} min (an estimate from one timed epoch)")
+                f"{(shortest + longest) / 120:.1f} min ({shortest / 60:.1f} if "
+                f"every fold stops early, {longest / 60:.1f} if none does; "
+                f"from timed epochs)")
             if osp.isdir(checkpoint_dir):
                 log(f"continuing the unfinished run in {checkpoint_dir} "
                     f"({len(finished)} of {runs} (method, fold) runs finished)")

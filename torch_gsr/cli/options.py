@@ -144,8 +144,9 @@ def add_runtime_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument('--device', type=_device, default=torch.device('cpu'),
                        help="where to compute, e.g. cpu or cuda:0 (default: cpu)")
     group.add_argument('--seed', type=int, default=0,
-                       help="seeds the synthetic data, the folds, the "
-                            "initialisation and the training (default: 0)")
+                       help="seeds the synthetic data (another seed is another "
+                            "simulated population, not new subjects of it), the "
+                            "folds, the initialisation and the training (default: 0)")
 
 
 class _ModelNames(argparse.Action):
