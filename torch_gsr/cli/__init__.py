@@ -115,9 +115,11 @@ def run_evaluate(args: argparse.Namespace) -> None:
     """Runs ``torch-gsr evaluate``: prints a checkpoint's metrics on paired data."""
     model, _ = load_checkpoint(args.checkpoint)
     dataset = scored_dataset_from_args(args)
+    # residual_pcc: the subject-specific signal, relative to the scored
+    # subjects' own mean HR connectome (no training data is at hand here).
     evaluation = evaluate(model, dataset, protocol=args.protocol,
                           topology=args.topology, device=args.device,
-                          progress=not args.quiet)
+                          progress=not args.quiet, reference=dataset)
     text = evaluation_csv(evaluation)
     print(text, end='')
     if args.out is not None:
@@ -192,7 +194,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     ev = _command(subparsers, 'evaluate', run_evaluate, 'evaluate a checkpoint',
                   "Metrics of a trained checkpoint on paired data: MSE, MAE, PCC, "
-                  "Jensen-Shannon distance (and centrality errors with --topology).")
+                  "Jensen-Shannon distance, residual PCC (prediction and truth "
+                  "minus the scored subjects' mean HR connectome, correlated "
+                  "per subject: the subject-specific signal a prediction "
+                  "carries) and, with --topology, centrality errors.")
     ev.add_argument('--checkpoint', required=True, metavar='PATH',
                     help="checkpoint written by 'torch-gsr train' or 'cv'")
     ev.add_argument('--out', metavar='PATH', help="also write the table as CSV")
