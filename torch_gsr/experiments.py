@@ -7,6 +7,7 @@ import math
 import os
 import os.path as osp
 import shutil
+import statistics
 import time
 from typing import Callable, Dict, List, Mapping, Optional, Sequence, Tuple
 
@@ -83,8 +84,8 @@ def estimate_cv_seconds(factories: Dict[str, Callable], data: ConnectomeTensors,
                         folds: int, **fit_kwargs) -> Tuple[float, float]:
     r"""The shortest and the longest run time of :func:`run_cross_validation`
     in seconds: every fold stopped early as soon as ``stop_after`` allows, or
-    no fold stopped early. Times three epochs of every model on a few
-    subjects and scales a warm epoch (the fastest after the first, which
+    no fold stopped early. Times epochs of every model on a few subjects
+    (a second at least) and scales the median epoch after the first (which
     pays one-time costs) to the whole run, plus each fit's one-time costs
     once per fold."""
     options = get_preset(fit_kwargs.get('preset', DEFAULT_PRESET))['fit']
@@ -101,10 +102,18 @@ def estimate_cv_seconds(factories: Dict[str, Callable], data: ConnectomeTensors,
     per_epoch = 0.
     timed = {k: v for k, v in fit_kwargs.items() if k != 'epochs'}
     for factory in factories.values():
-        began = time.perf_counter()
-        history = fit(factory(), sample, epochs=3, progress=False, **timed)
-        fixed += folds * (time.perf_counter() - began - sum(history['time']))
-        per_epoch += (folds * min(history['time'][1:]) * train_subjects
+        epochs_timed = 3
+        while True:
+            began = time.perf_counter()
+            history = fit(factory(), sample, epochs=epochs_timed, progress=False,
+                          **timed)
+            elapsed = time.perf_counter() - began
+            warm = history['time'][1:]
+            if sum(warm) >= 1 or epochs_timed >= 50:
+                break  # long enough to time under a varying load
+            epochs_timed = min(50, 2 + math.ceil(len(warm) / max(sum(warm), 1e-3)))
+        fixed += folds * (elapsed - sum(history['time']))
+        per_epoch += (folds * statistics.median(warm) * train_subjects
                       / sample.num_subjects)
     return (fixed + per_epoch * max(fewest, 1), fixed + per_epoch * epochs)
 
