@@ -80,21 +80,38 @@ def evaluation_csv(evaluation) -> str:
 
 # ------------------------------------------------------- cross-validation --
 
+def _timed_fit(factory: Callable, sample: ConnectomeTensors,
+               fit_kwargs: dict) -> Tuple[float, float]:
+    r"""``(one-time seconds, seconds per epoch)`` of :func:`fit` on
+    ``sample``: the median epoch after the first (which pays one-time
+    costs), over enough epochs (a second at least) to time under a
+    varying load."""
+    epochs = 3
+    while True:
+        began = time.perf_counter()
+        history = fit(factory(), sample, epochs=epochs, progress=False, **fit_kwargs)
+        elapsed = time.perf_counter() - began
+        warm = history['time'][1:]
+        if sum(warm) >= 1 or epochs >= 50:
+            return elapsed - sum(history['time']), statistics.median(warm)
+        epochs = min(50, 2 + math.ceil(len(warm) / max(sum(warm), 1e-3)))
+
+
 def estimate_cv_seconds(factories: Dict[str, Callable], data: ConnectomeTensors,
                         folds: int, **fit_kwargs) -> Tuple[float, float]:
     r"""The shortest and the longest run time of :func:`run_cross_validation`
     in seconds: every fold stopped early as soon as ``stop_after`` allows, or
-    no fold stopped early. Times epochs of every model on a few subjects
-    (a second at least) and scales the median epoch after the first (which
-    pays one-time costs) to the whole run, plus each fit's one-time costs
-    once per fold."""
+    no fold stopped early. Times every model's epochs on two sample sizes,
+    splits an epoch's time into a part per subject and a part per epoch,
+    and scales both to the whole run, plus each fit's one-time costs once
+    per fold."""
     options = get_preset(fit_kwargs.get('preset', DEFAULT_PRESET))['fit']
     options.update({k: v for k, v in fit_kwargs.items() if v is not None})
-    sample = data.subset(torch.arange(min(data.num_subjects,
-                                          max(4, options['batch_size']))))
+    small = min(data.num_subjects, max(4, options['batch_size']))
+    large = min(data.num_subjects, 3 * small)
     began = time.perf_counter()
-    sample = sample.with_spectra()
-    fixed = (time.perf_counter() - began) * data.num_subjects / sample.num_subjects
+    samples = [data.subset(torch.arange(n)).with_spectra() for n in (small, large)]
+    fixed = (time.perf_counter() - began) * data.num_subjects / (small + large)
     train_subjects = data.num_subjects * (folds - 1) / folds
     epochs = planned_epochs(options, round(train_subjects))
     stops_early = options['patience'] is not None and options['val_fraction'] > 0
@@ -102,19 +119,14 @@ def estimate_cv_seconds(factories: Dict[str, Callable], data: ConnectomeTensors,
     per_epoch = 0.
     timed = {k: v for k, v in fit_kwargs.items() if k != 'epochs'}
     for factory in factories.values():
-        epochs_timed = 3
-        while True:
-            began = time.perf_counter()
-            history = fit(factory(), sample, epochs=epochs_timed, progress=False,
-                          **timed)
-            elapsed = time.perf_counter() - began
-            warm = history['time'][1:]
-            if sum(warm) >= 1 or epochs_timed >= 50:
-                break  # long enough to time under a varying load
-            epochs_timed = min(50, 2 + math.ceil(len(warm) / max(sum(warm), 1e-3)))
-        fixed += folds * (elapsed - sum(history['time']))
-        per_epoch += (folds * statistics.median(warm) * train_subjects
-                      / sample.num_subjects)
+        (once_small, epoch_small), (once_large, epoch_large) = (
+            _timed_fit(factory, sample, timed) for sample in samples)
+        # t(n) = a + b n through both sizes, neither part below zero
+        b = (max(epoch_large - epoch_small, 0) / (large - small) if large > small
+             else epoch_small / small)
+        a = max(epoch_small - b * small, 0)
+        per_epoch += folds * (a + b * train_subjects)
+        fixed += folds * max(once_small, once_large)
     return (fixed + per_epoch * max(fewest, 1), fixed + per_epoch * epochs)
 
 
