@@ -177,9 +177,9 @@ def run_cross_validation(dataset, models: Sequence[str], out: str, folds: int = 
             log(f"{folds}-fold CV of {', '.join(models)} and the baselines on "
                 f"{data.num_subjects} subjects ({data.lr_adj.size(-1)} -> "
                 f"{hr_adj.size(-1)} nodes); estimated time: about "
-                f"{(shortest + longest) / 120:.1f} min ({shortest / 60:.1f} if "
-                f"every fold stops early, {longest / 60:.1f} if none does; "
-                f"from timed epochs)")
+                f"{_duration((shortest + longest) / 2)} ({_duration(shortest)} "
+                f"if every fold stops early, {_duration(longest)} if none "
+                f"does; from timed epochs)")
             if osp.isdir(checkpoint_dir):
                 log(f"continuing the unfinished run in {checkpoint_dir} "
                     f"({len(finished)} of {runs} (method, fold) runs finished)")
@@ -203,6 +203,10 @@ def run_cross_validation(dataset, models: Sequence[str], out: str, folds: int = 
     # Last: until everything is written, the run can still be resumed.
     _keep_last_fold_checkpoints(checkpoint_dir, out, models, folds)
     return result
+
+
+def _duration(seconds: float) -> str:
+    return f'{seconds / 60:.1f} min' if seconds >= 60 else f'{seconds:.0f} s'
 
 
 def _fold_positions(test_indices: List[torch.Tensor]) -> List[torch.Tensor]:
