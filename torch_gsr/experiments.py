@@ -13,12 +13,13 @@ from typing import Callable, Dict, List, Mapping, Optional, Sequence, Tuple
 
 import torch
 
+from .config import FitConfig
+from .config.models import DEFAULT_PRESET
 from .datasets import write_challenge_csv, write_challenge_mat, write_numpy, write_submission_csv
 from .distributed import is_main_process
 from .metrics import mean_squared_error
-from .nn.models import MODELS
+from .nn import MODELS
 from .plot import plot_mse_bars, plot_subject, plot_training_curves, representative_subject
-from .presets import DEFAULT_PRESET, get_preset
 from .train import (
     BASELINES,
     ConnectomeTensors,
@@ -29,7 +30,7 @@ from .train import (
     load_checkpoint,
     predict,
 )
-from .train.options import planned_epochs
+from .train.options import fit_config, planned_epochs
 from .utils.io import atomic_path, load_torch_file
 from .utils.progress import note
 
@@ -41,6 +42,7 @@ DEFAULT_MODELS = ('GSRNet', 'NodeMapGSR')
 FIGURES = ('fig2_subject.png', 'mse_bars.png', 'training_curves.png')
 FIGURE_DATA = 'figure_data.pt'
 PREDICTION_EXTENSIONS = ('.npy', '.npz', '.csv', '.mat')
+FIT_FIELDS = ('preset',) + tuple(FitConfig.__dataclass_fields__)
 
 
 def model_factories(names: Sequence[str], lr_nodes: int, hr_nodes: int,
@@ -105,29 +107,33 @@ def estimate_cv_seconds(factories: Dict[str, Callable], data: ConnectomeTensors,
     splits an epoch's time into a part per subject and a part per epoch,
     and scales both to the whole run, plus each fit's one-time costs once
     per fold."""
-    options = get_preset(fit_kwargs.get('preset', DEFAULT_PRESET))['fit']
-    options.update({k: v for k, v in fit_kwargs.items() if v is not None})
-    small = min(data.num_subjects, max(4, options['batch_size']))
+    explicit = {k: v for k, v in fit_kwargs.items() if k in FIT_FIELDS}
+    first = next(iter(factories.values()))()
+    small = min(data.num_subjects, max(4, fit_config(first, **explicit).batch_size))
     large = min(data.num_subjects, 3 * small)
     began = time.perf_counter()
     samples = [data.subset(torch.arange(n)).with_spectra() for n in (small, large)]
-    fixed = (time.perf_counter() - began) * data.num_subjects / (small + large)
+    once = (time.perf_counter() - began) * data.num_subjects / (small + large)
     train_subjects = data.num_subjects * (folds - 1) / folds
-    epochs = planned_epochs(options, round(train_subjects))
-    stops_early = options['patience'] is not None and options['val_fraction'] > 0
-    fewest = math.ceil(options['stop_after'] * epochs) if stops_early else epochs
-    per_epoch = 0.
     timed = {k: v for k, v in fit_kwargs.items() if k != 'epochs'}
+    shortest = longest = once
     for factory in factories.values():
+        # Each model trains with its own fit preset (its epochs, patience).
+        config = fit_config(factory(), **explicit)
+        epochs = planned_epochs(config, round(train_subjects))
+        stops_early = config.patience is not None and config.val_fraction > 0
+        fewest = math.ceil(config.stop_after * epochs) if stops_early else epochs
         (once_small, epoch_small), (once_large, epoch_large) = (
             _timed_fit(factory, sample, timed) for sample in samples)
         # t(n) = a + b n through both sizes, neither part below zero
         b = (max(epoch_large - epoch_small, 0) / (large - small) if large > small
              else epoch_small / small)
         a = max(epoch_small - b * small, 0)
-        per_epoch += folds * (a + b * train_subjects)
-        fixed += folds * max(once_small, once_large)
-    return (fixed + per_epoch * max(fewest, 1), fixed + per_epoch * epochs)
+        per_epoch = folds * (a + b * train_subjects)
+        fixed = folds * max(once_small, once_large)
+        shortest += fixed + per_epoch * max(fewest, 1)
+        longest += fixed + per_epoch * epochs
+    return shortest, longest
 
 
 def run_cross_validation(dataset, models: Sequence[str], out: str, folds: int = 5,

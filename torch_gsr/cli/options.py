@@ -6,10 +6,10 @@ from typing import Optional
 
 import torch
 
+from ..config import DEFAULT_PRESET, PRESET_NAMES
 from ..datasets import FORMATS, detect_format, load_dataset
 from ..experiments import DEFAULT_MODELS
 from ..nn.models import MODELS
-from ..presets import DEFAULT_PRESET, PRESETS
 from ..utils.progress import note
 
 
@@ -126,7 +126,7 @@ def add_output_options(parser: argparse.ArgumentParser) -> None:
 def add_training_options(parser: argparse.ArgumentParser) -> None:
     r"""Adds the preset and its overrides (epochs, batch size, learning rate)."""
     group = parser.add_argument_group('training')
-    group.add_argument('--preset', choices=sorted(PRESETS), default=DEFAULT_PRESET,
+    group.add_argument('--preset', choices=PRESET_NAMES, default=DEFAULT_PRESET,
                        help=f"named defaults for the model and training; "
                             f"'paper' is the paper's protocol (default: "
                             f"{DEFAULT_PRESET})")
