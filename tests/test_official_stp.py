@@ -69,21 +69,21 @@ def test_dual_learner_matches_the_released_code(seed):
     gen = torch.Generator().manual_seed(seed)
     initial = torch.rand(1, hr_nodes, hr_nodes, generator=gen, dtype=torch.float64)
     initial = (initial + initial.transpose(-1, -2)) / 2
-    ours = matrix_to_edges(model.decode(initial, initial))[0]
+    ours = matrix_to_edges(model.decode(initial.unsqueeze(-1)))[0]
     theirs = ref.dual_learner(w, matrix_to_edges(initial)[0].unsqueeze(-1), hr_nodes)
     torch.testing.assert_close(ours, theirs.squeeze(-1), rtol=0, atol=1e-10)
 
 
-def test_initializer_differs_only_in_the_pairs_it_attends_over():
-    r"""Today's package initialiser is the released one restricted to the
-    non-zero off-diagonal LR pairs (to 1e-10)."""
+def test_initializer_matches_the_released_code():
+    r"""The initialiser (transformer over all LR pairs, GraphNorm, ReLU)
+    equals the released one to 1e-10."""
     torch.manual_seed(0)
     model = perturbed(STPGSR(6, 8, preset='paper').double().eval(), 0)
     w = weights_of(model)
     lr_adj = sparse_connectomes(2, 6, seed=0)
-    _, z = model.encode(lr_adj)
+    z = model.encode(lr_adj)
     for ours, adj in zip(z, lr_adj, strict=True):
-        mask = ((adj != 0) & ~torch.eye(6, dtype=torch.bool)).unsqueeze(0)
+        mask = torch.ones(1, 6, 6, dtype=torch.bool)
         theirs = ref.attention(w, 'init', adj, mask, 4, edge_attr=adj.t())
         theirs = torch.relu(ref.graph_norm(w, 'init.norm', theirs))
         torch.testing.assert_close(ours, theirs, rtol=0, atol=1e-10)
@@ -106,8 +106,6 @@ def test_reference_initializer_attends_over_every_pair():
     assert (full - restricted).abs().max() > 1e-3
 
 
-@pytest.mark.xfail(strict=True, reason="issue 19: the paper preset's initialiser "
-                   "attends over non-zero off-diagonal pairs only")
 @pytest.mark.parametrize('seed', [0, 1, 2])
 def test_paper_preset_is_the_released_model(seed):
     r"""``STPGSR(preset='paper')`` = the released forward and L1 loss to
