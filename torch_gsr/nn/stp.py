@@ -65,7 +65,7 @@ class STPGSR(SuperResolutionModel):
     :math:`[(\mathbf{T}^\top\mathbf{Z} + \mathbf{Z}^\top\mathbf{T})/N,
     \mathbf{Z}^\top\mathbf{Z}/N]` (:math:`\mathbf{T}` learnt), and
     :class:`LineGraphMeanConv` layers (widths ``2 -> *dual_channels``, ReLU)
-    and a zero-initialised linear read-out give a correction of the
+    and a linear read-out (drawn near zero) give a correction of the
     training-mean HR connectome (set by :meth:`initialize`).
 
     The prediction is symmetric, non-negative, with a unit diagonal; no
@@ -142,8 +142,8 @@ class STPGSR(SuperResolutionModel):
             conv.reset_parameters()
         if self.residual:
             torch.nn.init.normal_(self.cross, std=self.lr_nodes ** -0.5)
-            # The model starts as the training-mean predictor.
-            torch.nn.init.zeros_(self.readout.weight)
+            # The model starts close to the training-mean predictor.
+            torch.nn.init.normal_(self.readout.weight, std=1e-3)
             torch.nn.init.zeros_(self.readout.bias)
             return
         for norm in (self.init_norm, *self.dual_norms):
