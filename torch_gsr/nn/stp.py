@@ -46,47 +46,35 @@ class STPGSR(SuperResolutionModel):
     r"""STP-GSR (Singh & Rekik, PRIME-MICCAI 2024): the HR edges are the nodes
     of the HR graph's dual (line) graph, regressed as node features.
 
-    ``residual=False`` (``'paper'``) is the released model:
+    ``residual=False`` (``'paper'``) is the released model: a graph
+    transformer over all :math:`N^2` LR pairs (:class:`DenseTransformerConv`),
+    GraphNorm and ReLU give :math:`\mathbf{Z} \in \mathbb{R}^{N \times N_h}`;
+    :math:`\mathrm{minmax}(\mathbf{Z}^\top\mathbf{Z})` initialises the HR
+    edges; :class:`LineGraphTransformerConv` layers (widths ``1 ->
+    *dual_channels -> 1``, GraphNorm, ReLU) and a min-max give the HR edges.
 
-    1. A graph transformer (:class:`DenseTransformerConv` over all
-       :math:`N^2` LR pairs, ``init_heads`` heads, LR adjacency rows as
-       features and edge weights as edge features), GraphNorm and ReLU embed
-       the LR graph into :math:`\mathbf{Z} \in \mathbb{R}^{N \times N_h}`;
-       :math:`\mathrm{minmax}(\mathbf{Z}^\top \mathbf{Z})` initialises
-       every HR edge.
-    2. :class:`LineGraphTransformerConv` layers (widths ``1 ->
-       *dual_channels -> 1``, each with GraphNorm and ReLU) pass messages
-       between HR edges that share a node; min-max scaled, the output is
-       the HR edge weights.
-
-    ``residual=True`` (``'recommended'``) learns on weighted connectomes:
-    the transformer reads LR rows centred on the training-mean LR, its
-    embedding :math:`\mathbf{Z}` stays signed, each HR edge starts from
-    :math:`[(\mathbf{T}^\top\mathbf{Z} + \mathbf{Z}^\top\mathbf{T})/N,
-    \mathbf{Z}^\top\mathbf{Z}/N]` (:math:`\mathbf{T}` learnt), and
-    :class:`LineGraphMeanConv` layers (widths ``2 -> *dual_channels``, ReLU)
-    and a linear read-out (drawn near zero) give a correction of the
-    training-mean HR connectome (set by :meth:`initialize`).
-
-    The prediction is symmetric, non-negative, with a unit diagonal; no
-    padding. The loss is the mean absolute error over HR edges.
+    ``residual=True`` (``'recommended'``) learns on weighted connectomes: the
+    transformer reads LR rows centred on the training mean, the HR edges
+    start from :math:`[(\mathbf{T}^\top\mathbf{Z} + \mathbf{Z}^\top
+    \mathbf{T})/N, \mathbf{Z}^\top\mathbf{Z}/N]` (:math:`\mathbf{T}`
+    learnt), and :class:`LineGraphMeanConv` layers with a linear read-out
+    correct the training-mean HR connectome (:meth:`initialize`).
+    ``docs/models/stp_gsr.md`` compares both with the released code.
 
     Args:
         lr_nodes (int): ``N``.
         hr_nodes (int): ``N_h >= 3``.
-        preset (str): ``'recommended'`` or ``'paper'``
-            (:class:`~torch_gsr.config.STPConfig`).
+        preset (str): ``'recommended'`` or ``'paper'``.
         init_heads (int): attention heads of the initialiser, each
             :math:`\lceil N_h / \text{heads} \rceil` wide, cut to
             :math:`N_h` features. (default: :obj:`4`)
         dual_channels (sequence of int): hidden widths of the dual graph
             learner. (default: :obj:`(16,)`)
         dropout (float): attention dropout. (default: :obj:`0.`)
-        structured (bool): structured (:obj:`True`) or sparse message
-            passing in the released dual learner; the same numbers.
-            (default: :obj:`True`)
-        residual (bool): the recommended design (above) instead of the
-            released one. (default: :obj:`True`)
+        structured (bool): structured or sparse message passing in the
+            released dual learner; the same numbers. (default: :obj:`True`)
+        residual (bool): the recommended design instead of the released
+            one. (default: :obj:`True`)
     """
     config_class = STPConfig
     config: STPConfig
