@@ -6,7 +6,7 @@ import pytest
 import torch
 
 from torch_gsr.config import STP_PAPER_FIT, FitConfig
-from torch_gsr.nn import GSRNet, STPGSR
+from torch_gsr.nn import STPGSR, GSRNet
 from torch_gsr.train import fit
 from torch_gsr.train.options import planned_epochs, updates_per_epoch
 

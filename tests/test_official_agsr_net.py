@@ -6,8 +6,8 @@ generator's adversarial term, the label convention, the unregistered
 layers) are named in ``docs/models/agsr_net.md``."""
 import pytest
 import torch
-
 from official import gsr_reference as ref
+
 from torch_gsr.nn import AGSRNet
 
 pytestmark = pytest.mark.usefixtures('one_thread')

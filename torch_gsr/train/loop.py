@@ -1,7 +1,6 @@
 r"""The training loop, :func:`fit`: dense ``[B, N, N]`` batches of a
 :class:`~torch_gsr.train.ConnectomeTensors` gathered once, and the callbacks
 of :mod:`~torch_gsr.train.callbacks` around the epochs."""
-import math
 import time
 from dataclasses import asdict
 from typing import Callable, Dict, List, Optional
@@ -31,8 +30,13 @@ from .epoch import NonFiniteLossError
 from .epoch import train_epoch as _train_epoch
 from .epoch import validation_loss as _validation_loss
 from .history import History, format_record
-from .options import (fit_config, planned_epochs, renamed_learning_rate, split_validation,
-                      updates_per_epoch)
+from .options import (
+    fit_config,
+    planned_epochs,
+    renamed_learning_rate,
+    split_validation,
+    updates_per_epoch,
+)
 from .sharding import LossModule, data_parallel
 from .tensors import ConnectomeTensors, prepare
 
