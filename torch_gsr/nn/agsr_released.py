@@ -2,7 +2,7 @@ r"""The parts of AGSR-Net's released generator and discriminator
 (basiralab/AGSR-Net at 73d5bc8), batched: ``AGSRNet(generator='released')``
 builds from them (``docs/models/agsr_net.md`` gives the file and line of
 each)."""
-from typing import Optional, Sequence, Tuple
+from typing import Optional, Sequence, Tuple, cast
 
 import torch
 import torch.nn.functional as F
@@ -113,7 +113,7 @@ class ReleasedUAutoencoder(torch.nn.Module):
         for conv, pool in zip(self.down, self.pools, strict=True):
             h = conv(prop @ h)
             skip = h
-            h, idx = pool.select(h)
+            h, idx = cast(ScoredPool, pool).select(h)
             levels.append((prop, skip, idx))
             prop = pool_dense_adj(prop, idx)
         h = self.bottom(prop @ h)
