@@ -171,7 +171,7 @@ def fit(model: SuperResolutionModel, dataset, epochs: Optional[int] = None,
         record.update(_train_epoch(step, optimizer, train, config.batch_size,
                                    shuffle, epoch + 1, clip_grad_norm,
                                    schedule_.for_epoch(epoch), display,
-                                   accumulate=config.accumulate))
+                                   config.accumulate))
         if val is not None:
             record.update(_validation_loss(LossModule(model), val, config.batch_size))
         record['time'] = time.perf_counter() - began
