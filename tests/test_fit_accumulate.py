@@ -7,7 +7,7 @@ import torch
 
 from torch_gsr.config import STP_PAPER_FIT, FitConfig
 from torch_gsr.nn import STPGSR, GSRNet
-from torch_gsr.train import fit
+from torch_gsr.train import cross_validate, fit
 from torch_gsr.train.options import planned_epochs, updates_per_epoch
 
 pytestmark = pytest.mark.usefixtures('one_thread')
@@ -74,3 +74,15 @@ def test_stp_gsr_trains_with_the_released_schedule(connectomes):
                   preset='paper', progress=False)
     assert history.planned_epochs == len(history) == 60
     assert history['learning_rate'] == [1e-3] * 60
+
+
+def test_stp_gsr_cross_validates_with_its_paper_protocol(connectomes):
+    r"""Three folds, a fresh model per fold, the released schedule (here cut
+    to 2 epochs)."""
+    data = (connectomes(9, 6), connectomes(9, 8, seed=1))
+    result = cross_validate(lambda: STPGSR(6, 8, preset='paper'), data, folds=3,
+                            preset='paper', epochs=2, baselines=False,
+                            progress=False)
+    assert len(result.test_indices) == 3
+    histories = next(iter(result.histories.values()))
+    assert [h['learning_rate'] for h in histories] == [[1e-3, 1e-3]] * 3
