@@ -2,7 +2,7 @@
 
 ``python docs/presets_table.py`` rewrites the block between the
 ``presets-table`` markers of docs/presets.md; ``presets_table()`` returns it
-(tests/test_docs_presets.py checks that the committed block is this one). The
+(a test, tests/test_docs_presets, checks that the committed block is this one). The
 values come from the dataclasses; where each paper value comes from is the
 human knowledge kept in ``SOURCES`` below.
 """
