@@ -65,6 +65,7 @@ class GSRConfig:
     lr_top_k: Optional[int] = None
     root_weight: bool = True
     mean_residual: bool = True
+    generator: str = 'gsr_net'
 
     def __post_init__(self):
         object.__setattr__(self, 'pool_ratios', tuple(self.pool_ratios))
@@ -77,6 +78,13 @@ class GSRConfig:
             raise ValueError(f"node_features must be 'identity' or "
                              f"'adjacency', got {self.node_features!r}")
         _check_activation(self.act)
+        if self.generator not in GENERATORS:
+            raise ValueError(f"generator must be one of {GENERATORS}, got "
+                             f"{self.generator!r}")
+        if self.generator == 'released' and (self.mean_residual or self.lr_top_k
+                                             is not None):
+            raise ValueError("generator='released' has no mean_residual and no "
+                             "lr_top_k: set them to False and None")
 
 
 @dataclass(frozen=True)
@@ -88,18 +96,10 @@ class AGSRConfig(GSRConfig):
     prior_std: float = 0.1
     noise_std: float = 0.
     disc_channels: Optional[int] = None
-    generator: str = 'gsr_net'
 
     def __post_init__(self):
         super().__post_init__()
         _check_non_negative(self, 'adv_weight', 'prior_std', 'noise_std')
-        if self.generator not in GENERATORS:
-            raise ValueError(f"generator must be one of {GENERATORS}, got "
-                             f"{self.generator!r}")
-        if self.generator == 'released' and (self.mean_residual or self.lr_top_k
-                                             is not None):
-            raise ValueError("generator='released' has no mean_residual and no "
-                             "lr_top_k: set them to False and None")
         if self.disc_channels is not None and (
                 isinstance(self.disc_channels, bool)
                 or not isinstance(self.disc_channels, int) or self.disc_channels < 1):
@@ -141,9 +141,11 @@ class NodeMapConfig:
         _check_non_negative(self, 'map_decay')
 
 
-#: GSR-Net as published (paper's settings, the released code's where silent).
-PAPER_GSR = GSRConfig(lambda_rec=16., node_features='identity', spectral=True,
-                      act='relu', root_weight=False, mean_residual=False)
+#: GSR-Net as released (basiralab/GSR-Net at bb54332), its defects fixed
+#: (``docs/models/gsr_net.md``): its own generator, four U-Net levels.
+PAPER_GSR = GSRConfig(lambda_rec=16., pool_ratios=(0.9, 0.7, 0.6, 0.5),
+                      node_features='identity', spectral=True, act='relu',
+                      root_weight=False, mean_residual=False, generator='released')
 RECOMMENDED_GSR = GSRConfig()
 #: AGSR-Net as released (basiralab/AGSR-Net at 73d5bc8): its own generator,
 #: ``lambda_rec`` and adversarial settings.

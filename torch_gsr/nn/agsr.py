@@ -12,58 +12,12 @@ from ..config import AGSRConfig, GSRConfig
 from ..utils.matrix import set_diagonal, symmetrize
 from ..utils.padding import pad_hr
 from ..utils.validation import check_adjacency
-from .agsr_released import ReleasedDiscriminator, ReleasedHead, ReleasedUAutoencoder
+from .agsr_released import (NoisyGSRLayer, ReleasedDiscriminator, ReleasedGSRLayer,
+                            ReleasedHead, ReleasedUAutoencoder)
 from .base import preset_options
 from .gsr import GSRLayer
 from .gsr_model import GSRLoss, GSRModel, GSROutput
 from .registry import register_model
-
-
-class NoisyGSRLayer(GSRLayer):
-    r"""A :class:`GSRLayer` that adds Gaussian noise
-    :math:`\mathcal{N}(0, \sigma^2)` to its input embedding
-    :math:`\mathbf{Z}_l` in training mode (AGSR-Net's noise injection);
-    in evaluation mode it is the plain layer.
-
-    Args:
-        lr_nodes (int), hr_nodes (int), normalize (bool): as
-            :class:`GSRLayer`.
-        noise_std (float): :math:`\sigma` (``0`` turns the noise off).
-            (default: :obj:`0.1`)
-
-    Shapes:
-        as :class:`GSRLayer`.
-    """
-    def __init__(self, lr_nodes: int, hr_nodes: int, normalize: bool = True,
-                 noise_std: float = 0.1):
-        if not noise_std >= 0:
-            raise ValueError(f"noise_std must be >= 0, got {noise_std!r}")
-        super().__init__(lr_nodes, hr_nodes, normalize)
-        self.noise_std = noise_std
-
-    def product(self, z_lr: Tensor, lr_eigvecs: Optional[Tensor]) -> Tensor:
-        """The GSR layer's product on ``z_lr`` plus Gaussian noise (training
-        only); :meth:`forward` goes through it."""
-        if self.training and self.noise_std > 0:
-            z_lr = z_lr + self.noise_std * torch.randn_like(z_lr)
-        return super().product(z_lr, lr_eigvecs)
-
-
-class ReleasedGSRLayer(NoisyGSRLayer):
-    r"""The released AGSR-Net's GSR layer: a :class:`NoisyGSRLayer` whose
-    adjacency :math:`|\mathbf{W}\mathbf{S}_d\mathbf{U}_0^\top\mathbf{Z}_l|`
-    (unit diagonal) is neither symmetrised nor normalised; the features
-    :math:`\tilde{\mathbf{A}}_h\tilde{\mathbf{A}}_h^\top` are symmetrised
-    with a unit diagonal (layers.py:20-42).
-
-    Shapes:
-        as :class:`GSRLayer`.
-    """
-    def graph(self, product: Tensor) -> Tuple[Tensor, Tensor]:
-        """The released post-processing of :meth:`product`'s output."""
-        a_hr = set_diagonal(product.abs())
-        x_hr = torch.matmul(a_hr, a_hr.transpose(-1, -2))
-        return a_hr, set_diagonal(symmetrize(x_hr))
 
 
 class AGSRLoss(GSRLoss):

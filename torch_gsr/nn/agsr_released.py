@@ -1,6 +1,8 @@
-r"""The parts of AGSR-Net's released generator and discriminator
-(basiralab/AGSR-Net at 73d5bc8), batched: ``AGSRNet(generator='released')``
-builds from them (``docs/models/agsr_net.md`` gives the file and line of
+r"""The parts of the released GSR-Net (basiralab/GSR-Net at bb54332) and
+AGSR-Net (basiralab/AGSR-Net at 73d5bc8) generators and AGSR-Net's
+discriminator, batched: ``GSRNet(generator='released')`` and
+``AGSRNet(generator='released')`` build from them
+(``docs/models/gsr_net.md`` and ``agsr_net.md`` give the file and line of
 each)."""
 from typing import Optional, Sequence, Tuple, cast
 
@@ -8,8 +10,71 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
+from ..utils.matrix import set_diagonal, symmetrize
 from ..utils.spectra import normalize_adj
+from .gsr import GSRLayer
 from .pool import _gather_rows, pool_dense_adj
+
+
+def released_gsr_graph(product: Tensor, normalize: bool) -> Tuple[Tensor, Tensor]:
+    r"""The released GSR layers' post-processing of the product
+    :math:`\mathbf{W}\mathbf{S}_d\mathbf{U}_0^\top\mathbf{Z}_l`: the
+    adjacency :math:`\mathbf{F} = |\cdot|` with a unit diagonal, not
+    symmetrised, with ``normalize`` :math:`\mathbf{D}^{-1/2}\mathbf{F}^\top
+    \mathbf{D}^{-1/2}` (:math:`\mathbf{D}` the row sums of :math:`\mathbf{F}`,
+    GSR-Net's layers.py:30-33; AGSR-Net's does not normalise); the features
+    :math:`\mathbf{A}\mathbf{A}^\top` symmetrised with a unit diagonal."""
+    a_hr = set_diagonal(product.abs())
+    if normalize:
+        inv = a_hr.sum(dim=-1).pow(-0.5)
+        inv = inv.masked_fill(torch.isinf(inv), 0.)
+        a_hr = inv.unsqueeze(-1) * a_hr.transpose(-1, -2) * inv.unsqueeze(-2)
+    x_hr = torch.matmul(a_hr, a_hr.transpose(-1, -2))
+    return a_hr, set_diagonal(symmetrize(x_hr))
+
+
+class NoisyGSRLayer(GSRLayer):
+    r"""A :class:`GSRLayer` that adds Gaussian noise
+    :math:`\mathcal{N}(0, \sigma^2)` to its input embedding
+    :math:`\mathbf{Z}_l` in training mode (AGSR-Net's noise injection);
+    in evaluation mode it is the plain layer.
+
+    Args:
+        lr_nodes (int), hr_nodes (int), normalize (bool): as
+            :class:`GSRLayer`.
+        noise_std (float): :math:`\sigma` (``0`` turns the noise off).
+            (default: :obj:`0.1`)
+
+    Shapes:
+        as :class:`GSRLayer`.
+    """
+    def __init__(self, lr_nodes: int, hr_nodes: int, normalize: bool = True,
+                 noise_std: float = 0.1):
+        if not noise_std >= 0:
+            raise ValueError(f"noise_std must be >= 0, got {noise_std!r}")
+        super().__init__(lr_nodes, hr_nodes, normalize)
+        self.noise_std = noise_std
+
+    def product(self, z_lr: Tensor, lr_eigvecs: Optional[Tensor]) -> Tensor:
+        """The GSR layer's product on ``z_lr`` plus Gaussian noise (training
+        only); :meth:`forward` goes through it."""
+        if self.training and self.noise_std > 0:
+            z_lr = z_lr + self.noise_std * torch.randn_like(z_lr)
+        return super().product(z_lr, lr_eigvecs)
+
+
+class ReleasedGSRLayer(NoisyGSRLayer):
+    r"""The released GSR layer: a :class:`NoisyGSRLayer` whose
+    post-processing is :func:`released_gsr_graph` (GSR-Net's release
+    normalises, ``normalize=True``; AGSR-Net's does not; layers.py:19-38 and
+    20-42).
+
+    Shapes:
+        as :class:`GSRLayer`.
+    """
+    def graph(self, product: Tensor) -> Tuple[Tensor, Tensor]:
+        """The released post-processing of :meth:`product`'s output."""
+        return released_gsr_graph(product, self.normalize)
 
 
 class ScoredPool(torch.nn.Module):
@@ -129,20 +194,24 @@ class ReleasedUAutoencoder(torch.nn.Module):
 
 
 class ReleasedHead(torch.nn.Module):
-    r"""AGSR-Net's released HR GCNs, :math:`\mathrm{ReLU}(\mathbf{A}
-    (\mathrm{ReLU}(\mathbf{A}\mathbf{X}\mathbf{W}_1))\mathbf{W}_2)`: no
-    bias, Xavier uniform weights, over the GSR layer's adjacency as it is.
+    r"""The released HR GCNs, :math:`\sigma(\mathbf{A}
+    (\sigma(\mathbf{A}\mathbf{X}\mathbf{W}_1))\mathbf{W}_2)`: no
+    bias, Xavier uniform weights, over the GSR layer's adjacency as it is;
+    :math:`\sigma` is ReLU in AGSR-Net's release and the identity in
+    GSR-Net's (its activation is commented out, layers.py:63).
 
     Args:
         in_channels (int): ``P``.
         hidden_channels (int): width of the first GCN.
+        relu (bool): ReLU after each GCN. (default: :obj:`True`)
 
     Shapes:
         - **input:** features ``[B, P, P]``, adjacency ``[B, P, P]``
         - **output:** ``[B, P, P]``
     """
-    def __init__(self, in_channels: int, hidden_channels: int):
+    def __init__(self, in_channels: int, hidden_channels: int, relu: bool = True):
         super().__init__()
+        self.relu = relu
         self.weight1 = torch.nn.Parameter(torch.empty(in_channels, hidden_channels))
         self.weight2 = torch.nn.Parameter(torch.empty(hidden_channels, in_channels))
         self.reset_parameters()
@@ -154,12 +223,15 @@ class ReleasedHead(torch.nn.Module):
 
     def forward(self, x: Tensor, adj: Tensor) -> Tensor:
         r"""The two GCNs on features ``x`` over ``adj``."""
-        h = F.relu(adj @ (x @ self.weight1))
-        return F.relu(adj @ (h @ self.weight2))
+        h = adj @ (x @ self.weight1)
+        h = F.relu(h) if self.relu else h
+        out = adj @ (h @ self.weight2)
+        return F.relu(out) if self.relu else out
 
     def __repr__(self) -> str:
+        relu = '' if self.relu else ', relu=False'
         return (f'{self.__class__.__name__}({self.weight1.size(0)}, '
-                f'{self.weight1.size(1)})')
+                f'{self.weight1.size(1)}{relu})')
 
 
 class ReleasedDiscriminator(torch.nn.Module):

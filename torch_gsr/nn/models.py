@@ -3,9 +3,17 @@ how they embed the LR graph (``encoder_kind``) and what they stack on the GSR
 layer's output (``head_kind``)."""
 from typing import ClassVar, Optional, Sequence
 
+import torch
+import torch.nn.functional as F
+from torch import Tensor
+
 from ..config import GSRConfig
+from ..utils.matrix import set_diagonal
+from ..utils.padding import pad_hr
+from .agsr_released import ReleasedGSRLayer, ReleasedHead, ReleasedUAutoencoder
 from .base import preset_options
-from .gsr_model import GSRModel
+from .gsr import GSRLayer
+from .gsr_model import GSRLoss, GSRModel, GSROutput
 
 # MODELS and build_model lived here up to 0.2.0 (train/checkpoint.py and
 # cli.py still import them from here); their home is nn/registry.py.
@@ -24,8 +32,8 @@ class GSRNet(GSRModel):
     :math:`\mathbf{Z}_h = \mathrm{GCN}(\tilde{\mathbf{A}}_h,
     \mathrm{GCN}(\tilde{\mathbf{A}}_h, \tilde{\mathbf{X}}_h))`, the prediction.
     Options left out take preset ``preset``'s values; the defaults shown are
-    ``'recommended'``'s, ``'paper'`` is GSR-Net as published
-    (:class:`~torch_gsr.config.GSRConfig`, ``docs/presets.md``).
+    ``'recommended'``'s, ``'paper'`` is the released GSR-Net with its defects
+    fixed (:class:`~torch_gsr.config.GSRConfig`, ``docs/models/gsr_net.md``).
 
     Args:
         lr_nodes (int): LR node count ``N``.
@@ -51,6 +59,12 @@ class GSRNet(GSRModel):
         mean_residual (bool): predict the training-mean HR connectome plus the
             signed GSR product plus the head (:meth:`initialize` sets the
             means). (default: :obj:`True`)
+        generator (str): ``'gsr_net'``, or ``'released'`` (``'paper'``), the
+            released GSR-Net's (:mod:`~torch_gsr.nn.agsr_released`, its
+            U-Net GCNs propagating over the LR graph; its loss, the eigen
+            target padded with a unit diagonal; ``act``, ``dropout`` and
+            ``root_weight`` unused; the variants ignore it).
+            (default: :obj:`'gsr_net'`)
     """
     encoder_kind: ClassVar[Optional[str]] = 'unet'
     head_kind: ClassVar[Optional[str]] = 'gcn'
@@ -63,14 +77,52 @@ class GSRNet(GSRModel):
                  dropout: float = 0., node_features: str = 'adjacency',
                  normalize_gsr: bool = True, spectral: bool = False,
                  act: str = 'elu', lr_top_k: Optional[int] = None,
-                 root_weight: bool = True, mean_residual: bool = True):
+                 root_weight: bool = True, mean_residual: bool = True,
+                 generator: str = 'gsr_net'):
         super().__init__(lr_nodes, hr_nodes, GSRConfig(
             hidden_channels=hidden_channels, pool_ratios=tuple(pool_ratios),
             lambda_rec=lambda_rec, sign_invariant_eig=sign_invariant_eig,
             dropout=dropout, node_features=node_features,
             normalize_gsr=normalize_gsr, spectral=spectral, act=act,
             lr_top_k=lr_top_k, root_weight=root_weight,
-            mean_residual=mean_residual))
+            mean_residual=mean_residual, generator=generator))
+        self.released = self.uses_released(self.config)
+        if self.released:
+            padded = self.hr_padded
+            self.encoder = ReleasedUAutoencoder(lr_nodes, padded, padded, pool_ratios)
+            self.head = ReleasedHead(  # type: ignore[assignment]
+                padded, self.hidden_channels, relu=False)
+
+    @classmethod
+    def uses_released(cls, config: GSRConfig) -> bool:
+        r"""Whether ``config`` builds the released generator: GSR-Net's own
+        kinds with ``generator='released'`` (not the variants)."""
+        return (config.generator == 'released' and cls.encoder_kind == 'unet'
+                and cls.head_kind == 'gcn')
+
+    def init_gsr_layer(self, config: GSRConfig) -> GSRLayer:
+        r"""The package's GSR layer, or the released one (not symmetrised)."""
+        if self.uses_released(config):
+            return ReleasedGSRLayer(self.lr_nodes, self.hr_nodes,
+                                    normalize=config.normalize_gsr, noise_std=0.)
+        return super().init_gsr_layer(config)
+
+    def loss(self, out: GSROutput, hr_adj: Tensor,
+             hr_eigvecs: Optional[Tensor] = None,
+             validate: bool = True) -> GSRLoss:
+        r""":meth:`GSRModel.loss`; with the released generator, the released
+        loss (train.py:30-35): the eigen target is the HR matrix padded with
+        a unit diagonal (``hr_eigvecs`` unused)."""
+        if not self.released:
+            return super().loss(out, hr_adj, hr_eigvecs, validate)
+        hr_adj = self.read_target(hr_adj, out.hr_adj, validate)
+        target = set_diagonal(pad_hr(hr_adj, self.hr_padded))
+        eigvecs = torch.linalg.eigh(target).eigenvectors
+        term_hr = F.mse_loss(out.hr_adj, hr_adj)
+        term_eig = F.mse_loss(self.gsr.weight.expand_as(eigvecs), eigvecs)
+        assert out.z0 is not None
+        term_rec = self.lambda_rec * F.mse_loss(out.z_lr, out.z0)
+        return GSRLoss(term_hr + term_eig + term_rec, term_hr, term_eig, term_rec)
 
 
 @register_model
