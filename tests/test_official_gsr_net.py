@@ -1,9 +1,10 @@
 r"""GSR-Net against an independent re-implementation of the released code
-(``tests/official/gsr_reference.py``, basiralab/GSR-Net at bb54332), part by
-part, float64. ``preset='paper'`` follows the paper's text where it and the
-released code disagree (``docs/models/gsr_net.md``): the parts that agree
-are compared to 1e-10, and each declared departure is shown to change the
-numbers (so the table and the tests cannot drift apart silently)."""
+(``tests/official/gsr_reference.py``, basiralab/GSR-Net at bb54332), float64,
+eval mode. ``preset='paper'`` is the released model with its defects fixed
+(``docs/models/gsr_net.md``): the package model's weights are copied into
+the reference and outputs and every loss term compared; each fix that
+changes numbers is shown to change them (so the table and the tests cannot
+drift apart silently); the ``recommended`` preset's departures likewise."""
 import pytest
 import torch
 import torch.nn.functional as F
@@ -15,6 +16,8 @@ from torch_gsr.utils.spectra import hr_eigvecs, lr_eigvecs
 
 pytestmark = pytest.mark.usefixtures('one_thread')
 
+RATIOS = (0.9, 0.7, 0.6, 0.5)  # demo.py:99
+
 
 def connectomes(num_subjects, num_nodes, seed):
     gen = torch.Generator().manual_seed(seed)
@@ -23,6 +26,91 @@ def connectomes(num_subjects, num_nodes, seed):
     adj = (adj + adj.transpose(-1, -2)) / 2
     adj.diagonal(dim1=-2, dim2=-1).fill_(1.)
     return adj
+
+
+def weights_of(model: GSRNet) -> dict:
+    r"""The package model's parameters under the reference's names."""
+    enc = model.encoder
+    w = {'gsr.weight': model.gsr.weight, 'hr1.weight': model.head.weight1,
+         'hr2.weight': model.head.weight2}
+    named = [('start', enc.start), ('bottom', enc.bottom), ('end', enc.end)]
+    named += [(f'down.{i}', lin) for i, lin in enumerate(enc.down)]
+    named += [(f'up.{i}', lin) for i, lin in enumerate(enc.up)]
+    named += [(f'pool.{i}', pool.lin) for i, pool in enumerate(enc.pools)]
+    for name, lin in named:
+        w[name + '.weight'], w[name + '.bias'] = lin.weight, lin.bias
+    return {name: value.detach() for name, value in w.items()}
+
+
+def paper_model(seed, lr_nodes=10, hr_nodes=18):
+    torch.manual_seed(seed)
+    return GSRNet(lr_nodes, hr_nodes, preset='paper').double().eval()
+
+
+# 10 -> 18: P = 20 (one padded node each side); 7 -> 19: K = 3, which the
+# release hard-codes to 2 (layers.py:26; the reference follows W's size).
+SIZES = [(0, 10, 18), (1, 10, 18), (2, 10, 18), (3, 7, 19)]
+
+
+@pytest.mark.parametrize('seed,lr_nodes,hr_nodes', SIZES)
+def test_paper_preset_is_the_released_model(seed, lr_nodes, hr_nodes):
+    model = paper_model(seed, lr_nodes, hr_nodes)
+    assert model.config.generator == 'released'
+    w = weights_of(model)
+    lr_adj = connectomes(3, lr_nodes, seed)
+    hr_adj = connectomes(3, hr_nodes, seed + 7)
+    out = model(lr_adj)
+    loss = model.loss(out, hr_adj)
+    terms = {name: [] for name in ('total', 'hr', 'eig', 'rec')}
+    for b in range(3):
+        # The fix: the U-Net GCNs propagate over the LR graph.
+        theirs = ref.forward(w, lr_adj[b], RATIOS, agsr=False, propagate=True)
+        for name in ('z0', 'z_lr', 'out'):
+            ours = out.padded_hr_adj[b] if name == 'out' else getattr(out, name)[b]
+            torch.testing.assert_close(ours, theirs[name], rtol=0, atol=1e-8)
+        torch.testing.assert_close(out.a_hr[b], theirs['adj'], rtol=0, atol=1e-8)
+        torch.testing.assert_close(out.hr_adj[b], ref.unpad(theirs['out'], hr_nodes),
+                                   rtol=0, atol=1e-8)
+        one = ref.generator_loss(w, theirs, hr_adj[b], lambda_rec=16.,
+                                 padded_hr_loss=False)
+        for name in terms:
+            terms[name].append(one[name])
+    for name, values in terms.items():
+        # Equal subject sizes: the batch MSE is the mean of the subjects'.
+        torch.testing.assert_close(getattr(loss, name), torch.stack(values).mean(),
+                                   rtol=0, atol=1e-8)
+
+
+def test_fix_unet_propagation_changes_the_model():
+    r"""ops.py:50: the released U-Net GCNs skip the product with ``A`` (each
+    is ``Linear(X)``, so the embedding ignores the LR graph but for the
+    pooling); the package restores it. With the same weights the outputs
+    differ, and the release's ``Z_0`` is the same for every subject."""
+    model = paper_model(0)
+    w = weights_of(model)
+    lr_adj = connectomes(2, 10, seed=0)
+    out = model(lr_adj)
+    released = [ref.forward(w, lr_adj[b], RATIOS, agsr=False) for b in range(2)]
+    torch.testing.assert_close(released[0]['z0'], released[1]['z0'])
+    assert not torch.allclose(out.z0[0], out.z0[1], atol=1e-3)
+    for b in range(2):
+        assert (out.padded_hr_adj[b] - released[b]['out']).abs().max() > 1e-3
+        assert (out.z_lr[b] - released[b]['z_lr']).abs().max() > 1e-3
+
+
+def test_fix_every_unet_layer_is_registered_and_trained():
+    r"""ops.py:63-73: the released down/up GCNs and pools sit in Python
+    lists, so ``model.parameters()`` misses them (never trained, not saved);
+    the package registers them: every one is in the ``state_dict`` and gets
+    a gradient."""
+    model = paper_model(0)
+    names = set(model.state_dict())
+    for i in range(len(RATIOS)):
+        assert {f'encoder.down.{i}.weight', f'encoder.up.{i}.weight',
+                f'encoder.pools.{i}.lin.weight'} <= names
+    model.loss(model(connectomes(2, 10, seed=1)), connectomes(2, 18, seed=2)).total.backward()
+    for name, param in model.named_parameters():
+        assert param.grad is not None and param.grad.abs().sum() > 0, name
 
 
 def test_lr_eigenvectors_are_those_of_the_released_normalisation():
@@ -36,58 +124,42 @@ def test_lr_eigenvectors_are_those_of_the_released_normalisation():
                                    rtol=0, atol=1e-10)
 
 
-@pytest.mark.parametrize('seed', [0, 1])
-def test_gsr_product_matches(seed):
-    torch.manual_seed(seed)
-    model = GSRNet(6, 11, preset='paper').double()
-    lr_adj = connectomes(2, 6, seed)
-    z = torch.randn(2, 6, 12, dtype=torch.float64)
+@pytest.mark.parametrize('preset', ['paper', 'recommended'])
+def test_gsr_product_matches(preset):
+    torch.manual_seed(0)
+    model = GSRNet(8, 15, preset=preset).double()
+    lr_adj = connectomes(2, 8, 0)
+    z = torch.randn(2, 8, 16, dtype=torch.float64)
     u = lr_eigvecs(lr_adj)
     ours = model.gsr.product(z, u)
     w = model.gsr.weight.detach()
     for b in range(2):
-        s_d = torch.cat([torch.eye(6, dtype=torch.float64)] * 2)
+        s_d = torch.cat([torch.eye(8, dtype=torch.float64)] * 2)
         torch.testing.assert_close(ours[b], w @ s_d @ u[b].t() @ z[b],
                                    rtol=0, atol=1e-10)
 
 
-def test_gsr_graph_matches_on_symmetric_products_only():
+def test_gsr_graph_paper_is_released_recommended_symmetrises():
     r"""layers.py:30-38: the released layer normalises ``|f_d|`` without
-    symmetrising it; the package symmetrises first (the paper's text). The
-    two agree when the product is symmetric and differ otherwise."""
-    torch.manual_seed(0)
-    model = GSRNet(6, 11, preset='paper').double()
-    product = torch.randn(12, 12, dtype=torch.float64)
-    eye = torch.eye(12, dtype=torch.float64)
-    for prod, same in ((product + product.t(), True), (product, False)):
-        a_hr, x_hr = model.gsr.graph(prod.unsqueeze(0))
-        # gsr_layer with W = I, S_d U0^T = I reproduces f_d = |prod|.
-        adj, x = ref.gsr_layer(prod, eye, eye, normalize=True, lr_eigvecs=eye)
-        close = torch.allclose(a_hr[0], adj, atol=1e-10) and \
-            torch.allclose(x_hr[0], x, atol=1e-10)
-        assert close == same
+    symmetrising it, as ``paper`` does; the package's own layer
+    (``generator='gsr_net'``) symmetrises first (the paper's text): equal
+    on symmetric products only."""
+    product = torch.randn(16, 16, dtype=torch.float64)
+    eye = torch.eye(16, dtype=torch.float64)
+    for preset in ('paper', 'recommended'):
+        model = GSRNet(8, 15, preset=preset, mean_residual=False).double()
+        for prod, symmetric in ((product + product.t(), True), (product, False)):
+            a_hr, x_hr = model.gsr.graph(prod.unsqueeze(0))
+            # gsr_layer with W = I, S_d U0^T = I reproduces f_d = |prod|.
+            adj, x = ref.gsr_layer(prod, eye, eye, normalize=True, lr_eigvecs=eye)
+            close = torch.allclose(a_hr[0], adj, atol=1e-10) and \
+                torch.allclose(x_hr[0], x, atol=1e-10)
+            assert close == (symmetric or preset == 'paper')
 
 
-def test_losses_match_without_padding():
-    r"""train.py:35: ``16 MSE(Z_l, Z_0) + MSE(W, U_1) + MSE(out, A_h)``; the
-    eigen targets agree when no padding is needed and the target has a unit
-    diagonal (the released code pads with a unit diagonal, the package with
-    zeros: a declared departure, shown below)."""
-    torch.manual_seed(0)
-    model = GSRNet(6, 12, preset='paper').double()
-    hr_adj = connectomes(1, 12, seed=3)
-    out = model(connectomes(1, 6, seed=4))
-    loss = model.loss(out, hr_adj)
-    w = {'gsr.weight': model.gsr.weight}
-    theirs = ref.generator_loss(
-        w, dict(out=out.padded_hr_adj[0], z_lr=out.z_lr[0], z0=out.z0[0]),
-        hr_adj[0], lambda_rec=16., padded_hr_loss=False)
-    for name in ('total', 'hr', 'eig', 'rec'):
-        torch.testing.assert_close(getattr(loss, name), theirs[name],
-                                   rtol=0, atol=1e-10)
-
-
-def test_eigen_target_padding_is_a_declared_departure():
+def test_recommended_eigen_target_pads_with_zeros():
+    r"""preprocessing.py:9-13 pads the HR target with a unit diagonal
+    (``paper`` too); the ``recommended`` preset's loss pads with zeros."""
     hr_adj = connectomes(1, 10, seed=0)
     padded_theirs = ref.pad_target(hr_adj[0], 12)
     ours = hr_eigvecs(hr_adj, 12)[0]

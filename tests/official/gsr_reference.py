@@ -101,14 +101,19 @@ def hr_gcn(weight: Tensor, x: Tensor, adj: Tensor, relu: bool) -> Tensor:
 
 
 def forward(w: Weights, lr_adj: Tensor, ratios: Sequence[float],
-            agsr: bool, lr_eigvecs: Optional[Tensor] = None) -> Dict[str, Tensor]:
+            agsr: bool, lr_eigvecs: Optional[Tensor] = None,
+            propagate: Optional[bool] = None) -> Dict[str, Tensor]:
     r"""model.py:21-38 (GSR-Net), 24-41 (AGSR-Net) on one ``[N, N]``
     subject: the padded ``[P, P]`` prediction ``out`` and the embeddings
-    ``z_lr`` (U-Autoencoder output) and ``z0`` (its start GCN's)."""
+    ``z_lr`` (U-Autoencoder output) and ``z0`` (its start GCN's).
+    ``propagate`` (default: ``agsr``, as released) multiplies by ``A`` in
+    the U-Net GCNs: ``propagate=True`` with ``agsr=False`` is GSR-Net with
+    ops.py:50 restored (the package's fix)."""
     n = lr_adj.size(0)
     a = degree_normalize(lr_adj)
     eye = torch.eye(n, dtype=lr_adj.dtype)
-    z_lr, z0 = graph_unet(w, ratios, a, eye, propagate=agsr)
+    z_lr, z0 = graph_unet(w, ratios, a, eye,
+                          propagate=agsr if propagate is None else propagate)
     adj, x = gsr_layer(w['gsr.weight'], a, z_lr, normalize=not agsr,
                        lr_eigvecs=lr_eigvecs)
     h = hr_gcn(w['hr1.weight'], x, adj, relu=agsr)
