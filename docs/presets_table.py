@@ -32,18 +32,21 @@ OURS = 'this package'
 # falls back to its parent's entries). Every option needs one.
 SOURCES: Dict[str, Dict[str, str]] = {
     'GSRConfig': {
-        'hidden_channels': f'{PAPER} (`None`: N K)',
-        'pool_ratios': "paper (two modules), the released code's first two ratios",
-        'lambda_rec': PAPER,
-        'sign_invariant_eig': 'paper, sec. 2 (plain eigen loss)',
-        'dropout': f'{RELEASED} (its GCNs drop nothing)',
-        'node_features': 'paper, sec. 2',
-        'normalize_gsr': RELEASED,
-        'spectral': 'paper, sec. 2',
-        'act': "the paper's unspecified sigma, read as ReLU",
+        'hidden_channels': f'{RELEASED} (`None`: P, hidden_dim=320, demo.py:79-80)',
+        'pool_ratios': f'{RELEASED} (demo.py:99)',
+        'lambda_rec': f'{PAPER}, {RELEASED} (demo.py:73)',
+        'sign_invariant_eig': f'{RELEASED} (plain eigen loss, train.py:35)',
+        'dropout': f'{RELEASED} (its GCNs drop nothing, ops.py:45)',
+        'node_features': f'{RELEASED} (identity, model.py:23)',
+        'normalize_gsr': f'{RELEASED} (layers.py:33)',
+        'spectral': f'{RELEASED} (U0, layers.py:23)',
+        'act': ("the variants' GCNs (paper's sigma, read as ReLU); unused by "
+                "GSRNet's released generator (none, layers.py:63)"),
         'lr_top_k': f'{OURS} (`None`: dense, as published)',
-        'root_weight': f'{OURS} (off: the paper\'s GCN)',
-        'mean_residual': f'{OURS} (off: the paper\'s prediction)',
+        'root_weight': f"{OURS} (off: the paper's GCN; unused by the released generator)",
+        'mean_residual': f"{OURS} (off: the paper's prediction)",
+        'generator': (f'{RELEASED} (basiralab/GSR-Net at bb54332; GSRNet only, '
+                      'the variants ignore it)'),
     },
     'AGSRConfig': {
         'hidden_channels': 'unused by the released generator (its width is P)',

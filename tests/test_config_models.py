@@ -13,21 +13,23 @@ from torch_gsr.config import (
     resolve_config,
 )
 
-PAPER_MODEL = dict(hidden_channels=None, pool_ratios=(0.9, 0.7), lambda_rec=16.,
-                   sign_invariant_eig=False, dropout=0., node_features='identity',
-                   normalize_gsr=True, spectral=True, act='relu',
-                   lr_top_k=None, root_weight=False, mean_residual=False)
-RECOMMENDED_MODEL = dict(PAPER_MODEL, lambda_rec=0.1, node_features='adjacency',
-                         spectral=False, act='elu', root_weight=True,
-                         mean_residual=True)
+# Issue 19: GSR-Net's paper preset is the released model (its own
+# generator, the released four pool ratios); `generator` joined GSRConfig.
+PAPER_MODEL = dict(hidden_channels=None, pool_ratios=(0.9, 0.7, 0.6, 0.5),
+                   lambda_rec=16., sign_invariant_eig=False, dropout=0.,
+                   node_features='identity', normalize_gsr=True, spectral=True,
+                   act='relu', lr_top_k=None, root_weight=False,
+                   mean_residual=False, generator='released')
+RECOMMENDED_MODEL = dict(PAPER_MODEL, pool_ratios=(0.9, 0.7), lambda_rec=0.1,
+                         node_features='adjacency', spectral=False, act='elu',
+                         root_weight=True, mean_residual=True, generator='gsr_net')
 EXPECTED = {
     GSRConfig: dict(paper=PAPER_MODEL, recommended=RECOMMENDED_MODEL),
     AGSRConfig: dict(
-        paper=dict(PAPER_MODEL, pool_ratios=(0.9, 0.7, 0.6, 0.5), lambda_rec=0.1,
-                   adv_weight=1., prior_std=0.1, noise_std=0.1, disc_channels=None,
-                   generator='released'),
+        paper=dict(PAPER_MODEL, lambda_rec=0.1, adv_weight=1., prior_std=0.1,
+                   noise_std=0.1, disc_channels=None),
         recommended=dict(RECOMMENDED_MODEL, adv_weight=0.01, prior_std=0.1,
-                         noise_std=0., disc_channels=None, generator='gsr_net')),
+                         noise_std=0., disc_channels=None)),
     # Issue 19: STP-GSR's paper preset is the released model, its
     # recommended preset the residual design.
     STPConfig: dict(

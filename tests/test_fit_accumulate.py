@@ -50,11 +50,13 @@ def test_fit_sums_the_gradients_of_accumulated_batches(connectomes):
 
 
 def test_accumulate_one_is_the_plain_step(connectomes):
-    data = (connectomes(6, 6), connectomes(6, 12, seed=1))
+    # 8 LR nodes: the paper preset's four released pool ratios (floor)
+    # keep a node at every level (6 would pool down to none).
+    data = (connectomes(6, 8), connectomes(6, 12, seed=1))
     results = []
     for accumulate in (None, 1):
         torch.manual_seed(0)
-        model = GSRNet(6, 12, preset='paper')
+        model = GSRNet(8, 12, preset='paper')
         fit(model, data, preset='paper', epochs=2, accumulate=accumulate,
             progress=False)
         results.append(model.gsr.weight.detach().clone())

@@ -174,7 +174,7 @@ def test_repr():
     assert repr(GSRNet(160, 268)) == 'GSRNet(160, 268, hr_padded=320)'
     assert repr(GSRAutoencoder(160, 268).encoder) == (
         'GraphUAutoencoder(160, 320, pool_ratios=(0.9, 0.7), root_weight=True)')
-    assert repr(GSRNet(160, 268, preset='paper').head) == 'GCNStack([320, 320, 320])'
+    assert repr(GSRNet(160, 268, preset='paper').head) == 'ReleasedHead(320, 320, relu=False)'
 
 
 # --- bad input ------------------------------------------------------------
@@ -248,10 +248,10 @@ def test_presets_set_the_defaults_and_options_override_them():
     paper = GSRNet(8, 14, preset='paper')
     assert paper.get_config() == dict(
         name='GSRNet', lr_nodes=8, hr_nodes=14, hidden_channels=None,
-        pool_ratios=(0.9, 0.7), lambda_rec=16., sign_invariant_eig=False,
+        pool_ratios=(0.9, 0.7, 0.6, 0.5), lambda_rec=16., sign_invariant_eig=False,
         dropout=0., node_features='identity', normalize_gsr=True,
         spectral=True, act='relu', lr_top_k=None, root_weight=False,
-        mean_residual=False)
+        mean_residual=False, generator='released')
     default = GSRNet(8, 14)
     assert default.get_config()['spectral'] is False
     assert default.get_config()['node_features'] == 'adjacency'

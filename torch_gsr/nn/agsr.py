@@ -83,9 +83,9 @@ class AGSRNet(GSRModel):
                  normalize_gsr: bool = True, spectral: bool = False,
                  act: str = 'elu', lr_top_k: Optional[int] = None,
                  root_weight: bool = True, mean_residual: bool = True,
+                 generator: str = 'gsr_net',
                  adv_weight: float = 0.01, prior_std: float = 0.1,
-                 noise_std: float = 0., disc_channels: Optional[int] = None,
-                 generator: str = 'gsr_net'):
+                 noise_std: float = 0., disc_channels: Optional[int] = None):
         super().__init__(lr_nodes, hr_nodes, AGSRConfig(
             hidden_channels=hidden_channels, pool_ratios=tuple(pool_ratios),
             lambda_rec=lambda_rec, sign_invariant_eig=sign_invariant_eig,

@@ -113,8 +113,9 @@ class GSRNet(GSRModel):
         r""":meth:`GSRModel.loss`; with the released generator, the released
         loss (train.py:30-35): the eigen target is the HR matrix padded with
         a unit diagonal (``hr_eigvecs`` unused)."""
-        if not self.released:
-            return super().loss(out, hr_adj, hr_eigvecs, validate)
+        if not getattr(self, 'released', False):
+            # GSRModel's, named: AGSRNet borrows this method for its base loss.
+            return GSRModel.loss(self, out, hr_adj, hr_eigvecs, validate)
         hr_adj = self.read_target(hr_adj, out.hr_adj, validate)
         target = set_diagonal(pad_hr(hr_adj, self.hr_padded))
         eigvecs = torch.linalg.eigh(target).eigenvectors
