@@ -12,8 +12,13 @@ from ..config import AGSRConfig, GSRConfig
 from ..utils.matrix import set_diagonal, symmetrize
 from ..utils.padding import pad_hr
 from ..utils.validation import check_adjacency
-from .agsr_released import (NoisyGSRLayer, ReleasedDiscriminator, ReleasedGSRLayer,
-                            ReleasedHead, ReleasedUAutoencoder)
+from .agsr_released import (
+    NoisyGSRLayer,
+    ReleasedDiscriminator,
+    ReleasedGSRLayer,
+    ReleasedHead,
+    ReleasedUAutoencoder,
+)
 from .base import preset_options
 from .gsr import GSRLayer
 from .gsr_model import GSRLoss, GSRModel, GSROutput
