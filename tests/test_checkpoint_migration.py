@@ -62,6 +62,19 @@ def test_migration_fills_options_older_configs_lack():
     assert migrated['model_config']['ridge_blend'] is False
 
 
+def test_a_version_2_config_without_generator_rebuilds_the_package_generator():
+    r"""``generator`` (issue 19) joined GSRConfig within version 2: a config
+    written before it, ``paper`` included, rebuilds the package's generator."""
+    torch.manual_seed(0)
+    old = GSRNet(8, 12, preset='paper', generator='gsr_net', pool_ratios=(0.9, 0.7))
+    config = {k: v for k, v in old.get_config().items() if k != 'generator'}
+    checkpoint = dict(version=CHECKPOINT_VERSION, model_config=config)
+    migrated = migrate_checkpoint(checkpoint)
+    assert migrated['model_config']['generator'] == 'gsr_net'
+    assert 'generator' not in checkpoint['model_config']
+    assert migrated['model_config'] == old.get_config()
+
+
 def test_a_newer_version_is_refused(tmp_path):
     checkpoint = torch.load(osp.join(DATA, 'gsrnet_v1.pt'), weights_only=True)
     path = str(tmp_path / 'future.pt')

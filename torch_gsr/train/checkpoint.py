@@ -24,6 +24,12 @@ _OPTIONS_ADDED_IN_V1: Dict[str, dict] = dict(
     GSRNet=_GSR_OPTIONS_V1, GSRLayerOnly=_GSR_OPTIONS_V1, DeepGSR=_GSR_OPTIONS_V1,
     GSRAutoencoder=_GSR_OPTIONS_V1, AGSRNet=_GSR_OPTIONS_V1,
     NodeMapGSR=dict(ridge_blend=False))
+# Options added within version 2, filled the same way in any version:
+# ``generator`` (issue 19; before it the GSR family had only the package's).
+_GENERATOR = dict(generator='gsr_net')
+_OPTIONS_ADDED_IN_V2: Dict[str, dict] = dict(
+    GSRNet=_GENERATOR, GSRLayerOnly=_GENERATOR, DeepGSR=_GENERATOR,
+    GSRAutoencoder=_GENERATOR, AGSRNet=_GENERATOR)
 
 
 def migrate_checkpoint(checkpoint: dict) -> dict:
@@ -34,13 +40,20 @@ def migrate_checkpoint(checkpoint: dict) -> dict:
     such a model), and its states hold every key (version 2 may leave out a
     model's :meth:`~torch_gsr.nn.SuperResolutionModel.derived_state_keys`
     and an early-stopping ``best_state`` equal to ``model_state``), which
-    version 2 reads as it is."""
+    version 2 reads as it is. Options added within version 2
+    (``generator``) are filled in any version, with the value that rebuilds
+    the model saved before them."""
     checkpoint = dict(checkpoint)
     if checkpoint.get('version') == 1:
         config = dict(checkpoint['model_config'])
         for name, value in _OPTIONS_ADDED_IN_V1.get(str(config.get('name')), {}).items():
             config.setdefault(name, value)
         checkpoint.update(version=2, model_config=config)
+    if isinstance(checkpoint.get('model_config'), dict):
+        config = dict(checkpoint['model_config'])
+        for name, value in _OPTIONS_ADDED_IN_V2.get(str(config.get('name')), {}).items():
+            config.setdefault(name, value)
+        checkpoint['model_config'] = config
     return checkpoint
 
 
