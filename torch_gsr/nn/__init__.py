@@ -34,6 +34,11 @@ from .unet import GraphUAutoencoder
 # them: they are registered here, after it.
 MODELS.update({cls.__name__: cls for cls in (NodeMapGSR, AGSRNet, STPGSR)})
 
+from .conformal import ConformalIntervals  # noqa: E402 (needs MODELS filled)
+from .ensemble import EnsembleGSR, EnsembleOutput  # noqa: E402
+
+MODELS['EnsembleGSR'] = EnsembleGSR
+
 __all__ = [
     'ConnectomeGCNConv', 'gcn_norm_dense', 'SparseConnectomeGCNConv',
     'gcn_norm_sparse', 'EdgeBatch', 'GraphPool', 'GraphUnpool',
@@ -44,4 +49,5 @@ __all__ = [
     'NodeMap', 'NodeMapGSR', 'NodeMapOutput', 'RidgeMap', 'RidgeBlend',
     'AGSRNet', 'AGSRLoss', 'NoisyGSRLayer', 'STPGSR', 'DenseTransformerConv',
     'LineGraphTransformerConv', 'complete_line_graph',
+    'EnsembleGSR', 'EnsembleOutput', 'ConformalIntervals',
 ]

@@ -1,0 +1,255 @@
+r"""EnsembleGSR: several super-resolution models and ridge regression trained
+as one model, combined with weights chosen on held-out subjects, with
+per-edge conformal prediction intervals."""
+import itertools
+from dataclasses import dataclass
+from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
+
+import torch
+from torch import Tensor
+from torch_geometric.data import Data
+
+from ..presets import DEFAULT_PRESET
+from ..utils.validation import check_int, check_sizes
+from ..utils.vectorize import vectorize
+from .base import SuperResolutionModel
+from .conformal import ConformalIntervals
+from .models import MODELS, GSRLoss
+from .ridge import RidgeMap
+
+INTERVAL_SCALES = ('edge_std', 'spread', 'constant')
+
+
+@dataclass
+class EnsembleOutput:
+    r"""What :class:`EnsembleGSR` returns.
+
+    Attributes:
+        hr_adj (Tensor): ``[B, N_h, N_h]`` the weighted prediction.
+        members (Tensor): ``[K, B, N_h, N_h]`` every member's prediction
+            (ridge's last).
+        outputs (list): the trained members' own outputs (for the loss).
+    """
+    hr_adj: Tensor
+    members: Tensor
+    outputs: List[Any]
+
+
+class EnsembleGSR(SuperResolutionModel):
+    r"""A weighted combination of ``K`` member predictions:
+
+    .. math::
+        \hat{\mathbf{A}}_h = \sum_{k=1}^K w_k \hat{\mathbf{A}}_h^{(k)},
+        \qquad w_k \ge 0, \quad \sum_k w_k = 1,
+
+    the members being models of :data:`MODELS` (``members``; a name listed
+    twice gives two differently initialised members) and, with ``ridge``,
+    a :class:`RidgeMap` fitted in closed form by :meth:`initialize` on the
+    training subjects. :func:`~torch_gsr.train.fit` trains the models
+    jointly: the loss is the sum of their losses (the history's terms are
+    sums), so each gets the gradients it would get alone. :meth:`after_fit`
+    chooses :math:`\mathbf{w}` on the validation subjects (the point of the
+    simplex grid of step ``1 / weight_grid`` with the lowest mean absolute
+    error; every single member is a grid point, so the ensemble follows the
+    better member where one is better) and then calibrates
+    :class:`ConformalIntervals` on them for :meth:`predict_intervals`.
+    Members with a ridge blend are built without it (ridge is a member).
+
+    The interval scale :math:`\sigma_e` (``interval_scale``) is
+    ``'edge_std'``: the edge's standard deviation over the training
+    subjects (edges that vary more between subjects are predicted less
+    surely); ``'spread'``: the standard deviation of the members'
+    predictions plus a tenth of ``'edge_std'`` (keeps it positive); or
+    ``'constant'``: 1 (plain split conformal).
+
+    Args:
+        lr_nodes (int): :math:`N_l`.
+        hr_nodes (int): :math:`N_h`.
+        members (sequence of str): model names (default:
+            :obj:`('NodeMapGSR', 'GSRNet')`).
+        ridge (bool): add ridge regression as a member (default:
+            :obj:`True`).
+        weight_grid (int): grid steps per unit weight (default: :obj:`20`).
+        interval_scale (str): :math:`\sigma` (default: :obj:`'edge_std'`).
+        preset (str): the members' preset (default: the package's).
+    """
+    edge_std: Tensor  # [N_h, N_h] training standard deviation of each edge
+    weights: Tensor  # [K] w
+
+    def __init__(self, lr_nodes: int, hr_nodes: int,
+                 members: Sequence[str] = ('NodeMapGSR', 'GSRNet'),
+                 ridge: bool = True, weight_grid: int = 20,
+                 interval_scale: str = 'edge_std',
+                 preset: str = DEFAULT_PRESET):
+        super().__init__()
+        check_sizes(lr_nodes, hr_nodes)
+        self.lr_nodes, self.hr_nodes = lr_nodes, hr_nodes
+        members = [members] if isinstance(members, str) else list(members)
+        unknown = [name for name in members if name not in MODELS
+                   or name == type(self).__name__]
+        if unknown or not members and not ridge:
+            raise ValueError(f"members must name models of {sorted(MODELS)} "
+                             f"(at least one, or ridge=True), got {members!r}")
+        if interval_scale not in INTERVAL_SCALES:
+            raise ValueError(f"interval_scale must be one of {INTERVAL_SCALES}, "
+                             f"got {interval_scale!r}")
+        self.member_names = members
+        self.weight_grid = check_int(weight_grid, 'weight_grid')
+        self.interval_scale, self.preset = interval_scale, preset
+        self.models = torch.nn.ModuleList(
+            _member(name, lr_nodes, hr_nodes, preset) for name in members)
+        self.spectral = any(model.spectral for model in self.models)
+        self.ridge = RidgeMap(lr_nodes, hr_nodes) if ridge else None
+        self.num_members = len(members) + int(ridge)
+        self.register_buffer('edge_std', torch.ones(hr_nodes, hr_nodes))
+        self.register_buffer('weights', torch.full((self.num_members,),
+                                                   1 / self.num_members))
+        self.intervals = ConformalIntervals()
+
+    def reset_parameters(self):
+        r"""Resets every member, equal weights, no calibration."""
+        for model in self.models:
+            model.reset_parameters()
+        if self.ridge is not None:
+            self.ridge.reset_parameters()
+        self.edge_std.fill_(1.)
+        self.weights.fill_(1 / self.num_members)
+        self.intervals.reset_parameters()
+
+    @torch.no_grad()
+    def initialize(self, lr_adj: Tensor, hr_adj: Tensor) -> None:
+        r"""Initialises every member that has an ``initialize``, fits the
+        ridge member and stores the edges' training standard deviations
+        (``[S, N_l, N_l]``, ``[S, N_h, N_h]`` training connectomes)."""
+        for model in self.models:
+            if callable(getattr(model, 'initialize', None)):
+                model.initialize(lr_adj, hr_adj)
+        if self.ridge is not None:
+            self.ridge.fit(lr_adj, hr_adj)
+        hr_adj = hr_adj.to(self.edge_std)
+        std = hr_adj.std(0) if hr_adj.size(0) > 1 else torch.zeros_like(self.edge_std)
+        # A floor keeps sigma positive on edges constant in training.
+        self.edge_std.copy_(std.clamp(min=1e-3 * float(std.mean()) + 1e-12))
+
+    def derived_state_keys(self) -> List[str]:
+        r"""The state :meth:`initialize` recomputes from the training
+        subjects."""
+        keys = ['edge_std']
+        if self.ridge is not None:
+            keys += [f'ridge.{name}' for name, _ in self.ridge.named_buffers()]
+        for k, model in enumerate(self.models):
+            derived = getattr(model, 'derived_state_keys', None)
+            if callable(derived):
+                keys += [f'models.{k}.{key}' for key in derived()]
+        return keys
+
+    def get_config(self) -> dict:
+        """Everything needed to rebuild this model."""
+        return dict(name=self.__class__.__name__, lr_nodes=self.lr_nodes,
+                    hr_nodes=self.hr_nodes, members=list(self.member_names),
+                    ridge=self.ridge is not None, weight_grid=self.weight_grid,
+                    interval_scale=self.interval_scale, preset=self.preset)
+
+    def forward(self, lr_adj: Union[Tensor, Data, None] = None,
+                lr_eigvecs: Optional[Tensor] = None, validate: bool = True, *,
+                edge_index: Optional[Tensor] = None,
+                edge_weight: Optional[Tensor] = None,
+                batch: Optional[Tensor] = None) -> EnsembleOutput:
+        r"""Predicts HR connectomes from LR ones (any input form
+        :class:`~torch_gsr.nn.GSRModel` takes; ``lr_eigvecs`` go to the
+        spectral members)."""
+        lr_adj, lr_eigvecs = self.read_input(lr_adj, lr_eigvecs, validate,
+                                             edge_index, edge_weight, batch)
+        outputs = [model(lr_adj, lr_eigvecs if model.spectral else None,
+                         validate=False) for model in self.models]
+        predictions = [out.hr_adj for out in outputs]
+        if self.ridge is not None:
+            predictions.append(self.ridge(lr_adj))
+        members = torch.stack(predictions)
+        hr_adj = torch.einsum('k,kbij->bij', self.weights.to(members), members)
+        return EnsembleOutput(hr_adj=hr_adj, members=members, outputs=outputs)
+
+    def loss(self, out: EnsembleOutput, hr_adj: Tensor,
+             hr_eigvecs: Optional[Tensor] = None,
+             validate: bool = True) -> GSRLoss:
+        r"""The sum of the trained members' losses, term by term
+        (``total``, ``hr``, ``eig``, ``rec``)."""
+        hr_adj = self.read_target(hr_adj, out.hr_adj, validate)
+        terms = [model.loss(member_out, hr_adj, hr_eigvecs, validate=False)[:4]
+                 for model, member_out in zip(self.models, out.outputs, strict=True)]
+        if not terms:  # ridge alone: nothing to train
+            zero = out.hr_adj.sum() * 0
+            return GSRLoss(zero, zero, zero, zero)
+        return GSRLoss(*(torch.stack(column).sum() for column in zip(*terms, strict=True)))
+
+    def scale(self, out: EnsembleOutput) -> Tensor:
+        r"""The interval scale :math:`\sigma` ``[B, N_h, N_h]`` of an
+        output (see the class doc)."""
+        edge_std = self.edge_std.to(out.hr_adj).expand_as(out.hr_adj)
+        if self.interval_scale == 'edge_std':
+            return edge_std
+        if self.interval_scale == 'constant':
+            return torch.ones_like(out.hr_adj)
+        spread = (out.members.std(0, unbiased=False) if self.num_members > 1
+                  else torch.zeros_like(out.hr_adj))
+        return spread + 0.1 * edge_std
+
+    @torch.no_grad()
+    def after_fit(self, lr_adj: Tensor, hr_adj: Tensor) -> Dict[str, float]:
+        r"""Chooses :math:`\mathbf{w}` on held-out (validation) subjects
+        ``[S, N_l, N_l]``, ``[S, N_h, N_h]``, then calibrates the intervals
+        on them; returns the weights (``weight_<k>_<member>``)."""
+        was_training = self.training
+        self.eval()
+        try:
+            out = self(lr_adj)
+        finally:
+            self.train(was_training)
+        target = vectorize(hr_adj.to(out.hr_adj), 'triu').double().flatten()
+        members = vectorize(out.members, 'triu').double().flatten(1)
+        self.weights.copy_(_best_weights(members, target, self.weight_grid))
+        out.hr_adj = torch.einsum('k,kbij->bij', self.weights.to(out.members),
+                                  out.members)
+        self.intervals.calibrate(out.hr_adj, self.scale(out), hr_adj)
+        names = self.member_names + (['RidgeMap'] if self.ridge is not None else [])
+        return {f'weight_{k}_{name}': float(w)
+                for k, (name, w) in enumerate(zip(names, self.weights, strict=True))}
+
+    @torch.no_grad()
+    def predict_intervals(self, lr_adj: Union[Tensor, Data],
+                          coverage: float = 0.9,
+                          lr_eigvecs: Optional[Tensor] = None
+                          ) -> Tuple[Tensor, Tensor]:
+        r"""Per-edge bounds ``(lower, upper)``, each ``[B, N_h, N_h]``,
+        holding a new subject's true edge with probability ``coverage``
+        (default: :obj:`0.9`), in evaluation mode."""
+        was_training = self.training
+        self.eval()
+        try:
+            out = self(lr_adj, lr_eigvecs)
+        finally:
+            self.train(was_training)
+        return self.intervals(out.hr_adj, self.scale(out), coverage)
+
+    def __repr__(self) -> str:
+        names = ', '.join(self.member_names + (['ridge'] if self.ridge is not None else []))
+        return f'{self.__class__.__name__}({self.lr_nodes}, {self.hr_nodes}, [{names}])'
+
+
+def _member(name: str, lr_nodes: int, hr_nodes: int, preset: str) -> SuperResolutionModel:
+    model = MODELS[name](lr_nodes, hr_nodes, preset=preset)
+    if getattr(model, 'ridge_blend', None) is not None:
+        model = MODELS[name](lr_nodes, hr_nodes, preset=preset, ridge_blend=False)
+    return model
+
+
+def _best_weights(members: Tensor, target: Tensor, steps: int) -> Tensor:
+    r"""The point of the simplex grid of step ``1 / steps`` with the lowest
+    mean absolute error of ``weights @ members`` (``[K, M]``) against
+    ``target`` (``[M]``); ties go to the first in grid order."""
+    k = members.size(0)
+    grid = torch.tensor([c for c in itertools.product(range(steps + 1), repeat=k)
+                         if sum(c) == steps], dtype=members.dtype) / steps
+    errors = torch.cat([(target - chunk.to(members) @ members).abs().mean(1)
+                        for chunk in grid.split(8)])
+    return grid[int(errors.argmin())]
