@@ -117,7 +117,8 @@ def window_connectomes(series: np.ndarray, window: int, step: int,
     windows = (scipy.signal.detrend(windows, axis=1) if detrend
                else windows - windows.mean(axis=1, keepdims=True))
     norms = np.linalg.norm(windows, axis=1, keepdims=True)
-    if (norms == 0).any():
+    # Rounding leaves a constant series a tiny, not a zero, norm.
+    if (norms <= 1e-10 * np.sqrt(window) * (np.abs(series).max() + 1)).any():
         raise ValueError("a region's series is constant in a window: its "
                          "correlations are undefined")
     windows = windows / norms
