@@ -122,8 +122,9 @@ class EnsembleGSR(SuperResolutionModel):
         ridge member and stores the edges' training standard deviations
         (``[S, N_l, N_l]``, ``[S, N_h, N_h]`` training connectomes)."""
         for model in self.models:
-            if callable(getattr(model, 'initialize', None)):
-                model.initialize(lr_adj, hr_adj)
+            initialize = getattr(model, 'initialize', None)
+            if callable(initialize):
+                initialize(lr_adj, hr_adj)
         if self.ridge is not None:
             self.ridge.fit(lr_adj, hr_adj)
         hr_adj = hr_adj.to(self.edge_std)
@@ -175,8 +176,9 @@ class EnsembleGSR(SuperResolutionModel):
         r"""The sum of the trained members' losses, term by term
         (``total``, ``hr``, ``eig``, ``rec``)."""
         hr_adj = self.read_target(hr_adj, out.hr_adj, validate)
+        models: List[Any] = list(self.models)
         terms = [model.loss(member_out, hr_adj, hr_eigvecs, validate=False)[:4]
-                 for model, member_out in zip(self.models, out.outputs, strict=True)]
+                 for model, member_out in zip(models, out.outputs, strict=True)]
         if not terms:  # ridge alone: nothing to train
             zero = out.hr_adj.sum() * 0
             return GSRLoss(zero, zero, zero, zero)
