@@ -11,6 +11,9 @@ def resolve_activation(act: Union[str, Callable, None]) -> Callable:
     (``'relu'``, ``'leaky_relu'``, ``'elu'``, ``'tanh'``, ...), a callable
     (returned as is), or ``None``/``'identity'`` for none.
 
+    Args:
+        act (str or callable, optional): the activation.
+
     Raises:
         ValueError: an unknown name.
     """

@@ -18,46 +18,48 @@ def drop_key_bias(lin_key: Linear) -> Linear:
 
 class DenseTransformerConv(TransformerConv):
     r"""The graph transformer operator of Shi et al. (2021) on a batch of
-    dense weighted graphs: a :class:`~torch_geometric.nn.TransformerConv`
-    with ``edge_dim=1`` (same parameters but the key's bias, which never
-    matters (:func:`drop_key_bias`); same numbers) whose edges are the
-    non-zero off-diagonal entries of ``adj`` and whose edge feature is the
-    weight :math:`a_{ji}` of edge :math:`j \to i`:
+    dense weighted graphs, a :class:`~torch_geometric.nn.TransformerConv`
+    with ``edge_dim=1`` whose edges are the non-zero off-diagonal entries of
+    ``adj`` and whose edge feature is the weight :math:`a_{ji}`:
 
     .. math::
         \mathbf{x}'_i = \mathbf{W}_1 \mathbf{x}_i + \sum_{j}
         \alpha_{ij} (\mathbf{W}_2 \mathbf{x}_j + a_{ji} \mathbf{u}),
         \qquad \alpha_{ij} = \mathrm{softmax}_j \left(
         \frac{(\mathbf{W}_3 \mathbf{x}_i)^\top (\mathbf{W}_4 \mathbf{x}_j +
-        a_{ji} \mathbf{u})}{\sqrt{C}} \right),
+        a_{ji} \mathbf{u})}{\sqrt{C}} \right)
 
-    per head, with :math:`\mathbf{u}` the edge projection. The edge terms
-    factor out of the sums (:math:`\sum_j \alpha_{ij} a_{ji} \mathbf{u}`),
-    so a layer costs ``O(B H N^2 + B N^2 F)`` and never builds a
-    per-edge message.
+    per head, with :math:`\mathbf{u}` the edge projection. Same parameters
+    and numbers as :class:`~torch_geometric.nn.TransformerConv`, but no key
+    bias (:func:`drop_key_bias`).
 
     Args:
         in_channels (int): node feature size.
-        out_channels (int): output size per head.
+        out_channels (int): output size :math:`C` per head.
         heads (int): attention heads (outputs concatenated).
+            (default: :obj:`1`)
         dropout (float): dropout on the attention coefficients.
+            (default: :obj:`0.`)
+
+    Shapes:
+        - **input:**
+          node features :math:`(B, N, F_{in})`, adjacency :math:`(B, N, N)`
+        - **output:** node features :math:`(B, N, H C)`
     """
+    lin_key: Linear
+
     def __init__(self, in_channels: int, out_channels: int, heads: int = 1,
                  dropout: float = 0.):
         super().__init__(in_channels, out_channels, heads=heads,
                          dropout=dropout, edge_dim=1)
-        # mypy cannot follow the attribute through PyG's __init__.
-        self.lin_key = drop_key_bias(self.lin_key)  # type: ignore[has-type]
+        self.lin_key = drop_key_bias(self.lin_key)
 
     def forward(self, x: Tensor, adj: Tensor) -> Tensor:
         r"""Convolves ``x`` over every dense graph of the batch.
 
         Args:
-            x (Tensor): ``[B, N, F_in]`` node features.
-            adj (Tensor): ``[B, N, N]`` weighted adjacency.
-
-        Returns:
-            Tensor: ``[B, N, heads * out_channels]``.
+            x (Tensor): node features.
+            adj (Tensor): weighted adjacency.
         """
         heads, channels = self.heads, self.out_channels
         shape = x.shape[:2] + (heads, channels)

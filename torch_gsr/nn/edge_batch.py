@@ -22,9 +22,7 @@ class EdgeBatch(NamedTuple):
     Attributes:
         edge_index (Tensor): ``[2, E]``; after :func:`normalize`, the
             normalised ``[B N, B N]`` propagation matrix as a
-            ``torch.sparse`` CSR tensor (PyG's ``adj_t``), which one
-            ``spmm`` multiplies in less time and memory than message passing
-            on ``edge_index`` (``benchmarks/RESULTS.md``).
+            ``torch.sparse`` CSR tensor (PyG's ``adj_t``).
         edge_weight (Tensor, optional): ``[E]`` (``None`` after
             :func:`normalize`).
         num_graphs (int): ``B``.
@@ -47,9 +45,12 @@ Graph = Union[Tensor, EdgeBatch]
 
 
 def normalize(graph: Graph) -> Graph:
-    r"""The GCN propagation matrix of a dense ``[B, N, N]`` graph
-    (:func:`gcn_norm_dense`) or of an :class:`EdgeBatch`
-    (:func:`gcn_norm_sparse`)."""
+    r"""The GCN propagation matrix of a dense graph (:func:`gcn_norm_dense`)
+    or of an :class:`EdgeBatch` (:func:`gcn_norm_sparse`).
+
+    Args:
+        graph (Tensor or EdgeBatch): ``[B, N, N]`` adjacency or its edges.
+    """
     if isinstance(graph, Tensor):
         return gcn_norm_dense(graph)
     num_nodes = graph.num_graphs * graph.num_nodes
@@ -61,11 +62,16 @@ def normalize(graph: Graph) -> Graph:
 
 
 def convolve(conv, x: Optional[Tensor], prop: Graph) -> Tensor:
-    r"""``conv`` (dense :class:`~torch_gsr.nn.ConnectomeGCNConv` for a dense
-    ``prop``, :class:`~torch_gsr.nn.SparseConnectomeGCNConv` for an
-    :class:`EdgeBatch`) on features ``x`` ``[B, N, F]`` (``None``:
-    identity) over the propagation matrix :func:`normalize` gave;
-    ``[B, N, F_out]``."""
+    r"""Applies ``conv`` over the propagation matrix :func:`normalize` gave;
+    ``[B, N, F_out]``.
+
+    Args:
+        conv (Module): a :class:`~torch_gsr.nn.ConnectomeGCNConv` for a dense
+            ``prop``, a :class:`~torch_gsr.nn.SparseConnectomeGCNConv` for an
+            :class:`EdgeBatch`.
+        x (Tensor, optional): ``[B, N, F]`` features; :obj:`None` for identity.
+        prop (Tensor or EdgeBatch): the normalised graph.
+    """
     if isinstance(prop, Tensor):
         return conv(x, prop, normalized=True)
     num_nodes = prop.num_graphs * prop.num_nodes
@@ -75,8 +81,14 @@ def convolve(conv, x: Optional[Tensor], prop: Graph) -> Tensor:
 
 
 def pool_graph(graph: Graph, idx: Tensor) -> Graph:
-    r"""The subgraphs induced by the kept nodes ``idx`` ``[B, k]``
-    (:class:`~torch_gsr.nn.GraphPool`'s), stored as ``graph`` is."""
+    r"""The subgraphs induced by the kept nodes, stored as ``graph`` is.
+
+    Args:
+        graph (Tensor or EdgeBatch): ``[B, N, N]`` adjacency or its edges
+            (not normalised).
+        idx (Tensor): ``[B, k]`` the nodes :class:`~torch_gsr.nn.GraphPool`
+            kept.
+    """
     if isinstance(graph, Tensor):
         return pool_dense_adj(graph, idx)
     if graph.edge_weight is None:

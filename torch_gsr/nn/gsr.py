@@ -12,47 +12,35 @@ from ..utils.validation import check_sizes
 
 
 class GSRLayer(torch.nn.Module):
-    r"""Super-resolves an LR graph of ``N`` nodes into a graph of
-    :math:`P = K N` nodes, :math:`K = \lceil N_h / N \rceil`:
+    r"""The graph super-resolution layer of GSR-Net (paper, section 2.2):
+    an LR graph of :math:`N` nodes to one of :math:`P = K N` nodes,
+    :math:`K = \lceil N_h / N \rceil`,
 
     .. math::
-        \tilde{\mathbf{A}}_h = \mathbf{W} \mathbf{S}_d \mathbf{U}_0^\top
-        \mathbf{Z}_l, \qquad
+        \tilde{\mathbf{A}}_h = \mathcal{N}\big(|\mathbf{W} \mathbf{S}_d
+        \mathbf{U}_0^\top \mathbf{Z}_l|\big), \qquad
         \tilde{\mathbf{X}}_h = \tilde{\mathbf{A}}_h \tilde{\mathbf{A}}_h^\top,
 
-    with :math:`\mathbf{W} \in \mathbb{R}^{P \times P}` trainable (pulled
-    towards the HR eigenvectors by the eigen loss), :math:`\mathbf{S}_d =
-    [\mathbf{I}_N, \dots, \mathbf{I}_N]^\top` (``K`` stacked identities) and
-    :math:`\mathbf{U}_0` the eigenvectors of the LR graph.
-
-    :math:`\mathbf{S}_d` is never built: :math:`\mathbf{W}\mathbf{S}_d` sums
-    the ``K`` column blocks of :math:`\mathbf{W}`, a ``[P, N]`` matrix, which
-    also saves a factor ``K`` of the FLOPs of the first product.
-
-    Post-processing, as in the released code, with the paper's symmetrisation:
-
-    1. :math:`\tilde{\mathbf{A}}_h \gets |\tilde{\mathbf{A}}_h|`
-       (connectomes are absolute correlations);
-    2. symmetrise, :math:`(\tilde{\mathbf{A}}_h + \tilde{\mathbf{A}}_h^\top)/2`;
-    3. unit diagonal (every region is fully correlated with itself);
-    4. degree normalisation :math:`D^{-1/2}\tilde{\mathbf{A}}_h D^{-1/2}`,
-       which keeps :math:`\tilde{\mathbf{X}}_h` bounded;
-    5. :math:`\tilde{\mathbf{X}}_h = \tilde{\mathbf{A}}_h \tilde{\mathbf{A}}_h^\top`,
-       symmetrised against rounding, with a unit diagonal (it is already
-       non-negative, so the released code's absolute value is a no-op).
-
-    :meth:`forward` is :meth:`product` (the signed
-    :math:`\mathbf{W}\mathbf{S}_d\mathbf{U}_0^\top\mathbf{Z}_l`) followed
-    by :meth:`graph` (steps 1-5); GSR models with ``mean_residual`` also use
-    the signed product as a skip connection to their prediction.
+    with :math:`\mathbf{W} \in \mathbb{R}^{P \times P}` trainable,
+    :math:`\mathbf{S}_d = [\mathbf{I}_N, \dots, \mathbf{I}_N]^\top`,
+    :math:`\mathbf{U}_0` the LR eigenvectors, and :math:`\mathcal{N}`
+    symmetrisation, a unit diagonal and (with ``normalize``) degree
+    normalisation; :math:`\tilde{\mathbf{X}}_h` is symmetrised with a unit
+    diagonal. :meth:`forward` is :meth:`product` then :meth:`graph`.
 
     Args:
-        lr_nodes (int): ``N``.
-        hr_nodes (int): ``N_h``; the layer outputs ``P = K N >= N_h`` nodes
+        lr_nodes (int): :math:`N`.
+        hr_nodes (int): :math:`N_h`; the output has :math:`P \geq N_h` nodes
             (crop with :func:`torch_gsr.utils.unpad_hr`).
-        normalize (bool): apply step 4. Without it the output keeps the
-            overall connectivity scale of its input, which the normalisation
-            removes. (default: :obj:`True`, released code)
+        normalize (bool): degree-normalise :math:`\tilde{\mathbf{A}}_h`.
+            (default: :obj:`True`)
+
+    Shapes:
+        - **input:**
+          LR embeddings :math:`\mathbf{Z}_l` :math:`(B, N, P)`,
+          LR eigenvectors :math:`(B, N, N)` or :obj:`None` (identity)
+        - **output:** :math:`\tilde{\mathbf{A}}_h` and
+          :math:`\tilde{\mathbf{X}}_h`, both :math:`(B, P, P)`
     """
     def __init__(self, lr_nodes: int, hr_nodes: int, normalize: bool = True):
         super().__init__()
@@ -66,7 +54,7 @@ class GSRLayer(torch.nn.Module):
         self.reset_parameters()
 
     def reset_parameters(self):
-        r"""Re-initialises :math:`\mathbf{W}` (Xavier uniform)."""
+        r"""Resets all learnable parameters of the module."""
         torch.nn.init.xavier_uniform_(self.weight)
 
     def forward(self, z_lr: Tensor, lr_eigvecs: Optional[Tensor]
@@ -74,15 +62,10 @@ class GSRLayer(torch.nn.Module):
         r"""Super-resolves the LR embeddings.
 
         Args:
-            z_lr (Tensor): ``[B, N, P]`` LR node embeddings :math:`\mathbf{Z}_l`.
-            lr_eigvecs (Tensor, optional): ``[B, N, N]`` eigenvectors
-                :math:`\mathbf{U}_0` (columns), e.g. from
-                :func:`torch_gsr.utils.lr_eigvecs`; ``None`` replaces
-                :math:`\mathbf{U}_0` by the identity (node basis).
-
-        Returns:
-            (Tensor, Tensor): :math:`\tilde{\mathbf{A}}_h` and
-            :math:`\tilde{\mathbf{X}}_h`, both ``[B, P, P]``.
+            z_lr (Tensor): LR node embeddings :math:`\mathbf{Z}_l`.
+            lr_eigvecs (Tensor, optional): eigenvectors :math:`\mathbf{U}_0`
+                (columns), e.g. from :func:`torch_gsr.utils.lr_eigvecs`;
+                :obj:`None` for the identity (node basis).
         """
         return self.graph(self.product(z_lr, lr_eigvecs))
 
@@ -97,9 +80,11 @@ class GSRLayer(torch.nn.Module):
         return torch.matmul(weight_sd, z_lr)
 
     def graph(self, product: Tensor) -> Tuple[Tensor, Tensor]:
-        r"""Post-processes :meth:`product`'s ``[B, P, P]`` output (steps 1-5
-        above) into :math:`\tilde{\mathbf{A}}_h` and
-        :math:`\tilde{\mathbf{X}}_h`."""
+        r"""Post-processes :meth:`product`'s ``[B, P, P]`` output into
+        :math:`\tilde{\mathbf{A}}_h` and :math:`\tilde{\mathbf{X}}_h`:
+        absolute value, symmetrisation, unit diagonal, degree normalisation
+        (with ``normalize``), then :math:`\tilde{\mathbf{A}}_h
+        \tilde{\mathbf{A}}_h^\top` symmetrised with a unit diagonal."""
         a_hr = set_diagonal(symmetrize(product.abs()))
         if self.normalize:
             a_hr = normalize_adj(a_hr)

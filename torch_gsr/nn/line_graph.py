@@ -6,7 +6,7 @@ The dual graph of :math:`K_n` has one node per edge :math:`\{i, j\}`,
 and joins two of them when the edges share an endpoint: dual node
 :math:`\{i, j\}` has the :math:`2(n - 2)` neighbours :math:`\{i, k\}` and
 :math:`\{j, k\}`, :math:`k \notin \{i, j\}`, so the graph has
-:math:`n(n-1)(n-2)` directed edges (19.1M for :math:`n = 268`).
+:math:`n(n-1)(n-2)` directed edges.
 """
 import functools
 import math
@@ -16,6 +16,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 from torch_geometric.nn import TransformerConv
+from torch_geometric.nn.dense.linear import Linear
 from torch_geometric.utils import softmax
 
 from .dense_transformer_conv import drop_key_bias
@@ -43,8 +44,7 @@ CPU = torch.device('cpu')
 def complete_line_graph(num_nodes: int, device: torch.device = CPU) -> Tensor:
     r"""``edge_index`` ``[2, n(n-1)(n-2)]`` (source, target) of the dual
     graph of :math:`K_n`, sorted by target. Built once per ``(n, device)``
-    and shared by every model and batch (:func:`functools.lru_cache`): at
-    ``n = 268`` it holds 306 MB of ``int64``.
+    and shared by every model and batch (:func:`functools.lru_cache`).
 
     Args:
         num_nodes (int): :math:`n \geq 3`.
@@ -90,63 +90,51 @@ def matrix_to_edges(mat: Tensor) -> Tensor:
 
 
 class LineGraphTransformerConv(TransformerConv):
-    r"""The graph transformer operator of Shi et al. (2021)
-    (:class:`~torch_geometric.nn.TransformerConv`, same parameters but the
-    key's bias (:func:`~torch_gsr.nn.dense_transformer_conv.drop_key_bias`),
-    same numbers; no edge features, no :math:`\beta` gate) on the line graph of
-    :math:`K_n`, for a batch of graphs that share it:
+    r"""The graph transformer operator of Shi et al. (2021) on the line graph
+    of :math:`K_n`, for a batch of graphs that share it:
 
     .. math::
         \mathbf{x}'_e = \mathbf{W}_1 \mathbf{x}_e + \sum_{f \in
         \mathcal{N}(e)} \alpha_{e,f} \mathbf{W}_2 \mathbf{x}_f, \qquad
         \alpha_{e,f} = \mathrm{softmax}_f \left(
         \frac{(\mathbf{W}_3 \mathbf{x}_e)^\top (\mathbf{W}_4 \mathbf{x}_f)}
-        {\sqrt{C}} \right).
+        {\sqrt{C}} \right),
 
-    Two exact ways to compute it:
-
-    * ``structured=False``: sparse message passing on the cached
-      :func:`complete_line_graph`, the batch kept as a feature dimension
-      (``[E, B, H, C]``), so one ``edge_index`` serves every batch without
-      offsets; it gathers ``[n(n-1)(n-2), B, H, C]`` tensors.
-    * ``structured=True``: uses the structure of the line graph of
-      :math:`K_n`. With dual features arranged as a symmetric matrix
-      :math:`\mathbf{X}_{ij}`, the scores of :math:`\{i, j\}` are row
-      :math:`i` and row :math:`j` of the attention logits
-      :math:`S_{ijk} = \mathbf{q}_{ij}^\top \mathbf{k}_{ik} / \sqrt{C}`,
-      one batched matrix product per node :math:`i`; the softmax over both
-      rows shares the normaliser :math:`Z_{ij} = \sum_k e^{S_{ijk}} +
-      \sum_k e^{S_{jik}}` and the output is :math:`M_{ij} + M_{ji}` with
-      :math:`M_{ij} = Z_{ij}^{-1} \sum_k e^{S_{ijk}} \mathbf{v}_{ik}`
-      (:math:`k \notin \{i, j\}`). No index tensors, no gathers: it
-      holds ``[B, H, n, n, n]`` logits and needs no message tensors of
-      width ``C``.
+    a :class:`~torch_geometric.nn.TransformerConv` (same parameters and
+    numbers, but no key bias (:func:`drop_key_bias`), no edge features, no
+    :math:`\beta` gate). ``structured=True`` computes it from the structure
+    of the line graph of :math:`K_n`, with no index tensors; ``False`` by
+    message passing on :func:`complete_line_graph`. Both are exact.
 
     Args:
         in_channels (int): dual node feature size.
-        out_channels (int): output size per head.
+        out_channels (int): output size :math:`C` per head.
         heads (int): attention heads (outputs concatenated).
+            (default: :obj:`1`)
         dropout (float): dropout on the attention coefficients.
-        structured (bool): which computation (see above).
+            (default: :obj:`0.`)
+        structured (bool): which computation. (default: :obj:`True`)
+
+    Shapes:
+        - **input:** dual node features :math:`(B, E, F_{in})`,
+          :math:`E = n(n-1)/2` in :func:`torch.triu_indices` order
+        - **output:** dual node features :math:`(B, E, H C)`
     """
+    lin_key: Linear
+
     def __init__(self, in_channels: int, out_channels: int, heads: int = 1,
                  dropout: float = 0., structured: bool = True):
         super().__init__(in_channels, out_channels, heads=heads,
                          dropout=dropout)
-        # mypy cannot follow the attribute through PyG's __init__.
-        self.lin_key = drop_key_bias(self.lin_key)  # type: ignore[has-type]
+        self.lin_key = drop_key_bias(self.lin_key)
         self.structured = structured
 
     def forward(self, x: Tensor, num_nodes: int) -> Tensor:
         r"""Convolves the dual node features of every subject.
 
         Args:
-            x (Tensor): ``[B, E, F_in]`` features of the :math:`E =
-                n(n-1)/2` dual nodes, in :func:`torch.triu_indices` order.
+            x (Tensor): dual node features.
             num_nodes (int): :math:`n`.
-
-        Returns:
-            Tensor: ``[B, E, heads * out_channels]``.
         """
         if x.dim() != 3 or x.size(1) != num_dual_nodes(num_nodes):
             raise ValueError(f"x must have shape [B, {num_dual_nodes(num_nodes)}, "

@@ -13,7 +13,13 @@ from torch import Tensor
 
 def hr_loss(pred_hr_adj: Tensor, hr_adj: Tensor) -> Tensor:
     r""":math:`\mathcal{L}_{hr}`: MSE between the predicted and the target HR
-    connectomes, both ``[B, N_h, N_h]`` (unpadded: padding is not scored)."""
+    connectomes.
+
+    Args:
+        pred_hr_adj (Tensor): ``[B, N_h, N_h]`` prediction (unpadded: padding
+            is not scored).
+        hr_adj (Tensor): ``[B, N_h, N_h]`` target.
+    """
     return F.mse_loss(pred_hr_adj, hr_adj)
 
 
@@ -28,6 +34,12 @@ def eig_loss(weight: Tensor, hr_eigvecs: Tensor,
     \|\mathbf{w}_j + \mathbf{u}_j\|^2) = \|\mathbf{w}_j\|^2 +
     \|\mathbf{u}_j\|^2 - 2 |\mathbf{w}_j^\top \mathbf{u}_j|`; the default is
     the paper's plain form.
+
+    Args:
+        weight (Tensor): ``[P, P]`` the GSR layer's :math:`\mathbf{W}`.
+        hr_eigvecs (Tensor): ``[B, P, P]`` :math:`\mathbf{U}_1`.
+        sign_invariant (bool): score each column up to its sign.
+            (default: :obj:`False`)
     """
     if not sign_invariant:
         return F.mse_loss(weight.expand_as(hr_eigvecs), hr_eigvecs)
@@ -38,6 +50,10 @@ def eig_loss(weight: Tensor, hr_eigvecs: Tensor,
 
 def rec_loss(z0: Tensor, z_lr: Tensor) -> Tensor:
     r""":math:`\mathcal{L}_{rec}`: MSE between the U-Autoencoder's first
-    embedding :math:`\mathbf{Z}_0` and its output :math:`\mathbf{Z}_l`, both
-    ``[B, N, F]``."""
+    embedding and its output.
+
+    Args:
+        z0 (Tensor): ``[B, N, F]`` :math:`\mathbf{Z}_0`.
+        z_lr (Tensor): ``[B, N, F]`` :math:`\mathbf{Z}_l`.
+    """
     return F.mse_loss(z_lr, z0)

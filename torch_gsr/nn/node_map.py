@@ -10,17 +10,17 @@ class NodeMap(torch.nn.Module):
     :math:`\mathbf{M} \in \mathbb{R}^{N_h \times N_l}`,
 
     .. math::
-        \mathbf{X} = \mathbf{M} \mathbf{A}_l \mathbf{M}^\top.
+        \mathbf{X} = \mathbf{M} \mathbf{A}_l \mathbf{M}^\top,
 
-    Two atlases of the same brain overlap: an HR region's signal is close to
-    a mixture of the signals of the LR regions it overlaps, and the
-    covariance of mixtures is the bilinear form above. ``M`` starts with
-    small positive entries, uniform in :math:`[0, 2 / N_l)` (every HR
-    region a near-even mixture, the symmetry broken at random).
+    with :math:`\mathbf{M}` initialised uniform in :math:`[0, 2 / N_l)`.
 
     Args:
         lr_nodes (int): :math:`N_l`.
         hr_nodes (int): :math:`N_h`.
+
+    Shapes:
+        - **input:** LR matrices :math:`(B, N_l, N_l)` or :math:`(N_l, N_l)`
+        - **output:** HR matrices :math:`(B, N_h, N_h)` or :math:`(N_h, N_h)`
     """
     def __init__(self, lr_nodes: int, hr_nodes: int):
         super().__init__()
@@ -30,20 +30,15 @@ class NodeMap(torch.nn.Module):
         self.reset_parameters()
 
     def reset_parameters(self):
-        """Draws the map anew, uniform in :math:`[0, 2 / N_l)`."""
+        r"""Resets all learnable parameters of the module."""
         torch.nn.init.uniform_(self.weight, 0., 2. / self.lr_nodes)
 
     def forward(self, lr_adj: Tensor) -> Tensor:
         r"""Maps LR matrices to the HR nodes.
 
         Args:
-            lr_adj (Tensor): ``[B, N_l, N_l]`` (or ``[N_l, N_l]``) LR
-                matrices (any symmetric matrices on the LR nodes, e.g.
-                centred connectomes).
-
-        Returns:
-            Tensor: ``[B, N_h, N_h]`` :math:`\mathbf{M} \mathbf{A}_l
-            \mathbf{M}^\top`.
+            lr_adj (Tensor): LR matrices (any symmetric matrices on the LR
+                nodes, e.g. centred connectomes).
         """
         lr_adj = check_adjacency(lr_adj, 'lr_adj', num_nodes=self.lr_nodes,
                                  values=False)

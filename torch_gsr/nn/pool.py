@@ -13,20 +13,31 @@ def _gather_rows(x: Tensor, idx: Tensor) -> Tensor:
 
 
 class GraphPool(torch.nn.Module):
-    r"""The graph pooling layer of GSR-Net (paper, section 2.1):
+    r"""The graph pooling layer (gPool) of GSR-Net (paper, section 2.1),
+    batched over dense graphs:
 
     .. math::
-        \mathbf{v} = \mathbf{X}\mathbf{u} / \|\mathbf{u}\|, \quad
-        \mathrm{idx} = \mathrm{rank}(\mathbf{v}, k), \quad
+        \mathbf{v} = \mathbf{X}\mathbf{p} / \|\mathbf{p}\|, \quad
+        \mathrm{idx} = \mathrm{top}_k(\mathbf{v}), \quad
         \mathbf{X}' = \mathbf{X}_{\mathrm{idx}} \odot
         \sigma(\mathbf{v}_{\mathrm{idx}}) \mathbf{1}^\top_F, \quad
-        \mathbf{A}' = \mathbf{A}_{\mathrm{idx}, \mathrm{idx}}
+        \mathbf{A}' = \mathbf{A}_{\mathrm{idx}, \mathrm{idx}},
 
-    with :math:`k = \lceil \mathrm{ratio} \cdot N \rceil` nodes kept per graph.
+    with :math:`k = \lceil \mathrm{ratio} \cdot N \rceil` nodes kept per graph
+    and :math:`\mathbf{p}` a trainable projection.
 
     Args:
-        in_channels (int): feature size ``F``.
-        ratio (float): fraction of nodes kept, in ``(0, 1]``.
+        in_channels (int): feature size :math:`F`.
+        ratio (float): fraction of nodes kept, in :math:`(0, 1]`.
+
+    Shapes:
+        - **input:**
+          node features :math:`(B, N, F)` or :math:`(N, F)`,
+          adjacency :math:`(B, N, N)` or :math:`(N, N)`
+        - **output:**
+          node features :math:`(B, k, F)`, adjacency :math:`(B, k, k)`,
+          kept node indices :math:`(B, k)`, sorted by descending score
+          (no :math:`B` for unbatched input)
     """
     def __init__(self, in_channels: int, ratio: float):
         super().__init__()
@@ -38,7 +49,7 @@ class GraphPool(torch.nn.Module):
         self.reset_parameters()
 
     def reset_parameters(self):
-        """Re-initialises the projection vector."""
+        r"""Resets all learnable parameters of the module."""
         bound = 1. / math.sqrt(self.in_channels)
         torch.nn.init.uniform_(self.proj, -bound, bound)
 
@@ -46,13 +57,8 @@ class GraphPool(torch.nn.Module):
         r"""Pools every graph of the batch.
 
         Args:
-            x (Tensor): ``[B, N, F]`` (or ``[N, F]``) node features.
-            adj (Tensor): ``[B, N, N]`` (or ``[N, N]``) adjacency.
-
-        Returns:
-            (Tensor, Tensor, Tensor): pooled features ``[B, k, F]``, pooled
-            adjacency ``[B, k, k]`` and the kept node indices ``[B, k]``
-            (sorted by descending score); no ``B`` for unbatched input.
+            x (Tensor): node features.
+            adj (Tensor): adjacency.
         """
         x, idx = self.select(x)
         return x, pool_dense_adj(adj, idx), idx
@@ -106,21 +112,31 @@ def pool_edges(edge_index: Tensor, edge_weight: Tensor, idx: Tensor,
 
 
 class GraphUnpool(torch.nn.Module):
-    r"""The graph unpooling layer of GSR-Net: relocates the pooled rows to the
-    positions :class:`GraphPool` took them from,
-    :math:`\mathbf{X}' = \mathrm{relocate}(\mathbf{0}_{N \times F},
-    \mathbf{X}, \mathrm{idx})`."""
+    r"""The graph unpooling layer (gUnpool) of GSR-Net: puts the pooled rows
+    back where :class:`GraphPool` took them from,
+
+    .. math::
+        \mathbf{X}' = \mathrm{relocate}(\mathbf{0}_{N \times F},
+        \mathbf{X}, \mathrm{idx}),
+
+    zero on the dropped rows. It has no parameters.
+
+    Shapes:
+        - **input:**
+          pooled node features :math:`(B, k, F)` or :math:`(k, F)`,
+          kept node indices :math:`(B, k)` or :math:`(k)`
+        - **output:** node features :math:`(B, N, F)` or :math:`(N, F)`
+    """
+    def reset_parameters(self):
+        r"""Does nothing: the layer has no parameters."""
+
     def forward(self, x: Tensor, idx: Tensor, num_nodes: int) -> Tensor:
         r"""Unpools every graph of the batch.
 
         Args:
-            x (Tensor): ``[B, k, F]`` (or ``[k, F]``) pooled features.
-            idx (Tensor): ``[B, k]`` (or ``[k]``) indices returned by
-                :class:`GraphPool`.
-            num_nodes (int): ``N``, the size before pooling.
-
-        Returns:
-            Tensor: ``[B, N, F]`` (or ``[N, F]``), zero on the dropped rows.
+            x (Tensor): pooled node features.
+            idx (Tensor): the indices :class:`GraphPool` returned.
+            num_nodes (int): :math:`N`, the node count before pooling.
         """
         out = x.new_zeros(*x.shape[:-2], num_nodes, x.size(-1))
         return out.scatter(-2, idx.unsqueeze(-1).expand_as(x), x)

@@ -66,32 +66,31 @@ class SparseConnectomeGCNConv(MessagePassing):
 
     .. math::
         \mathbf{x}'_i = \sum_{j \in \mathcal{N}(i) \cup \{i\}}
-        \frac{e_{j,i}}{\sqrt{\hat{d}_j \hat{d}_i}} \mathbf{W}^\top \mathbf{x}_j
-        + \mathbf{b} \; \Big[ + \mathbf{W}_{root}^\top \mathbf{x}_i \Big],
-        \qquad \hat{d}_i = \max\Big(1, 1 + \sum_{j \neq i}
+        \frac{e_{j,i}}{\sqrt{\hat{d}_j \hat{d}_i}} \mathbf{\Theta}^\top
+        \mathbf{x}_j + \mathbf{b} \; \Big[ + \mathbf{\Theta}_{root}^\top
+        \mathbf{x}_i \Big], \qquad \hat{d}_i = \max\Big(1, 1 + \sum_{j \neq i}
         e_{j,i}\Big),
 
     with a self-loop of weight :math:`e_{i,i} = 1` in place of any given one.
-    Same parameters (``lin.weight``, ``bias``, ``lin_root.weight``: state
-    dicts are interchangeable) and same numbers as the dense layer on the same
-    symmetric graph, in memory that grows with the edges instead of
-    :math:`N^2`. Sparse matrices (``torch_sparse.SparseTensor`` or
-    ``torch.sparse``, as PyG's transposed ``adj_t``) are multiplied by
-    :func:`torch_geometric.utils.spmm`, which runs ``torch-sparse``'s kernel
-    on a ``SparseTensor``; messages along ``edge_index`` are summed by
-    :func:`torch_geometric.utils.scatter` (PyG picks the kernel:
-    ``scatter_add_`` for sums, with or without ``torch-scatter``). For large
-    sparse graphs a ``torch.sparse`` CSR matrix is the fastest input
-    (``benchmarks/RESULTS.md``).
+    Same parameters (state dicts are interchangeable) and same numbers as the
+    dense layer on the same symmetric graph, in memory that grows with the
+    edges instead of :math:`N^2`.
 
     Args:
         in_channels (int): input feature size (nodes per graph when ``x`` is
-            ``None``).
+            :obj:`None`).
         out_channels (int): output feature size.
         bias (bool): learn an additive bias. (default: :obj:`True`)
         root_weight (bool): add each node's own features through a separate
-            weight (see :class:`~torch_gsr.nn.ConnectomeGCNConv`).
-            (default: :obj:`False`)
+            weight :math:`\mathbf{\Theta}_{root}`. (default: :obj:`False`)
+
+    Shapes:
+        - **input:**
+          node features :math:`(|\mathcal{V}|, F_{in})` or :obj:`None`,
+          edge indices :math:`(2, |\mathcal{E}|)` or a sparse matrix
+          :math:`(|\mathcal{V}|, |\mathcal{V}|)`,
+          edge weights :math:`(|\mathcal{E}|)` *(optional)*
+        - **output:** node features :math:`(|\mathcal{V}|, F_{out})`
     """
     def __init__(self, in_channels: int, out_channels: int, bias: bool = True,
                  root_weight: bool = False):
@@ -107,7 +106,7 @@ class SparseConnectomeGCNConv(MessagePassing):
         self.reset_parameters()
 
     def reset_parameters(self):
-        """Re-initialises the weight and the bias."""
+        r"""Resets all learnable parameters of the module."""
         super().reset_parameters()
         self.lin.reset_parameters()
         if self.lin_root is not None:

@@ -23,34 +23,39 @@ def check_graph_kind(graph: Graph, sparse: bool, owner: str) -> None:
 
 
 class GraphUAutoencoder(torch.nn.Module):
-    r"""Learns node embeddings of a featureless LR connectome.
+    r"""The Graph U-Autoencoder of GSR-Net (paper, section 2.1): node
+    embeddings of a featureless LR connectome,
 
-    A first GCN embeds the graph with identity features,
-    :math:`\mathbf{Z}_0 = \sigma(\hat{D}^{-1/2}\hat{A}\hat{D}^{-1/2}
-    \mathbf{I}_N \mathbf{W})`; each encoding module pools
-    (:class:`GraphPool`) then convolves; each decoding module unpools
-    (:class:`GraphUnpool`), adds the features of the matching encoder level
-    (skip connection) and convolves on that level's graph, giving
-    :math:`\mathbf{Z}_l`. The self-reconstruction loss compares
-    :math:`\mathbf{Z}_0` and :math:`\mathbf{Z}_l`.
+    .. math::
+        \mathbf{Z}_0 = \sigma\big(\hat{\mathbf{A}} \mathbf{I}_N
+        \mathbf{\Theta}_0\big), \qquad
+        \mathbf{Z}_l = \mathrm{Dec}\big(\mathrm{Enc}(\mathbf{Z}_0,
+        \hat{\mathbf{A}})\big),
+
+    with :math:`\hat{\mathbf{A}}` the GCN propagation matrix; each encoding
+    module pools (:class:`GraphPool`) then convolves; each decoding module
+    unpools (:class:`GraphUnpool`), adds the matching encoder level's features
+    and convolves on that level's graph.
 
     Args:
-        in_channels (int): number of LR nodes ``N`` (identity features).
-        hidden_channels (int): embedding size (the paper: ``K * N``).
-        pool_ratios (sequence of float): one ratio per encoding module;
-            the depth is its length. (default: :obj:`(0.9, 0.7)`)
-        act (str or callable): activation after every GCN, see
-            :func:`~torch_gsr.nn.activation.resolve_activation`.
+        in_channels (int): number of LR nodes :math:`N` (identity features).
+        hidden_channels (int): embedding size (the paper: :math:`K N`).
+        pool_ratios (sequence of float): one ratio per encoding module.
+            (default: :obj:`(0.9, 0.7)`)
+        act (str or callable, optional): activation after every GCN.
             (default: :obj:`'relu'`)
-        dropout (float): dropout on the features entering each GCN after
-            the first. (default: :obj:`0.`)
-        sparse (bool): the graph comes as an :class:`EdgeBatch` and every
-            GCN is a :class:`SparseConnectomeGCNConv` (same parameters, same
-            numbers, memory in proportion to the edges). (default:
-            :obj:`False`, dense ``[B, N, N]``)
-        root_weight (bool): every GCN adds its nodes' own features through a
-            separate weight (:class:`~torch_gsr.nn.ConnectomeGCNConv`).
-            (default: :obj:`False`, the paper)
+        dropout (float): dropout on the features entering each GCN after the
+            first. (default: :obj:`0.`)
+        sparse (bool): graphs come as an :class:`EdgeBatch` and the GCNs are
+            :class:`SparseConnectomeGCNConv`. (default: :obj:`False`)
+        root_weight (bool): the GCNs' root weight. (default: :obj:`False`)
+
+    Shapes:
+        - **input:**
+          node features :math:`(B, N, N)` or :obj:`None` (identity),
+          adjacency :math:`(B, N, N)`, :math:`(N, N)` or an :class:`EdgeBatch`
+        - **output:** :math:`\mathbf{Z}_0` and :math:`\mathbf{Z}_l`, both
+          :math:`(B, N, F_{hid})` (no :math:`B` for :math:`(N, N)` input)
     """
     def __init__(self, in_channels: int, hidden_channels: int,
                  pool_ratios: Sequence[float] = (0.9, 0.7),
@@ -77,7 +82,7 @@ class GraphUAutoencoder(torch.nn.Module):
         self.reset_parameters()
 
     def reset_parameters(self):
-        """Re-initialises every pooling layer and GCN."""
+        r"""Resets all learnable parameters of the module."""
         self.start_conv.reset_parameters()
         for module in (*self.pools, *self.down_convs, *self.up_convs):
             module.reset_parameters()
@@ -90,15 +95,10 @@ class GraphUAutoencoder(torch.nn.Module):
         r"""Embeds every LR graph of the batch.
 
         Args:
-            x (Tensor, optional): ``[B, N, in_channels]`` node features;
-                ``None`` (the paper's choice) means identity features.
-            adj (Tensor or EdgeBatch): ``[B, N, N]`` (or ``[N, N]``) LR
-                adjacency, or the same graphs as an :class:`EdgeBatch` when
-                built with ``sparse=True``.
-
-        Returns:
-            (Tensor, Tensor): :math:`\mathbf{Z}_0` and :math:`\mathbf{Z}_l`,
-            both ``[B, N, hidden_channels]`` (no ``B`` for ``[N, N]``).
+            x (Tensor, optional): node features; :obj:`None` (the paper's
+                choice) means identity features.
+            adj (Tensor or EdgeBatch): LR adjacency, an :class:`EdgeBatch`
+                when built with ``sparse=True``.
         """
         check_graph_kind(adj, self.sparse, self.__class__.__name__)
         prop = normalize(adj)
