@@ -63,7 +63,7 @@ def test_members_without_their_own_ridge_blend():
     assert 'NodeMapGSR, NodeMapGSR, GSRNet, ridge' in repr(model)
 
 
-def test_loss_is_the_sum_of_the_members_losses(data):
+def test_loss_sums_the_members_and_watches_the_best_one(data):
     torch.manual_seed(0)
     model = EnsembleGSR(LR, HR, members=('NodeMapGSR', 'GSRNet'))
     model.initialize(*data['train'])
@@ -72,7 +72,8 @@ def test_loss_is_the_sum_of_the_members_losses(data):
     loss = model.loss(out, hr)
     parts = [m.loss(m(lr), hr) for m in model.models]
     torch.testing.assert_close(loss.total, parts[0].total + parts[1].total)
-    torch.testing.assert_close(loss.hr, parts[0].hr + parts[1].hr)
+    torch.testing.assert_close(loss.hr, torch.minimum(parts[0].hr, parts[1].hr))
+    torch.testing.assert_close(loss.eig, parts[0].eig + parts[1].eig)
     assert out.members.shape == (3, 4, HR, HR)
     torch.testing.assert_close(out.members[2], model.ridge(lr))
     torch.testing.assert_close(out.hr_adj, out.members.mean(0))

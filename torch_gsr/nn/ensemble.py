@@ -46,8 +46,9 @@ class EnsembleGSR(SuperResolutionModel):
     twice gives two differently initialised members) and, with ``ridge``,
     a :class:`RidgeMap` fitted in closed form by :meth:`initialize` on the
     training subjects. :func:`~torch_gsr.train.fit` trains the models
-    jointly: the loss is the sum of their losses (the history's terms are
-    sums), so each gets the gradients it would get alone. :meth:`after_fit`
+    jointly: the loss is the sum of their losses, so each gets the
+    gradients it would get alone; the ``hr`` term (early stopping's) is the
+    lowest member's. :meth:`after_fit`
     chooses :math:`\mathbf{w}` on the validation subjects (the point of the
     simplex grid of step ``1 / weight_grid`` with the lowest mean absolute
     error; every single member is a grid point, so the ensemble follows the
@@ -173,8 +174,9 @@ class EnsembleGSR(SuperResolutionModel):
     def loss(self, out: EnsembleOutput, hr_adj: Tensor,
              hr_eigvecs: Optional[Tensor] = None,
              validate: bool = True) -> GSRLoss:
-        r"""The sum of the trained members' losses, term by term
-        (``total``, ``hr``, ``eig``, ``rec``)."""
+        r"""The trained members' losses: ``total``, ``eig`` and ``rec``
+        summed, ``hr`` the lowest member's (the term early stopping watches:
+        the ensemble is at least as good as its best member)."""
         hr_adj = self.read_target(hr_adj, out.hr_adj, validate)
         models: List[Any] = list(self.models)
         terms = [model.loss(member_out, hr_adj, hr_eigvecs, validate=False)[:4]
@@ -182,7 +184,8 @@ class EnsembleGSR(SuperResolutionModel):
         if not terms:  # ridge alone: nothing to train
             zero = out.hr_adj.sum() * 0
             return GSRLoss(zero, zero, zero, zero)
-        return GSRLoss(*(torch.stack(column).sum() for column in zip(*terms, strict=True)))
+        total, hr, eig, rec = (torch.stack(column) for column in zip(*terms, strict=True))
+        return GSRLoss(total.sum(), hr.min(), eig.sum(), rec.sum())
 
     def scale(self, out: EnsembleOutput) -> Tensor:
         r"""The interval scale :math:`\sigma` ``[B, N_h, N_h]`` of an
