@@ -9,6 +9,7 @@ import torch
 from torch import Tensor
 from torch_geometric.data import Data
 
+from ..baselines import RidgeRegression
 from ..presets import DEFAULT_PRESET
 from ..utils.validation import check_int, check_sizes
 from ..utils.vectorize import vectorize
@@ -17,7 +18,7 @@ from .conformal import ConformalIntervals
 from .models import MODELS, GSRLoss
 from .ridge import RidgeMap
 
-INTERVAL_SCALES = ('edge_std', 'spread', 'constant')
+INTERVAL_SCALES = ('ridge_residual', 'edge_std', 'spread', 'constant')
 
 
 @dataclass
@@ -57,9 +58,11 @@ class EnsembleGSR(SuperResolutionModel):
     Members with a ridge blend are built without it (ridge is a member).
 
     The interval scale :math:`\sigma_e` (``interval_scale``) is
+    ``'ridge_residual'``: the root mean square of the edge's out-of-fold
+    ridge residuals over the training subjects (5 folds, ridge's
+    :math:`\alpha`: how well the edge can be predicted at all);
     ``'edge_std'``: the edge's standard deviation over the training
-    subjects (edges that vary more between subjects are predicted less
-    surely); ``'spread'``: the standard deviation of the members'
+    subjects; ``'spread'``: the standard deviation of the members'
     predictions plus a tenth of ``'edge_std'`` (keeps it positive); or
     ``'constant'``: 1 (plain split conformal).
 
@@ -71,16 +74,18 @@ class EnsembleGSR(SuperResolutionModel):
         ridge (bool): add ridge regression as a member (default:
             :obj:`True`).
         weight_grid (int): grid steps per unit weight (default: :obj:`20`).
-        interval_scale (str): :math:`\sigma` (default: :obj:`'edge_std'`).
+        interval_scale (str): :math:`\sigma` (default:
+            :obj:`'ridge_residual'`).
         preset (str): the members' preset (default: the package's).
     """
     edge_std: Tensor  # [N_h, N_h] training standard deviation of each edge
+    residual_scale: Tensor  # [N_h, N_h] RMS out-of-fold ridge residual
     weights: Tensor  # [K] w
 
     def __init__(self, lr_nodes: int, hr_nodes: int,
                  members: Sequence[str] = ('NodeMapGSR', 'GSRNet'),
                  ridge: bool = True, weight_grid: int = 20,
-                 interval_scale: str = 'edge_std',
+                 interval_scale: str = 'ridge_residual',
                  preset: str = DEFAULT_PRESET):
         super().__init__()
         check_sizes(lr_nodes, hr_nodes)
@@ -103,6 +108,7 @@ class EnsembleGSR(SuperResolutionModel):
         self.ridge = RidgeMap(lr_nodes, hr_nodes) if ridge else None
         self.num_members = len(members) + int(ridge)
         self.register_buffer('edge_std', torch.ones(hr_nodes, hr_nodes))
+        self.register_buffer('residual_scale', torch.ones(hr_nodes, hr_nodes))
         self.register_buffer('weights', torch.full((self.num_members,),
                                                    1 / self.num_members))
         self.intervals = ConformalIntervals()
@@ -114,6 +120,7 @@ class EnsembleGSR(SuperResolutionModel):
         if self.ridge is not None:
             self.ridge.reset_parameters()
         self.edge_std.fill_(1.)
+        self.residual_scale.fill_(1.)
         self.weights.fill_(1 / self.num_members)
         self.intervals.reset_parameters()
 
@@ -128,15 +135,16 @@ class EnsembleGSR(SuperResolutionModel):
                 initialize(lr_adj, hr_adj)
         if self.ridge is not None:
             self.ridge.fit(lr_adj, hr_adj)
-        hr_adj = hr_adj.to(self.edge_std)
-        std = hr_adj.std(0) if hr_adj.size(0) > 1 else torch.zeros_like(self.edge_std)
-        # A floor keeps sigma positive on edges constant in training.
-        self.edge_std.copy_(std.clamp(min=1e-3 * float(std.mean()) + 1e-12))
+        std = (hr_adj.std(0) if hr_adj.size(0) > 1
+               else torch.zeros_like(hr_adj[0])).to(self.edge_std)
+        self.edge_std.copy_(_positive(std))
+        alpha = None if self.ridge is None else float(self.ridge.alpha)
+        self.residual_scale.copy_(_positive(_ridge_residual_scale(lr_adj, hr_adj, alpha)))
 
     def derived_state_keys(self) -> List[str]:
         r"""The state :meth:`initialize` recomputes from the training
         subjects."""
-        keys = ['edge_std']
+        keys = ['edge_std', 'residual_scale']
         if self.ridge is not None:
             keys += [f'ridge.{name}' for name, _ in self.ridge.named_buffers()]
         for k, model in enumerate(self.models):
@@ -191,6 +199,8 @@ class EnsembleGSR(SuperResolutionModel):
         r"""The interval scale :math:`\sigma` ``[B, N_h, N_h]`` of an
         output (see the class doc)."""
         edge_std = self.edge_std.to(out.hr_adj).expand_as(out.hr_adj)
+        if self.interval_scale == 'ridge_residual':
+            return self.residual_scale.to(out.hr_adj).expand_as(out.hr_adj)
         if self.interval_scale == 'edge_std':
             return edge_std
         if self.interval_scale == 'constant':
@@ -246,6 +256,32 @@ def _member(name: str, lr_nodes: int, hr_nodes: int, preset: str) -> SuperResolu
     if getattr(model, 'ridge_blend', None) is not None:
         model = MODELS[name](lr_nodes, hr_nodes, preset=preset, ridge_blend=False)
     return model
+
+
+def _positive(scale: Tensor) -> Tensor:
+    # A floor keeps sigma positive on edges constant in training.
+    return scale.clamp(min=1e-3 * float(scale.mean()) + 1e-12)
+
+
+def _ridge_residual_scale(lr_adj: Tensor, hr_adj: Tensor, alpha: Optional[float],
+                          folds: int = 5) -> Tensor:
+    r"""``[N_h, N_h]`` root mean square out-of-fold residual of ridge
+    regression with ``alpha`` (``None``: cross-validated) on each edge."""
+    lr_adj, hr_adj = lr_adj.detach().cpu(), hr_adj.detach().cpu()
+    num_subjects = lr_adj.size(0)
+    if num_subjects < 2:
+        return hr_adj.new_ones(hr_adj.shape[1:])
+    if alpha is None:
+        alpha = RidgeRegression().fit(lr_adj, hr_adj).alpha_
+    order = torch.randperm(num_subjects, generator=torch.Generator().manual_seed(0))
+    squares = torch.zeros(hr_adj.shape[1:], dtype=torch.float64)
+    for held_out in order.tensor_split(min(folds, num_subjects)):
+        train = torch.ones(num_subjects, dtype=torch.bool)
+        train[held_out] = False
+        ridge = RidgeRegression([alpha]).fit(lr_adj[train], hr_adj[train])
+        squares += (ridge.predict(lr_adj[held_out]).double()
+                    - hr_adj[held_out].double()).pow(2).sum(0)
+    return (squares / num_subjects).sqrt()
 
 
 def _best_weights(members: Tensor, target: Tensor, steps: int) -> Tensor:
