@@ -128,14 +128,14 @@ def test_held_out_coverage_of_90_percent_intervals(trained, data):
     assert wider > held_out
 
 
-@pytest.mark.parametrize('scale', ['edge_std', 'spread', 'constant'])
+@pytest.mark.parametrize('scale', ['ridge_residual', 'edge_std', 'constant'])
 def test_held_out_coverage_with_the_other_scales(trained, data, scale):
     trained.interval_scale = scale
     try:
         trained.after_fit(*data['val'])
         held_out = coverage(*trained.predict_intervals(data['test'][0]), data['test'][1])
     finally:
-        trained.interval_scale = 'ridge_residual'
+        trained.interval_scale = 'spread'
         trained.after_fit(*data['val'])
     assert 0.85 <= held_out <= 0.97
 

@@ -18,7 +18,7 @@ from .conformal import ConformalIntervals
 from .models import MODELS, GSRLoss
 from .ridge import RidgeMap
 
-INTERVAL_SCALES = ('ridge_residual', 'edge_std', 'spread', 'constant')
+INTERVAL_SCALES = ('spread', 'ridge_residual', 'edge_std', 'constant')
 
 
 @dataclass
@@ -58,12 +58,11 @@ class EnsembleGSR(SuperResolutionModel):
     Members with a ridge blend are built without it (ridge is a member).
 
     The interval scale :math:`\sigma_e` (``interval_scale``) is
-    ``'ridge_residual'``: the root mean square of the edge's out-of-fold
-    ridge residuals over the training subjects (5 folds, ridge's
-    :math:`\alpha`: how well the edge can be predicted at all);
-    ``'edge_std'``: the edge's standard deviation over the training
-    subjects; ``'spread'``: the standard deviation of the members'
-    predictions plus a tenth of ``'edge_std'`` (keeps it positive); or
+    ``'spread'``: the standard deviation of the members' predictions plus a
+    tenth of the edge's standard deviation over the training subjects
+    (keeps it positive); ``'ridge_residual'``: the root mean square of the
+    edge's out-of-fold ridge residuals over the training subjects (5
+    folds); ``'edge_std'``: that standard deviation alone; or
     ``'constant'``: 1 (plain split conformal).
 
     Args:
@@ -74,8 +73,8 @@ class EnsembleGSR(SuperResolutionModel):
         ridge (bool): add ridge regression as a member (default:
             :obj:`True`).
         weight_grid (int): grid steps per unit weight (default: :obj:`20`).
-        interval_scale (str): :math:`\sigma` (default:
-            :obj:`'ridge_residual'`).
+        interval_scale (str): :math:`\sigma` (default: :obj:`'spread'`;
+            how it was chosen: ``docs/accuracy.md``).
         preset (str): the members' preset (default: the package's).
     """
     edge_std: Tensor  # [N_h, N_h] training standard deviation of each edge
@@ -85,7 +84,7 @@ class EnsembleGSR(SuperResolutionModel):
     def __init__(self, lr_nodes: int, hr_nodes: int,
                  members: Sequence[str] = ('NodeMapGSR', 'GSRNet'),
                  ridge: bool = True, weight_grid: int = 20,
-                 interval_scale: str = 'ridge_residual',
+                 interval_scale: str = 'spread',
                  preset: str = DEFAULT_PRESET):
         super().__init__()
         check_sizes(lr_nodes, hr_nodes)
