@@ -55,7 +55,7 @@ HEADERS = ['generator', 'S', 'method', 'MAE', 'PCC', 'res. PCC', 'MAE/mean',
 
 
 def split(generator: str, num_subjects: int, seed: int):
-    lr, hr = GENERATORS[generator](num_subjects, seed=seed)
+    lr, hr = GENERATORS[generator](num_subjects, seed=seed, population_seed=seed)
     lr, hr = torch.from_numpy(lr), torch.from_numpy(hr)
     k = int(0.8 * num_subjects)
     return (lr[:k], hr[:k]), (lr[k:], hr[k:])

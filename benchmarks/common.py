@@ -24,7 +24,7 @@ from typing import Callable, List, Sequence, Tuple
 
 import torch
 
-from torch_gsr.datasets.synthetic import synthetic_connectomes
+from torch_gsr.datasets import synthetic_connectomes
 from torch_gsr.nn import GSRNet
 
 DEFAULT_SUBJECTS, DEFAULT_LR, DEFAULT_HR = 277, 160, 268
@@ -178,7 +178,7 @@ def default_data(subjects: int = DEFAULT_SUBJECTS, lr_nodes: int = DEFAULT_LR,
                  hr_nodes: int = DEFAULT_HR, seed: int = 0
                  ) -> Tuple[torch.Tensor, torch.Tensor]:
     """The embedded default data: simulated ``(lr [S, N, N], hr [S, N_h, N_h])``."""
-    lr, hr = synthetic_connectomes(subjects, lr_nodes, hr_nodes, seed)
+    lr, hr = synthetic_connectomes(subjects, lr_nodes, hr_nodes, seed, population_seed=seed)
     return torch.from_numpy(lr), torch.from_numpy(hr)
 
 

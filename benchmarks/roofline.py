@@ -101,7 +101,7 @@ def main():
              matmul_rate, 1.]]
     for batch, (model, _), record in zip(args.batch_sizes, steps, step_times, strict=True):
         flops = training_step_flops(model.lr_nodes, model.hr_padded,
-                                    model.hidden_channels, model.config['pool_ratios'], batch)
+                                    model.hidden_channels, model.config.pool_ratios, batch)
         best = min(record[1:])
         rows.append(['GSR-Net step', batch, flops / 1e9, best * 1e3,
                      flops / best / 1e9, flops / best / 1e9 / matmul_rate])

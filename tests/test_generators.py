@@ -6,11 +6,16 @@ from torch_gsr.baselines import MeanHR, RidgeRegression
 from torch_gsr.datasets import (
     DynamicsConnectomes,
     SmoothFieldConnectomes,
+    SyntheticConnectomes,
     WiringConnectomes,
     dynamics_connectomes,
+    load_dataset,
     smooth_field_connectomes,
+    synthetic_connectomes,
     wiring_connectomes,
 )
+from torch_gsr.datasets.simulated import dynamics, smooth_fields, synthetic, wiring
+from torch_gsr.datasets.simulated.generated import population_and_rng
 from torch_gsr.metrics import evaluate_predictions
 
 SMALL = dict(lr_nodes=8, hr_nodes=14, fine_regions=48)
@@ -110,3 +115,72 @@ def test_datasets(cls, prefix):
     assert pair.subject == f'{prefix}0001'
     assert tuple(pair.lr_adj.shape[-2:]) == (8, 8)
     assert tuple(pair.hr_adj.shape[-2:]) == (14, 14)
+
+
+# The population of each simulator (its draws shared by all subjects) and the
+# sizes to draw it with.
+POPULATIONS = [
+    (synthetic, dict(fine_regions=48, num_networks=3, lr_nodes=8, hr_nodes=14)),
+    (smooth_fields, dict(fine_regions=48, num_factors=4, lr_nodes=8, hr_nodes=14)),
+    (wiring, dict(fine_regions=48, num_hubs=4, num_tracts=3, lr_nodes=8, hr_nodes=14)),
+    (dynamics, dict(fine_regions=48, neighbours=4, shortcuts=5, lr_nodes=8, hr_nodes=14)),
+]
+
+
+@pytest.mark.parametrize('module,sizes', POPULATIONS)
+def test_population_is_drawn_by_its_own_seed(module, sizes):
+    def draw(seed, population_seed):
+        return population_and_rng(lambda rng: module._draw_population(rng, **sizes),
+                                  seed, population_seed)
+
+    def equal(a, b):
+        return all(np.array_equal(x, y) for x, y in zip(a, b, strict=True))
+
+    default, rng = draw(0, 0)
+    other_subjects, other_rng = draw(5, 0)
+    assert equal(other_subjects, default)  # the subjects' seed leaves it alone
+    assert not equal(draw(5, 5)[0], default)  # the population's seed does not
+    assert not np.array_equal(rng.standard_normal(4), other_rng.standard_normal(4))
+
+
+SIMULATORS = [(synthetic_connectomes, dict(lr_nodes=16, hr_nodes=27)),
+              (smooth_field_connectomes, SMALL), (wiring_connectomes, SMALL),
+              (dynamics_connectomes, SMALL)]
+
+
+def _mean_edges(adj):
+    row, col = np.triu_indices(adj.shape[-1], 1)
+    return adj[:, row, col].mean(0)
+
+
+@pytest.mark.parametrize('generate,sizes', SIMULATORS)
+def test_another_subject_seed_gives_new_subjects_of_the_same_population(generate, sizes):
+    first = generate(40, seed=1, **sizes)[1]
+    second = generate(40, seed=2, **sizes)[1]
+    assert not np.array_equal(first[0], second[0])  # other subjects
+    # ... of the same population: the same mean HR connectome, up to sampling,
+    same = np.corrcoef(_mean_edges(first), _mean_edges(second))[0, 1]
+    assert same > 0.9
+    # unlike the subjects of another population.
+    other = generate(40, seed=1, population_seed=1, **sizes)[1]
+    assert np.corrcoef(_mean_edges(first), _mean_edges(other))[0, 1] < 0.5
+
+
+def test_population_seed_names_the_cached_dataset(tmp_path):
+    root = str(tmp_path)
+    same = SyntheticConnectomes(3, 8, 14, seed=1, population_seed=1, root=root)
+    new_subjects = SyntheticConnectomes(3, 8, 14, seed=1, root=root)
+    assert same.processed_file_names != new_subjects.processed_file_names
+    assert not torch.equal(same[0].hr_adj, new_subjects[0].hr_adj)
+    reloaded = SyntheticConnectomes(3, 8, 14, seed=1, root=root)
+    assert torch.equal(reloaded[0].hr_adj, new_subjects[0].hr_adj)
+    _, hr = synthetic_connectomes(3, 8, 14, seed=1)
+    assert torch.equal(new_subjects[0].hr_adj[0], torch.from_numpy(hr[0]))
+
+
+def test_load_dataset_passes_the_population_seed():
+    dataset = load_dataset(num_subjects=3, lr_nodes=8, hr_nodes=14, seed=1, population_seed=2)
+    _, hr = synthetic_connectomes(3, 8, 14, seed=1, population_seed=2)
+    assert torch.equal(dataset[2].hr_adj[0], torch.from_numpy(hr[2]))
+    _, default_population = synthetic_connectomes(3, 8, 14, seed=1)
+    assert not np.array_equal(hr, default_population)

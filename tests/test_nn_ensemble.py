@@ -42,7 +42,8 @@ def coverage(lower, upper, hr):
 def test_registered_and_rebuilt_from_its_config(trained, data):
     assert MODELS['EnsembleGSR'] is EnsembleGSR
     config = trained.get_config()
-    assert config['members'] == ['NodeMapGSR'] and config['ridge'] is True
+    assert config['members'] == ('NodeMapGSR',) and config['ridge'] is True
+    assert config['interval_scale'] == 'spread' and config['member_preset'] == 'recommended'
     rebuilt = build_model(config)
     rebuilt.load_state_dict(trained.state_dict())
     torch.testing.assert_close(predict(rebuilt, data['test'][0]),
@@ -111,8 +112,14 @@ def test_ridge_alone_is_ridge_regression(data):
 def test_bad_options():
     with pytest.raises(ValueError, match='members'):
         EnsembleGSR(LR, HR, members=('NoSuchModel',))
-    with pytest.raises(ValueError, match='members'):
+    with pytest.raises(ValueError, match='nothing to combine'):
         EnsembleGSR(LR, HR, members=(), ridge=False)
+    with pytest.raises(TypeError, match='members'):
+        EnsembleGSR(LR, HR, members='GSRNet')
+    with pytest.raises(ValueError, match='members'):
+        EnsembleGSR(LR, HR, members=('EnsembleGSR',))
+    with pytest.raises(TypeError, match='unknown keys'):
+        build_model(dict(EnsembleGSR(LR, HR, members=()).get_config(), extra=1))
     with pytest.raises(ValueError, match='interval_scale'):
         EnsembleGSR(LR, HR, interval_scale='wide')
     with pytest.raises(ValueError, match='weight_grid'):

@@ -1,21 +1,35 @@
+import inspect
+from dataclasses import fields, replace
+
 import pytest
 import torch
 
+from torch_gsr.config import (
+    PAPER_FIT,
+    PAPER_GSR,
+    RECOMMENDED_FIT,
+    RECOMMENDED_GSR,
+    AGSRConfig,
+    GSRConfig,
+    NodeMapConfig,
+    STPConfig,
+)
 from torch_gsr.nn import (
     MODELS,
     DeepGSR,
+    EnsembleConfig,
     GraphUAutoencoder,
     GSRAutoencoder,
     GSRLayerOnly,
-    GSRModel,
     GSRNet,
+    SuperResolutionModel,
     build_model,
+    preset_options,
+    register_model,
 )
 from torch_gsr.utils import hr_eigvecs, lr_eigvecs, unpad_hr
 
 ALL_MODELS = list(MODELS.values())
-# The paper's models (NodeMapGSR has other options: tests/test_nn_node_map.py).
-GSR_MODELS = [cls for cls in ALL_MODELS if issubclass(cls, GSRModel)]
 PRESETS = ['paper', 'recommended']
 
 
@@ -138,17 +152,20 @@ def test_training_drives_the_loss_down(connectomes, cls, preset):
     assert losses[-1] < losses[0] / 5
 
 
-# Non-default options of each model family (``option_family``).
+# Non-default options of each model family (``config_class``).
 NON_DEFAULT_OPTIONS = {
-    'model': dict(lambda_rec=2., pool_ratios=(0.8,)),
-    'agsr': dict(lambda_rec=2., pool_ratios=(0.8,), adv_weight=0.5),
-    'stp': dict(init_heads=2, dual_channels=(3,)),
+    GSRConfig: dict(lambda_rec=2., pool_ratios=(0.8,)),
+    AGSRConfig: dict(lambda_rec=2., pool_ratios=(0.8,), adv_weight=0.5),
+    STPConfig: dict(init_heads=2, dual_channels=(3,)),
+    NodeMapConfig: dict(map_decay=1e-3, ridge_blend=False),
+    EnsembleConfig: dict(members=('NodeMapGSR',), weight_grid=5, interval_scale='constant',
+                         member_preset='paper'),
 }
 
 
-@pytest.mark.parametrize('cls', GSR_MODELS)
+@pytest.mark.parametrize('cls', ALL_MODELS)
 def test_config_round_trip(connectomes, cls):
-    model = cls(6, 11, **NON_DEFAULT_OPTIONS[cls.option_family]).eval()
+    model = cls(6, 11, **NON_DEFAULT_OPTIONS[cls.config_class]).eval()
     rebuilt = build_model(model.get_config()).eval()
     rebuilt.load_state_dict(model.state_dict())
     lr_adj = connectomes(2, 6)
@@ -337,16 +354,77 @@ def test_fit_sets_the_means_from_the_training_subjects(connectomes):
     assert torch.allclose(model.lr_mean, lr_adj.mean(0), atol=1e-6)
 
 
-def test_a_config_saved_before_the_new_options_rebuilds_that_model():
-    # A 0.1.0 checkpoint's config has no lr_top_k, root_weight or
-    # mean_residual: the rebuilt model has them off, and its weights load.
-    torch.manual_seed(0)
-    old = GSRNet(8, 14, root_weight=False, mean_residual=False, lr_top_k=None)
-    config = old.get_config()
+def test_build_model_is_strict():
+    # Configs saved before an option existed are upgraded by the checkpoint
+    # migration (torch_gsr.train), not here: a missing option is an error.
+    config = GSRNet(8, 14).get_config()
     for key in ('lr_top_k', 'root_weight', 'mean_residual'):
         del config[key]
-    rebuilt = build_model(config)
-    assert rebuilt.get_config() == old.get_config()
-    rebuilt.load_state_dict(old.state_dict())
-    # Configs that name the options keep them.
-    assert build_model(GSRNet(8, 14).get_config()).mean_residual
+    with pytest.raises(TypeError, match=r"lacks \['lr_top_k', 'mean_residual', "
+                                        r"'root_weight'\] and has unknown keys \[\]"):
+        build_model(config)
+    with pytest.raises(TypeError, match=r"unknown keys \['depth'\]"):
+        build_model(dict(GSRNet(8, 14).get_config(), depth=2))
+    with pytest.raises(TypeError, match="no 'name'"):
+        build_model(dict(lr_nodes=8, hr_nodes=14))
+    with pytest.raises(ValueError, match="unknown model 'UNet'"):
+        build_model(dict(name='UNet'))
+
+
+def test_signatures_show_every_option_with_its_default():
+    params = inspect.signature(GSRNet).parameters
+    assert params['lambda_rec'].default == 0.1
+    assert params['pool_ratios'].default == (0.9, 0.7)
+    assert params['act'].default == 'elu' and params['preset'].default == 'recommended'
+    for cls in ALL_MODELS:
+        params = inspect.signature(cls).parameters
+        assert [name for name in params if name not in ('lr_nodes', 'hr_nodes', 'preset')] \
+            == [f.name for f in fields(cls.config_class)], cls
+        defaults = cls.config_class()
+        for f in fields(cls.config_class):
+            assert params[f.name].default == getattr(defaults, f.name), (cls, f.name)
+
+
+def test_explicit_options_override_the_preset_even_at_the_default_value():
+    paper = GSRNet(8, 12, preset='paper')
+    assert paper.config == PAPER_GSR and paper.lambda_rec == 16.
+    # 0.1 is the signature's default, yet passed explicitly it wins.
+    mixed = GSRNet(8, 12, preset='paper', lambda_rec=0.1)
+    assert mixed.config == replace(PAPER_GSR, lambda_rec=0.1)
+    assert GSRNet(8, 12, 'paper', act='elu').config.act == 'elu'
+    assert GSRNet(8, 12).config == RECOMMENDED_GSR
+
+
+def test_registry_is_read_only_and_filled_by_registration():
+    with pytest.raises(TypeError):
+        MODELS['Other'] = GSRNet
+    assert set(MODELS) == {'GSRNet', 'GSRLayerOnly', 'DeepGSR', 'GSRAutoencoder',
+                           'AGSRNet', 'STPGSR', 'NodeMapGSR', 'EnsembleGSR'}
+    with pytest.raises(ValueError, match="a model named 'GSRNet' is already"):
+        register_model(type('GSRNet', (GSRNet,), {}))
+    with pytest.raises(TypeError, match='SuperResolutionModel subclass'):
+        register_model(torch.nn.Linear)
+    assert register_model(GSRNet) is GSRNet  # registering again is harmless
+
+
+def test_contract_defaults():
+    model = GSRNet(8, 12)
+    assert model.after_fit(None, None) == {} and model.derived_state_keys() == []
+    assert GSRNet.fit_presets['paper'] == PAPER_FIT
+    assert GSRNet.fit_presets['recommended'] == RECOMMENDED_FIT
+    assert not SuperResolutionModel.spectral and GSRNet(8, 12, preset='paper').spectral
+    with pytest.raises(TypeError, match='abstract'):
+        SuperResolutionModel()
+
+
+def test_preset_options_checks_the_signature_against_the_config():
+    with pytest.raises(TypeError, match="recommended preset's values as defaults"):
+        @preset_options(NodeMapConfig)
+        def wrong_default(self, lr_nodes, hr_nodes, preset='recommended', *,
+                          map_decay=1e-3, ridge_blend=True):
+            pass
+    with pytest.raises(TypeError, match='keyword-only arguments'):
+        @preset_options(NodeMapConfig)
+        def missing_option(self, lr_nodes, hr_nodes, preset='recommended', *,
+                           map_decay=1e-5):
+            pass

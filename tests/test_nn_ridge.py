@@ -146,10 +146,47 @@ def test_node_map_gsr_without_blend_and_old_configs(connectomes):
     plain = NodeMapGSR(6, 9, ridge_blend=False)
     assert plain.ridge_blend is None
     assert not any(key.startswith('ridge_blend') for key in plain.state_dict())
-    config = plain.get_config()
-    del config['ridge_blend']  # saved before the option existed
-    rebuilt = build_model(config)
+    assert plain.after_fit(connectomes(2, 6), connectomes(2, 9)) == {}
+    assert plain.derived_state_keys() == []
+    rebuilt = build_model(plain.get_config())
     rebuilt.load_state_dict(plain.state_dict())
     lr_adj = connectomes(2, 6)
     assert rebuilt.ridge_blend is None
     assert torch.equal(rebuilt(lr_adj).hr_adj, plain(lr_adj).hr_adj)
+    config = plain.get_config()
+    del config['ridge_blend']  # saved before the option existed: train migrates it
+    with pytest.raises(TypeError, match=r"lacks \['ridge_blend'\]"):
+        build_model(config)
+
+
+def test_after_fit_is_the_calibration_fit_records(linear_pairs):
+    # fit with explicit validation subjects records the weight it chose;
+    # after_fit on the same subjects, from the same weights, chooses it again.
+    lr, hr = linear_pairs
+    lr, hr = lr.float(), hr.float()
+    torch.manual_seed(0)
+    model = NodeMapGSR(6, 9)
+    history = fit(model, (lr[:14], hr[:14]), val_dataset=(lr[14:], hr[14:]),
+                  epochs=3, seed=0, progress=False)
+    assert history.ridge_weight is not None
+    model.train()
+    assert model.after_fit(lr[14:], hr[14:]) == {'ridge_weight': history.ridge_weight}
+    assert model.training  # the mode is restored
+    assert float(model.ridge_blend.weight) == history.ridge_weight
+
+
+def test_derived_state_keys_are_what_initialize_refits(linear_pairs):
+    lr, hr = linear_pairs
+    torch.manual_seed(0)
+    model = NodeMapGSR(6, 9).double()
+    model.initialize(lr[:12], hr[:12])
+    keys = model.derived_state_keys()
+    assert keys == [f'ridge_blend.ridge.{name}' for name in (
+        'train_edges', 'dual_coef', 'lr_edge_mean', 'hr_edge_mean', 'hr_diagonal', 'alpha')]
+    state = model.state_dict()
+    torch.manual_seed(1)
+    fresh = NodeMapGSR(6, 9).double()
+    fresh.load_state_dict({k: v for k, v in state.items() if k not in keys}, strict=False)
+    fresh.initialize(lr[:12], hr[:12])
+    for key in keys:
+        assert torch.equal(fresh.state_dict()[key], state[key]), key

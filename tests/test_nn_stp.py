@@ -4,7 +4,7 @@ import pytest
 import torch
 from torch_geometric.nn import TransformerConv
 
-from torch_gsr import presets
+from torch_gsr.config import PAPER_STP, RECOMMENDED_STP
 from torch_gsr.nn import (
     STPGSR,
     DenseTransformerConv,
@@ -208,8 +208,8 @@ def test_checkpoint_round_trip(tmp_path, connectomes):
     assert torch.equal(predict(loaded, data[0]), predict(model, data[0]))
 
 
-def test_preset_without_stp_options(monkeypatch):
-    monkeypatch.setitem(presets.PRESETS, 'gsr_only',
-                        {'model': presets.PAPER_MODEL, 'fit': {}})
-    with pytest.raises(ValueError, match="no options for model family 'stp'"):
+def test_presets_are_stp_gsr_own(connectomes):
+    assert STPGSR(8, 12, preset='paper').config == PAPER_STP
+    assert STPGSR(8, 12).config == RECOMMENDED_STP
+    with pytest.raises(ValueError, match="unknown preset 'gsr_only'"):
         STPGSR(8, 12, preset='gsr_only')

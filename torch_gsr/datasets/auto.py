@@ -6,7 +6,7 @@ import os.path as osp
 from typing import Optional
 
 from .paired_connectomes import PairedConnectomes
-from .synthetic import SyntheticConnectomes
+from .simulated import SyntheticConnectomes
 
 FORMATS = ('auto', 'numpy', 'challenge', 'slim', 'synthetic')
 EXTENSION_FORMATS = {'.npy': 'numpy', '.npz': 'numpy', '.csv': 'challenge',
@@ -42,27 +42,34 @@ def load_dataset(lr_path: Optional[str] = None, hr_path: Optional[str] = None,
                  lr_parcellation: str = 'Dosenbach_160',
                  hr_parcellation: str = 'shen_268', session: str = 'session_1',
                  num_subjects: int = 277, lr_nodes: int = 160,
-                 hr_nodes: int = 268, seed: int = 0, progress: bool = False,
+                 hr_nodes: int = 268, seed: int = 0, population_seed: int = 0,
+                 progress: bool = False,
                  **kwargs) -> PairedConnectomes:
     r"""Loads paired (or, without ``hr_path``, LR-only) connectomes.
 
     Args:
         lr_path (str, optional): LR file, or the SLIM root folder; ``None``
             for the embedded :class:`SyntheticConnectomes`.
+            (default: :obj:`None`)
         hr_path (str, optional): HR file (files formats only; ``None``:
-            LR-only data, e.g. a test set to predict).
+            LR-only data, e.g. a test set to predict). (default: :obj:`None`)
         format (str): one of :obj:`FORMATS`; ``"auto"`` uses
-            :func:`detect_format`.
-        order (str): ``"tril"`` or ``"triu"``, vector order of challenge files.
-        lr_parcellation (str): SLIM folder name of the LR parcellation.
-        hr_parcellation (str): SLIM folder name of the HR parcellation.
-        session (str): SLIM session folder.
-        num_subjects (int): synthetic data: number of subjects.
-        lr_nodes (int): synthetic data: LR node count.
-        hr_nodes (int): synthetic data: HR node count.
-        seed (int): synthetic data: seed.
+            :func:`detect_format`. (default: :obj:`"auto"`)
+        order (str): ``"tril"`` or ``"triu"``, vector order of challenge
+            files. (default: :obj:`"tril"`)
+        lr_parcellation (str): SLIM folder of the LR parcellation.
+            (default: :obj:`"Dosenbach_160"`)
+        hr_parcellation (str): SLIM folder of the HR parcellation.
+            (default: :obj:`"shen_268"`)
+        session (str): SLIM session folder. (default: :obj:`"session_1"`)
+        num_subjects (int): synthetic data: subjects. (default: :obj:`277`)
+        lr_nodes (int): synthetic data: LR nodes. (default: :obj:`160`)
+        hr_nodes (int): synthetic data: HR nodes. (default: :obj:`268`)
+        seed (int): synthetic data: the subjects' seed. (default: :obj:`0`)
+        population_seed (int): synthetic data: the population's seed.
+            (default: :obj:`0`)
         progress (bool): report the files read from a SLIM folder
-            (:mod:`torch_gsr.utils.progress`).
+            (:mod:`torch_gsr.utils.progress`). (default: :obj:`False`)
         **kwargs: passed to the :class:`PairedConnectomes` constructor
             (``root``, ``clean``, ``transform``, ...).
     """
@@ -71,7 +78,8 @@ def load_dataset(lr_path: Optional[str] = None, hr_path: Optional[str] = None,
     if format == 'auto':
         format = detect_format(lr_path, hr_path)
     if format == 'synthetic':
-        return SyntheticConnectomes(num_subjects, lr_nodes, hr_nodes, seed, **kwargs)
+        return SyntheticConnectomes(num_subjects, lr_nodes, hr_nodes, seed,
+                                    population_seed=population_seed, **kwargs)
     if lr_path is None:
         raise ValueError(f"format {format!r} needs a data path")
     if format == 'slim':

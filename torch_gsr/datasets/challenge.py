@@ -15,8 +15,9 @@ import warnings
 import numpy as np
 import torch
 
+from ..utils.io import atomic_path, one_line
 from ..utils.vectorize import nodes_from_edges, unvectorize, vectorize
-from .files import atomic_path, check_file, first_line, read_mat, write_mat
+from .files import check_file, read_mat, write_mat
 
 
 def _to_matrices(vectors: np.ndarray, path: str, order: str) -> np.ndarray:
@@ -44,7 +45,7 @@ def _read_csv(path: str, expected: str) -> np.ndarray:
             table = np.loadtxt(path, delimiter=',', skiprows=1, ndmin=2)
     except ValueError as error:  # UnicodeDecodeError too: a binary file
         raise ValueError(f"{path}: could not be parsed as {expected}: "
-                         f"{first_line(error)}") from error
+                         f"{one_line(error)}") from error
     if table.size == 0:
         raise ValueError(f"{path}: no data rows under the header (expected "
                          f"{expected})")

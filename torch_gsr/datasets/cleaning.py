@@ -59,11 +59,16 @@ def clean_connectomes(adj, name: str = 'adj', subjects: Optional[Sequence] = Non
     Args:
         adj (Tensor or numpy.ndarray): ``[S, N, N]`` or ``[N, N]``.
         name (str): the source (file or argument) named in error messages.
+            (default: :obj:`'adj'`)
         subjects (sequence, optional): subject ids named in error messages.
-        nonfinite (float, optional): replacement for NaN/inf; ``None`` keeps them.
+            (default: :obj:`None`)
+        nonfinite (float, optional): replacement for NaN/inf; ``None`` keeps
+            them. (default: :obj:`0.`)
         negatives (str, optional): ``'abs'``, ``'clip'`` or ``None`` (keep).
-        symmetric (bool): symmetrise ``(A + A^T) / 2``.
+            (default: :obj:`'abs'`)
+        symmetric (bool): symmetrise ``(A + A^T) / 2``. (default: :obj:`False`)
         diagonal (float, optional): diagonal value; ``None`` keeps it.
+            (default: :obj:`1.`)
 
     Returns:
         Tensor: ``[S, N, N]`` float32.

@@ -14,7 +14,7 @@ from typing import Optional
 import numpy as np
 import scipy.io
 
-from ..utils.io import atomic_path
+from ..utils.io import atomic_path, one_line
 
 
 def check_file(path: str) -> str:
@@ -26,13 +26,6 @@ def check_file(path: str) -> str:
     if osp.getsize(path) == 0:
         raise ValueError(f"{path}: empty file")
     return path
-
-
-def first_line(error: BaseException) -> str:
-    r"""The first line of ``error``'s message (library messages can run
-    over several lines)."""
-    lines = str(error).strip().splitlines()
-    return lines[0] if lines else type(error).__name__
 
 
 def check_numeric(array: np.ndarray, path: str) -> np.ndarray:
@@ -49,7 +42,7 @@ def read_mat(path: str, key: str) -> np.ndarray:
         content = scipy.io.loadmat(path)
     except Exception as error:  # scipy raises many types on malformed files
         raise ValueError(f"{path}: could not be read as a MATLAB .mat file "
-                         f"(v4-v7.2 expected): {first_line(error)}") from error
+                         f"(v4-v7.2 expected): {one_line(error)}") from error
     if key not in content:
         found = sorted(k for k in content if not k.startswith('__'))
         raise ValueError(f"{path}: has no variable {key!r} (found {found})")
@@ -83,7 +76,7 @@ def read_numpy(path: str, key: Optional[str] = None) -> np.ndarray:
                              f"kind of file, or pickled objects, which are "
                              f"not read)") from error
         raise ValueError(f"{path}: truncated or corrupted .npy/.npz file "
-                         f"({first_line(error)})") from error
+                         f"({one_line(error)})") from error
 
 
 def _npz_array(content, path: str, key: Optional[str]) -> np.ndarray:

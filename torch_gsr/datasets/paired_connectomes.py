@@ -6,10 +6,11 @@ from typing import Callable, List, Optional, Sequence, Union
 import numpy as np
 from torch_geometric.data import InMemoryDataset
 
+from ..utils.io import atomic_path
 from .challenge import read_challenge_csv, read_challenge_mat
 from .cleaning import clean_connectomes
 from .connectome_pair import ConnectomePair
-from .files import atomic_path, read_numpy
+from .files import read_numpy
 
 CLEANING_STEPS = ('nonfinite', 'negatives', 'symmetric', 'diagonal')
 NO_CLEANING = dict(nonfinite=None, negatives=None, symmetric=False, diagonal=None)
@@ -42,8 +43,13 @@ class PairedConnectomes(InMemoryDataset):
             for LR-only data), subject ids, and the names of the sources used
             in error messages.
         name (str): identifies the source in the processed file name.
+            (default: :obj:`'pairs'`)
         clean (bool or dict): cleaning, see :func:`cleaning_options`.
-        transform, pre_transform, pre_filter, force_reload: as in PyG.
+            (default: :obj:`True`)
+        transform (callable, optional): as in PyG. (default: :obj:`None`)
+        pre_transform (callable, optional): as in PyG. (default: :obj:`None`)
+        pre_filter (callable, optional): as in PyG. (default: :obj:`None`)
+        force_reload (bool): as in PyG. (default: :obj:`False`)
     """
     def __init__(self, root: Optional[str], reader: Callable, name: str = 'pairs',
                  clean: Union[bool, dict] = True, transform: Optional[Callable] = None,

@@ -1,6 +1,6 @@
 r"""AGSR-Net (Isallari & Rekik, Medical Image Analysis 71, 102084, 2021):
 GSR-Net with adversarial regularisation."""
-from typing import Optional, Tuple
+from typing import Optional, Sequence, Tuple
 
 import torch
 import torch.nn.functional as F
@@ -8,11 +8,13 @@ from torch import Tensor
 from torch.func import functional_call
 from torch_geometric.nn import MLP
 
-from ..presets import DEFAULT_PRESET
+from ..config import AGSRConfig, GSRConfig
 from ..utils.matrix import set_diagonal, symmetrize
 from ..utils.validation import check_adjacency
+from .base import preset_options
 from .gsr import GSRLayer
-from .models import GSRLoss, GSRModel, GSROutput
+from .gsr_model import GSRLoss, GSRModel, GSROutput
+from .registry import register_model
 
 
 class NoisyGSRLayer(GSRLayer):
@@ -25,6 +27,10 @@ class NoisyGSRLayer(GSRLayer):
         lr_nodes (int), hr_nodes (int), normalize (bool): as
             :class:`GSRLayer`.
         noise_std (float): :math:`\sigma` (``0`` turns the noise off).
+            (default: :obj:`0.1`)
+
+    Shapes:
+        as :class:`GSRLayer`.
     """
     def __init__(self, lr_nodes: int, hr_nodes: int, normalize: bool = True,
                  noise_std: float = 0.1):
@@ -54,71 +60,75 @@ class AGSRLoss(GSRLoss):
         return self.total - self.hr - self.eig - self.rec
 
 
+@register_model
 class AGSRNet(GSRModel):
-    r"""AGSR-Net (Isallari & Rekik, 2021): the GSR-Net generator
-    (:class:`~torch_gsr.nn.GSRNet`) regularised by a discriminator
-    :math:`D`, an MLP that tells each row of the predicted HR connectome
-    :math:`\mathbf{Z}_h` (a node's connectivity profile) from a sample of the
-    Gaussian prior :math:`p(\mathbf{Z}) = \mathcal{N}(\mathbf{A}_h,
-    \sigma_p^2)` around the target (taken as :math:`|\cdot|`, symmetrised,
-    unit diagonal, as the released code does), and Gaussian noise
-    :math:`\mathcal{N}(0, \sigma_n^2)` is added to the GSR layer's input
-    during training (:class:`NoisyGSRLayer`):
+    r"""AGSR-Net (Isallari & Rekik, Medical Image Analysis 2021): the GSR-Net
+    generator (:class:`~torch_gsr.nn.GSRNet`) with Gaussian noise on the GSR
+    layer's input in training (:class:`NoisyGSRLayer`), regularised by a
+    discriminator :math:`D`, an MLP that tells rows of the prediction
+    :math:`\mathbf{Z}_h` from rows of prior samples
+    :math:`\mathbf{Z} \sim \mathcal{N}(\mathbf{A}_h, \sigma_p^2)`:
 
     .. math::
         \mathcal{L}_D &= -\log D(\mathbf{Z}) - \log(1 - D(\mathbf{Z}_h)),
-        \qquad \mathbf{Z} \sim p(\mathbf{Z}),
 
         \mathcal{L}_G &= \mathcal{L}_{hr} + \mathcal{L}_{eig} +
         \lambda \mathcal{L}_{rec} - w_{adv} \log D(\mathbf{Z}_h).
 
-    Both players train from one backward pass of ``total = L_G + L_D`` (one
-    optimiser, as :func:`torch_gsr.train.fit` uses): :math:`\mathcal{L}_D`
-    reads :math:`\mathbf{Z}_h` detached (no gradient to the generator) and
-    the generator's adversarial term reads :math:`D` through detached
-    parameters (no gradient to :math:`D`), so each player descends its own
-    loss. Unlike the released code, whose generator term scores only prior
-    samples and so is a constant, :math:`-\log D(\mathbf{Z}_h)` does depend
-    on the generator.
-
-    Options: those of :class:`~torch_gsr.nn.GSRModel`, and
+    Both players train from one backward pass of ``total = L_G + L_D``: each
+    term reads the other player detached (:meth:`adversarial_losses`).
 
     Args:
-        adv_weight (float): :math:`w_{adv}`.
-        prior_std (float): :math:`\sigma_p`.
-        noise_std (float): :math:`\sigma_n`.
+        lr_nodes, hr_nodes, preset, and GSR-Net's options: as
+            :class:`~torch_gsr.nn.GSRNet` (``'paper'`` here is AGSR-Net's
+            release, :data:`~torch_gsr.config.PAPER_AGSR`).
+        adv_weight (float): :math:`w_{adv}`. (default: :obj:`0.01`)
+        prior_std (float): :math:`\sigma_p`. (default: :obj:`0.1`)
+        noise_std (float): :math:`\sigma_n` of the input noise.
+            (default: :obj:`0.`)
         disc_channels (int, optional): width of the discriminator's two
-            hidden layers (``None``: ``N_h``, the released code's).
+            hidden layers. (default: :obj:`None`, ``N_h``)
     """
-    option_family = 'agsr'
+    encoder_kind, head_kind = 'unet', 'gcn'
+    config_class = AGSRConfig
+    config: AGSRConfig
 
-    def __init__(self, lr_nodes: int, hr_nodes: int,
-                 preset: str = DEFAULT_PRESET, **options):
-        super().__init__(lr_nodes, hr_nodes, 'unet', 'gcn', preset, **options)
-
-    def _build(self, adv_weight: float, prior_std: float,  # type: ignore[override]
-               noise_std: float, disc_channels: Optional[int], **gsr_options):
-        # Each model family builds from its own preset table.
-        for name, value in (('adv_weight', adv_weight),
-                            ('prior_std', prior_std)):
-            if not value >= 0:
-                raise ValueError(f"{name} must be >= 0, got {value!r}")
-        if disc_channels is not None and (isinstance(disc_channels, bool) or
-                                          not isinstance(disc_channels, int)
-                                          or disc_channels < 1):
-            raise ValueError(f"disc_channels must be None or an int >= 1, got "
-                             f"{disc_channels!r}")
-        super()._build(**gsr_options)
+    @preset_options(AGSRConfig)
+    def __init__(self, lr_nodes: int, hr_nodes: int, preset: str = 'recommended', *,
+                 hidden_channels: Optional[int] = None,
+                 pool_ratios: Sequence[float] = (0.9, 0.7),
+                 lambda_rec: float = 0.1, sign_invariant_eig: bool = False,
+                 dropout: float = 0., node_features: str = 'adjacency',
+                 normalize_gsr: bool = True, spectral: bool = False,
+                 act: str = 'elu', lr_top_k: Optional[int] = None,
+                 root_weight: bool = True, mean_residual: bool = True,
+                 adv_weight: float = 0.01, prior_std: float = 0.1,
+                 noise_std: float = 0., disc_channels: Optional[int] = None):
+        super().__init__(lr_nodes, hr_nodes, AGSRConfig(
+            hidden_channels=hidden_channels, pool_ratios=tuple(pool_ratios),
+            lambda_rec=lambda_rec, sign_invariant_eig=sign_invariant_eig,
+            dropout=dropout, node_features=node_features,
+            normalize_gsr=normalize_gsr, spectral=spectral, act=act,
+            lr_top_k=lr_top_k, root_weight=root_weight,
+            mean_residual=mean_residual, adv_weight=adv_weight,
+            prior_std=prior_std, noise_std=noise_std,
+            disc_channels=disc_channels))
         self.adv_weight = adv_weight
         self.prior_std = prior_std
-        # The same layer as GSR-Net's (same options, same parameter name
-        # ``gsr.weight`` for the eigen loss), with the noise injection.
-        self.gsr = NoisyGSRLayer(self.lr_nodes, self.hr_nodes,
-                                 normalize=self.gsr.normalize,
-                                 noise_std=noise_std)
-        hidden = disc_channels or self.hr_nodes
-        self.discriminator = MLP([self.hr_nodes, hidden, hidden, 1],
-                                 act='relu', norm=None)
+        # 0.2.0 drew the GSR weight after the head's: drawn again here, the
+        # same seed gives the same model.
+        self.gsr.reset_parameters()
+        hidden = disc_channels or hr_nodes
+        self.discriminator = MLP([hr_nodes, hidden, hidden, 1], act='relu',
+                                 norm=None)
+
+    def init_gsr_layer(self, config: GSRConfig) -> GSRLayer:
+        r"""GSR-Net's layer (same options, same ``gsr.weight`` for the eigen
+        loss) with the noise injection."""
+        assert isinstance(config, AGSRConfig)
+        return NoisyGSRLayer(self.lr_nodes, self.hr_nodes,
+                             normalize=config.normalize_gsr and self.head_kind is not None,
+                             noise_std=config.noise_std)
 
     def reset_parameters(self):
         """Re-initialises the generator and the discriminator."""

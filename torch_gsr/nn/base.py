@@ -1,25 +1,135 @@
-r"""What every super-resolution model in :mod:`torch_gsr.nn` shares: reading
-its LR input in any form a PyG pipeline holds, and handing its predictions
-back as PyG graphs."""
-from typing import Optional, Tuple, Union
+r"""The contract every super-resolution model in :mod:`torch_gsr.nn` keeps:
+what :mod:`torch_gsr.train` calls (and nothing else), reading the LR input in
+any form a PyG pipeline holds, and building the model's configuration from a
+preset and explicit options (:func:`preset_options`)."""
+import functools
+import inspect
+from abc import ABC, abstractmethod
+from dataclasses import asdict, fields
+from typing import Any, Callable, ClassVar, Dict, List, Optional, Tuple, TypeVar, Union, cast
 
 import torch
 from torch import Tensor
 from torch_geometric.data import Data
 
+from ..config import PAPER_FIT, RECOMMENDED_FIT, FitConfig
+from ..config.models import MODEL_PRESETS, option_names, resolve_config
 from ..transforms.graph_super_resolution import GraphSuperResolution
 from ..utils.sparse import dense_connectomes, lr_adj_of
 from ..utils.validation import check_adjacency, check_eigvecs
 
+Init = TypeVar('Init', bound=Callable[..., None])
 
-class SuperResolutionModel(torch.nn.Module):
-    r"""Base of the models: a subclass sets ``lr_nodes`` and ``hr_nodes``
-    and implements ``forward(lr_adj, lr_eigvecs=None, validate=True, *,
-    edge_index=None, edge_weight=None, batch=None)`` starting with
-    :meth:`read_input`, and ``loss(out, hr_adj, hr_eigvecs=None,
-    validate=True)``; :func:`torch_gsr.train.fit` trains any such model."""
+
+def preset_options(config_class: type) -> Callable[[Init], Init]:
+    r"""Decorates a model's ``__init__(self, lr_nodes, hr_nodes, preset=...,
+    *, <options>)``, whose keyword-only options are the fields of
+    ``config_class`` with the ``recommended`` preset's values as defaults
+    (checked when the class is defined). The body receives every option
+    resolved: the value passed explicitly if there is one, else preset
+    ``preset``'s (:func:`~torch_gsr.config.resolve_config`). An unknown
+    option raises a :class:`TypeError` that names the valid ones.
+
+    Why a decorator: a signature default cannot tell ``lambda_rec=0.1``
+    passed with ``preset='paper'`` from no ``lambda_rec`` at all, and a
+    sentinel default would hide the value from :func:`help`. The wrapper
+    sees the keywords as passed and keeps the signature
+    (:func:`functools.wraps`), so :func:`inspect.signature` and IDEs show
+    every option with its default.
+    """
+    def decorate(init: Init) -> Init:
+        signature = inspect.signature(init)
+        options = [name for name, param in signature.parameters.items()
+                   if param.kind is inspect.Parameter.KEYWORD_ONLY]
+        recommended = MODEL_PRESETS[config_class]['recommended']
+        if sorted(options) != sorted(option_names(config_class)) or any(
+                signature.parameters[name].default != getattr(recommended, name)
+                for name in options):
+            raise TypeError(f"{init.__qualname__} must take the options of "
+                            f"{config_class.__name__} as keyword-only arguments "
+                            f"with the recommended preset's values as defaults")
+
+        @functools.wraps(init)
+        def wrapper(self, *args: Any, **kwargs: Any) -> None:
+            unknown = sorted(set(kwargs) - set(signature.parameters))
+            if unknown:
+                raise TypeError(f"unknown model option(s) {unknown}; the options "
+                                f"of {type(self).__name__} are {sorted(options)}")
+            bound = signature.bind(self, *args, **kwargs)
+            bound.apply_defaults()
+            config: Any = resolve_config(config_class, bound.arguments['preset'],
+                                    **{name: kwargs[name] for name in options
+                                       if name in kwargs})
+            bound.arguments.update({field.name: getattr(config, field.name)
+                                    for field in fields(config)})
+            init(*bound.args, **bound.kwargs)
+        return cast(Init, wrapper)
+    return decorate
+
+
+class SuperResolutionModel(torch.nn.Module, ABC):
+    r"""Base of the models: everything :func:`torch_gsr.train.fit`,
+    :func:`~torch_gsr.train.predict` and the checkpoints rely on.
+
+    A subclass sets ``lr_nodes``, ``hr_nodes`` and ``config`` (an instance of
+    its ``config_class``, a frozen dataclass), is registered with
+    :func:`~torch_gsr.nn.register_model`, and implements :meth:`forward`
+    (starting with :meth:`read_input`) and :meth:`loss` (starting with
+    :meth:`read_target`). The hooks :meth:`initialize`, :meth:`after_fit` and
+    :meth:`derived_state_keys` do nothing unless a model needs them.
+
+    Attributes:
+        spectral (bool): :meth:`forward` reads LR eigenvectors and
+            :meth:`loss` HR ones, so :func:`~torch_gsr.train.fit` computes
+            them once. (default: :obj:`False`)
+        fit_presets (dict): the :class:`~torch_gsr.config.FitConfig` each
+            preset name trains this model with.
+    """
     lr_nodes: int
     hr_nodes: int
+    config: Any
+    config_class: ClassVar[type]
+    spectral: bool = False
+    fit_presets: ClassVar[Dict[str, FitConfig]] = {'paper': PAPER_FIT,
+                                                    'recommended': RECOMMENDED_FIT}
+
+    @abstractmethod
+    def forward(self, lr_adj: Union[Tensor, Data, None] = None,
+                lr_eigvecs: Optional[Tensor] = None, validate: bool = True, *,
+                edge_index: Optional[Tensor] = None,
+                edge_weight: Optional[Tensor] = None,
+                batch: Optional[Tensor] = None) -> Any:
+        r"""An output whose ``hr_adj`` is ``[B, N_h, N_h]``; see
+        :meth:`~torch_gsr.nn.GSRModel.forward` for the arguments."""
+
+    @abstractmethod
+    def loss(self, out: Any, hr_adj: Tensor, hr_eigvecs: Optional[Tensor] = None,
+             validate: bool = True) -> Any:
+        r"""A :class:`~typing.NamedTuple` of loss terms, ``total`` first (the
+        one :func:`~torch_gsr.train.fit` minimises)."""
+
+    def initialize(self, lr_adj: Tensor, hr_adj: Tensor) -> None:
+        r"""Called by :func:`~torch_gsr.train.fit` before the first update
+        with the training subjects, ``lr_adj`` ``[S, N_l, N_l]`` and
+        ``hr_adj`` ``[S, N_h, N_h]``. Does nothing here."""
+
+    def after_fit(self, lr_adj: Tensor, hr_adj: Tensor) -> Dict[str, float]:
+        r"""Called by :func:`~torch_gsr.train.fit` once after training with
+        the validation subjects (when there are), on the model's device;
+        returns the figures to record in the history. Nothing here."""
+        return {}
+
+    def derived_state_keys(self) -> List[str]:
+        r"""``state_dict`` keys that :meth:`initialize` recomputes exactly
+        from the training subjects, which resumable checkpoints may leave
+        out. None here."""
+        return []
+
+    def get_config(self) -> dict:
+        r"""Everything :func:`~torch_gsr.nn.build_model` needs to rebuild this
+        model: its name, node counts and every option."""
+        return dict(name=type(self).__name__, lr_nodes=self.lr_nodes,
+                    hr_nodes=self.hr_nodes, **asdict(self.config))
 
     def read_input(self, lr_adj: Union[Tensor, Data, None] = None,
                    lr_eigvecs: Optional[Tensor] = None, validate: bool = True,
@@ -28,8 +138,7 @@ class SuperResolutionModel(torch.nn.Module):
                    batch: Optional[Tensor] = None
                    ) -> Tuple[Tensor, Optional[Tensor]]:
         r"""The checked ``[B, N, N]`` LR connectomes and LR eigenvectors (or
-        ``None``) of any input :meth:`forward` takes; subclasses with their
-        own ``forward`` start with it."""
+        ``None``) of any input :meth:`forward` takes."""
         if isinstance(lr_adj, Data):
             if edge_index is not None:
                 raise ValueError("pass either a Data or edge_index, not both")
@@ -55,9 +164,7 @@ class SuperResolutionModel(torch.nn.Module):
                        ) -> Tuple[Tensor, Tensor]:
         r"""The checked training-mean LR ``[N_l, N_l]`` and HR ``[N_h, N_h]``
         connectomes of ``lr_adj`` ``[S, N_l, N_l]`` and ``hr_adj``
-        ``[S, N_h, N_h]``, for models whose ``initialize(lr_adj, hr_adj)``
-        (called by :func:`~torch_gsr.train.fit` before the first update)
-        starts from them."""
+        ``[S, N_h, N_h]``, for :meth:`initialize`."""
         lr_adj = check_adjacency(lr_adj, 'lr_adj', num_nodes=self.lr_nodes)
         hr_adj = check_adjacency(hr_adj, 'hr_adj', num_nodes=self.hr_nodes)
         if lr_adj.size(0) != hr_adj.size(0):
@@ -68,8 +175,7 @@ class SuperResolutionModel(torch.nn.Module):
     def read_target(self, hr_adj: Tensor, prediction: Tensor,
                     validate: bool = True) -> Tensor:
         r"""The checked ``[B, N_h, N_h]`` targets of ``prediction``
-        ``[B, N_h, N_h]``, in its dtype and on its device; every ``loss``
-        starts with it."""
+        ``[B, N_h, N_h]``, in its dtype and on its device."""
         hr_adj = check_adjacency(hr_adj, 'hr_adj', num_nodes=self.hr_nodes,
                                  values=validate)
         if hr_adj.size(0) != prediction.size(0):
@@ -80,8 +186,6 @@ class SuperResolutionModel(torch.nn.Module):
     def predict_graphs(self, data: Data, **options) -> Data:
         r"""The predicted HR graphs of ``data`` (a
         :class:`~torch_gsr.datasets.ConnectomePair` or a :class:`Batch`) as
-        PyG graphs ready for a downstream model: shorthand for
-        ``GraphSuperResolution(self, **options)(data)``
-        (:class:`~torch_gsr.transforms.GraphSuperResolution`: node features,
-        sparsification, attributes kept)."""
+        PyG graphs: ``GraphSuperResolution(self, **options)(data)``
+        (:class:`~torch_gsr.transforms.GraphSuperResolution`)."""
         return GraphSuperResolution(self, **options)(data)

@@ -28,6 +28,10 @@ class ConformalIntervals(torch.nn.Module):
 
     Args:
         levels (int): :math:`L` (default: :obj:`1000`).
+
+    Shapes:
+        - **input:** predictions and scales :math:`(B, N_h, N_h)`
+        - **output:** lower and upper bounds :math:`(B, N_h, N_h)` each
     """
     quantiles: Tensor  # [L - 1] q_c for c = k / L
     num_scores: Tensor  # [] n (0: not calibrated)

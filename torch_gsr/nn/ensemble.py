@@ -2,7 +2,7 @@ r"""EnsembleGSR: several super-resolution models and ridge regression trained
 as one model, combined with weights chosen on held-out subjects, with
 per-edge conformal prediction intervals."""
 import itertools
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
 
 import torch
@@ -10,15 +10,39 @@ from torch import Tensor
 from torch_geometric.data import Data
 
 from ..baselines import RidgeRegression
-from ..presets import DEFAULT_PRESET
 from ..utils.validation import check_int, check_sizes
 from ..utils.vectorize import vectorize
 from .base import SuperResolutionModel
 from .conformal import ConformalIntervals
-from .models import MODELS, GSRLoss
+from .gsr_model import GSRLoss
+from .registry import MODELS, register_model
 from .ridge import RidgeMap
 
 INTERVAL_SCALES = ('spread', 'ridge_residual', 'edge_std', 'constant')
+# Subjects per forward pass of after_fit (torch_gsr.train.predict's default).
+PREDICT_BATCH = 64
+
+
+@dataclass(frozen=True)
+class EnsembleConfig:
+    r"""The options of :class:`EnsembleGSR` (see there)."""
+    members: Tuple[str, ...] = ('NodeMapGSR', 'GSRNet')
+    ridge: bool = True
+    weight_grid: int = 20
+    interval_scale: str = 'spread'
+    member_preset: str = 'recommended'
+
+    def __post_init__(self):
+        members = self.members
+        if isinstance(members, str) or not all(isinstance(m, str) for m in members):
+            raise TypeError(f"members must be a sequence of model names, got {members!r}")
+        object.__setattr__(self, 'members', tuple(members))
+        if not self.members and not self.ridge:
+            raise ValueError("members is empty and ridge=False: nothing to combine")
+        check_int(self.weight_grid, 'weight_grid')
+        if self.interval_scale not in INTERVAL_SCALES:
+            raise ValueError(f"interval_scale must be one of {INTERVAL_SCALES}, "
+                             f"got {self.interval_scale!r}")
 
 
 @dataclass
@@ -36,6 +60,7 @@ class EnsembleOutput:
     outputs: List[Any]
 
 
+@register_model
 class EnsembleGSR(SuperResolutionModel):
     r"""A weighted combination of ``K`` member predictions:
 
@@ -47,70 +72,87 @@ class EnsembleGSR(SuperResolutionModel):
     twice gives two differently initialised members) and, with ``ridge``,
     a :class:`RidgeMap` fitted in closed form by :meth:`initialize` on the
     training subjects. :func:`~torch_gsr.train.fit` trains the models
-    jointly: the loss is the sum of their losses, so each gets the
-    gradients it would get alone; the ``hr`` term (early stopping's) is the
-    lowest member's. :meth:`after_fit`
-    chooses :math:`\mathbf{w}` on the validation subjects (the point of the
-    simplex grid of step ``1 / weight_grid`` with the lowest mean absolute
-    error; every single member is a grid point, so the ensemble follows the
-    better member where one is better) and then calibrates
-    :class:`ConformalIntervals` on them for :meth:`predict_intervals`.
-    Members with a ridge blend are built without it (ridge is a member).
-
-    The interval scale :math:`\sigma_e` (``interval_scale``) is
-    ``'spread'``: the standard deviation of the members' predictions plus a
-    tenth of the edge's standard deviation over the training subjects
-    (keeps it positive); ``'ridge_residual'``: the root mean square of the
-    edge's out-of-fold ridge residuals over the training subjects (5
-    folds); ``'edge_std'``: that standard deviation alone; or
-    ``'constant'``: 1 (plain split conformal).
+    jointly: the loss is the sum of their losses (each gets the gradients
+    it would get alone); the ``hr`` term, which early stopping watches, is
+    the lowest member's. :meth:`after_fit` chooses :math:`\mathbf{w}` on the
+    validation subjects (the point of the simplex grid of step
+    ``1 / weight_grid`` with the lowest mean absolute error; every single
+    member is a grid point, so the ensemble follows the better member) and
+    calibrates :class:`ConformalIntervals` on them for
+    :meth:`predict_intervals`. Members with a ridge blend are built without
+    it (ridge is a member).
 
     Args:
         lr_nodes (int): :math:`N_l`.
         hr_nodes (int): :math:`N_h`.
+        preset (str): the members' preset; other than
+            :obj:`'recommended'` it sets ``member_preset``.
         members (sequence of str): model names (default:
             :obj:`('NodeMapGSR', 'GSRNet')`).
         ridge (bool): add ridge regression as a member (default:
             :obj:`True`).
         weight_grid (int): grid steps per unit weight (default: :obj:`20`).
-        interval_scale (str): :math:`\sigma` (default: :obj:`'spread'`;
-            how it was chosen: ``docs/accuracy.md``).
-        preset (str): the members' preset (default: the package's).
+        interval_scale (str): the per-edge scale :math:`\sigma`:
+            ``'spread'`` (the members' standard deviation plus a tenth of the
+            edge's training one), ``'ridge_residual'``, ``'edge_std'`` or
+            ``'constant'`` (``docs/accuracy.md``; default: :obj:`'spread'`).
+        member_preset (str): the members' preset (default:
+            :obj:`'recommended'`).
     """
+    config_class = EnsembleConfig
+    config: EnsembleConfig
     edge_std: Tensor  # [N_h, N_h] training standard deviation of each edge
     residual_scale: Tensor  # [N_h, N_h] RMS out-of-fold ridge residual
     weights: Tensor  # [K] w
 
-    def __init__(self, lr_nodes: int, hr_nodes: int,
+    def __init__(self, lr_nodes: int, hr_nodes: int, preset: str = 'recommended', *,
                  members: Sequence[str] = ('NodeMapGSR', 'GSRNet'),
                  ridge: bool = True, weight_grid: int = 20,
                  interval_scale: str = 'spread',
-                 preset: str = DEFAULT_PRESET):
+                 member_preset: str = 'recommended'):
         super().__init__()
         check_sizes(lr_nodes, hr_nodes)
         self.lr_nodes, self.hr_nodes = lr_nodes, hr_nodes
-        members = [members] if isinstance(members, str) else list(members)
-        unknown = [name for name in members if name not in MODELS
-                   or name == type(self).__name__]
-        if unknown or not members and not ridge:
+        if preset != 'recommended':
+            member_preset = preset
+        self.config = EnsembleConfig(members, ridge, weight_grid,  # type: ignore[arg-type]
+                                     interval_scale, member_preset)
+        unknown = [name for name in self.config.members
+                   if name not in MODELS or name == type(self).__name__]
+        if unknown:
             raise ValueError(f"members must name models of {sorted(MODELS)} "
-                             f"(at least one, or ridge=True), got {members!r}")
-        if interval_scale not in INTERVAL_SCALES:
-            raise ValueError(f"interval_scale must be one of {INTERVAL_SCALES}, "
-                             f"got {interval_scale!r}")
-        self.member_names = members
-        self.weight_grid = check_int(weight_grid, 'weight_grid')
-        self.interval_scale, self.preset = interval_scale, preset
+                             f"(not {type(self).__name__}), got {unknown}")
         self.models = torch.nn.ModuleList(
-            _member(name, lr_nodes, hr_nodes, preset) for name in members)
+            _member(name, lr_nodes, hr_nodes, member_preset)
+            for name in self.config.members)
         self.spectral = any(model.spectral for model in self.models)
         self.ridge = RidgeMap(lr_nodes, hr_nodes) if ridge else None
-        self.num_members = len(members) + int(ridge)
+        self.num_members = len(self.models) + int(ridge)
         self.register_buffer('edge_std', torch.ones(hr_nodes, hr_nodes))
         self.register_buffer('residual_scale', torch.ones(hr_nodes, hr_nodes))
         self.register_buffer('weights', torch.full((self.num_members,),
                                                    1 / self.num_members))
         self.intervals = ConformalIntervals()
+
+    @property
+    def member_names(self) -> List[str]:
+        """The trained members' model names."""
+        return list(self.config.members)
+
+    @property
+    def interval_scale(self) -> str:
+        r"""The interval scale's kind; settable (then call :meth:`after_fit`
+        again to recalibrate)."""
+        return self.config.interval_scale
+
+    @interval_scale.setter
+    def interval_scale(self, value: str) -> None:
+        self.config = replace(self.config, interval_scale=value)
+
+    @property
+    def weight_grid(self) -> int:
+        """Grid steps per unit weight."""
+        return self.config.weight_grid
 
     def reset_parameters(self):
         r"""Resets every member, equal weights, no calibration."""
@@ -151,13 +193,6 @@ class EnsembleGSR(SuperResolutionModel):
             if callable(derived):
                 keys += [f'models.{k}.{key}' for key in derived()]
         return keys
-
-    def get_config(self) -> dict:
-        """Everything needed to rebuild this model."""
-        return dict(name=self.__class__.__name__, lr_nodes=self.lr_nodes,
-                    hr_nodes=self.hr_nodes, members=list(self.member_names),
-                    ridge=self.ridge is not None, weight_grid=self.weight_grid,
-                    interval_scale=self.interval_scale, preset=self.preset)
 
     def forward(self, lr_adj: Union[Tensor, Data, None] = None,
                 lr_eigvecs: Optional[Tensor] = None, validate: bool = True, *,
@@ -216,9 +251,11 @@ class EnsembleGSR(SuperResolutionModel):
         was_training = self.training
         self.eval()
         try:
-            out = self(lr_adj)
+            members = torch.cat([self(chunk).members
+                                 for chunk in lr_adj.split(PREDICT_BATCH)], dim=1)
         finally:
             self.train(was_training)
+        out = EnsembleOutput(hr_adj=members[0], members=members, outputs=[])
         target = vectorize(hr_adj.to(out.hr_adj), 'triu').double().flatten()
         members = vectorize(out.members, 'triu').double().flatten(1)
         self.weights.copy_(_best_weights(members, target, self.weight_grid))
@@ -253,7 +290,8 @@ class EnsembleGSR(SuperResolutionModel):
 def _member(name: str, lr_nodes: int, hr_nodes: int, preset: str) -> SuperResolutionModel:
     model = MODELS[name](lr_nodes, hr_nodes, preset=preset)
     if getattr(model, 'ridge_blend', None) is not None:
-        model = MODELS[name](lr_nodes, hr_nodes, preset=preset, ridge_blend=False)
+        model = MODELS[name](lr_nodes, hr_nodes, preset=preset,
+                             ridge_blend=False)
     return model
 
 

@@ -2,20 +2,24 @@ r"""NodeMapGSR: the training-mean HR connectome plus a gated, node-mapped
 subject deviation. Not in the paper: a small model with the inductive bias
 that HR regions are mixtures of LR regions."""
 from dataclasses import dataclass
-from typing import Optional, Union
+from typing import Dict, List, Optional, Union
 
 import torch
 from torch import Tensor
 from torch_geometric.data import Data
 
-from ..presets import DEFAULT_PRESET, model_options
+from ..config import NodeMapConfig
 from ..utils.matrix import symmetrize
 from ..utils.validation import check_sizes
-from .base import SuperResolutionModel
+from .base import SuperResolutionModel, preset_options
+from .gsr_model import GSRLoss
 from .losses import hr_loss
-from .models import GSRLoss
 from .node_map import NodeMap
+from .registry import register_model
 from .ridge import RidgeBlend
+
+# Subjects per forward pass of after_fit (torch_gsr.train.predict's default).
+PREDICT_BATCH = 64
 
 
 @dataclass
@@ -31,74 +35,51 @@ class NodeMapOutput:
     deviation: Tensor
 
 
+@register_model
 class NodeMapGSR(SuperResolutionModel):
-    r"""Predicts an HR connectome as a learned mean plus the subject's LR
-    deviation from the LR mean, mapped to the HR nodes and gated per edge:
+    r"""A learned mean plus the subject's LR deviation from the LR mean,
+    mapped to the HR nodes and gated per edge:
 
     .. math::
         \hat{\mathbf{A}}_h = \mathbf{B} + (\mathbf{1} + \mathbf{G}) \odot
-        \mathbf{X}, \qquad
-        \mathbf{X} = \mathbf{M} (\mathbf{A}_l - \bar{\mathbf{A}}_l)
-        \mathbf{M}^\top,
+        \mathbf{M} (\mathbf{A}_l - \bar{\mathbf{A}}_l) \mathbf{M}^\top,
 
     with :math:`\mathbf{M} \in \mathbb{R}^{N_h \times N_l}` a
     :class:`NodeMap`, :math:`\mathbf{B}, \mathbf{G} \in \mathbb{R}^{N_h
-    \times N_h}` (symmetrised in the output) and :math:`\bar{\mathbf{A}}_l`
-    the training-mean LR connectome (a buffer).
-
-    :meth:`initialize` sets :math:`\mathbf{B}` to the training-mean HR
-    connectome and :math:`\bar{\mathbf{A}}_l` to the training-mean LR one;
-    :func:`torch_gsr.train.fit` calls it before training, so an untrained
-    model starts as :class:`~torch_gsr.baselines.MeanHR` plus a small
-    mapped deviation, and what it learns is subject-specific. The gate
-    :math:`\mathbf{G}` starts at 0.
-
-    With ``ridge_blend`` (the default), the prediction is finally blended
-    with ridge regression's (:class:`~torch_gsr.nn.RidgeBlend`): the ridge
-    part is fitted by :meth:`initialize` on the training subjects, the blend
-    weight :math:`w` is 0 while training and is chosen afterwards by
-    :func:`~torch_gsr.train.fit` on the validation subjects
-    (``history.ridge_weight``). Where subjects differ along more directions
-    than one node map captures, ridge is the better predictor and the blend
-    follows it; where the map's structure fits, :math:`w` stays small.
-
-    The loss is :math:`\mathcal{L}_{hr} + \frac{\mu}{2}(\|\mathbf{M}\|_F^2 +
-    \|\mathbf{G}\|_F^2)` with :math:`\mu` = ``map_decay``: the L2 penalty
-    spares :math:`\mathbf{B}` (shrinking the mean towards 0 costs accuracy
-    everywhere). :class:`~torch_gsr.nn.GSRLoss`'s ``eig`` and ``rec`` are 0
-    (no GSR layer, no autoencoder), and ``total`` includes the penalty.
+    \times N_h}` (symmetrised in the output; :math:`\mathbf{G}` starts at 0)
+    and :math:`\bar{\mathbf{A}}_l` the training-mean LR connectome.
+    :meth:`initialize` sets :math:`\mathbf{B}` and :math:`\bar{\mathbf{A}}_l`
+    to the training means. With ``ridge_blend``, the prediction is blended
+    with ridge regression's (:class:`~torch_gsr.nn.RidgeBlend`, fitted by
+    :meth:`initialize`, its weight chosen by :meth:`after_fit`). The loss is
+    :math:`\mathcal{L}_{hr} + \frac{\mu}{2}(\|\mathbf{M}\|_F^2 +
+    \|\mathbf{G}\|_F^2)` in ``total`` (``eig`` and ``rec`` are 0).
 
     Args:
         lr_nodes (int): :math:`N_l`.
         hr_nodes (int): :math:`N_h` (``>= N_l``).
-        preset (str): where the defaults come from
-            (:data:`torch_gsr.presets.NODE_MAP_MODEL`, the same in every
-            preset).
-        map_decay (float): :math:`\mu \ge 0`. The default, ``1e-5``, was
-            chosen on :class:`~torch_gsr.datasets.SyntheticConnectomes`
-            (100 subjects; test MAE 0.0509, 0.0508, 0.0532, 0.0625 for
-            ``0``, ``1e-5``, ``1e-4``, ``1e-3``).
+        preset (str): ``'recommended'`` or ``'paper'`` (the same here,
+            :class:`~torch_gsr.config.NodeMapConfig`).
+        map_decay (float): :math:`\mu \ge 0`. (default: :obj:`1e-5`)
+        ridge_blend (bool): blend with ridge regression. (default: :obj:`True`)
     """
-    spectral = False  # reads no eigenvectors: fit computes no LR spectra
-    option_family = 'node_map'
+    config_class = NodeMapConfig
+    config: NodeMapConfig
     lr_mean: Tensor  # buffer: the training-mean LR connectome
 
-    def __init__(self, lr_nodes: int, hr_nodes: int,
-                 preset: str = DEFAULT_PRESET, **options):
+    @preset_options(NodeMapConfig)
+    def __init__(self, lr_nodes: int, hr_nodes: int, preset: str = 'recommended', *,
+                 map_decay: float = 1e-5, ridge_blend: bool = True):
         super().__init__()
         check_sizes(lr_nodes, hr_nodes)
-        self.config = model_options(preset, family=self.option_family, **options)
-        if not self.config['map_decay'] >= 0:
-            raise ValueError(f"map_decay must be >= 0, got "
-                             f"{self.config['map_decay']!r}")
+        self.config = NodeMapConfig(map_decay=map_decay, ridge_blend=ridge_blend)
         self.lr_nodes, self.hr_nodes = lr_nodes, hr_nodes
-        self.map_decay = float(self.config['map_decay'])
+        self.map_decay = float(map_decay)
         self.node_map = NodeMap(lr_nodes, hr_nodes)
         self.gate = torch.nn.Parameter(torch.empty(hr_nodes, hr_nodes))
         self.bias = torch.nn.Parameter(torch.empty(hr_nodes, hr_nodes))
         self.register_buffer('lr_mean', torch.empty(lr_nodes, lr_nodes))
-        self.ridge_blend = (RidgeBlend(lr_nodes, hr_nodes)
-                            if self.config['ridge_blend'] else None)
+        self.ridge_blend = RidgeBlend(lr_nodes, hr_nodes) if ridge_blend else None
         self.reset_parameters()
 
     def reset_parameters(self):
@@ -114,24 +95,43 @@ class NodeMapGSR(SuperResolutionModel):
     @torch.no_grad()
     def initialize(self, lr_adj: Tensor, hr_adj: Tensor) -> None:
         r"""Sets :math:`\bar{\mathbf{A}}_l` and :math:`\mathbf{B}` to the
-        training means; with ``ridge_blend``, fits the ridge part and sets its
-        weight to 0.
-
-        Args:
-            lr_adj (Tensor): ``[S, N_l, N_l]`` training LR connectomes.
-            hr_adj (Tensor): ``[S, N_h, N_h]`` training HR connectomes.
-        """
+        training means of ``lr_adj`` ``[S, N_l, N_l]`` and ``hr_adj``
+        ``[S, N_h, N_h]``; with ``ridge_blend``, fits the ridge part on them
+        and sets its weight to 0."""
         lr_mean, hr_mean = self.training_means(lr_adj, hr_adj)
         self.lr_mean.copy_(lr_mean)
         self.bias.copy_(hr_mean)
         if self.ridge_blend is not None:
             self.ridge_blend.fit(lr_adj, hr_adj)
 
-    def get_config(self) -> dict:
-        """Everything needed to rebuild this model with
-        :func:`~torch_gsr.nn.build_model`."""
-        return dict(name=self.__class__.__name__, lr_nodes=self.lr_nodes,
-                    hr_nodes=self.hr_nodes, **self.config)
+    @torch.no_grad()
+    def after_fit(self, lr_adj: Tensor, hr_adj: Tensor) -> Dict[str, float]:
+        r"""With ``ridge_blend``, chooses the blend weight on the validation
+        subjects ``lr_adj`` ``[S, N_l, N_l]`` and ``hr_adj`` ``[S, N_h, N_h]``
+        from the model's own predictions (made with weight 0, in evaluation
+        mode) and returns ``{'ridge_weight': w}``; else ``{}``."""
+        if self.ridge_blend is None:
+            return {}
+        self.ridge_blend.weight.zero_()
+        was_training = self.training
+        self.eval()
+        try:
+            # Batches of PREDICT_BATCH, as torch_gsr.train.predict makes them.
+            model_hr_adj = torch.cat([
+                self(lr_adj[start:start + PREDICT_BATCH], validate=False).hr_adj
+                for start in range(0, lr_adj.size(0), PREDICT_BATCH)])
+        finally:
+            self.train(was_training)
+        weight = self.ridge_blend.calibrate(lr_adj, model_hr_adj.to(lr_adj), hr_adj)
+        return {'ridge_weight': weight}
+
+    def derived_state_keys(self) -> List[str]:
+        r"""The ridge part's buffers (its training data), which
+        :meth:`initialize` refits exactly."""
+        if self.ridge_blend is None:
+            return []
+        return [f'ridge_blend.ridge.{name}' for name, _ in
+                self.ridge_blend.ridge.named_buffers()]
 
     def forward(self, lr_adj: Union[Tensor, Data, None] = None,
                 lr_eigvecs: Optional[Tensor] = None, validate: bool = True, *,

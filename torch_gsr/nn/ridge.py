@@ -38,8 +38,7 @@ class RidgeMap(torch.nn.Module):
     predicts batched on any device.
 
     The dual form keeps :math:`\mathbf{X}` (``[S, P]``) and
-    :math:`\mathbf{C}` (``[S, Q]``) instead of a ``[P, Q]`` weight matrix:
-    about 40 MB for 200 subjects of 160 -> 268 nodes, against 1.8 GB.
+    :math:`\mathbf{C}` (``[S, Q]``) instead of a ``[P, Q]`` weight matrix.
     Until :meth:`fit` runs, ``S = 0`` and the prediction is zero;
     :meth:`load_state_dict` takes any ``S``.
 
@@ -47,7 +46,13 @@ class RidgeMap(torch.nn.Module):
         lr_nodes (int): :math:`N_l`.
         hr_nodes (int): :math:`N_h`.
         alphas (sequence of float): candidate :math:`\alpha` values.
+            (default: :obj:`DEFAULT_ALPHAS` of :mod:`torch_gsr.baselines`)
         folds (int): cross-validation folds that choose :math:`\alpha`.
+            (default: :obj:`5`)
+
+    Shapes:
+        - **input:** LR connectomes :math:`(B, N_l, N_l)`
+        - **output:** HR connectomes :math:`(B, N_h, N_h)`
     """
     train_edges: Tensor  # [S, P] centred training LR edges
     dual_coef: Tensor  # [S, Q]
@@ -151,16 +156,18 @@ class RidgeBlend(torch.nn.Module):
     with the ridge part a :class:`RidgeMap` fitted on the training subjects
     (:meth:`fit`, which sets :math:`w = 0`: the model trains alone) and
     :math:`w` chosen afterwards on held-out subjects (:meth:`calibrate`: the
-    weight in :math:`[0, 1]` with the lowest mean absolute error). Both parts are then
-    judged on subjects neither was fitted on, so the blend is about as good
-    as the better of the two, or better where their errors differ. A model
-    with a ``ridge_blend`` gets both calls from
-    :func:`~torch_gsr.train.fit` (the calibration on its validation
-    subjects; without validation data :math:`w` stays 0).
+    weight in :math:`[0, 1]` with the lowest mean absolute error).
+    :class:`~torch_gsr.nn.NodeMapGSR` calls both, from its
+    ``initialize`` and ``after_fit``.
 
     Args:
         lr_nodes (int): :math:`N_l`.
         hr_nodes (int): :math:`N_h`.
+
+    Shapes:
+        - **input:** LR connectomes :math:`(B, N_l, N_l)`, the model's
+          prediction :math:`(B, N_h, N_h)`
+        - **output:** the blend :math:`(B, N_h, N_h)`
     """
     weight: Tensor  # [] the ridge part's weight w
 

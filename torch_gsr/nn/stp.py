@@ -1,18 +1,22 @@
 r"""STP-GSR (Singh & Rekik, "Strongly Topology-Preserving GNNs for Brain
 Graph Super-Resolution", PRIME-MICCAI 2024): edge regression as node
 regression on the dual (line) graph of the HR graph."""
-from typing import Optional, Sequence
+from typing import Optional, Sequence, Union
 
 import torch
 import torch.nn.functional as F
 from torch import Tensor
+from torch_geometric.data import Data
 from torch_geometric.nn import GraphNorm
 
-from ..presets import DEFAULT_PRESET
-from ..utils.matrix import set_diagonal
+from ..config import STPConfig
+from ..utils.matrix import set_diagonal, symmetrize
+from ..utils.validation import check_sizes
+from .base import SuperResolutionModel, preset_options
 from .dense_transformer_conv import DenseTransformerConv
+from .gsr_model import GSRLoss, GSROutput
 from .line_graph import LineGraphTransformerConv, edges_to_matrix, matrix_to_edges, num_dual_nodes
-from .models import GSRLoss, GSRModel, GSROutput
+from .registry import register_model
 
 
 def graph_norm(norm: GraphNorm, x: Tensor) -> Tensor:
@@ -30,101 +34,69 @@ def min_max(x: Tensor) -> Tensor:
     return (x - low) / (high - low + 1e-8)
 
 
-class GramInitializer(torch.nn.Module):
-    r"""STP-GSR's super-resolution step: the initial HR adjacency
-    :math:`\tilde{\mathbf{A}}_h = \mathrm{minmax}(\mathbf{Z}^\top
-    \mathbf{Z})` of an LR embedding :math:`\mathbf{Z}` ``[B, N, N_h]``,
-    with the interface of :class:`GSRLayer` (``product`` then ``graph``;
-    ``lr_eigvecs`` unused), so :meth:`GSRModel.forward` runs STP-GSR."""
-    def forward(self, z_lr: Tensor, lr_eigvecs: Optional[Tensor] = None):
-        r"""The initial HR adjacency :math:`\mathrm{minmax}(\mathbf{Z}^\top \mathbf{Z})`, twice."""
-        return self.graph(self.product(z_lr, lr_eigvecs))
-
-    def product(self, z_lr: Tensor, lr_eigvecs: Optional[Tensor] = None) -> Tensor:
-        r""":math:`\mathbf{Z}^\top \mathbf{Z}`, ``[B, N_h, N_h]``."""
-        return torch.matmul(z_lr.transpose(-1, -2), z_lr)
-
-    def graph(self, product: Tensor):
-        r"""The min-max rescaled ``product``, as adjacency and features."""
-        a_hr = min_max(product)
-        return a_hr, a_hr
+def gram_initializer(z: Tensor) -> Tensor:
+    r"""STP-GSR's initial HR adjacency :math:`\mathrm{minmax}(\mathbf{Z}^\top
+    \mathbf{Z})` ``[B, N_h, N_h]`` of an LR embedding ``z`` ``[B, N, N_h]``."""
+    return min_max(torch.matmul(z.transpose(-1, -2), z))
 
 
-class STPGSR(GSRModel):
-    r"""STP-GSR (Singh & Rekik, 2024). Each of the :math:`E = N_h(N_h-1)/2`
-    edges of the (complete) HR graph is a node of its dual graph, and the
-    HR edge weights are regressed as dual node features:
+@register_model
+class STPGSR(SuperResolutionModel):
+    r"""STP-GSR (Singh & Rekik, PRIME-MICCAI 2024): the HR edges are the nodes
+    of the HR graph's dual (line) graph, regressed as node features.
 
-    1. **Target-edge initialiser.** A graph transformer
-       (:class:`DenseTransformerConv`, ``init_heads`` heads, edge weights as
-       edge features) embeds the LR graph, node features its adjacency
-       rows, into :math:`\mathbf{Z} \in \mathbb{R}^{N \times N_h}`; after
-       :class:`~torch_geometric.nn.GraphNorm` and ReLU,
+    1. A graph transformer (:class:`DenseTransformerConv`, ``init_heads``
+       heads, LR adjacency rows as features and edge weights as edge
+       features), :class:`~torch_geometric.nn.GraphNorm` and ReLU embed the
+       LR graph into :math:`\mathbf{Z} \in \mathbb{R}^{N \times N_h}`;
        :math:`\tilde{\mathbf{A}}_h = \mathrm{minmax}(\mathbf{Z}^\top
-       \mathbf{Z})` initialises every HR edge, i.e. every dual node.
-    2. **Dual graph learner.** :class:`LineGraphTransformerConv` layers
-       (widths ``1 -> *dual_channels -> 1``, each with GraphNorm and ReLU)
-       pass messages between dual nodes that share an HR node; the output,
-       min-max scaled to :math:`[0, 1]`, is each HR edge's weight.
-    3. The weights fill a symmetric HR matrix with unit diagonal.
+       \mathbf{Z})` initialises every HR edge.
+    2. :class:`LineGraphTransformerConv` layers (widths ``1 ->
+       *dual_channels -> 1``, each with GraphNorm and ReLU) pass messages
+       between HR edges that share a node; min-max scaled, the output is the
+       HR edge weights of a symmetric, unit-diagonal prediction.
 
-    :meth:`GSRModel.forward` runs it (input checks, post-processing):
-    :meth:`encode` is the initialiser's LR embedding, ``gsr`` its Gram step
-    (:class:`GramInitializer`) and :meth:`decode` the dual graph learner;
-    ``lr_eigvecs`` are accepted and unused. The output's ``a_hr`` (``=
-    x_hr``) is the initial HR adjacency, ``z_lr`` the LR embedding
-    ``[B, N, N_h]``.
-
-    The dual graph is never built per subject: ``structured=False`` runs
-    sparse message passing on one cached ``edge_index`` shared by all
-    batches; ``structured=True`` computes the same numbers from the dual
-    graph's structure (see :class:`LineGraphTransformerConv`).
-
-    No padding: the prediction is ``[B, N_h, N_h]`` (``hr_padded ==
-    hr_nodes``). The loss is the paper's mean absolute error over the HR
-    edges (``hr``; ``eig`` and ``rec`` are zero).
+    No padding (``hr_padded == hr_nodes``); the output is a
+    :class:`~torch_gsr.nn.GSROutput` whose ``a_hr`` (``= x_hr``) is
+    :math:`\tilde{\mathbf{A}}_h` and ``z_lr`` is :math:`\mathbf{Z}`. The
+    loss is the mean absolute error over HR edges.
 
     Args:
         lr_nodes (int): ``N``.
         hr_nodes (int): ``N_h >= 3``.
-        preset (str): where the defaults come from.
+        preset (str): ``'recommended'`` or ``'paper'``
+            (:class:`~torch_gsr.config.STPConfig`).
         init_heads (int): attention heads of the initialiser, each
-            :math:`\lceil N_h / \text{heads} \rceil` wide; their
-            concatenation is cut to :math:`N_h` features when ``N_h`` is
-            not a multiple (the paper requires one).
+            :math:`\lceil N_h / \text{heads} \rceil` wide, cut to
+            :math:`N_h` features. (default: :obj:`4`)
         dual_channels (sequence of int): hidden widths of the dual graph
-            learner (``()``: one layer, ``1 -> 1``, the paper).
-        dropout (float): attention dropout of every layer.
-        structured (bool): structured (``True``) or sparse (``False``)
-            message passing on the dual graph; the same numbers.
+            learner. (default: :obj:`()`, one ``1 -> 1`` layer)
+        dropout (float): attention dropout of every layer. (default: :obj:`0.`)
+        structured (bool): structured (:obj:`True`) or sparse message passing
+            on the dual graph; the same numbers. (default: :obj:`True`)
     """
-    option_family = 'stp'
-    spectral = False
+    config_class = STPConfig
+    config: STPConfig
 
-    def __init__(self, lr_nodes: int, hr_nodes: int,
-                 preset: str = DEFAULT_PRESET, **options):
-        super().__init__(lr_nodes, hr_nodes, None, None, preset, **options)
-
-    def _build(self, init_heads: int,  # type: ignore[override]
-               dual_channels: Sequence[int], dropout: float, structured: bool):
-        # Each model family builds from its own preset table.
-        if self.hr_nodes < 3:
+    @preset_options(STPConfig)
+    def __init__(self, lr_nodes: int, hr_nodes: int, preset: str = 'recommended', *,
+                 init_heads: int = 4, dual_channels: Sequence[int] = (),
+                 dropout: float = 0., structured: bool = True):
+        super().__init__()
+        check_sizes(lr_nodes, hr_nodes)
+        if hr_nodes < 3:
             raise ValueError(f"STPGSR needs hr_nodes >= 3 (the dual graph of "
-                             f"K_2 has no edges), got {self.hr_nodes}")
-        if isinstance(init_heads, bool) or not isinstance(init_heads, int) \
-                or not 1 <= init_heads <= self.hr_nodes:
+                             f"K_2 has no edges), got {hr_nodes}")
+        if init_heads > hr_nodes:
             raise ValueError(f"init_heads must be an int in [1, hr_nodes = "
-                             f"{self.hr_nodes}], got {init_heads!r}")
-        if not 0 <= dropout < 1:
-            raise ValueError(f"dropout must be in [0, 1), got {dropout!r}")
-        self.config['dual_channels'] = tuple(dual_channels)
-        self.hr_padded = self.hr_nodes
+                             f"{hr_nodes}], got {init_heads!r}")
+        self.config = STPConfig(init_heads=init_heads, dual_channels=tuple(dual_channels),
+                                dropout=dropout, structured=structured)
+        self.lr_nodes, self.hr_nodes = lr_nodes, hr_nodes
+        self.hr_padded = hr_nodes
         self.init_conv = DenseTransformerConv(
-            self.lr_nodes, -(-self.hr_nodes // init_heads), heads=init_heads,
-            dropout=dropout)
-        self.init_norm = GraphNorm(self.hr_nodes)
-        # Plays the GSR layer's part in GSRModel.forward.
-        self.gsr = GramInitializer()  # type: ignore[assignment]
+            lr_nodes, -(-hr_nodes // init_heads), heads=init_heads, dropout=dropout)
+        self.init_norm = GraphNorm(hr_nodes)
         widths = [1, *dual_channels, 1]
         self.dual_convs = torch.nn.ModuleList(
             LineGraphTransformerConv(c_in, c_out, dropout=dropout,
@@ -138,22 +110,38 @@ class STPGSR(GSRModel):
                        *self.dual_norms):
             module.reset_parameters()
 
-    def encode(self, lr_adj: Tensor):
-        r"""The target-edge initialiser's LR embedding :math:`\mathbf{Z}`
-        ``[B, N, N_h]`` of ``[B, N, N]`` LR connectomes, as ``(None, Z)``
-        (no :math:`\mathbf{Z}_0`)."""
+    def encode(self, lr_adj: Tensor) -> Tensor:
+        r"""The initialiser's LR embedding :math:`\mathbf{Z}` ``[B, N, N_h]``
+        of ``[B, N, N]`` LR connectomes."""
         z = self.init_conv(lr_adj, lr_adj)[..., :self.hr_nodes]
-        return None, F.relu(graph_norm(self.init_norm, z))
+        return F.relu(graph_norm(self.init_norm, z))
 
-    def decode(self, a_hr: Tensor, x_hr: Tensor) -> Tensor:
+    def decode(self, a_hr: Tensor) -> Tensor:
         r"""The dual graph learner: the initial HR adjacency ``a_hr``
         ``[B, N_h, N_h]`` (its upper triangle: the dual node features) to
-        the predicted HR connectomes ``[B, N_h, N_h]``, edges in
-        :math:`[0, 1]`, unit diagonal."""
+        HR connectomes ``[B, N_h, N_h]``, edges in :math:`[0, 1]`."""
         x = matrix_to_edges(a_hr.unsqueeze(-1))
         for conv, norm in zip(self.dual_convs, self.dual_norms, strict=True):
             x = F.relu(graph_norm(norm, conv(x, self.hr_nodes)))
         return set_diagonal(edges_to_matrix(min_max(x), self.hr_nodes).squeeze(-1))
+
+    def forward(self, lr_adj: Union[Tensor, Data, None] = None,
+                lr_eigvecs: Optional[Tensor] = None, validate: bool = True, *,
+                edge_index: Optional[Tensor] = None,
+                edge_weight: Optional[Tensor] = None,
+                batch: Optional[Tensor] = None) -> GSROutput:
+        r"""Predicts HR connectomes from LR ones; the arguments are those of
+        :meth:`~torch_gsr.nn.GSRModel.forward` (``lr_eigvecs`` checked and
+        unused)."""
+        lr_adj, _ = self.read_input(lr_adj, lr_eigvecs, validate, edge_index,
+                                    edge_weight, batch)
+        z = self.encode(lr_adj)
+        a_hr = gram_initializer(z)
+        # As every GSR model finishes its prediction (the absolute value
+        # also stops the gradient at exact zeros, as it always has).
+        pred = set_diagonal(symmetrize(self.decode(a_hr)).abs())
+        return GSROutput(hr_adj=pred, padded_hr_adj=pred, a_hr=a_hr, x_hr=a_hr,
+                         z0=None, z_lr=z)
 
     def loss(self, out: GSROutput, hr_adj: Tensor,
              hr_eigvecs: Optional[Tensor] = None,

@@ -1,47 +1,13 @@
 r"""Simulated paired functional connectomes that emerge from linear dynamics
-on a subject-specific structural graph ("structure -> function"), on
-assumptions unlike :mod:`~torch_gsr.datasets.synthetic`'s,
-:mod:`~torch_gsr.datasets.smooth_fields`' and
-:mod:`~torch_gsr.datasets.wiring`'s.
-
-There are no latent networks or factors here: correlations arise only from
-activity spreading along a sparse structural graph, connectomes are
-*thresholded* correlations :math:`\max(r, 0)` (negative ones set to 0, as
-many fMRI pipelines do) rather than :math:`|r|` or :math:`(1 + r) / 2`, and
-the default sizes are 100 -> 180.
-
-Per subject ``s``, on ``fine_regions`` vertices of the unit sphere:
-
-1. A shared structural graph: every vertex linked to its ``neighbours``
-   nearest vertices (weight :math:`\exp(-d_{uv} / \ell)` of the great-circle
-   distance), plus ``shortcuts`` random long-range links (the weight of a
-   link of median length). The subject's graph
-   :math:`A_s` rescales every edge by a log-normal factor of log-standard
-   deviation ``weight_spread`` and adds ``subject_shortcuts`` long-range
-   links of its own; :math:`W_s = D_s^{-1/2} A_s D_s^{-1/2}` (degree
-   normalised, spectral radius 1).
-2. Vertex activity :math:`x_{t+1} = g_s W_s x_t + \varepsilon_t` (a
-   discretised Ornstein-Uhlenbeck process, unit white innovations), with a
-   subject-specific coupling :math:`g_s = 1 - (1 - g) e^{\sigma z_s}` below
-   1, so the process is stable; ``time_points`` steps are kept after a
-   burn-in.
-3. Two independent, non-nested Voronoi atlases average the vertex series
-   into ``lr_nodes`` and ``hr_nodes`` parcel series, each with its own
-   additive white measurement noise of standard deviation ``noise``.
-4. Connectomes are :math:`\max(\mathrm{corr}, 0)` between parcels, unit
-   diagonal: values in ``[0, 1]``, with the finite-sample noise of
-   ``time_points`` samples.
-
-Everything is drawn from one ``numpy`` generator seeded by ``seed``.
-"""
-from typing import List, Optional, Tuple
+on a subject-specific structural graph ("structure -> function")."""
+from typing import List, NamedTuple, Optional, Tuple
 
 import numpy as np
 import scipy.sparse
 
-from ..utils.validation import check_generator_sizes
-from .generated import GeneratedConnectomes
-from .synthetic import CHUNK, _averaging, _sphere, _voronoi
+from ...utils.validation import check_generator_sizes
+from .generated import GeneratedConnectomes, population_and_rng
+from .geometry import CHUNK, averaging, sphere, voronoi
 
 # Steps of the slowest subject's relaxation time simulated and discarded
 # before the kept series, so that it starts near the stationary distribution,
@@ -72,6 +38,22 @@ def _structural_graph(coords: np.ndarray, neighbours: int, shortcuts: int,
     # link of median length, whatever their length.
     weights[distance > 3 * length] = np.exp(-1.)
     return edges, weights
+
+
+class _Population(NamedTuple):
+    edges: np.ndarray    # [2, E] shared structural edges
+    weights: np.ndarray  # [E] their weights
+    lr_mean: np.ndarray  # [V, N_l] LR atlas
+    hr_mean: np.ndarray  # [V, N_h] HR atlas
+
+
+def _draw_population(rng: np.random.Generator, fine_regions: int, neighbours: int,
+                     shortcuts: int, lr_nodes: int, hr_nodes: int) -> _Population:
+    coords = sphere(fine_regions, rng)
+    edges, weights = _structural_graph(coords, neighbours, shortcuts, rng)
+    lr_mean = averaging(voronoi(coords, lr_nodes, rng), lr_nodes)
+    hr_mean = averaging(voronoi(coords, hr_nodes, rng), hr_nodes)
+    return _Population(edges, weights, lr_mean, hr_mean)
 
 
 def _random_pairs(num_vertices: int, num_pairs: int,
@@ -132,44 +114,50 @@ def _thresholded_correlation(series: np.ndarray) -> np.ndarray:
 
 
 def dynamics_connectomes(num_subjects: int = 277, lr_nodes: int = 100,
-                         hr_nodes: int = 180, seed: int = 0,
+                         hr_nodes: int = 180, seed: int = 0, population_seed: int = 0,
                          fine_regions: Optional[int] = None, neighbours: int = 8,
                          shortcuts: int = 40, subject_shortcuts: int = 10,
                          weight_spread: float = 0.5, coupling: float = 0.995,
                          coupling_spread: float = 0.3, time_points: int = 600,
                          noise: float = 0.2) -> Tuple[np.ndarray, np.ndarray]:
-    r"""Simulates paired functional connectomes (see the module doc).
+    r"""Simulates paired functional connectomes from linear dynamics on a
+    structural graph.
+
+    Subject :math:`s` has a graph :math:`A_s` on ``fine_regions`` vertices of the
+    sphere (the shared nearest-neighbour graph with shortcuts, its edges rescaled
+    log-normally, plus links of its own) and the activity
+
+    .. math::
+        \mathbf{x}_{t+1} = g_s D_s^{-1/2} A_s D_s^{-1/2} \mathbf{x}_t
+        + \boldsymbol{\varepsilon}_t, \qquad g_s = 1 - (1 - g) e^{\sigma z_s};
+
+    two Voronoi atlases average it, each with its own white measurement noise,
+    and the connectomes are :math:`\max(\mathrm{corr}, 0)`, unit diagonal.
 
     Args:
-        num_subjects (int): ``S``.
-        lr_nodes (int): ``N_l``, parcels of the LR atlas.
-        hr_nodes (int): ``N_h``, parcels of the HR atlas (``>= N_l``).
-        seed (int): seed; equal seeds give equal arrays.
-        fine_regions (int, optional): vertices parcellated by both atlases
-            (default ``3 * hr_nodes``).
-        neighbours (int): nearest vertices each vertex is linked to
-            (``< fine_regions``).
-        shortcuts (int): shared random long-range links.
-        subject_shortcuts (int): random long-range links of each subject's
-            own (``0``: none).
-        weight_spread (float): log-standard deviation of the subject-specific
-            rescaling of every edge.
-        coupling (float): :math:`g`, the population's coupling, in ``(0, 1)``.
-        coupling_spread (float): :math:`\sigma`, log-standard deviation of a
-            subject's :math:`1 - g_s` around :math:`1 - g`.
-        time_points (int): length of the kept series (``>= 2``).
-        noise (float): standard deviation of each atlas's measurement noise.
+        num_subjects (int): ``S``. (default: :obj:`277`)
+        lr_nodes (int): ``N_l``, parcels of the LR atlas. (default: :obj:`100`)
+        hr_nodes (int): ``N_h >= N_l``, parcels of the HR atlas. (default: :obj:`180`)
+        seed (int): the subjects' seed. (default: :obj:`0`)
+        population_seed (int): the seed of the population (vertices, shared graph,
+            atlases); another ``seed`` alone gives new subjects of it. (default: :obj:`0`)
+        fine_regions (int, optional): vertices. (default: ``3 * hr_nodes``)
+        neighbours (int): nearest vertices linked, ``< fine_regions``. (default: :obj:`8`)
+        shortcuts (int): shared long-range links. (default: :obj:`40`)
+        subject_shortcuts (int): each subject's own links. (default: :obj:`10`)
+        weight_spread (float): log-std of the edge rescaling. (default: :obj:`0.5`)
+        coupling (float): :math:`g`, in ``(0, 1)``. (default: :obj:`0.995`)
+        coupling_spread (float): :math:`\sigma`. (default: :obj:`0.3`)
+        time_points (int): length of the kept series, ``>= 2``. (default: :obj:`600`)
+        noise (float): std of the measurement noise. (default: :obj:`0.2`)
 
     Returns:
-        (numpy.ndarray, numpy.ndarray): LR ``[S, N_l, N_l]`` and HR
-        ``[S, N_h, N_h]`` float32, symmetric, in ``[0, 1]``, unit diagonal.
+        (numpy.ndarray, numpy.ndarray): LR ``[S, N_l, N_l]`` and HR ``[S, N_h, N_h]``
+        float32, symmetric, in ``[0, 1]``, unit diagonal.
 
     Raises:
-        ValueError: a size that is not a positive int, ``hr_nodes <
-            lr_nodes``, more parcels than ``fine_regions``, ``neighbours >=
-            fine_regions``, ``time_points < 2``, a negative
-            ``subject_shortcuts``/``weight_spread``/``coupling_spread``/
-            ``noise``, or ``coupling`` outside ``(0, 1)``.
+        ValueError: a bad size, ``neighbours >= fine_regions``, ``time_points < 2``,
+            a negative spread, shortcut count or noise, ``coupling`` outside ``(0, 1)``.
     """
     fine_regions = fine_regions or 3 * hr_nodes
     check_generator_sizes(num_subjects, lr_nodes, hr_nodes, fine_regions,
@@ -189,11 +177,11 @@ def dynamics_connectomes(num_subjects: int = 277, lr_nodes: int = 100,
             raise ValueError(f"{name} must be >= 0, got {value!r}")
     if not 0 < coupling < 1:
         raise ValueError(f"coupling must be in (0, 1), got {coupling!r}")
-    rng = np.random.default_rng(seed)
-    coords = _sphere(fine_regions, rng)
-    edges, weights = _structural_graph(coords, neighbours, shortcuts, rng)
-    lr_mean = _averaging(_voronoi(coords, lr_nodes, rng), lr_nodes)
-    hr_mean = _averaging(_voronoi(coords, hr_nodes, rng), hr_nodes)
+    population, rng = population_and_rng(
+        lambda r: _draw_population(r, fine_regions, neighbours, shortcuts, lr_nodes,
+                                   hr_nodes),
+        seed, population_seed)
+    edges, weights = population.edges, population.weights
     typical = np.median(weights)
 
     lr: List[np.ndarray] = []
@@ -213,7 +201,7 @@ def dynamics_connectomes(num_subjects: int = 277, lr_nodes: int = 100,
         matrix = _coupling_matrix(subject_edges, subject_weights, gain, fine_regions)
         burn_in = min(int(np.ceil(_RELAXATION_TIMES / (1 - gain.max()))), _MAX_BURN_IN)
         series = _simulate(matrix, burn_in, size, fine_regions, time_points, rng)
-        for mean, out in ((lr_mean, lr), (hr_mean, hr)):
+        for mean, out in ((population.lr_mean, lr), (population.hr_mean, hr)):
             parcel = series @ mean
             parcel += noise * rng.standard_normal(parcel.shape, dtype=np.float32)
             out.append(_thresholded_correlation(parcel))
@@ -225,13 +213,20 @@ class DynamicsConnectomes(GeneratedConnectomes):
     :class:`PairedConnectomes` dataset (subject ids ``'dyn-0000'``, ...).
 
     Args:
-        num_subjects, lr_nodes, hr_nodes, seed: see
-            :func:`dynamics_connectomes`.
-        root (str, optional): cache folder (``None``: in memory only).
+        num_subjects (int): ``S``. (default: :obj:`277`)
+        lr_nodes (int): ``N_l``. (default: :obj:`100`)
+        hr_nodes (int): ``N_h``. (default: :obj:`180`)
+        seed (int): the subjects' seed. (default: :obj:`0`)
+        population_seed (int): the population's seed; another ``seed`` alone
+            gives new subjects of the same population. (default: :obj:`0`)
+        root (str, optional): cache folder (default: :obj:`None`, in memory
+            only)
         **pyg_options: ``transform``, ``pre_transform``, ``pre_filter``,
             ``force_reload``, as in PyG.
     """
     def __init__(self, num_subjects: int = 277, lr_nodes: int = 100,
-                 hr_nodes: int = 180, seed: int = 0, root: Optional[str] = None, **pyg_options):
+                 hr_nodes: int = 180, seed: int = 0, population_seed: int = 0,
+                 root: Optional[str] = None, **pyg_options):
         super().__init__(dynamics_connectomes, 'dynamics', 'dyn', num_subjects,
-                         lr_nodes, hr_nodes, seed, root, **pyg_options)
+                         lr_nodes, hr_nodes, seed, population_seed=population_seed,
+                         root=root, **pyg_options)

@@ -1,0 +1,310 @@
+r"""The parts every GSR model is built from: :class:`GSRModel` (encoder, GSR
+layer, head), :class:`GCNStack`, and what the models return
+(:class:`GSROutput`, :class:`GSRLoss`)."""
+from dataclasses import dataclass
+from typing import Callable, ClassVar, NamedTuple, Optional, Sequence, Tuple, Union
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor
+from torch_geometric.data import Data
+
+from ..config import GSRConfig
+from ..utils.matrix import set_diagonal, symmetrize
+from ..utils.padding import pad_hr, padded_size, unpad_hr
+from ..utils.sparse import strongest_edges
+from ..utils.spectra import hr_eigvecs as compute_hr_eigvecs
+from ..utils.spectra import lr_eigvecs as compute_lr_eigvecs
+from ..utils.validation import check_eigvecs, check_sizes
+from .activation import resolve_activation
+from .base import SuperResolutionModel
+from .conv import ConnectomeGCNConv
+from .edge_batch import EdgeBatch, Graph, convolve, normalize
+from .gsr import GSRLayer
+from .losses import eig_loss, hr_loss, rec_loss
+from .sparse_conv import SparseConnectomeGCNConv
+from .unet import GraphUAutoencoder, check_graph_kind
+
+
+@dataclass
+class GSROutput:
+    r"""What a GSR model returns.
+
+    Attributes:
+        hr_adj (Tensor): ``[B, N_h, N_h]`` predicted HR connectomes.
+        padded_hr_adj (Tensor): ``[B, P, P]`` the prediction before cropping.
+        a_hr (Tensor): ``[B, P, P]`` the GSR layer's adjacency.
+        x_hr (Tensor): ``[B, P, P]`` the GSR layer's node features.
+        z0 (Tensor, optional): ``[B, N, F]`` first LR embedding.
+        z_lr (Tensor): ``[B, N, P]`` LR embedding fed to the GSR layer.
+    """
+    hr_adj: Tensor
+    padded_hr_adj: Tensor
+    a_hr: Tensor
+    x_hr: Tensor
+    z0: Optional[Tensor]
+    z_lr: Tensor
+
+
+class GSRLoss(NamedTuple):
+    """``total = hr + eig + rec``; ``rec`` is already weighted by lambda."""
+    total: Tensor
+    hr: Tensor
+    eig: Tensor
+    rec: Tensor
+
+
+class GCNStack(torch.nn.Module):
+    r"""GCNs with an activation after each, all on one graph (normalised once).
+
+    Args:
+        channels (sequence of int): feature sizes, input first.
+        act (str or callable): activation, see
+            :func:`~torch_gsr.nn.activation.resolve_activation`.
+            (default: :obj:`'relu'`)
+        dropout (float): dropout on each GCN's input. (default: :obj:`0.`)
+        sparse (bool): the graph comes as an :class:`EdgeBatch` and the GCNs
+            are :class:`SparseConnectomeGCNConv`. (default: :obj:`False`)
+        root_weight (bool): every GCN adds its nodes' own features through a
+            separate weight (:class:`ConnectomeGCNConv`). (default:
+            :obj:`False`)
+
+    Shapes:
+        - **input:** node features :math:`(B, N, F_0)` or :obj:`None`
+          (identity), adjacency :math:`(B, N, N)` or an :class:`EdgeBatch`
+        - **output:** node features :math:`(B, N, F_{last})`
+    """
+    def __init__(self, channels: Sequence[int],
+                 act: Union[str, Callable, None] = 'relu', dropout: float = 0.,
+                 sparse: bool = False, root_weight: bool = False):
+        super().__init__()
+        conv = SparseConnectomeGCNConv if sparse else ConnectomeGCNConv
+        self.convs = torch.nn.ModuleList(
+            conv(c_in, c_out, root_weight=root_weight)
+            for c_in, c_out in zip(channels[:-1], channels[1:], strict=True))
+        self.act = resolve_activation(act)
+        self.dropout = dropout
+        self.sparse = sparse
+
+    def reset_parameters(self):
+        """Re-initialises every GCN."""
+        for conv in self.convs:
+            conv.reset_parameters()
+
+    def forward(self, x: Optional[Tensor], adj: Graph) -> Tensor:
+        r"""Runs the GCNs on ``x`` over ``adj``."""
+        check_graph_kind(adj, self.sparse, self.__class__.__name__)
+        prop = normalize(adj)
+        for conv in self.convs:
+            if x is not None:
+                x = F.dropout(x, self.dropout, training=self.training)
+            x = self.act(convolve(conv, x, prop))
+        assert x is not None  # the first GCN turns identity features into a tensor
+        return x
+
+    def __repr__(self) -> str:
+        sizes = [self.convs[0].in_channels] + [c.out_channels for c in self.convs]
+        sparse = ', sparse=True' if self.sparse else ''
+        root = ', root_weight=True' if self.convs[0].lin_root is not None else ''
+        return f'{self.__class__.__name__}({sizes}{sparse}{root})'
+
+
+class GSRModel(SuperResolutionModel):
+    r"""Base of the GSR-Net family: embeds the LR graph (``encoder_kind``:
+    ``'unet'``, ``'gcn'`` or :obj:`None`), super-resolves it with the GSR
+    layer (:meth:`init_gsr_layer`), runs a head on the HR graph
+    (``head_kind``: ``'gcn'``, ``'gcn_inner'`` or :obj:`None`) and finishes
+    the prediction (symmetric, non-negative, unit diagonal, cropped to
+    ``hr_nodes``):
+
+    .. math::
+        \hat{\mathbf{A}}_h = \big|[\bar{\mathbf{A}}_h +
+        \mathbf{W}\mathbf{S}_d\mathbf{U}_0^\top\mathbf{Z}_l +]\,
+        \mathrm{head}(\tilde{\mathbf{A}}_h, \tilde{\mathbf{X}}_h)\big|,
+
+    the bracket with ``mean_residual``. Subclasses set the two kinds and a
+    public constructor with the options (:class:`~torch_gsr.nn.GSRNet`
+    documents them); :class:`~torch_gsr.nn.AGSRNet` swaps the GSR layer
+    through :meth:`init_gsr_layer`.
+
+    Args:
+        lr_nodes (int): LR node count ``N``.
+        hr_nodes (int): HR node count ``N_h`` (``>= N``).
+        config (GSRConfig): the options.
+    """
+    encoder_kind: ClassVar[Optional[str]] = None
+    head_kind: ClassVar[Optional[str]] = None
+    config_class: ClassVar[type] = GSRConfig
+    config: GSRConfig
+    # Buffers with ``mean_residual``: the training-mean LR and padded HR
+    # connectomes.
+    lr_mean: Tensor
+    hr_mean: Tensor
+
+    def __init__(self, lr_nodes: int, hr_nodes: int, config: GSRConfig):
+        super().__init__()
+        check_sizes(lr_nodes, hr_nodes)
+        resolve_activation(config.act)
+        if config.lr_top_k is not None and not config.lr_top_k < lr_nodes:
+            raise ValueError(f"lr_top_k must be None or in [1, "
+                             f"{lr_nodes - 1}], got {config.lr_top_k}")
+        self.lr_nodes, self.hr_nodes, self.config = lr_nodes, hr_nodes, config
+        self.hr_padded = padded_size(lr_nodes, hr_nodes)
+        self.lr_top_k = config.lr_top_k
+        self.node_features = config.node_features
+        self.spectral = config.spectral
+        self.lambda_rec = config.lambda_rec
+        self.sign_invariant_eig = config.sign_invariant_eig
+        self.hidden_channels = config.hidden_channels or self.hr_padded
+        self.mean_residual = config.mean_residual
+        if self.mean_residual:
+            # Zero until initialize() sees training data.
+            self.register_buffer('lr_mean', torch.zeros(lr_nodes, lr_nodes))
+            self.register_buffer('hr_mean', torch.zeros(self.hr_padded, self.hr_padded))
+        hidden, padded, act = self.hidden_channels, self.hr_padded, config.act
+        dropout, root_weight = config.dropout, config.root_weight
+        sparse = self.lr_top_k is not None
+        self.encoder: Optional[torch.nn.Module] = None
+        if self.encoder_kind == 'unet':
+            self.encoder = GraphUAutoencoder(lr_nodes, padded, config.pool_ratios, act=act,
+                                             dropout=dropout, sparse=sparse,
+                                             root_weight=root_weight)
+        elif self.encoder_kind == 'gcn':
+            self.encoder = GCNStack([lr_nodes, hidden, padded], act=act, dropout=dropout,
+                                    sparse=sparse, root_weight=root_weight)
+        elif self.encoder_kind is not None:
+            raise ValueError(f"unknown encoder {self.encoder_kind!r}")
+        self.gsr = self.init_gsr_layer(config)
+        self.head: Optional[GCNStack] = None
+        if self.head_kind in ('gcn', 'gcn_inner'):
+            self.head = GCNStack([padded, hidden, padded], act=act, dropout=dropout,
+                                 root_weight=root_weight)
+        elif self.head_kind is not None:
+            raise ValueError(f"unknown head {self.head_kind!r}")
+
+    def init_gsr_layer(self, config: GSRConfig) -> GSRLayer:
+        r"""The GSR layer (a hook for subclasses). Its adjacency is
+        degree-normalised for the head's GCNs; without a head it is the
+        prediction, on the connectome's scale."""
+        return GSRLayer(self.lr_nodes, self.hr_nodes,
+                        normalize=config.normalize_gsr and self.head_kind is not None)
+
+    def reset_parameters(self):
+        """Re-initialises the encoder, the GSR layer and the head."""
+        for module in (self.encoder, self.gsr, self.head):
+            if module is not None:
+                module.reset_parameters()
+
+    @torch.no_grad()
+    def initialize(self, lr_adj: Tensor, hr_adj: Tensor) -> None:
+        r"""With ``mean_residual``, stores the training-mean LR and HR
+        connectomes of ``lr_adj`` ``[S, N, N]`` and ``hr_adj``
+        ``[S, N_h, N_h]`` (nothing otherwise)."""
+        if not self.mean_residual:
+            return
+        lr_mean, hr_mean = self.training_means(lr_adj, hr_adj)
+        self.lr_mean.copy_(lr_mean)
+        self.hr_mean.copy_(pad_hr(hr_mean, self.hr_padded))
+
+    def encoder_graph(self, lr_adj: Tensor) -> Graph:
+        r"""The LR graphs the encoder runs on: ``lr_adj`` ``[B, N, N]``
+        itself, or its ``lr_top_k`` strongest edges as an
+        :class:`EdgeBatch`."""
+        if self.lr_top_k is None:
+            return lr_adj
+        return EdgeBatch.from_dense(strongest_edges(lr_adj, top_k=self.lr_top_k))
+
+    def encode(self, lr_adj: Tensor) -> Tuple[Optional[Tensor], Tensor]:
+        """LR embeddings ``(z0 or None, z_lr [B, N, P])`` of ``lr_adj [B, N, N]``."""
+        rows = lr_adj - self.lr_mean.to(lr_adj) if self.mean_residual else lr_adj
+        if self.encoder is None:
+            # Each node's LR connectivity row, repeated K times.
+            return None, rows.repeat(1, 1, self.gsr.factor)
+        x = rows if self.node_features == 'adjacency' else None
+        z = self.encoder(x, self.encoder_graph(lr_adj))
+        # The U-Autoencoder returns (z0, z_lr); the GCN stack z_lr alone.
+        return z if self.encoder_kind == 'unet' else (None, z)
+
+    def decode(self, a_hr: Tensor, x_hr: Tensor) -> Tensor:
+        """The head on the GSR layer's output: the ``[B, P, P]`` prediction."""
+        if self.head is None:
+            return a_hr
+        z_hr = self.head(x_hr, a_hr)
+        if self.head_kind == 'gcn_inner':
+            z_hr = torch.matmul(z_hr, z_hr.transpose(-1, -2))
+        return z_hr
+
+    def forward(self, lr_adj: Union[Tensor, Data, None] = None,
+                lr_eigvecs: Optional[Tensor] = None, validate: bool = True, *,
+                edge_index: Optional[Tensor] = None,
+                edge_weight: Optional[Tensor] = None,
+                batch: Optional[Tensor] = None) -> GSROutput:
+        r"""Predicts HR connectomes from LR ones.
+
+        Args:
+            lr_adj (Tensor or Data): ``[B, N, N]`` or ``[N, N]`` LR
+                connectomes, or a :class:`~torch_gsr.datasets.ConnectomePair`
+                or :class:`~torch_geometric.data.Batch` of them (its
+                ``lr_adj``, else its edges; its cached ``lr_eigvecs``).
+            lr_eigvecs (Tensor, optional): ``[B, N, N]`` eigenvectors of the
+                normalised LR adjacency (:func:`torch_gsr.utils.lr_eigvecs`),
+                computed here when ``spectral`` needs them and none are given.
+            validate (bool): check that ``lr_adj`` is finite and symmetric.
+                (default: :obj:`True`)
+            edge_index (Tensor, optional): ``[2, E]`` LR edges (PyG batch
+                numbering) instead of ``lr_adj``.
+            edge_weight (Tensor, optional): ``[E]`` their weights.
+            batch (Tensor, optional): ``[B * N]`` graph of each node.
+        """
+        lr_adj, lr_eigvecs = self.read_input(lr_adj, lr_eigvecs, validate,
+                                             edge_index, edge_weight, batch)
+        if not self.spectral:
+            lr_eigvecs = None
+        elif lr_eigvecs is None:
+            lr_eigvecs = compute_lr_eigvecs(lr_adj)
+        z0, z_lr = self.encode(lr_adj)
+        product = self.gsr.product(z_lr, lr_eigvecs)
+        a_hr, x_hr = self.gsr.graph(product)
+        if self.mean_residual:
+            # The signed GSR product skips the head.
+            pred = self.hr_mean.to(product) + product
+            if self.head is not None:
+                pred = pred + self.decode(a_hr, x_hr)
+        else:
+            pred = self.decode(a_hr, x_hr)
+        pred = set_diagonal(symmetrize(pred).abs())
+        return GSROutput(hr_adj=unpad_hr(pred, self.hr_nodes),
+                         padded_hr_adj=pred, a_hr=a_hr, x_hr=x_hr, z0=z0,
+                         z_lr=z_lr)
+
+    def loss(self, out: GSROutput, hr_adj: Tensor,
+             hr_eigvecs: Optional[Tensor] = None,
+             validate: bool = True) -> GSRLoss:
+        r"""The GSR-Net loss :math:`\mathcal{L}_{hr} + \mathcal{L}_{eig} +
+        \lambda \mathcal{L}_{rec}` (the last only with a U-Autoencoder).
+
+        Args:
+            out (GSROutput): this model's output for the batch.
+            hr_adj (Tensor): ``[B, N_h, N_h]`` target HR connectomes.
+            hr_eigvecs (Tensor, optional): ``[B, P, P]`` eigenvectors of the
+                padded targets (:func:`torch_gsr.utils.hr_eigvecs`); computed
+                here when not given.
+            validate (bool): check that ``hr_adj`` is finite and symmetric.
+                (default: :obj:`True`)
+        """
+        batch_size = out.hr_adj.size(0)
+        hr_adj = self.read_target(hr_adj, out.hr_adj, validate)
+        if hr_eigvecs is None:
+            hr_eigvecs = compute_hr_eigvecs(hr_adj, self.hr_padded)
+        else:
+            hr_eigvecs = check_eigvecs(hr_eigvecs, 'hr_eigvecs', batch_size,
+                                       self.hr_padded, like=out.hr_adj)
+        term_hr = hr_loss(out.hr_adj, hr_adj)
+        term_eig = eig_loss(self.gsr.weight, hr_eigvecs, self.sign_invariant_eig)
+        term_rec = (self.lambda_rec * rec_loss(out.z0, out.z_lr)
+                    if out.z0 is not None else term_hr.new_zeros(()))
+        return GSRLoss(term_hr + term_eig + term_rec, term_hr, term_eig, term_rec)
+
+    def __repr__(self) -> str:
+        return (f'{self.__class__.__name__}({self.lr_nodes}, {self.hr_nodes}, '
+                f'hr_padded={self.hr_padded})')
