@@ -41,7 +41,7 @@ HEADERS = ['data', 'S', 'test', 'method', 'MAE', 'MAE/mean', 'MAE/ridge',
 
 
 def simulated(name: str, size: int, seed: int):
-    lr, hr = (torch.from_numpy(a) for a in GENERATORS[name](size, seed=seed))
+    lr, hr = (torch.from_numpy(a) for a in GENERATORS[name](size, seed=seed, population_seed=seed))
     k = int(0.8 * size)
     return (lr[:k], hr[:k]), None, (lr[k:], hr[k:])
 
