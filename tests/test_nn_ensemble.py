@@ -204,3 +204,16 @@ def test_node_map_is_unaffected():
     # The ensemble builds its NodeMapGSR members without a blend; the
     # registry's NodeMapGSR keeps its default.
     assert NodeMapGSR(LR, HR).ridge_blend is not None
+
+
+def test_interval_figure(trained, data, tmp_path):
+    from torch_gsr.interval_plot import plot_intervals
+    lower, upper = trained.predict_intervals(data['test'][0][:1])
+    prediction = predict(trained, data['test'][0][:1])[0]
+    path = tmp_path / 'intervals.png'
+    figure = plot_intervals(str(path), prediction, lower[0], upper[0],
+                            hr_adj=data['test'][1][0], subject='s0', coverage=0.9)
+    assert path.stat().st_size > 0 and len(figure.axes) == 6  # 3 panels, 3 colour bars
+    assert 'inside' in figure.axes[2].get_title()
+    with pytest.raises(ValueError, match='shape'):
+        plot_intervals(str(path), prediction, lower[0][:3], upper[0])
