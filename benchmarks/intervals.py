@@ -85,6 +85,10 @@ def run(name, train, val, test, args) -> list:
                seconds=seconds, epochs=len(history))
     rows.append(row)
     if name == 'EnsembleGSR':
+        # Each member's own test MAE, for the report only (nothing chosen).
+        with torch.no_grad():
+            members = model.eval()(test[0]).members
+        row['member_mae'] = [mae(pred, test[1]) for pred in members]
         held_out = val if val is not None else _fit_validation(train)
         for scale in args.scales:
             model.interval_scale = scale

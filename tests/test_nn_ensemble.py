@@ -54,6 +54,14 @@ def test_registered_and_rebuilt_from_its_config(trained, data):
     assert 'ridge.dual_coef' in trained.derived_state_keys()
 
 
+def test_a_member_starts_as_the_same_model_alone(data):
+    torch.manual_seed(0)
+    alone = NodeMapGSR(LR, HR, ridge_blend=False)
+    torch.manual_seed(0)
+    ensemble = EnsembleGSR(LR, HR, members=('NodeMapGSR', 'GSRNet'))
+    assert torch.equal(alone.node_map.weight, ensemble.models[0].node_map.weight)
+
+
 def test_members_without_their_own_ridge_blend():
     model = EnsembleGSR(LR, HR, members=('NodeMapGSR', 'NodeMapGSR', 'GSRNet'))
     assert all(getattr(m, 'ridge_blend', None) is None for m in model.models)

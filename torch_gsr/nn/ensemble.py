@@ -2,7 +2,7 @@ r"""EnsembleGSR: several super-resolution models and ridge regression trained
 as one model, combined with weights chosen on held-out subjects, with
 per-edge conformal prediction intervals."""
 import itertools
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
 from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
 
 import torch
@@ -288,11 +288,12 @@ class EnsembleGSR(SuperResolutionModel):
 
 
 def _member(name: str, lr_nodes: int, hr_nodes: int, preset: str) -> SuperResolutionModel:
-    model = MODELS[name](lr_nodes, hr_nodes, preset=preset)
-    if getattr(model, 'ridge_blend', None) is not None:
-        model = MODELS[name](lr_nodes, hr_nodes, preset=preset,
-                             ridge_blend=False)
-    return model
+    cls = MODELS[name]
+    if 'ridge_blend' in {field.name for field in fields(cls.config_class)}:
+        # Built once (an initialisation draws from the global generator).
+        return cls(lr_nodes, hr_nodes, preset=preset,
+                   ridge_blend=False)
+    return cls(lr_nodes, hr_nodes, preset=preset)
 
 
 def _positive(scale: Tensor) -> Tensor:
