@@ -22,9 +22,9 @@ import statistics
 import common
 import torch
 
+from torch_gsr.config import RECOMMENDED_FIT
 from torch_gsr.nn import MODELS, STPGSR
 from torch_gsr.nn.line_graph import complete_line_graph
-from torch_gsr.presets import get_preset
 from torch_gsr.train import fit
 
 
@@ -73,7 +73,7 @@ def main():
     settings = common.settings(args)
 
     if 'models' in args.parts:
-        batch = get_preset()['fit']['batch_size']
+        batch = RECOMMENDED_FIT.batch_size
         rows = []
         for name in args.models:
             peak, times = common.in_fresh_process(

@@ -90,11 +90,13 @@ def test_evaluate_writes_the_metrics(tmp_path, checkpoint, numpy_pair, protocol,
                  '--hr', numpy_pair[1], '--protocol', protocol, '--out', out]) == 0
     with open(out) as f:
         rows = {row['metric']: row for row in csv.DictReader(f)}
-    assert {'mae', 'pcc', 'jsd'} <= set(rows)
+    assert {'mae', 'pcc', 'jsd', 'residual_pcc'} <= set(rows)
     assert ('mse' in rows) == (protocol == 'subject')
+    assert -1 <= float(rows['residual_pcc']['mean']) <= 1
     assert ('pagerank_mae' in rows) == (protocol == 'challenge')
     assert 0 < float(rows['mae']['mean']) < 1
-    assert 'mae,' in capsys.readouterr().out
+    printed = capsys.readouterr().out
+    assert 'mae,' in printed and 'residual_pcc,' in printed
 
 
 def test_cv_writes_tables_checkpoints_and_figures(tmp_path, numpy_pair):

@@ -86,13 +86,3 @@ def test_resolve_config_rejects_unknown_options_and_presets():
 def test_post_init_checks(cls, options, match):
     with pytest.raises(ValueError, match=match):
         cls(**options)
-
-
-def test_the_old_tables_still_hold_the_same_values():
-    # torch_gsr.presets stays until every caller reads torch_gsr.config.
-    presets = pytest.importorskip('torch_gsr.presets')
-    families = {'model': GSRConfig, 'agsr': AGSRConfig, 'stp': STPConfig,
-                'node_map': NodeMapConfig}
-    for name, tables in presets.PRESETS.items():
-        for family, cls in families.items():
-            assert cls(**tables[family]) == MODEL_PRESETS[cls][name], (name, family)

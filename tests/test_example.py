@@ -39,3 +39,19 @@ def test_example_models_flag(tmp_path, example_module):
     with open(out / 'results.csv') as f:
         methods = [row['method'] for row in csv.DictReader(f)]
     assert methods == ['GSRLayerOnly', 'DeepGSR', 'MeanHR', 'RidgeRegression']
+
+
+def test_estimate_spans_what_early_stopping_allows(connectomes):
+    from torch_gsr.datasets import PairedConnectomes
+    from torch_gsr.experiments import estimate_cv_seconds, model_factories
+    from torch_gsr.train import ConnectomeTensors
+
+    data = ConnectomeTensors.from_data(PairedConnectomes.from_numpy(
+        connectomes(20, 6, seed=1).numpy(), connectomes(20, 10, seed=2).numpy()))
+    factories = model_factories(['GSRLayerOnly'], 6, 10)
+    shortest, longest = estimate_cv_seconds(factories, data, folds=2)
+    assert 0 < shortest < longest  # early stopping may end a fold at half its epochs
+    factories = model_factories(['GSRLayerOnly'], 6, 10, preset='paper')
+    shortest, longest = estimate_cv_seconds(factories, data, folds=2, preset='paper',
+                                            epochs=4)
+    assert 0 < shortest == longest  # no validation, no early stopping

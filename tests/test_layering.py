@@ -21,7 +21,7 @@ LAYERS = (
     ('train',),  # fit, predict, evaluate, cross-validation, checkpoints
     ('nn',),  # layers, models, losses, the model contract
     ('transforms', 'datasets', 'metrics', 'baselines', 'distributed'),
-    ('utils', 'config', 'presets', 'version'),  # bottom, see BOTTOM below
+    ('utils', 'config', 'version'),  # bottom, see BOTTOM below
 )
 # The bottom row imports nothing from the package but its own unit (utils
 # modules may import other utils modules; config never imports utils).

@@ -6,6 +6,7 @@ import time
 import pytest
 import torch
 
+import torch_gsr.train.callbacks as callbacks
 import torch_gsr.train.loop as train_loop
 from torch_gsr.cli import main
 from torch_gsr.datasets import write_numpy
@@ -43,6 +44,7 @@ def interrupt_after(monkeypatch, writes):
     as Ctrl-C would between two epochs); counts the writes."""
     written, interrupted = [], []
     write = train_loop.write_checkpoint
+    monkeypatch.setattr(callbacks, 'CHECKPOINT_EVERY', 0.)  # a write per epoch
 
     def counting(path, checkpoint):
         write(path, checkpoint)
@@ -210,3 +212,95 @@ def test_only_results_listed_when_the_run_opened_are_read_back(pairs, tmp_path,
         return finished
     monkeypatch.setattr(cv_state, 'open_run', open_then_race)
     same_result(whole, run_cv(pairs, str(tmp_path / 'run')))
+
+
+def test_a_throttled_checkpoint_resumes_to_the_same_weights(pairs, tmp_path,
+                                                          monkeypatch):
+    # NodeMapGSR's ridge part is derived from the training data: the
+    # checkpoints written during training leave it out, and the resumed run
+    # refits it (initialize) before it continues.
+    from torch_gsr.nn import NodeMapGSR
+    options = dict(epochs=5, val_fraction=0.25, patience=10, batch_size=4,
+                   learning_rate=1e-3, seed=3, progress=False)
+    torch.manual_seed(0)
+    straight = NodeMapGSR(LR_NODES, HR_NODES)
+    whole = train_loop.fit(straight, pairs, **options)
+    path = str(tmp_path / 'run.pt')
+    written = interrupt_after(monkeypatch, 3)  # killed after epoch 3
+    torch.manual_seed(0)
+    with pytest.raises(KeyboardInterrupt):
+        train_loop.fit(NodeMapGSR(LR_NODES, HR_NODES), pairs, checkpoint=path,
+                       checkpoint_every=0, **options)
+    assert len(written) == 3
+    saved = torch.load(path, weights_only=True)
+    assert saved['epoch'] == 3 and 'final_state' not in saved
+    assert not any(key.startswith('ridge_blend.ridge.') for key in saved['model_state'])
+    initialized = []
+    original = NodeMapGSR.initialize
+    monkeypatch.setattr(NodeMapGSR, 'initialize', lambda self, lr, hr: (
+        initialized.append(lr.size(0)), original(self, lr, hr)))
+    torch.manual_seed(7)
+    resumed = NodeMapGSR(LR_NODES, HR_NODES)
+    history = train_loop.fit(resumed, pairs, resume=path, **options)
+    assert initialized == [9]  # the training subjects, once
+    assert all(torch.equal(v, resumed.state_dict()[k])
+               for k, v in straight.state_dict().items())
+    assert history.ridge_weight == whole.ridge_weight
+    assert [{k: v for k, v in r.items() if k != 'time'} for r in history.records] == \
+        [{k: v for k, v in r.items() if k != 'time'} for r in whole.records]
+
+
+def test_checkpoints_are_written_at_most_every_checkpoint_every_seconds():
+    from torch_gsr.train import History
+    from torch_gsr.train.callbacks import CheckpointWriter, EarlyStopping, FitRun
+    now, written = [0.], []
+    stopping = EarlyStopping(None)
+    writer = CheckpointWriter('run.pt', stopping, every=10., clock=lambda: now[0],
+                              write=lambda path, saved: written.append(saved['epoch']))
+    model = GSRLayerOnly(LR_NODES, HR_NODES)
+    run = FitRun(model, torch.optim.Adam(model.parameters()), torch.Generator(),
+                 History(), {}, None)
+    writer.on_fit_start(run)
+    for epoch in range(1, 8):
+        now[0] += 4.  # 4 s per epoch
+        record = dict(epoch=epoch)
+        run.history.records.append(record)
+        stopping.on_epoch_end(run, record)
+        writer.on_epoch_end(run, record)
+    writer.on_train_end(run)
+    writer.on_fit_end(run)
+    # due after epochs 3 (12 s) and 6 (24 s: 12 s after the last), then the end
+    assert written == [3, 6, 7]
+
+
+def test_the_final_checkpoint_holds_each_state_once(pairs, tmp_path):
+    from torch_gsr.nn import NodeMapGSR
+    path = str(tmp_path / 'run.pt')
+    torch.manual_seed(0)
+    model = NodeMapGSR(LR_NODES, HR_NODES)
+    history = train_loop.fit(model, pairs, epochs=3, val_fraction=0.25,
+                             batch_size=4, progress=False, checkpoint=path)
+    saved = torch.load(path, weights_only=True)
+    derived = set(model.derived_state_keys())
+    assert derived and derived <= set(saved['final_state'])
+    assert not derived & set(saved['model_state'])
+    stopping = saved['early_stopping']
+    # The best epoch's weights are stored only when they are not the last's.
+    assert (stopping['best_state'] is None) == (history.best_epoch == 3)
+
+
+def test_a_checkpoint_of_a_run_in_progress_is_resumed_not_loaded(pairs, tmp_path,
+                                                               monkeypatch):
+    from torch_gsr.nn import NodeMapGSR
+    from torch_gsr.train import load_checkpoint
+    path = str(tmp_path / 'run.pt')
+    interrupt_after(monkeypatch, 1)
+    with pytest.raises(KeyboardInterrupt):
+        train_loop.fit(NodeMapGSR(LR_NODES, HR_NODES), pairs, epochs=3, batch_size=4,
+                       progress=False, checkpoint=path, checkpoint_every=0)
+    with pytest.raises(ValueError, match=r'run.pt: a checkpoint of a run in progress '
+                                         r'.*resume it'):
+        load_checkpoint(path)
+    with pytest.raises(ValueError, match='checkpoint_every must be >= 0 seconds'):
+        train_loop.fit(GSRLayerOnly(LR_NODES, HR_NODES), pairs, epochs=1,
+                       progress=False, checkpoint=path, checkpoint_every=-1.)

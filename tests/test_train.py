@@ -1,3 +1,4 @@
+import dataclasses
 import math
 import os
 
@@ -6,9 +7,9 @@ import torch
 
 import torch_gsr.nn.base as model_base
 import torch_gsr.nn.gsr_model as gsr_model
-import torch_gsr.presets as presets
 import torch_gsr.train.loop as train_loop
 import torch_gsr.train.tensors as train_tensors
+from torch_gsr.config import FitConfig
 from torch_gsr.datasets import PairedConnectomes
 from torch_gsr.nn.models import GSRLayerOnly, GSRNet
 from torch_gsr.train import (
@@ -415,8 +416,9 @@ def test_bad_arguments(dataset, pairs, connectomes):
 
 
 def test_preset_defaults_and_overrides(dataset, monkeypatch):
-    monkeypatch.setitem(presets.PRESETS, 'tiny', dict(
-        model={}, fit=dict(learning_rate=1e-2, batch_size=5, epochs=2, weight_decay=0.)))
+    monkeypatch.setitem(model_base.SuperResolutionModel.fit_presets, 'tiny', FitConfig(
+        learning_rate=1e-2, batch_size=5, epochs=2, updates=None, weight_decay=0.,
+        val_fraction=0., patience=None, stop_after=0., schedule='constant'))
     history = fit(new_model(), dataset, preset='tiny', progress=False)
     assert len(history) == 2
     history = fit(new_model(), dataset, preset='tiny', epochs=1, progress=False)
@@ -511,7 +513,7 @@ def test_history_records_the_adaptive_run(dataset):
 
 
 def test_paper_preset_trains_as_published(dataset):
-    paper = presets.get_preset('paper')['fit']
+    paper = dataclasses.asdict(GSRNet.fit_presets['paper'])
     assert (paper['learning_rate'], paper['batch_size'], paper['epochs']) == (1e-4, 1, 200)
     assert paper['val_fraction'] == 0 and paper['schedule'] == 'constant'
     history = fit(new_model(preset='paper'), dataset, preset='paper', epochs=2,

@@ -11,9 +11,8 @@ from torch_gsr.transforms import (
     CleanConnectomes,
     GraphSuperResolution,
     Sparsify,
-    strongest_edges,
 )
-from torch_gsr.utils import hr_eigvecs, lr_eigvecs, padded_size
+from torch_gsr.utils import hr_eigvecs, lr_eigvecs, padded_size, strongest_edges
 
 NL, NH = 12, 20
 

@@ -166,22 +166,26 @@ def raise_if_any_failed(error: Optional[BaseException], what: str) -> None:
         from error
 
 
-def write_on_main(path: str, write: Callable[[str], None]) -> None:
-    r"""Writes ``path`` from rank 0 only, atomically: ``write(tmp)`` fills a
-    temporary file next to ``path`` that then replaces it, so a crash never
-    leaves a half-written file.
-
-    All ranks call it and return once the file is in place (so any rank may
-    read it next, e.g. to resume); if the write fails, all raise
-    (:func:`raise_if_any_failed`).
-    """
+def run_on_main(action: Callable[[], None], what: str) -> None:
+    r"""Runs ``action`` in rank 0 only; all ranks return once it is done
+    (so any rank may read what it wrote next). If it fails, all raise
+    (:func:`raise_if_any_failed`, naming ``what``)."""
     error = None
     if is_main_process():
         try:
-            with atomic_path(path) as tmp:
-                write(tmp)
+            action()
         except Exception as caught:  # re-raised below, in every rank
             error = caught
     if error is not None and not is_distributed():
         raise error
-    raise_if_any_failed(error, f'writing {path}')
+    raise_if_any_failed(error, what)
+
+
+def write_on_main(path: str, write: Callable[[str], None]) -> None:
+    r"""Writes ``path`` from rank 0 only, atomically: ``write(tmp)`` fills a
+    temporary file next to ``path`` that then replaces it, so a crash never
+    leaves a half-written file (:func:`run_on_main`)."""
+    def atomic_write() -> None:
+        with atomic_path(path) as tmp:
+            write(tmp)
+    run_on_main(atomic_write, f'writing {path}')

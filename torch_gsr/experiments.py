@@ -3,20 +3,23 @@ cross-validation run written to a folder (tables, checkpoints, figures),
 its figures, and prediction files. Nothing here parses arguments."""
 import functools
 import glob
+import math
 import os
 import os.path as osp
 import shutil
+import statistics
 import time
-from typing import Callable, Dict, List, Mapping, Optional, Sequence
+from typing import Callable, Dict, List, Mapping, Optional, Sequence, Tuple
 
 import torch
 
+from .config import FitConfig
+from .config.models import DEFAULT_PRESET
 from .datasets import write_challenge_csv, write_challenge_mat, write_numpy, write_submission_csv
 from .distributed import is_main_process
 from .metrics import mean_squared_error
-from .nn.models import MODELS
+from .nn import MODELS
 from .plot import plot_mse_bars, plot_subject, plot_training_curves, representative_subject
-from .presets import DEFAULT_PRESET, get_preset
 from .train import (
     BASELINES,
     ConnectomeTensors,
@@ -27,7 +30,7 @@ from .train import (
     load_checkpoint,
     predict,
 )
-from .train.options import planned_epochs
+from .train.options import fit_config, planned_epochs
 from .utils.io import atomic_path, load_torch_file
 from .utils.progress import note
 
@@ -39,6 +42,7 @@ DEFAULT_MODELS = ('GSRNet', 'NodeMapGSR')
 FIGURES = ('fig2_subject.png', 'mse_bars.png', 'training_curves.png')
 FIGURE_DATA = 'figure_data.pt'
 PREDICTION_EXTENSIONS = ('.npy', '.npz', '.csv', '.mat')
+FIT_FIELDS = ('preset',) + tuple(FitConfig.__dataclass_fields__)
 
 
 def model_factories(names: Sequence[str], lr_nodes: int, hr_nodes: int,
@@ -76,35 +80,60 @@ def evaluation_csv(evaluation) -> str:
     return '\n'.join(lines) + '\n'
 
 
-def write_text(path: str, text: str) -> None:
-    r"""Writes ``text`` to ``path`` atomically."""
-    with atomic_path(path) as tmp, open(tmp, 'w') as f:
-        f.write(text)
-
-
 # ------------------------------------------------------- cross-validation --
 
-def estimate_cv_seconds(factories: Dict[str, Callable], data: ConnectomeTensors,
-                        folds: int, **fit_kwargs) -> float:
-    r"""Estimated run time of :func:`run_cross_validation`: times the spectra
-    and one epoch of every model on a few subjects, and scales to the whole
-    run (subjects x epochs x folds)."""
-    options = get_preset(fit_kwargs.get('preset', DEFAULT_PRESET))['fit']
-    options.update({k: v for k, v in fit_kwargs.items() if v is not None})
-    sample = data.subset(torch.arange(min(data.num_subjects,
-                                          max(4, options['batch_size']))))
-    began = time.perf_counter()
-    sample = sample.with_spectra()
-    seconds = (time.perf_counter() - began) * data.num_subjects / sample.num_subjects
-    train_subjects = data.num_subjects * (folds - 1) / folds
-    for factory in factories.values():
+def _timed_fit(factory: Callable, sample: ConnectomeTensors,
+               fit_kwargs: dict) -> Tuple[float, float]:
+    r"""``(one-time seconds, seconds per epoch)`` of :func:`fit` on
+    ``sample``: the median epoch after the first (which pays one-time
+    costs), over enough epochs (a second at least) to time under a
+    varying load."""
+    epochs = 3
+    while True:
         began = time.perf_counter()
-        fit(factory(), sample, epochs=1, progress=False,
-            **{k: v for k, v in fit_kwargs.items() if k != 'epochs'})
-        per_subject = (time.perf_counter() - began) / sample.num_subjects
-        epochs = planned_epochs(options, round(train_subjects))
-        seconds += per_subject * train_subjects * epochs * folds
-    return seconds
+        history = fit(factory(), sample, epochs=epochs, progress=False, **fit_kwargs)
+        elapsed = time.perf_counter() - began
+        warm = history['time'][1:]
+        if sum(warm) >= 1 or epochs >= 50:
+            return elapsed - sum(history['time']), statistics.median(warm)
+        epochs = min(50, 2 + math.ceil(len(warm) / max(sum(warm), 1e-3)))
+
+
+def estimate_cv_seconds(factories: Dict[str, Callable], data: ConnectomeTensors,
+                        folds: int, **fit_kwargs) -> Tuple[float, float]:
+    r"""The shortest and the longest run time of :func:`run_cross_validation`
+    in seconds: every fold stopped early as soon as ``stop_after`` allows, or
+    no fold stopped early. Times every model's epochs on two sample sizes,
+    splits an epoch's time into a part per subject and a part per epoch,
+    and scales both to the whole run, plus each fit's one-time costs once
+    per fold."""
+    explicit = {k: v for k, v in fit_kwargs.items() if k in FIT_FIELDS}
+    first = next(iter(factories.values()))()
+    small = min(data.num_subjects, max(4, fit_config(first, **explicit).batch_size))
+    large = min(data.num_subjects, 3 * small)
+    began = time.perf_counter()
+    samples = [data.subset(torch.arange(n)).with_spectra() for n in (small, large)]
+    once = (time.perf_counter() - began) * data.num_subjects / (small + large)
+    train_subjects = data.num_subjects * (folds - 1) / folds
+    timed = {k: v for k, v in fit_kwargs.items() if k != 'epochs'}
+    shortest = longest = once
+    for factory in factories.values():
+        # Each model trains with its own fit preset (its epochs, patience).
+        config = fit_config(factory(), **explicit)
+        epochs = planned_epochs(config, round(train_subjects))
+        stops_early = config.patience is not None and config.val_fraction > 0
+        fewest = math.ceil(config.stop_after * epochs) if stops_early else epochs
+        (once_small, epoch_small), (once_large, epoch_large) = (
+            _timed_fit(factory, sample, timed) for sample in samples)
+        # t(n) = a + b n through both sizes, neither part below zero
+        b = (max(epoch_large - epoch_small, 0) / (large - small) if large > small
+             else epoch_small / small)
+        a = max(epoch_small - b * small, 0)
+        per_epoch = folds * (a + b * train_subjects)
+        fixed = folds * max(once_small, once_large)
+        shortest += fixed + per_epoch * max(fewest, 1)
+        longest += fixed + per_epoch * epochs
+    return shortest, longest
 
 
 def run_cross_validation(dataset, models: Sequence[str], out: str, folds: int = 5,
@@ -147,14 +176,16 @@ def run_cross_validation(dataset, models: Sequence[str], out: str, folds: int = 
                                 fit_kwargs.get('preset', DEFAULT_PRESET))
     checkpoint_dir = osp.join(out, 'checkpoints')
     if progress:  # every rank times the epochs: under torchrun fit is collective
-        seconds = estimate_cv_seconds(factories, data, folds, **fit_kwargs)
+        shortest, longest = estimate_cv_seconds(factories, data, folds, **fit_kwargs)
         finished = glob.glob(osp.join(checkpoint_dir, '*.result.pt'))
         runs = folds * (len(models) + len(BASELINES))
         if is_main_process():
             log(f"{folds}-fold CV of {', '.join(models)} and the baselines on "
                 f"{data.num_subjects} subjects ({data.lr_adj.size(-1)} -> "
                 f"{hr_adj.size(-1)} nodes); estimated time: about "
-                f"{seconds / 60:.1f} min (an estimate from one timed epoch)")
+                f"{_duration((shortest + longest) / 2)} ({_duration(shortest)} "
+                f"if every fold stops early, {_duration(longest)} if none "
+                f"does; from timed epochs)")
             if osp.isdir(checkpoint_dir):
                 log(f"continuing the unfinished run in {checkpoint_dir} "
                     f"({len(finished)} of {runs} (method, fold) runs finished)")
@@ -178,6 +209,10 @@ def run_cross_validation(dataset, models: Sequence[str], out: str, folds: int = 
     # Last: until everything is written, the run can still be resumed.
     _keep_last_fold_checkpoints(checkpoint_dir, out, models, folds)
     return result
+
+
+def _duration(seconds: float) -> str:
+    return f'{seconds / 60:.1f} min' if seconds >= 60 else f'{seconds:.0f} s'
 
 
 def _fold_positions(test_indices: List[torch.Tensor]) -> List[torch.Tensor]:

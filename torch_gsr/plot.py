@@ -3,8 +3,8 @@ r"""Figures of a GSR experiment, written as PNG files (matplotlib).
 * :func:`plot_subject`: the paper's Fig. 2, ground-truth HR, predicted HR
   and residual error of one test subject, one row per method.
 * :func:`plot_mse_bars`: mean MSE per method with std error bars.
-* :func:`plot_training_curves`: every loss term per epoch, per method and
-  training run (fold).
+* :func:`plot_training_curves`: the training and validation loss terms per
+  epoch, per method and training run (fold).
 
 Every function saves atomically (a complete file or none).
 """
@@ -111,8 +111,11 @@ def plot_mse_bars(path: str, mse: Dict[str, Tuple[float, float]],
 def plot_training_curves(path: str, histories: Dict[str, Union[History,
                                                                Sequence[History]]],
                          run_name: str = 'fold') -> Figure:
-    r"""One panel per loss term (``total``, ``hr``, ``eig``, ``rec``), one
-    colour per method, one line per training run.
+    r"""One panel per loss term the methods have (of ``total``, ``hr``,
+    ``eig``, ``rec``; a term that is zero in every epoch of a method's runs
+    is one it does not have), one colour per method, one line per training
+    run: the training loss solid, the validation loss (when the run held
+    out validation subjects) dashed.
 
     Args:
         path (str): PNG file to write.
@@ -123,22 +126,39 @@ def plot_training_curves(path: str, histories: Dict[str, Union[History,
     Returns:
         Figure: the saved figure.
     """
-    fig = Figure(figsize=(4 * len(LOSS_TERMS), 3.8), layout='constrained')
-    axes = fig.subplots(1, len(LOSS_TERMS))
+    runs_of = {name: [runs] if isinstance(runs, History) else list(runs)
+               for name, runs in histories.items()}
+    has = {name: [term for term in LOSS_TERMS if term == 'total' or any(
+               value != 0 for history in runs for value in history[term])]
+           for name, runs in runs_of.items()}
+    terms = [term for term in LOSS_TERMS if any(term in t for t in has.values())]
+    fig = Figure(figsize=(4 * len(terms), 3.8), layout='constrained')
+    axes = fig.subplots(1, len(terms), squeeze=False)[0]
     colours = matplotlib.rcParams['axes.prop_cycle'].by_key()['color']
-    for i, (name, runs) in enumerate(histories.items()):
-        runs = [runs] if isinstance(runs, History) else list(runs)
+    validated = False
+    for i, (name, runs) in enumerate(runs_of.items()):
         label = name if len(runs) == 1 else f'{name} ({len(runs)} {run_name}s)'
+        colour = colours[i % len(colours)]
         for k, history in enumerate(runs):
-            for ax, term in zip(axes, LOSS_TERMS, strict=True):
-                ax.plot(history['epoch'], history[term], color=colours[i % len(colours)],
+            for ax, term in zip(axes, terms, strict=True):
+                if term not in has[name]:
+                    continue
+                ax.plot(history['epoch'], history[term], color=colour,
                         alpha=0.8, label=label if k == 0 else None)
-    for ax, term in zip(axes, LOSS_TERMS, strict=True):
+                epochs = [r['epoch'] for r in history.records if f'val_{term}' in r]
+                if epochs:
+                    validated = True
+                    ax.plot(epochs, [r[f'val_{term}'] for r in history.records
+                                     if f'val_{term}' in r],
+                            color=colour, alpha=0.8, linestyle='--')
+    for ax, term in zip(axes, terms, strict=True):
         ax.set_title(f'{term} loss')
         ax.set_xlabel('epoch')
-        ax.set_ylabel(f'{term} training loss')
+        ax.set_ylabel(f'{term} loss')
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     axes[0].legend(fontsize=8)
-    fig.suptitle(f'training loss per epoch, one line per {run_name}')
+    what = ('training (solid) and validation (dashed) loss' if validated
+            else 'training loss')
+    fig.suptitle(f'{what} per epoch, one line per {run_name}')
     save_figure(fig, path)
     return fig

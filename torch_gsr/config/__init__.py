@@ -10,6 +10,7 @@ from .models import (
     PAPER_GSR,
     PAPER_NODE_MAP,
     PAPER_STP,
+    PRESET_NAMES,
     RECOMMENDED_AGSR,
     RECOMMENDED_GSR,
     RECOMMENDED_NODE_MAP,
@@ -27,5 +28,5 @@ __all__ = [
     'GSRConfig', 'AGSRConfig', 'STPConfig', 'NodeMapConfig',
     'PAPER_GSR', 'RECOMMENDED_GSR', 'PAPER_AGSR', 'RECOMMENDED_AGSR',
     'PAPER_STP', 'RECOMMENDED_STP', 'PAPER_NODE_MAP', 'RECOMMENDED_NODE_MAP',
-    'MODEL_PRESETS', 'DEFAULT_PRESET', 'resolve_config', 'option_names',
+    'MODEL_PRESETS', 'PRESET_NAMES', 'DEFAULT_PRESET', 'resolve_config', 'option_names',
 ]

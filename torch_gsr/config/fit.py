@@ -44,7 +44,7 @@ class FitConfig:
             value = getattr(self, name)
             if value is not None and (isinstance(value, bool) or not isinstance(value, int)
                                       or value < 1):
-                raise ValueError(f"{name} must be a positive integer, got {value!r}")
+                raise ValueError(f"{name} must be an int >= 1, got {value!r}")
         if self.epochs is None and self.updates is None:
             raise ValueError("FitConfig sets neither epochs nor updates")
         if not self.learning_rate > 0:

@@ -8,6 +8,8 @@ from typing import Any, Dict, Optional, Tuple, Type, TypeVar
 
 NODE_FEATURES = ('identity', 'adjacency')
 DEFAULT_PRESET = 'recommended'
+#: The names every model family has a preset of.
+PRESET_NAMES = ('paper', 'recommended')
 
 
 def _check_positive_int(name: str, value: Any, optional: bool = False) -> None:

@@ -9,9 +9,11 @@ one batched ``eigh`` otherwise), and every epoch walks a seeded permutation
 of it. No eigendecomposition and no per-subject Python loop runs inside a
 training step.
 
-* :func:`fit` trains with Adam; defaults come from a named preset
-  (:mod:`torch_gsr.presets`), checkpoints are written atomically and
-  ``resume=`` continues a run to bit-identical parameters on CPU.
+* :func:`fit` trains with Adam, its settings from the model's fit preset
+  (:class:`~torch_gsr.config.FitConfig`) and the callbacks of
+  :mod:`~torch_gsr.train.callbacks` around its epochs; checkpoints are
+  written atomically and ``resume=`` continues a run to bit-identical
+  parameters on CPU.
 * :func:`predict` and :func:`evaluate` run a trained model.
 * :func:`cross_validate` runs k-fold cross-validation with a fresh model per
   fold and the :mod:`~torch_gsr.baselines` on the same folds.
@@ -20,15 +22,20 @@ Both take ``distributed=True`` to train in several processes launched by
 ``torchrun`` (:mod:`torch_gsr.distributed`).
 
 Modules: :mod:`~torch_gsr.train.tensors` (the data container),
-:mod:`~torch_gsr.train.history`, :mod:`~torch_gsr.train.checkpoint`,
-:mod:`~torch_gsr.train.options` (presets, validation split, schedule),
-:mod:`~torch_gsr.train.loop` (fit, predict, evaluate),
-:mod:`~torch_gsr.train.cv` (cross-validation and its table).
+:mod:`~torch_gsr.train.options` (the fit settings, the validation split),
+:mod:`~torch_gsr.train.loop` (:func:`fit`), :mod:`~torch_gsr.train.epoch`
+and :mod:`~torch_gsr.train.sharding` (the steps, DDP shards),
+:mod:`~torch_gsr.train.callbacks`, :mod:`~torch_gsr.train.checkpoint`,
+:mod:`~torch_gsr.train.history`, :mod:`~torch_gsr.train.inference`
+(predict, evaluate), :mod:`~torch_gsr.train.cv` and
+:mod:`~torch_gsr.train.cv_state` (cross-validation).
 """
 from .checkpoint import CHECKPOINT_VERSION, load_checkpoint
 from .cv import BASELINES, CVResult, cross_validate, kfold_indices
+from .epoch import NonFiniteLossError
 from .history import LOSS_TERMS, History
-from .loop import NonFiniteLossError, evaluate, fit, predict
+from .inference import evaluate, predict
+from .loop import fit
 from .tensors import ConnectomeTensors
 
 __all__ = [

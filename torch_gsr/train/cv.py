@@ -11,13 +11,14 @@ from torch import Tensor
 from .. import distributed as dist
 from ..baselines import MeanHR, RidgeRegression
 from ..metrics import Evaluation, evaluate_predictions
-from ..nn.models import GSRModel
-from ..presets import DEFAULT_PRESET, get_preset
+from ..nn.base import SuperResolutionModel
+from ..utils.io import write_text
 from ..utils.progress import Progress
 from ..utils.validation import check_int
 from . import cv_state
 from .history import History
-from .loop import fit, predict
+from .inference import predict
+from .loop import fit
 from .tensors import ConnectomeTensors
 
 BASELINES = {'MeanHR': MeanHR, 'RidgeRegression': RidgeRegression}
@@ -55,7 +56,7 @@ class CVResult:
     evaluations: Dict[str, List[Evaluation]] = field(default_factory=dict)
     predictions: Dict[str, List[Tensor]] = field(default_factory=dict)
     histories: Dict[str, List[History]] = field(default_factory=dict)
-    models: Dict[str, List[GSRModel]] = field(default_factory=dict)
+    models: Dict[str, List[SuperResolutionModel]] = field(default_factory=dict)
 
     @property
     def methods(self) -> List[str]:
@@ -125,12 +126,8 @@ def _cell(value, spec: str) -> str:
 
 
 def _write_text(path: str, text: str) -> None:
-    dist.write_on_main(path, lambda tmp: _write_file(tmp, text))
-
-
-def _write_file(path: str, text: str) -> None:
-    with open(path, 'w') as f:
-        f.write(text)
+    # Every rank holds the same result: rank 0 alone writes it.
+    dist.run_on_main(lambda: write_text(path, text), f'writing {path}')
 
 
 def _named_factories(model_factory) -> Dict[str, Callable]:
@@ -155,8 +152,8 @@ def _fingerprint(factories: Dict[str, Callable], data: ConnectomeTensors,
                                in sorted(fit_kwargs.items()) if key != 'device'})
 
 
-def cross_validate(model_factory: Union[Callable[[], GSRModel],
-                                        Dict[str, Callable[[], GSRModel]]],
+def cross_validate(model_factory: Union[Callable[[], SuperResolutionModel],
+                                        Dict[str, Callable[[], SuperResolutionModel]]],
                    dataset, folds: int = 5, seed: int = 0,
                    baselines: bool = True, protocol: str = 'subject',
                    topology: Optional[bool] = False, progress: bool = True,
@@ -164,49 +161,34 @@ def cross_validate(model_factory: Union[Callable[[], GSRModel],
                    distributed: bool = False, **fit_kwargs) -> CVResult:
     r"""K-fold cross-validation with a fresh model per fold, resumable.
 
-    Subjects are split by :func:`kfold_indices`; in fold ``k`` a new model
-    from ``model_factory()`` (called after seeding torch with the fold's
-    seed, so initialisations are reproducible) is trained with :func:`fit`
-    on the other folds and evaluated on fold ``k`` (every metric of
-    :func:`~torch_gsr.metrics.evaluate_predictions`, and ``residual_pcc``
-    against fold ``k``'s training-mean HR connectome). Spectra are computed
-    once for the whole dataset.
-
-    With ``checkpoint_dir``, the run is **resumable**: every epoch's
-    checkpoint and every finished (method, fold) are recorded there
-    (layout: :mod:`torch_gsr.train.cv_state`), and calling
-    ``cross_validate`` again with the same arguments and folder re-uses the
-    finished folds, continues an interrupted one from its last epoch, and
-    returns the same result as an uninterrupted run (bit-identical on CPU).
-    Other settings or data in that folder raise a ``ValueError`` naming what
-    differs.
+    In fold ``k`` a new model from ``model_factory()`` (built after seeding
+    torch with the fold's seed) is trained with :func:`fit` on the other
+    folds (:func:`kfold_indices`) and evaluated on fold ``k``, with
+    ``residual_pcc`` against the fold's training-mean HR connectome. With
+    ``checkpoint_dir`` the same call continues an interrupted run to the
+    same result (docs/training_notes_h3.md).
 
     Args:
-        model_factory: a callable returning an untrained
-            :class:`GSRModel` (the method is named after its class), or a
-            dict ``{name: callable}`` to compare several models on identical
-            folds.
+        model_factory: a callable returning an untrained model (named after
+            its class), or a dict ``{name: callable}``.
         dataset: any data :func:`fit` accepts, with HR connectomes.
-        folds (int): number of folds (``2 <= folds <= S``).
-        seed (int): seeds the split, the models' initialisation and training.
-        baselines (bool): also fit and evaluate
-            :class:`~torch_gsr.baselines.MeanHR` and
+        folds (int): number of folds, ``2 <= folds <= S``. (default: :obj:`5`)
+        seed (int): seeds the split, the models and training.
+            (default: :obj:`0`)
+        baselines (bool): also :class:`~torch_gsr.baselines.MeanHR` and
             :class:`~torch_gsr.baselines.RidgeRegression` on the same folds.
-        protocol (str): ``'subject'`` or ``'challenge'`` metrics
-            (:func:`~torch_gsr.metrics.evaluate_predictions`).
-        topology (bool, optional): also the centrality errors (``None``:
-            with the challenge protocol only).
-        progress (bool): report the spectra, the (fold, method) runs and the
-            epochs (:mod:`torch_gsr.utils.progress`: bars on a terminal,
-            lines otherwise).
-        checkpoint_dir (str, optional): the folder of a resumable run (see
-            above); checkpoints are ``<dir>/<name>-fold<k>.pt``.
-        distributed (bool): train every fold in all processes started by
-            ``torchrun`` (see :func:`fit`); every rank returns the same
-            result, rank 0 alone writes checkpoints, shows progress and
-            writes :meth:`CVResult.to_csv` / :meth:`CVResult.to_markdown`.
-        **fit_kwargs: passed to :func:`fit` (``epochs``, ``learning_rate``,
-            ``preset``, ``val_fraction``, ``patience``, ...).
+            (default: :obj:`True`)
+        protocol (str): ``'subject'`` or ``'challenge'`` metrics.
+            (default: :obj:`'subject'`)
+        topology (bool, optional): also the centrality errors (:obj:`None`:
+            with the challenge protocol only). (default: :obj:`False`)
+        progress (bool): report the spectra, the runs and the epochs.
+            (default: :obj:`True`)
+        checkpoint_dir (str, optional): the folder of a resumable run
+            (layout: :mod:`torch_gsr.train.cv_state`). (default: :obj:`None`)
+        distributed (bool): train every fold in all ``torchrun`` processes;
+            rank 0 alone writes. (default: :obj:`False`)
+        **fit_kwargs: passed to :func:`fit` (``epochs``, ``preset``, ...).
 
     Returns:
         CVResult
@@ -219,7 +201,6 @@ def cross_validate(model_factory: Union[Callable[[], GSRModel],
     if distributed:
         dist.init_process_group(fit_kwargs.get('device'))
         progress = progress and dist.is_main_process()
-    get_preset(fit_kwargs.get('preset', DEFAULT_PRESET))  # fail before work
     data = ConnectomeTensors.from_data(dataset)
     data.require_hr('cross_validate')
     test_folds = kfold_indices(data.num_subjects, folds, seed)
@@ -276,7 +257,7 @@ def _train_fold(factory: Callable, train: ConnectomeTensors,
                 fit_kwargs: dict) -> dict:
     torch.manual_seed(seed)
     model = factory()
-    # An epoch checkpoint left by an interrupted run is continued.
+    # A checkpoint left by an interrupted run is continued.
     resume = checkpoint if checkpoint and osp.isfile(checkpoint) else None
     history = fit(model, train, seed=seed, progress=progress,
                   checkpoint=checkpoint or None, resume=resume,

@@ -7,11 +7,14 @@ Layout of ``checkpoint_dir``:
   seed, protocol, the :func:`~torch_gsr.train.fit` arguments and a SHA-256
   digest of the data). A run is only continued with the fingerprint it
   started with; any difference is an error that names what differs.
-* ``<method>-fold<k>.pt``: the epoch checkpoint of a model training in fold
-  ``k`` (rewritten after every epoch; continued with ``fit(resume=)``).
+* ``<method>-fold<k>.pt``: the checkpoint of a model training in fold
+  ``k`` (rewritten every few minutes and at the end of the fold's training;
+  continued with ``fit(resume=)``).
 * ``<method>-fold<k>.result.pt``: a finished fold: test predictions, their
-  evaluation, the training history and the trained weights (baselines:
-  predictions and evaluation only). Finished folds are read back, not rerun.
+  evaluation, the training history and the model's config (baselines:
+  predictions and evaluation only); the trained weights stay in the fold's
+  checkpoint (``final_state``), not copied. Finished folds are read back,
+  not rerun.
 
 Every file is written atomically and read with ``weights_only=True``.
 """
@@ -25,8 +28,9 @@ import torch
 
 from .. import distributed as dist
 from ..metrics import Evaluation
-from ..nn.models import build_model
-from ..utils.io import load_torch_file
+from ..nn.registry import build_model
+from ..utils.io import load_torch_file, write_text
+from .checkpoint import read_checkpoint
 from .history import History
 from .tensors import ConnectomeTensors
 
@@ -71,7 +75,8 @@ def open_run(folder: str, fingerprint: dict) -> Set[Tuple[str, int]]:
     found = dist.all_reduce_sum(torch.tensor([float(RUN_FILE in names),
                                               float(works)]))
     if not bool(found[1] > 0):
-        dist.write_on_main(path, lambda tmp: _write_json(tmp, fingerprint))
+        text = json.dumps(fingerprint, indent=1, sort_keys=True)
+        dist.run_on_main(lambda: write_text(path, text), f'writing {path}')
         return finished
     recorded = _read_json(path) if bool(found[0] > 0) else {}
     differ = sorted(key for key in set(recorded) | set(fingerprint)
@@ -89,11 +94,6 @@ def _method_fold(stem: str) -> Tuple[str, int]:
     return method, int(fold)
 
 
-def _write_json(path: str, content: dict) -> None:
-    with open(path, 'w') as f:
-        json.dump(content, f, indent=1, sort_keys=True)
-
-
 def _read_json(path: str) -> dict:
     try:
         with open(path) as f:
@@ -108,7 +108,7 @@ def _read_json(path: str) -> dict:
 
 
 def checkpoint_path(folder: str, method: str, fold: int) -> str:
-    r"""The epoch checkpoint of ``method`` training in fold ``fold``."""
+    r"""The checkpoint of ``method`` training in fold ``fold``."""
     return osp.join(folder, f'{method}-fold{fold}.pt')
 
 
@@ -120,11 +120,12 @@ def result_path(folder: str, method: str, fold: int) -> str:
 def save_result(folder: str, method: str, fold: int, prediction: torch.Tensor,
                 evaluation: Evaluation, history: Optional[History] = None,
                 model=None) -> None:
-    r"""Records a finished (method, fold)."""
+    r"""Records a finished (method, fold); a model's weights are read back
+    from the fold's checkpoint, which :func:`~torch_gsr.train.fit` wrote."""
     record = dict(prediction=prediction, evaluation=vars(evaluation),
                   history=None if history is None else history.to_dict(),
                   model_config=None if model is None else model.get_config(),
-                  model_state=None if model is None else model.state_dict())
+                  model_state=None)
     dist.write_on_main(result_path(folder, method, fold),
                        lambda tmp: torch.save(record, tmp))
 
@@ -134,7 +135,8 @@ def load_result(folder: str, method: str, fold: int,
     r"""What :func:`save_result` recorded, rebuilt (``prediction``,
     ``evaluation``, ``history``, ``model``; the last two ``None`` for a
     baseline). The model is built by ``factory`` (so models outside the
-    registry resume too), else from its recorded config."""
+    registry resume too), else from its recorded config, and gets the
+    weights of the fold's checkpoint (a result of version 0.2 holds them)."""
     path = result_path(folder, method, fold)
     record = load_torch_file(path, 'cross-validation fold result')
     try:
@@ -142,14 +144,18 @@ def load_result(folder: str, method: str, fold: int,
         if record['model_config'] is not None:
             model = factory() if factory is not None else \
                 build_model(record['model_config'])
-            model.load_state_dict(record['model_state'])
+            state = record['model_state']
+            if state is None:
+                weights = checkpoint_path(folder, method, fold)
+                state = read_checkpoint(weights, 'cpu')['final_state']
+            model.load_state_dict(state)
             model.eval()
         history = record['history']
         return dict(prediction=record['prediction'],
                     evaluation=Evaluation(**record['evaluation']),
                     history=None if history is None else History.from_dict(history),
                     model=model)
-    except (KeyError, TypeError, ValueError, RuntimeError) as error:
+    except (KeyError, TypeError, ValueError, RuntimeError, OSError) as error:
         raise ValueError(f"{path}: not a cross-validation fold result "
                          f"({type(error).__name__}: {error}); delete it to "
                          f"rerun that fold") from error

@@ -7,31 +7,38 @@ LOSS_TERMS = ('total', 'hr', 'eig', 'rec')
 
 @dataclass
 class History:
-    r"""Per-epoch record of a :func:`fit` run.
+    r"""Per-epoch record of a :func:`~torch_gsr.train.fit` run.
 
-    Attributes:
-        records (list of dict): one dict per completed epoch with keys
-            ``epoch`` (1-based), the training loss terms ``total``, ``hr``,
-            ``eig``, ``rec`` (means over subjects), ``time`` (seconds), and
-            with validation ``val_total``, ``val_hr``, ``val_eig``,
-            ``val_rec``, and ``learning_rate`` (the rate of the epoch's
-            last update).
-        best_epoch (int, optional): epoch of the lowest validation HR loss
-            (the weights :func:`fit` restores under early stopping).
+    Args:
+        records (list of dict): one dict per completed epoch: ``epoch``
+            (1-based), the training loss terms ``total``, ``hr``, ``eig``,
+            ``rec`` (means over subjects), ``time`` (seconds),
+            ``learning_rate`` (the epoch's last update's), and with
+            validation ``val_total``, ``val_hr``, ``val_eig``, ``val_rec``.
+            (default: :obj:`[]`)
+        best_epoch (int, optional): the epoch of the lowest validation HR
+            loss. (default: :obj:`None`)
         stopped_early (bool): whether early stopping ended the run.
-        planned_epochs (int, optional): the epochs :func:`fit` planned (the
-            update budget's, or the ``epochs`` given); ``len(history)`` is
-            the number run.
-        val_subjects (int): subjects held out for validation (``0``: none).
-        ridge_weight (float, optional): the blend weight chosen on them for
-            a model with a ridge part (:class:`~torch_gsr.nn.RidgeBlend`).
+            (default: :obj:`False`)
+        planned_epochs (int, optional): the epochs :func:`fit` planned; the
+            number run is ``len(history)``. (default: :obj:`None`)
+        val_subjects (int): subjects held out for validation.
+            (default: :obj:`0`)
+        after_fit (dict): what the model's
+            :meth:`~torch_gsr.nn.SuperResolutionModel.after_fit` returned.
+            (default: :obj:`{}`)
     """
     records: List[Dict[str, float]] = field(default_factory=list)
     best_epoch: Optional[int] = None
     stopped_early: bool = False
     planned_epochs: Optional[int] = None
     val_subjects: int = 0
-    ridge_weight: Optional[float] = None
+    after_fit: Dict[str, float] = field(default_factory=dict)
+
+    @property
+    def ridge_weight(self) -> Optional[float]:
+        r"""The ridge blend's weight chosen after the fit, if any."""
+        return self.after_fit.get('ridge_weight')
 
     def __len__(self) -> int:
         return len(self.records)
@@ -41,23 +48,27 @@ class History:
         return [record[key] for record in self.records]
 
     def to_dict(self) -> dict:
-        """This history as plain Python data (what checkpoints store)."""
+        r"""This history as plain Python data (what checkpoints store)."""
         return dict(records=[dict(r) for r in self.records],
                     best_epoch=self.best_epoch, stopped_early=self.stopped_early,
                     planned_epochs=self.planned_epochs,
                     val_subjects=self.val_subjects,
+                    after_fit=dict(self.after_fit),
                     ridge_weight=self.ridge_weight)
 
     @classmethod
     def from_dict(cls, state: dict) -> 'History':
-        """The history :meth:`to_dict` returned (older checkpoints too)."""
+        r"""The history :meth:`to_dict` returned (older versions' too)."""
+        after_fit = state.get('after_fit')
+        if after_fit is None:  # before checkpoint version 2
+            weight = state.get('ridge_weight')
+            after_fit = {} if weight is None else dict(ridge_weight=weight)
         return cls(records=[dict(r) for r in state['records']],
                    best_epoch=state['best_epoch'],
                    stopped_early=state['stopped_early'],
-                   # Absent from checkpoints of versions before 0.2.
                    planned_epochs=state.get('planned_epochs'),
                    val_subjects=state.get('val_subjects', 0),
-                   ridge_weight=state.get('ridge_weight'))
+                   after_fit=dict(after_fit))
 
 
 def format_record(record: Dict[str, float]) -> str:

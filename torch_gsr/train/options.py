@@ -1,74 +1,49 @@
-r"""What :func:`~torch_gsr.train.fit` trains with: the preset's options and
-their overrides, the validation split, the number of epochs an update budget
-needs and the learning-rate schedule."""
+r"""What :func:`~torch_gsr.train.fit` trains with: the model's preset with
+explicit options applied, the validation split and the number of epochs an
+update budget needs."""
 import math
 import warnings
-from typing import Optional
+from dataclasses import replace
+from typing import Mapping, Optional, Union
 
 import torch
 
-from ..presets import get_preset
-from ..utils.validation import check_int
+from ..config.fit import FitConfig
+from ..nn.base import SuperResolutionModel
 from .tensors import ConnectomeTensors
 
-# Values of fit options a preset may leave out (a custom preset written for
-# an older version): no validation, no early stopping, a constant rate.
-_OPTIONAL_FIT_OPTIONS = dict(updates=None, val_fraction=0., patience=None,
-                             schedule='constant', stop_after=0.)
-SCHEDULES = ('constant', 'cosine')
+
+def fit_config(model: SuperResolutionModel, preset: str = 'recommended',
+               **explicit) -> FitConfig:
+    r"""``type(model).fit_presets[preset]`` with the explicit (not
+    :obj:`None`) options of ``explicit`` replaced; checked by
+    :class:`~torch_gsr.config.FitConfig`."""
+    presets = type(model).fit_presets
+    if preset not in presets:
+        raise ValueError(f"unknown preset {preset!r}; expected one of "
+                         f"{sorted(presets)}")
+    return replace(presets[preset],
+                   **{k: v for k, v in explicit.items() if v is not None})
 
 
-def resolve_fit_options(preset: str, **explicit) -> dict:
-    """The preset's fit options, explicit (non-``None``) ones applied; checked."""
-    options = dict(_OPTIONAL_FIT_OPTIONS, **get_preset(preset)['fit'])
-    options.update({k: v for k, v in explicit.items() if v is not None})
-    check_int(options['batch_size'], 'batch_size')
-    if options['epochs'] is None and options['updates'] is None:
-        raise ValueError(f"preset {preset!r} sets neither epochs nor updates: "
-                         f"pass epochs=")
-    for name in ('epochs', 'updates', 'patience'):
-        if options[name] is not None:
-            check_int(options[name], name)
-    if not options['learning_rate'] > 0:
-        raise ValueError(f"learning_rate must be > 0, got "
-                         f"{options['learning_rate']!r}")
-    if not options['weight_decay'] >= 0:
-        raise ValueError(f"weight_decay must be >= 0, got "
-                         f"{options['weight_decay']!r}")
-    if not 0 <= options['stop_after'] <= 1:
-        raise ValueError(f"stop_after must be in [0, 1], got "
-                         f"{options['stop_after']!r}")
-    if options['schedule'] not in SCHEDULES:
-        raise ValueError(f"schedule must be one of {SCHEDULES}, got "
-                         f"{options['schedule']!r}")
-    return options
-
-
-def planned_epochs(options: dict, num_train: int) -> int:
-    r"""Epochs :func:`fit` runs (early stopping aside): ``options['epochs']``,
-    or with ``epochs=None`` as many as the update budget
-    ``options['updates']`` needs at ``options['batch_size']`` on
-    ``num_train`` training subjects."""
-    if options['epochs'] is not None:
-        return options['epochs']
-    batches = math.ceil(num_train / options['batch_size'])
-    return max(1, math.ceil(options['updates'] / batches))
-
-
-def learning_rate_at(options: dict, total_steps: int, first_step: int,
-                      k: int) -> float:
-    r"""The learning rate of update ``first_step + k`` (0-based) of
-    ``total_steps``: a pure function of the step, so a resumed run needs no
-    scheduler state."""
-    base = options['learning_rate']
-    if options['schedule'] == 'constant':
-        return base
-    return base * 0.5 * (1 + math.cos(math.pi * (first_step + k) / total_steps))
+def planned_epochs(config: Union[FitConfig, Mapping], num_train: int) -> int:
+    r"""The epochs :func:`fit` runs, early stopping aside: ``config.epochs``,
+    or as many as the update budget ``config.updates`` needs at
+    ``config.batch_size`` on ``num_train`` training subjects (``config``: a
+    :class:`~torch_gsr.config.FitConfig` or a mapping of its fields)."""
+    if isinstance(config, Mapping):
+        config = FitConfig(**{name: config[name] for name in
+                              FitConfig.__dataclass_fields__ if name in config})
+    if config.epochs is not None:
+        return config.epochs
+    assert config.updates is not None  # FitConfig sets one of them
+    batches = math.ceil(num_train / config.batch_size)
+    return max(1, math.ceil(config.updates / batches))
 
 
 def renamed_learning_rate(learning_rate: Optional[float],
-                           lr: Optional[float]) -> Optional[float]:
-    """``learning_rate``, or the deprecated ``lr`` with a ``FutureWarning``."""
+                          lr: Optional[float]) -> Optional[float]:
+    r"""``learning_rate``, or the deprecated ``lr`` with a ``FutureWarning``."""
     if lr is None:
         return learning_rate
     if learning_rate is not None:
@@ -79,12 +54,13 @@ def renamed_learning_rate(learning_rate: Optional[float],
 
 
 def split_validation(data: ConnectomeTensors, val_dataset,
-                      val_fraction: Optional[float], preset_fraction: float,
-                      seed: int):
+                     val_fraction: Optional[float], preset_fraction: float,
+                     seed: int):
     r"""``(train, val or None)``: ``val_dataset`` as given, or a seeded
     ``val_fraction`` of ``data``. The preset's fraction (``val_fraction``
-    ``None``) is skipped when ``val_dataset`` is given or when it would leave
-    no subject for validation or for training; an explicit one is not."""
+    :obj:`None`) is skipped when ``val_dataset`` is given or when it would
+    leave no subject for validation or for training; an explicit one is
+    not."""
     if val_dataset is not None and val_fraction:
         raise ValueError("pass either val_dataset or val_fraction, not both")
     if val_dataset is not None:

@@ -6,7 +6,7 @@ import torch
 from torch import Tensor
 from torch_geometric.loader import DataLoader
 
-from ..nn.models import GSRModel
+from ..nn.base import SuperResolutionModel
 from ..utils.progress import track
 from ..utils.spectra import spectra
 from ..utils.validation import check_adjacency
@@ -133,7 +133,7 @@ class ConnectomeTensors:
         return self.hr_adj
 
 
-def prepare(model: GSRModel, data, device,
+def prepare(model: SuperResolutionModel, data, device,
             progress: bool = False) -> ConnectomeTensors:
     r"""Gathers ``data``, checks it (sizes against ``model``'s, finite,
     symmetric) and moves it to ``device`` in the model's dtype, with the

@@ -1,0 +1,71 @@
+r"""Checkpoints written by torch_gsr 0.2.0 (version 1, tests/data) load,
+predict the same numbers and resume to the same weights."""
+import os.path as osp
+import shutil
+
+import pytest
+import torch
+
+from torch_gsr.nn import GSRNet, NodeMapGSR
+from torch_gsr.train import CHECKPOINT_VERSION, fit, load_checkpoint, predict
+from torch_gsr.train.checkpoint import migrate_checkpoint
+
+DATA = osp.join(osp.dirname(__file__), 'data')
+MODELS = {'gsrnet': GSRNet, 'nodemapgsr': NodeMapGSR}
+
+pytestmark = pytest.mark.usefixtures('one_thread')
+
+
+def fixture(name):
+    return (osp.join(DATA, f'{name}_v1.pt'),
+            torch.load(osp.join(DATA, f'{name}_v1_expected.pt'), weights_only=True))
+
+
+@pytest.mark.parametrize('name', list(MODELS))
+def test_a_version_1_checkpoint_predicts_the_same_numbers(name):
+    path, expected = fixture(name)
+    assert torch.load(path, weights_only=True)['version'] == 1
+    model, checkpoint = load_checkpoint(path)
+    assert type(model) is MODELS[name] and checkpoint['version'] == CHECKPOINT_VERSION
+    assert torch.equal(predict(model, expected['test_lr_adj']), expected['prediction'])
+
+
+@pytest.mark.parametrize('name', list(MODELS))
+def test_a_version_1_checkpoint_resumes_to_the_same_weights(name, tmp_path):
+    path, expected = fixture(name)
+    scratch = str(tmp_path / 'run.pt')
+    shutil.copyfile(path, scratch)
+    torch.manual_seed(1)
+    model = MODELS[name](8, 12)
+    fit(model, (expected['lr_adj'], expected['hr_adj']), epochs=3, batch_size=4,
+        seed=0, progress=False, resume=scratch)
+    state = model.state_dict()
+    assert state.keys() == expected['resumed_state'].keys()
+    for key, value in expected['resumed_state'].items():
+        assert torch.equal(state[key], value), key
+
+
+def test_migration_fills_options_older_configs_lack():
+    checkpoint = torch.load(osp.join(DATA, 'gsrnet_v1.pt'), weights_only=True)
+    config = dict(checkpoint['model_config'])
+    for name in ('lr_top_k', 'root_weight', 'mean_residual'):
+        del config[name]
+    migrated = migrate_checkpoint(dict(checkpoint, model_config=config))
+    assert migrated['version'] == 2
+    assert {k: migrated['model_config'][k] for k in ('lr_top_k', 'root_weight',
+                                                       'mean_residual')} == \
+        dict(lr_top_k=None, root_weight=False, mean_residual=False)
+    assert 'mean_residual' not in config  # the input is not changed
+    node_map = torch.load(osp.join(DATA, 'nodemapgsr_v1.pt'), weights_only=True)
+    config = {k: v for k, v in node_map['model_config'].items() if k != 'ridge_blend'}
+    migrated = migrate_checkpoint(dict(node_map, model_config=config))
+    assert migrated['model_config']['ridge_blend'] is False
+
+
+def test_a_newer_version_is_refused(tmp_path):
+    checkpoint = torch.load(osp.join(DATA, 'gsrnet_v1.pt'), weights_only=True)
+    path = str(tmp_path / 'future.pt')
+    torch.save(dict(checkpoint, version=CHECKPOINT_VERSION + 1), path)
+    with pytest.raises(ValueError, match='future.pt: not a torch_gsr checkpoint '
+                                         'of version 1 to 2'):
+        load_checkpoint(path)

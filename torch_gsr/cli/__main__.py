@@ -1,0 +1,6 @@
+"""``python -m torch_gsr.cli``: the ``torch-gsr`` command line."""
+import sys
+
+from . import main
+
+sys.exit(main())

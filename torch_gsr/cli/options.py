@@ -1,0 +1,220 @@
+r"""The ``torch-gsr`` command's option builders: data, cleaning, training,
+runtime and output options, and what the parsed options load or mean."""
+import argparse
+import sys
+from typing import Optional
+
+import torch
+
+from ..config import DEFAULT_PRESET, PRESET_NAMES
+from ..datasets import FORMATS, detect_format, load_dataset
+from ..experiments import DEFAULT_MODELS
+from ..nn.models import MODELS
+from ..utils.progress import note
+
+
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected an integer >= 1, got {text}")
+    return value
+
+
+def _positive_float(text: str) -> float:
+    value = float(text)
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"expected a number > 0, got {text}")
+    return value
+
+
+def _device(text: str) -> torch.device:
+    try:
+        device = torch.device(text)
+    except RuntimeError as error:
+        raise argparse.ArgumentTypeError(str(error)) from error
+    if device.type == 'cuda' and not torch.cuda.is_available():
+        raise argparse.ArgumentTypeError("CUDA is not available on this machine")
+    return device
+
+
+def add_data_options(parser: argparse.ArgumentParser, paths: bool = True) -> None:
+    r"""Adds the options that say where the data is and how to read it
+    (``paths=False`` leaves out ``--lr``/``--hr`` for callers that take the
+    paths as positional arguments)."""
+    group = parser.add_argument_group('data')
+    if paths:
+        group.add_argument('--lr', metavar='PATH',
+                           help="LR connectomes: a .npy/.npz file, a challenge "
+                                ".csv/.mat file or a SLIM folder (default: the "
+                                "embedded synthetic data)")
+        group.add_argument('--hr', metavar='PATH',
+                           help="HR connectomes paired with --lr, same format "
+                                "(not needed for a SLIM folder)")
+    group.add_argument('--format', choices=FORMATS, default='auto',
+                       help="data format; 'auto' guesses it from the path "
+                            "(folder: slim, .npy/.npz: numpy, .csv/.mat: "
+                            "challenge, none: synthetic) (default: auto)")
+    group.add_argument('--order', choices=('tril', 'triu'), default='tril',
+                       help="vector order of challenge files (default: tril, "
+                            "the challenge's)")
+    group.add_argument('--lr-parcellation', default='Dosenbach_160',
+                       help="SLIM folder name of the LR parcellation "
+                            "(default: Dosenbach_160)")
+    group.add_argument('--hr-parcellation', default='shen_268',
+                       help="SLIM folder name of the HR parcellation "
+                            "(default: shen_268)")
+    group.add_argument('--session', default='session_1',
+                       help="SLIM session folder (default: session_1)")
+    group.add_argument('--subjects', type=_positive_int, default=277,
+                       help="synthetic data: number of subjects (default: 277)")
+    group.add_argument('--lr-nodes', type=_positive_int, default=160,
+                       help="synthetic data: LR nodes (default: 160)")
+    group.add_argument('--hr-nodes', type=_positive_int, default=268,
+                       help="synthetic data: HR nodes (default: 268)")
+    clean = parser.add_argument_group(
+        'cleaning of data files', "each step of torch_gsr.datasets.cleaning "
+        "(API: load_dataset(clean={...})); by default NaN/inf -> 0 (with a "
+        "warning), absolute values, diagonal 1, then checks")
+    clean.add_argument('--no-clean', action='store_true',
+                       help="no cleaning step at all, checks only (clean=False)")
+    clean.add_argument('--nonfinite', type=_number_or_keep, metavar='VALUE|keep',
+                       help="replace NaN/inf by VALUE, or 'keep' them and get "
+                            "an error naming the subject (nonfinite=; default: 0)")
+    clean.add_argument('--negatives', choices=('abs', 'clip', 'keep'),
+                       help="negative weights: absolute values, clipped to 0, "
+                            "or kept (negatives=; default: abs)")
+    clean.add_argument('--symmetrize', action='store_true', default=None,
+                       help="replace A by (A + A^T) / 2 (symmetric=True)")
+    clean.add_argument('--diagonal', type=_number_or_keep, metavar='VALUE|keep',
+                       help="write VALUE on the diagonal, or 'keep' it "
+                            "(diagonal=; default: 1)")
+
+
+def _number_or_keep(text: str):
+    if text == 'keep':
+        return text
+    try:
+        return float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected a number or 'keep', got {text!r}") from None
+
+
+def cleaning_from_args(args: argparse.Namespace):
+    r"""``clean=`` of :func:`~torch_gsr.datasets.load_dataset` from the
+    cleaning options: ``True`` (defaults), ``False`` or the steps given."""
+    steps = {name: None if value == 'keep' else value for name, value in
+             (('nonfinite', args.nonfinite), ('negatives', args.negatives),
+              ('symmetric', args.symmetrize), ('diagonal', args.diagonal))
+             if value is not None}
+    if args.no_clean and steps:
+        raise ValueError("--no-clean turns every cleaning step off; drop it "
+                         "or the step options")
+    return False if args.no_clean else (steps or True)
+
+
+def add_output_options(parser: argparse.ArgumentParser) -> None:
+    r"""Adds ``--quiet`` and ``--debug``."""
+    group = parser.add_argument_group('output')
+    group.add_argument('--quiet', action='store_true',
+                       help="no progress or status lines, only the results "
+                            "(and warnings)")
+    group.add_argument('--debug', action='store_true',
+                       help="on an error, show the traceback too")
+
+
+def add_training_options(parser: argparse.ArgumentParser) -> None:
+    r"""Adds the preset and its overrides (epochs, batch size, learning rate)."""
+    group = parser.add_argument_group('training')
+    group.add_argument('--preset', choices=PRESET_NAMES, default=DEFAULT_PRESET,
+                       help=f"named defaults for the model and training; "
+                            f"'paper' is the paper's protocol (default: "
+                            f"{DEFAULT_PRESET})")
+    group.add_argument('--epochs', type=_positive_int,
+                       help="training epochs (default: the preset's)")
+    group.add_argument('--batch-size', type=_positive_int,
+                       help="subjects per update (default: the preset's)")
+    group.add_argument('--learning-rate', type=_positive_float,
+                       help="Adam learning rate (default: the preset's)")
+
+
+def add_runtime_options(parser: argparse.ArgumentParser) -> None:
+    r"""Adds ``--device`` and ``--seed``."""
+    group = parser.add_argument_group('runtime')
+    group.add_argument('--device', type=_device, default=torch.device('cpu'),
+                       help="where to compute, e.g. cpu or cuda:0 (default: cpu)")
+    group.add_argument('--seed', type=int, default=0,
+                       help="seeds the synthetic data (another seed is another "
+                            "simulated population, not new subjects of it), the "
+                            "folds, the initialisation and the training (default: 0)")
+
+
+class _ModelNames(argparse.Action):
+    # ``--models A B``, ``--models A,B`` and mixes give one flat list.
+    def __call__(self, parser, namespace, values, option_string=None):
+        names = [name for value in values for name in value.split(',') if name]
+        unknown = sorted(set(names) - set(MODELS))
+        if unknown or not names:
+            parser.error(f"{option_string}: unknown model(s) {unknown}; expected "
+                         f"names from {', '.join(MODELS)}")
+        setattr(namespace, self.dest, names)
+
+
+def add_models_option(parser: argparse.ArgumentParser) -> None:
+    r"""Adds ``--models`` (space- or comma-separated names from
+    :obj:`~torch_gsr.nn.MODELS`; default
+    :obj:`~torch_gsr.experiments.DEFAULT_MODELS`)."""
+    parser.add_argument('--models', nargs='+', action=_ModelNames,
+                        default=list(DEFAULT_MODELS), metavar='MODEL',
+                        help=f"models to cross-validate, space- or comma-separated, "
+                             f"from {', '.join(MODELS)} (default: "
+                             f"{','.join(DEFAULT_MODELS)}; STPGSR costs about "
+                             f"20x GSRNet's time per epoch)")
+
+
+def dataset_from_args(args: argparse.Namespace, lr_path: Optional[str],
+                      hr_path: Optional[str], paired: bool = True):
+    r"""Loads the data the parsed ``args`` describe (saying so on standard
+    error unless ``--quiet``); with ``paired``, a file format without an HR
+    path is an error."""
+    format = args.format if args.format != 'auto' else detect_format(lr_path, hr_path)
+    if paired and format in ('numpy', 'challenge') and hr_path is None:
+        raise ValueError(f"{format} data needs the HR connectomes too (--hr PATH)")
+    clean = cleaning_from_args(args)
+    if format == 'synthetic':
+        if clean is not True:
+            raise ValueError("the cleaning options apply to data files, not "
+                             "to the embedded synthetic data")
+        source = (f"the embedded synthetic data ({args.subjects} subjects, "
+                  f"{args.lr_nodes} -> {args.hr_nodes} nodes, seed {args.seed})")
+    else:
+        source = ' and '.join(p for p in (lr_path, hr_path) if p is not None)
+    note(f"reading {source}", enabled=not args.quiet)
+    kwargs = {} if format == 'synthetic' else dict(clean=clean)
+    return load_dataset(lr_path, hr_path, format, args.order, args.lr_parcellation,
+                        args.hr_parcellation, args.session, args.subjects,
+                        args.lr_nodes, args.hr_nodes, args.seed,
+                        progress=not args.quiet, **kwargs)
+
+
+def scored_dataset_from_args(args: argparse.Namespace, paired: bool = True):
+    r"""The data ``predict``/``evaluate``/``plot`` score a checkpoint on: it
+    must be named, since the default (the embedded synthetic set) is also
+    ``train``'s default training data."""
+    if args.lr is None and args.format != 'synthetic':
+        raise ValueError(
+            f"{args.command} needs data: --lr PATH{' --hr PATH' if paired else ''}"
+            f", or --format synthetic to score the embedded synthetic data "
+            f"(which is also train's default training data)")
+    if args.lr is None:
+        print(f"torch-gsr {args.command}: note: scoring the embedded "
+              f"synthetic data, train's default training data: for a model "
+              f"trained without --lr these are training-set scores",
+              file=sys.stderr)
+    return dataset_from_args(args, args.lr, args.hr if paired else None, paired)
+
+
+def fit_options(args: argparse.Namespace) -> dict:
+    r"""Keyword arguments of :func:`~torch_gsr.train.fit` from ``args``."""
+    return dict(preset=args.preset, epochs=args.epochs, batch_size=args.batch_size,
+                learning_rate=args.learning_rate, device=args.device)

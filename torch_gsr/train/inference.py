@@ -1,0 +1,93 @@
+r"""Inference with a trained model: :func:`predict` and :func:`evaluate` on
+dense ``[B, N, N]`` batches."""
+from dataclasses import replace
+from typing import Optional
+
+import torch
+from torch import Tensor
+
+from ..metrics import Evaluation, evaluate_predictions
+from ..nn.base import SuperResolutionModel
+from ..utils.progress import track
+from ..utils.validation import check_int
+from .tensors import ConnectomeTensors, index_batches, prepare, rows
+
+
+@torch.no_grad()
+def predict(model: SuperResolutionModel, lr_adj, batch_size: int = 64,
+            device=None, progress: bool = False) -> Tensor:
+    r"""Predicts HR connectomes in evaluation mode, without gradients.
+
+    Args:
+        model (SuperResolutionModel): a trained model.
+        lr_adj: ``[S, N_l, N_l]`` (or ``[N_l, N_l]``) LR tensor, or any
+            dataset :func:`~torch_gsr.train.fit` accepts (its HR part is
+            ignored; stored LR spectra are used).
+        batch_size (int): subjects per forward pass. (default: :obj:`64`)
+        device (optional): where to run. (default: the model's device)
+        progress (bool): report the spectra and the batches.
+            (default: :obj:`False`)
+
+    Returns:
+        Tensor: ``[S, N_h, N_h]`` predictions, on the CPU.
+    """
+    check_int(batch_size, 'batch_size')
+    device = torch.device(device) if device is not None \
+        else next(model.parameters()).device
+    model.to(device)
+    data = ConnectomeTensors.from_data(lr_adj)
+    data = prepare(model, replace(data, hr_adj=None, hr_eigvecs=None), device,
+                   progress)
+    was_training = model.training
+    model.eval()
+    try:
+        preds = [model(data.lr_adj[index], rows(data.lr_eigvecs, index),
+                       validate=False).hr_adj.cpu()
+                 for index in track(index_batches(data.num_subjects, batch_size),
+                                    'prediction', enabled=progress)]
+    finally:
+        model.train(was_training)
+    return torch.cat(preds)
+
+
+def evaluate(model: SuperResolutionModel, dataset, protocol: str = 'subject',
+             topology: bool = False, batch_size: int = 64, device=None,
+             num_workers: int = 0, progress: bool = False,
+             reference=None) -> Evaluation:
+    r"""Evaluates ``model``'s predictions on ``dataset`` against its HR
+    connectomes with :func:`~torch_gsr.metrics.evaluate_predictions`.
+
+    Args:
+        model (SuperResolutionModel): a trained model.
+        dataset: paired data (anything :func:`~torch_gsr.train.fit` accepts).
+        protocol (str): ``'subject'`` or ``'challenge'``.
+            (default: :obj:`'subject'`)
+        topology (bool): also the centrality errors. (default: :obj:`False`)
+        batch_size (int): subjects per forward pass. (default: :obj:`64`)
+        device (optional): where to predict. (default: the model's device)
+        num_workers (int): processes for the centralities.
+            (default: :obj:`0`)
+        progress (bool): report the prediction and the centralities.
+            (default: :obj:`False`)
+        reference (optional): ``[N_h, N_h]`` reference of ``residual_pcc``,
+            or the training data set, whose mean HR connectome is then the
+            reference. (default: :obj:`None`)
+    """
+    data = ConnectomeTensors.from_data(dataset)
+    hr_adj = data.require_hr('evaluate')
+    pred = predict(model, data, batch_size=batch_size, device=device,
+                   progress=progress)
+    return evaluate_predictions(pred, hr_adj.cpu(), protocol=protocol,
+                                topology=topology, num_workers=num_workers,
+                                progress=progress,
+                                reference=mean_hr_reference(reference))
+
+
+def mean_hr_reference(reference) -> Optional[Tensor]:
+    r"""``reference`` as an ``[N_h, N_h]`` tensor: itself when it is one
+    connectome, else the mean HR connectome of the data set it is."""
+    if reference is None or (isinstance(reference, Tensor)
+                             and reference.dim() == 2):
+        return reference
+    data = ConnectomeTensors.from_data(reference)
+    return data.require_hr('the residual PCC reference').double().mean(0).cpu()
