@@ -280,6 +280,12 @@ class EnsembleGSR(SuperResolutionModel):
             out = self(lr_adj, lr_eigvecs)
         finally:
             self.train(was_training)
+        return self.interval_bounds(out, coverage)
+
+    def interval_bounds(self, out: EnsembleOutput, coverage: float = 0.9
+                        ) -> Tuple[Tensor, Tensor]:
+        r"""``(lower, upper)`` ``[B, N_h, N_h]`` of an output of this model
+        (what :func:`~torch_gsr.train.predict` calls with ``intervals``)."""
         return self.intervals(out.hr_adj, self.scale(out), coverage)
 
     def __repr__(self) -> str:
