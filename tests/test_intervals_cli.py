@@ -64,3 +64,13 @@ def test_cli_rejects_bad_intervals(trained, capsys):
               '--out', str(root / 'sub.csv'), '--submission', '--intervals', '0.9',
               '--quiet'])
     assert '--submission' in capsys.readouterr().err
+
+
+def test_cv_trains_the_ensemble(trained):
+    root, paths, _ = trained
+    out = root / 'cv'
+    assert main(['cv', '--lr', paths['lr'], '--hr', paths['hr'], '--models',
+                 'EnsembleGSR', '--folds', '2', '--out', str(out), '--quiet'] + FAST) == 0
+    model, _ = load_checkpoint(str(out / 'EnsembleGSR.pt'))
+    assert model.intervals.calibrated
+    assert '| EnsembleGSR |' in (out / 'results.md').read_text()
