@@ -96,7 +96,7 @@ def run(name, train, val, test, args) -> list:
             lower, upper = model.predict_intervals(test[0][:1], args.coverage)
             plot_intervals(args.figure, predict(model, test[0][:1])[0], lower[0],
                            upper[0], hr_adj=test[1][0], coverage=args.coverage,
-                           subject=f'first test subject, {args.data[0]}')
+                           subject=f'#0 of the {args.data[0]} test set')
             args.figure = None
         held_out = val if val is not None else _fit_validation(train)
         for scale in args.scales:
