@@ -186,7 +186,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     train = _command(subparsers, 'train', run_train, 'train a model, save a checkpoint',
                      "Train one model on paired LR/HR data; the checkpoint "
-                     "(weights, config, history) is written after every epoch.")
+                     "(weights, config, history) is written at most every 300 s "
+                     "during training and at the end of the run.")
     train.add_argument('--model', choices=sorted(MODELS), default='GSRNet',
                        help="model to train (default: GSRNet)")
     train.add_argument('--out', default='gsr_model.pt', metavar='PATH',
@@ -196,7 +197,7 @@ def build_parser() -> argparse.ArgumentParser:
                   "k-fold cross-validation of models and of the mean-HR and "
                   "ridge baselines on identical folds; writes results.csv/.md, "
                   "the last fold's checkpoint per model and the figures. An "
-                  "interrupted run keeps its finished folds and epoch "
+                  "interrupted run keeps its finished folds and its "
                   "checkpoints in DIR/checkpoints: the same command continues "
                   "it (other settings or data: an error).")
     add_models_option(cv)

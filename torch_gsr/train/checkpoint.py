@@ -11,7 +11,7 @@ from ..nn.base import SuperResolutionModel
 from ..nn.registry import build_model
 from ..utils.io import load_torch_file, one_line
 
-#: The layout :func:`training_checkpoint` writes (see docs/training_notes_h3.md).
+#: The layout :func:`training_checkpoint` writes (see docs/training.md).
 CHECKPOINT_VERSION = 2
 
 CHECKPOINT_KEYS = ('version', 'model_config', 'model_state', 'optimizer_state',

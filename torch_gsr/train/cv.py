@@ -166,7 +166,7 @@ def cross_validate(model_factory: Union[Callable[[], SuperResolutionModel],
     folds (:func:`kfold_indices`) and evaluated on fold ``k``, with
     ``residual_pcc`` against the fold's training-mean HR connectome. With
     ``checkpoint_dir`` the same call continues an interrupted run to the
-    same result (docs/training_notes_h3.md).
+    same result (docs/training.md).
 
     Args:
         model_factory: a callable returning an untrained model (named after

@@ -55,7 +55,7 @@ def fit(model: SuperResolutionModel, dataset, epochs: Optional[int] = None,
     r"""Trains ``model`` in place with Adam on its loss.
 
     Options left at :obj:`None` take ``type(model).fit_presets[preset]``'s
-    values (:class:`~torch_gsr.config.FitConfig`). docs/training_notes_h3.md
+    values (:class:`~torch_gsr.config.FitConfig`). docs/training.md
     describes the options, the checkpoints, resuming and distributed runs.
 
     Args:
