@@ -6,7 +6,7 @@ import torch
 from torch_gsr.baselines import RidgeRegression
 from torch_gsr.datasets import synthetic_connectomes
 from torch_gsr.nn import MODELS, ConformalIntervals, EnsembleGSR, NodeMapGSR, build_model
-from torch_gsr.nn.ensemble import _best_weights
+from torch_gsr.nn.ensemble import _best_weights, _compositions
 from torch_gsr.train import fit, predict
 from torch_gsr.utils.vectorize import vectorize
 
@@ -96,6 +96,9 @@ def test_best_weights_follow_the_better_member():
     # Opposite errors cancel half and half.
     opposite = torch.stack([target + noise, target - noise])
     assert _best_weights(opposite, target, 10).tolist() == [0.5, 0.5]
+    grid = list(_compositions(20, 3))
+    assert len(grid) == 231 == len(set(grid)) and all(sum(c) == 20 for c in grid)
+    assert {(20, 0, 0), (0, 20, 0), (0, 0, 20)} <= set(grid)
 
 
 @torch.no_grad()

@@ -1,9 +1,8 @@
 r"""EnsembleGSR: several super-resolution models and ridge regression trained
 as one model, combined with weights chosen on held-out subjects, with
 per-edge conformal prediction intervals."""
-import itertools
 from dataclasses import dataclass, fields, replace
-from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
+from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple, Union
 
 import torch
 from torch import Tensor
@@ -328,13 +327,23 @@ def _ridge_residual_scale(lr_adj: Tensor, hr_adj: Tensor, alpha: Optional[float]
     return (squares / num_subjects).sqrt()
 
 
+def _compositions(total: int, parts: int) -> Iterator[Tuple[int, ...]]:
+    r"""Every ``parts``-tuple of non-negative integers summing to ``total``,
+    in lexicographic order."""
+    if parts == 1:
+        yield (total,)
+        return
+    for first in range(total + 1):
+        for rest in _compositions(total - first, parts - 1):
+            yield (first, *rest)
+
+
 def _best_weights(members: Tensor, target: Tensor, steps: int) -> Tensor:
     r"""The point of the simplex grid of step ``1 / steps`` with the lowest
     mean absolute error of ``weights @ members`` (``[K, M]``) against
     ``target`` (``[M]``); ties go to the first in grid order."""
-    k = members.size(0)
-    grid = torch.tensor([c for c in itertools.product(range(steps + 1), repeat=k)
-                         if sum(c) == steps], dtype=members.dtype) / steps
+    grid = torch.tensor(list(_compositions(steps, members.size(0))),
+                        dtype=members.dtype) / steps
     errors = torch.cat([(target - chunk.to(members) @ members).abs().mean(1)
                         for chunk in grid.split(8)])
     return grid[int(errors.argmin())]
