@@ -46,18 +46,28 @@ SOURCES: Dict[str, Dict[str, str]] = {
         'mean_residual': f'{OURS} (off: the paper\'s prediction)',
     },
     'AGSRConfig': {
-        'pool_ratios': RELEASED,
-        'lambda_rec': RELEASED,
-        'adv_weight': 'paper (AGSR-Net)',
-        'prior_std': RELEASED,
-        'noise_std': 'paper (AGSR-Net); the released code adds none',
+        'hidden_channels': 'unused by the released generator (its width is P)',
+        'node_features': f'{RELEASED} (identity, model.py:27)',
+        'spectral': f'{RELEASED} (U0, layers.py:26)',
+        'dropout': f'{RELEASED} (0, layers.py:64)',
+        'act': 'unused by the released generator (ReLU in its HR GCNs only)',
+        'normalize_gsr': 'unused by the released generator (not normalised, layers.py:37)',
+        'root_weight': 'unused by the released generator',
+        'pool_ratios': f'{RELEASED} (demo.py:72)',
+        'lambda_rec': f'{RELEASED} (demo.py:49)',
+        'adv_weight': 'paper (AGSR-Net); the released term is a constant',
+        'prior_std': f'{RELEASED} (demo.py:65)',
+        'noise_std': ("this package's earlier reading of the AGSR-Net paper, not "
+                      "checked against it; the released code adds none"),
         'disc_channels': f'{RELEASED} (`None`: N_h)',
+        'generator': f'{RELEASED} (basiralab/AGSR-Net at 73d5bc8)',
     },
     'STPConfig': {
-        'init_heads': f'{RELEASED} (a public fork\'s configs)',
-        'dual_channels': 'paper (1 -> 1 channels)',
-        'dropout': f'{RELEASED} (a public fork\'s configs)',
+        'init_heads': f'{RELEASED} (configs/model/stp_gsr.yaml:5)',
+        'dual_channels': f'{RELEASED} (one 1 -> 1 layer, configs/model/stp_gsr.yaml:12-13)',
+        'dropout': f'{RELEASED} (configs/model/stp_gsr.yaml:7, 15)',
         'structured': f'{OURS} (off: message passing on the line graph)',
+        'residual': f'{OURS} (off: the released design)',
     },
     'NodeMapConfig': {
         'map_decay': f'{OURS} (not a published model)',
@@ -73,12 +83,26 @@ SOURCES: Dict[str, Dict[str, str]] = {
         'patience': f'{OURS} (`None`: no early stopping)',
         'stop_after': OURS,
         'schedule': f'GSR-Net {PAPER} (a constant rate)',
+        'accumulate': f'GSR-Net {RELEASED} (a step per subject)',
+    },
+    # STP-GSR's own fit presets (basiralab/STP-GSR at 239abd9).
+    'FitConfig STPGSR': {
+        'learning_rate': f'STP-GSR {RELEASED} (configs/experiment.yaml:10)',
+        'batch_size': f'STP-GSR {RELEASED} (a subject at a time, src/train.py:96)',
+        'epochs': f'STP-GSR {RELEASED} (configs/experiment.yaml:7)',
+        'weight_decay': f"STP-GSR {RELEASED} (Adam's default)",
+        'val_fraction': f'STP-GSR {RELEASED} (no validation split, main.py:37-57)',
+        'schedule': f'STP-GSR {RELEASED} (a constant rate)',
+        'accumulate': f'STP-GSR {RELEASED} (16 per step, configs/experiment.yaml:8)',
     },
 }
 
 
-def source(cls: type, name: str) -> str:
-    """Where option ``name`` of config class ``cls`` takes its paper value."""
+def source(cls: type, name: str, key: str = '') -> str:
+    """Where option ``name`` of config class ``cls`` takes its paper value
+    (``SOURCES[key]`` first, when given)."""
+    if name in SOURCES.get(key, {}):
+        return SOURCES[key][name]
     for klass in cls.__mro__:
         entry = SOURCES.get(klass.__name__, {})
         if name in entry:
@@ -87,14 +111,14 @@ def source(cls: type, name: str) -> str:
                    f"add one to SOURCES")
 
 
-def _table(paper, recommended) -> List[str]:
+def _table(paper, recommended, key: str = '') -> List[str]:
     cls = type(paper)
     lines = ['| option | `paper` | `recommended` (default) | source of the paper value |',
              '|---|---|---|---|']
     for field in fields(cls):
         values = [f'`{getattr(preset, field.name)!r}`' for preset in (paper, recommended)]
         lines.append(f'| `{field.name}` | {values[0]} | {values[1]} | '
-                     f'{source(cls, field.name)} |')
+                     f'{source(cls, field.name, key)} |')
     return lines
 
 
@@ -136,7 +160,8 @@ def presets_table() -> str:
     for names, presets in _fit_groups():
         assert all(isinstance(p, FitConfig) for p in presets.values())
         out += [f'**`FitConfig`** (`fit_presets` of {_names(names)}):', '']
-        out += _table(presets['paper'], presets['recommended']) + ['']
+        out += _table(presets['paper'], presets['recommended'],
+                      f'FitConfig {names[0]}') + ['']
     return '\n'.join(out + [END])
 
 

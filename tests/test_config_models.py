@@ -24,12 +24,17 @@ EXPECTED = {
     GSRConfig: dict(paper=PAPER_MODEL, recommended=RECOMMENDED_MODEL),
     AGSRConfig: dict(
         paper=dict(PAPER_MODEL, pool_ratios=(0.9, 0.7, 0.6, 0.5), lambda_rec=0.1,
-                   adv_weight=1., prior_std=0.1, noise_std=0.1, disc_channels=None),
+                   adv_weight=1., prior_std=0.1, noise_std=0.1, disc_channels=None,
+                   generator='released'),
         recommended=dict(RECOMMENDED_MODEL, adv_weight=0.01, prior_std=0.1,
-                         noise_std=0., disc_channels=None)),
+                         noise_std=0., disc_channels=None, generator='gsr_net')),
+    # Issue 19: STP-GSR's paper preset is the released model, its
+    # recommended preset the residual design.
     STPConfig: dict(
-        paper=dict(init_heads=4, dual_channels=(), dropout=0.2, structured=False),
-        recommended=dict(init_heads=4, dual_channels=(), dropout=0., structured=True)),
+        paper=dict(init_heads=4, dual_channels=(), dropout=0.2, structured=False,
+                   residual=False),
+        recommended=dict(init_heads=4, dual_channels=(16,), dropout=0., structured=True,
+                         residual=True)),
     NodeMapConfig: dict(paper=dict(map_decay=1e-5, ridge_blend=True),
                         recommended=dict(map_decay=1e-5, ridge_blend=True)),
 }

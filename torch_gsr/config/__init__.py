@@ -2,7 +2,7 @@ r"""Typed configurations: frozen dataclasses of every model family's options
 and of :func:`~torch_gsr.train.fit`'s settings, with the ``paper`` and
 ``recommended`` presets as instances. Nothing here imports the rest of the
 package."""
-from .fit import PAPER_FIT, RECOMMENDED_FIT, FitConfig
+from .fit import PAPER_FIT, RECOMMENDED_FIT, STP_PAPER_FIT, FitConfig
 from .models import (
     DEFAULT_PRESET,
     MODEL_PRESETS,
@@ -24,7 +24,7 @@ from .models import (
 )
 
 __all__ = [
-    'FitConfig', 'PAPER_FIT', 'RECOMMENDED_FIT',
+    'FitConfig', 'PAPER_FIT', 'RECOMMENDED_FIT', 'STP_PAPER_FIT',
     'GSRConfig', 'AGSRConfig', 'STPConfig', 'NodeMapConfig',
     'PAPER_GSR', 'RECOMMENDED_GSR', 'PAPER_AGSR', 'RECOMMENDED_AGSR',
     'PAPER_STP', 'RECOMMENDED_STP', 'PAPER_NODE_MAP', 'RECOMMENDED_NODE_MAP',

@@ -28,6 +28,9 @@ class FitConfig:
             (default: :obj:`0.5`)
         schedule (str): ``'constant'`` or ``'cosine'`` learning rate.
             (default: :obj:`'cosine'`)
+        accumulate (int): batches whose gradients are summed into one
+            optimiser step (the last step of an epoch takes the batches
+            left). (default: :obj:`1`)
     """
     learning_rate: float = 3e-3
     batch_size: int = 8
@@ -38,9 +41,10 @@ class FitConfig:
     patience: Optional[int] = 10
     stop_after: float = 0.5
     schedule: str = 'cosine'
+    accumulate: int = 1
 
     def __post_init__(self):
-        for name in ('batch_size', 'epochs', 'updates', 'patience'):
+        for name in ('batch_size', 'epochs', 'updates', 'patience', 'accumulate'):
             value = getattr(self, name)
             if value is not None and (isinstance(value, bool) or not isinstance(value, int)
                                       or value < 1):
@@ -64,3 +68,9 @@ PAPER_FIT = FitConfig(learning_rate=1e-4, batch_size=1, epochs=200, updates=None
                       val_fraction=0., patience=None, stop_after=0., schedule='constant')
 #: The package default: an update budget, a validation hold-out, early stopping.
 RECOMMENDED_FIT = FitConfig()
+#: STP-GSR's released schedule (basiralab/STP-GSR at 239abd9,
+#: configs/experiment.yaml, src/train.py): Adam 1e-3, 60 epochs, one subject
+#: at a time with the gradients of 16 summed per step, no validation.
+STP_PAPER_FIT = FitConfig(learning_rate=1e-3, batch_size=1, accumulate=16, epochs=60,
+                          updates=None, val_fraction=0., patience=None, stop_after=0.,
+                          schedule='constant')

@@ -7,6 +7,7 @@ from dataclasses import dataclass, fields, replace
 from typing import Any, Dict, Optional, Tuple, Type, TypeVar
 
 NODE_FEATURES = ('identity', 'adjacency')
+GENERATORS = ('gsr_net', 'released')
 DEFAULT_PRESET = 'recommended'
 #: The names every model family has a preset of.
 PRESET_NAMES = ('paper', 'recommended')
@@ -87,10 +88,18 @@ class AGSRConfig(GSRConfig):
     prior_std: float = 0.1
     noise_std: float = 0.
     disc_channels: Optional[int] = None
+    generator: str = 'gsr_net'
 
     def __post_init__(self):
         super().__post_init__()
         _check_non_negative(self, 'adv_weight', 'prior_std', 'noise_std')
+        if self.generator not in GENERATORS:
+            raise ValueError(f"generator must be one of {GENERATORS}, got "
+                             f"{self.generator!r}")
+        if self.generator == 'released' and (self.mean_residual or self.lr_top_k
+                                             is not None):
+            raise ValueError("generator='released' has no mean_residual and no "
+                             "lr_top_k: set them to False and None")
         if self.disc_channels is not None and (
                 isinstance(self.disc_channels, bool)
                 or not isinstance(self.disc_channels, int) or self.disc_channels < 1):
@@ -104,9 +113,10 @@ class STPConfig:
     ``init_heads``' upper bound is the HR node count, which the model
     checks."""
     init_heads: int = 4
-    dual_channels: Tuple[int, ...] = ()
+    dual_channels: Tuple[int, ...] = (16,)
     dropout: float = 0.
     structured: bool = True
+    residual: bool = True
 
     def __post_init__(self):
         object.__setattr__(self, 'dual_channels', tuple(self.dual_channels))
@@ -135,15 +145,15 @@ class NodeMapConfig:
 PAPER_GSR = GSRConfig(lambda_rec=16., node_features='identity', spectral=True,
                       act='relu', root_weight=False, mean_residual=False)
 RECOMMENDED_GSR = GSRConfig()
-#: AGSR-Net as released: GSR-Net's paper options with its own U-Autoencoder
-#: depth, ``lambda_rec`` and adversarial settings.
+#: AGSR-Net as released (basiralab/AGSR-Net at 73d5bc8): its own generator,
+#: ``lambda_rec`` and adversarial settings.
 PAPER_AGSR = AGSRConfig(lambda_rec=0.1, pool_ratios=(0.9, 0.7, 0.6, 0.5),
                         node_features='identity', spectral=True, act='relu',
                         root_weight=False, mean_residual=False,
-                        adv_weight=1., noise_std=0.1)
+                        adv_weight=1., noise_std=0.1, generator='released')
 RECOMMENDED_AGSR = AGSRConfig()
-#: STP-GSR as in the configs of a public fork of the released code.
-PAPER_STP = STPConfig(dropout=0.2, structured=False)
+#: STP-GSR as released (basiralab/STP-GSR at 239abd9).
+PAPER_STP = STPConfig(dual_channels=(), dropout=0.2, structured=False, residual=False)
 RECOMMENDED_STP = STPConfig()
 PAPER_NODE_MAP = RECOMMENDED_NODE_MAP = NodeMapConfig()
 

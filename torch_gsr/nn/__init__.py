@@ -3,7 +3,8 @@ pooling, the Graph U-Autoencoder, the GSR layer, GSR-Net and its variants,
 NodeMapGSR, AGSR-Net, STP-GSR and ensembles of them; :data:`MODELS` names every model (each
 registers itself with :func:`register_model` where it is defined)."""
 from .activation import resolve_activation
-from .agsr import AGSRLoss, AGSRNet, NoisyGSRLayer
+from .agsr import AGSRLoss, AGSRNet, NoisyGSRLayer, ReleasedGSRLayer
+from .agsr_released import ReleasedDiscriminator, ReleasedHead, ReleasedUAutoencoder, ScoredPool
 from .base import SuperResolutionModel, preset_options
 from .conformal import ConformalIntervals
 from .conv import ConnectomeGCNConv, gcn_norm_dense
@@ -13,6 +14,7 @@ from .ensemble import EnsembleConfig, EnsembleGSR, EnsembleOutput
 from .gsr import GSRLayer
 from .gsr_model import GCNStack, GSRLoss, GSRModel, GSROutput
 from .line_graph import LineGraphTransformerConv, complete_line_graph
+from .line_graph_mean_conv import LineGraphMeanConv
 from .losses import eig_loss, hr_loss, rec_loss
 from .models import DeepGSR, GSRAutoencoder, GSRLayerOnly, GSRNet
 from .node_map import NodeMap
@@ -33,6 +35,8 @@ __all__ = [
     'DeepGSR', 'GSRAutoencoder', 'GSROutput', 'GSRLoss', 'MODELS', 'build_model',
     'register_model', 'NodeMap', 'NodeMapGSR', 'NodeMapOutput', 'RidgeMap', 'RidgeBlend',
     'AGSRNet', 'AGSRLoss', 'NoisyGSRLayer', 'STPGSR', 'DenseTransformerConv',
-    'LineGraphTransformerConv', 'complete_line_graph',
+    'LineGraphTransformerConv', 'complete_line_graph', 'LineGraphMeanConv',
+    'ReleasedGSRLayer', 'ReleasedUAutoencoder', 'ReleasedHead', 'ReleasedDiscriminator',
+    'ScoredPool',
     'EnsembleGSR', 'EnsembleConfig', 'EnsembleOutput', 'ConformalIntervals',
 ]

@@ -10,7 +10,9 @@ from torch_geometric.nn import MLP
 
 from ..config import AGSRConfig, GSRConfig
 from ..utils.matrix import set_diagonal, symmetrize
+from ..utils.padding import pad_hr
 from ..utils.validation import check_adjacency
+from .agsr_released import ReleasedDiscriminator, ReleasedHead, ReleasedUAutoencoder
 from .base import preset_options
 from .gsr import GSRLayer
 from .gsr_model import GSRLoss, GSRModel, GSROutput
@@ -45,6 +47,23 @@ class NoisyGSRLayer(GSRLayer):
         if self.training and self.noise_std > 0:
             z_lr = z_lr + self.noise_std * torch.randn_like(z_lr)
         return super().product(z_lr, lr_eigvecs)
+
+
+class ReleasedGSRLayer(NoisyGSRLayer):
+    r"""The released AGSR-Net's GSR layer: a :class:`NoisyGSRLayer` whose
+    adjacency :math:`|\mathbf{W}\mathbf{S}_d\mathbf{U}_0^\top\mathbf{Z}_l|`
+    (unit diagonal) is neither symmetrised nor normalised; the features
+    :math:`\tilde{\mathbf{A}}_h\tilde{\mathbf{A}}_h^\top` are symmetrised
+    with a unit diagonal (layers.py:20-42).
+
+    Shapes:
+        as :class:`GSRLayer`.
+    """
+    def graph(self, product: Tensor) -> Tuple[Tensor, Tensor]:
+        """The released post-processing of :meth:`product`'s output."""
+        a_hr = set_diagonal(product.abs())
+        x_hr = torch.matmul(a_hr, a_hr.transpose(-1, -2))
+        return a_hr, set_diagonal(symmetrize(x_hr))
 
 
 class AGSRLoss(GSRLoss):
@@ -88,6 +107,14 @@ class AGSRNet(GSRModel):
             (default: :obj:`0.`)
         disc_channels (int, optional): width of the discriminator's two
             hidden layers. (default: :obj:`None`, ``N_h``)
+        generator (str): ``'gsr_net'``, the package's GSR-Net generator, or
+            ``'released'`` (``'paper'``), the released AGSR-Net's own
+            (:mod:`~torch_gsr.nn.agsr_released`: its U-Autoencoder, GSR
+            layer and HR GCNs; its loss on the padded matrices, the eigen
+            target padded with a unit diagonal; its bias-free discriminator
+            on padded rows; ``hidden_channels``, ``act``, ``dropout``,
+            ``node_features``, ``normalize_gsr``, ``root_weight`` and
+            ``disc_channels`` unused). (default: :obj:`'gsr_net'`)
     """
     encoder_kind, head_kind = 'unet', 'gcn'
     config_class = AGSRConfig
@@ -103,7 +130,8 @@ class AGSRNet(GSRModel):
                  act: str = 'elu', lr_top_k: Optional[int] = None,
                  root_weight: bool = True, mean_residual: bool = True,
                  adv_weight: float = 0.01, prior_std: float = 0.1,
-                 noise_std: float = 0., disc_channels: Optional[int] = None):
+                 noise_std: float = 0., disc_channels: Optional[int] = None,
+                 generator: str = 'gsr_net'):
         super().__init__(lr_nodes, hr_nodes, AGSRConfig(
             hidden_channels=hidden_channels, pool_ratios=tuple(pool_ratios),
             lambda_rec=lambda_rec, sign_invariant_eig=sign_invariant_eig,
@@ -112,12 +140,20 @@ class AGSRNet(GSRModel):
             lr_top_k=lr_top_k, root_weight=root_weight,
             mean_residual=mean_residual, adv_weight=adv_weight,
             prior_std=prior_std, noise_std=noise_std,
-            disc_channels=disc_channels))
+            disc_channels=disc_channels, generator=generator))
         self.adv_weight = adv_weight
         self.prior_std = prior_std
         # 0.2.0 drew the GSR weight after the head's: drawn again here, the
         # same seed gives the same model.
         self.gsr.reset_parameters()
+        self.released = generator == 'released'
+        self.discriminator: torch.nn.Module
+        if self.released:
+            padded = self.hr_padded
+            self.encoder = ReleasedUAutoencoder(lr_nodes, padded, padded, pool_ratios)
+            self.head = ReleasedHead(padded, padded)  # type: ignore[assignment]
+            self.discriminator = ReleasedDiscriminator(padded)
+            return
         hidden = disc_channels or hr_nodes
         self.discriminator = MLP([hr_nodes, hidden, hidden, 1], act='relu',
                                  norm=None)
@@ -126,6 +162,9 @@ class AGSRNet(GSRModel):
         r"""GSR-Net's layer (same options, same ``gsr.weight`` for the eigen
         loss) with the noise injection."""
         assert isinstance(config, AGSRConfig)
+        if config.generator == 'released':
+            return ReleasedGSRLayer(self.lr_nodes, self.hr_nodes, normalize=False,
+                                    noise_std=config.noise_std)
         return NoisyGSRLayer(self.lr_nodes, self.hr_nodes,
                              normalize=config.normalize_gsr and self.head_kind is not None,
                              noise_std=config.noise_std)
@@ -171,7 +210,35 @@ class AGSRNet(GSRModel):
         r"""GSR-Net's loss (:meth:`GSRModel.loss`) plus both adversarial
         terms (:meth:`adversarial_losses`) in ``total``; arguments as
         :meth:`GSRModel.loss`."""
+        if self.released:
+            return self._released_loss(out, hr_adj, validate)
         base = super().loss(out, hr_adj, hr_eigvecs, validate)
         hr_adj = check_adjacency(hr_adj, 'hr_adj', self.hr_nodes, values=False)
         gen, disc = self.adversarial_losses(out, hr_adj)
         return AGSRLoss(base.total + gen + disc, base.hr, base.eig, base.rec)
+
+    def _released_loss(self, out: GSROutput, hr_adj: Tensor, validate: bool) -> AGSRLoss:
+        # train.py:29-61: every term on the padded matrices, the target
+        # padded with a unit diagonal; its eigenvectors computed here (the
+        # precomputed ones are of the zero-padded target).
+        hr_adj = self.read_target(hr_adj, out.hr_adj, validate)
+        target = set_diagonal(pad_hr(hr_adj, self.hr_padded))
+        eigvecs = torch.linalg.eigh(target).eigenvectors
+        pred = out.padded_hr_adj
+        term_hr = F.mse_loss(pred, target)
+        term_eig = F.mse_loss(self.gsr.weight.expand_as(eigvecs), eigvecs)
+        assert out.z0 is not None
+        term_rec = self.lambda_rec * F.mse_loss(out.z_lr, out.z0)
+        prior = self.sample_prior(target)
+        real_logits = self.discriminator(prior)
+        fake_logits = self.discriminator(pred.detach())
+        disc = (F.binary_cross_entropy_with_logits(real_logits, torch.ones_like(real_logits))
+                + F.binary_cross_entropy_with_logits(fake_logits,
+                                                     torch.zeros_like(fake_logits)))
+        frozen = {name: param.detach() for name, param
+                  in self.discriminator.named_parameters()}
+        gen_logits = functional_call(self.discriminator, frozen, (pred,))
+        gen = self.adv_weight * F.binary_cross_entropy_with_logits(
+            gen_logits, torch.ones_like(gen_logits))
+        return AGSRLoss(term_hr + term_eig + term_rec + gen + disc, term_hr, term_eig,
+                        term_rec)

@@ -20,7 +20,8 @@ class DenseTransformerConv(TransformerConv):
     r"""The graph transformer operator of Shi et al. (2021) on a batch of
     dense weighted graphs, a :class:`~torch_geometric.nn.TransformerConv`
     with ``edge_dim=1`` whose edges are the non-zero off-diagonal entries of
-    ``adj`` and whose edge feature is the weight :math:`a_{ji}`:
+    ``adj`` (or all :math:`N^2` pairs, ``all_pairs``) and whose edge feature
+    is the weight :math:`a_{ji}`:
 
     .. math::
         \mathbf{x}'_i = \mathbf{W}_1 \mathbf{x}_i + \sum_{j}
@@ -40,6 +41,9 @@ class DenseTransformerConv(TransformerConv):
             (default: :obj:`1`)
         dropout (float): dropout on the attention coefficients.
             (default: :obj:`0.`)
+        all_pairs (bool): attend over every ordered pair, self-loops and
+            zero weights included (STP-GSR's released initialiser).
+            (default: :obj:`False`)
 
     Shapes:
         - **input:**
@@ -49,10 +53,11 @@ class DenseTransformerConv(TransformerConv):
     lin_key: Linear
 
     def __init__(self, in_channels: int, out_channels: int, heads: int = 1,
-                 dropout: float = 0.):
+                 dropout: float = 0., all_pairs: bool = False):
         super().__init__(in_channels, out_channels, heads=heads,
                          dropout=dropout, edge_dim=1)
         self.lin_key = drop_key_bias(self.lin_key)
+        self.all_pairs = all_pairs
 
     def forward(self, x: Tensor, adj: Tensor) -> Tensor:
         r"""Convolves ``x`` over every dense graph of the batch.
@@ -73,11 +78,14 @@ class DenseTransformerConv(TransformerConv):
         logits = (torch.matmul(query, key.transpose(-1, -2))
                   + weight * (query * edge.unsqueeze(1)).sum(-1, keepdim=True))
         logits = logits / math.sqrt(channels)
-        eye = torch.eye(adj.size(-1), dtype=torch.bool, device=adj.device)
-        is_edge = (weight != 0) & ~eye
-        logits = logits.masked_fill(~is_edge, torch.finfo(logits.dtype).min)
-        # A node without incoming edges gets no message (as in PyG).
-        alpha = torch.softmax(logits, dim=-1) * is_edge
+        if self.all_pairs:
+            alpha = torch.softmax(logits, dim=-1)
+        else:
+            eye = torch.eye(adj.size(-1), dtype=torch.bool, device=adj.device)
+            is_edge = (weight != 0) & ~eye
+            logits = logits.masked_fill(~is_edge, torch.finfo(logits.dtype).min)
+            # A node without incoming edges gets no message (as in PyG).
+            alpha = torch.softmax(logits, dim=-1) * is_edge
         alpha = F.dropout(alpha, p=self.dropout, training=self.training)
         out = (torch.matmul(alpha, value)
                + (alpha * weight).sum(-1, keepdim=True) * edge.unsqueeze(1))

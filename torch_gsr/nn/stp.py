@@ -9,13 +9,14 @@ from torch import Tensor
 from torch_geometric.data import Data
 from torch_geometric.nn import GraphNorm
 
-from ..config import STPConfig
+from ..config import RECOMMENDED_FIT, STP_PAPER_FIT, STPConfig
 from ..utils.matrix import set_diagonal, symmetrize
 from ..utils.validation import check_sizes
 from .base import SuperResolutionModel, preset_options
 from .dense_transformer_conv import DenseTransformerConv
 from .gsr_model import GSRLoss, GSROutput
 from .line_graph import LineGraphTransformerConv, edges_to_matrix, matrix_to_edges, num_dual_nodes
+from .line_graph_mean_conv import LineGraphMeanConv
 from .registry import register_model
 
 
@@ -45,43 +46,47 @@ class STPGSR(SuperResolutionModel):
     r"""STP-GSR (Singh & Rekik, PRIME-MICCAI 2024): the HR edges are the nodes
     of the HR graph's dual (line) graph, regressed as node features.
 
-    1. A graph transformer (:class:`DenseTransformerConv`, ``init_heads``
-       heads, LR adjacency rows as features and edge weights as edge
-       features), :class:`~torch_geometric.nn.GraphNorm` and ReLU embed the
-       LR graph into :math:`\mathbf{Z} \in \mathbb{R}^{N \times N_h}`;
-       :math:`\tilde{\mathbf{A}}_h = \mathrm{minmax}(\mathbf{Z}^\top
-       \mathbf{Z})` initialises every HR edge.
-    2. :class:`LineGraphTransformerConv` layers (widths ``1 ->
-       *dual_channels -> 1``, each with GraphNorm and ReLU) pass messages
-       between HR edges that share a node; min-max scaled, the output is the
-       HR edge weights of a symmetric, unit-diagonal prediction.
+    ``residual=False`` (``'paper'``) is the released model: a graph
+    transformer over all :math:`N^2` LR pairs (:class:`DenseTransformerConv`),
+    GraphNorm and ReLU give :math:`\mathbf{Z} \in \mathbb{R}^{N \times N_h}`;
+    :math:`\mathrm{minmax}(\mathbf{Z}^\top\mathbf{Z})` initialises the HR
+    edges; :class:`LineGraphTransformerConv` layers (widths ``1 ->
+    *dual_channels -> 1``, GraphNorm, ReLU) and a min-max give the HR edges.
 
-    No padding (``hr_padded == hr_nodes``); the output is a
-    :class:`~torch_gsr.nn.GSROutput` whose ``a_hr`` (``= x_hr``) is
-    :math:`\tilde{\mathbf{A}}_h` and ``z_lr`` is :math:`\mathbf{Z}`. The
-    loss is the mean absolute error over HR edges.
+    ``residual=True`` (``'recommended'``) learns on weighted connectomes: the
+    transformer reads LR rows centred on the training mean, the HR edges
+    start from :math:`[(\mathbf{T}^\top\mathbf{Z} + \mathbf{Z}^\top
+    \mathbf{T})/N, \mathbf{Z}^\top\mathbf{Z}/N]` (:math:`\mathbf{T}`
+    learnt), and :class:`LineGraphMeanConv` layers with a linear read-out
+    correct the training-mean HR connectome (:meth:`initialize`).
+    ``docs/models/stp_gsr.md`` compares both with the released code.
 
     Args:
         lr_nodes (int): ``N``.
         hr_nodes (int): ``N_h >= 3``.
-        preset (str): ``'recommended'`` or ``'paper'``
-            (:class:`~torch_gsr.config.STPConfig`).
+        preset (str): ``'recommended'`` or ``'paper'``.
         init_heads (int): attention heads of the initialiser, each
             :math:`\lceil N_h / \text{heads} \rceil` wide, cut to
             :math:`N_h` features. (default: :obj:`4`)
         dual_channels (sequence of int): hidden widths of the dual graph
-            learner. (default: :obj:`()`, one ``1 -> 1`` layer)
-        dropout (float): attention dropout of every layer. (default: :obj:`0.`)
-        structured (bool): structured (:obj:`True`) or sparse message passing
-            on the dual graph; the same numbers. (default: :obj:`True`)
+            learner. (default: :obj:`(16,)`)
+        dropout (float): attention dropout. (default: :obj:`0.`)
+        structured (bool): structured or sparse message passing in the
+            released dual learner; the same numbers. (default: :obj:`True`)
+        residual (bool): the recommended design instead of the released
+            one. (default: :obj:`True`)
     """
     config_class = STPConfig
     config: STPConfig
+    fit_presets = {'paper': STP_PAPER_FIT, 'recommended': RECOMMENDED_FIT}
+    lr_mean: Tensor
+    hr_mean: Tensor
 
     @preset_options(STPConfig)
     def __init__(self, lr_nodes: int, hr_nodes: int, preset: str = 'recommended', *,
-                 init_heads: int = 4, dual_channels: Sequence[int] = (),
-                 dropout: float = 0., structured: bool = True):
+                 init_heads: int = 4, dual_channels: Sequence[int] = (16,),
+                 dropout: float = 0., structured: bool = True,
+                 residual: bool = True):
         super().__init__()
         check_sizes(lr_nodes, hr_nodes)
         if hr_nodes < 3:
@@ -91,11 +96,25 @@ class STPGSR(SuperResolutionModel):
             raise ValueError(f"init_heads must be an int in [1, hr_nodes = "
                              f"{hr_nodes}], got {init_heads!r}")
         self.config = STPConfig(init_heads=init_heads, dual_channels=tuple(dual_channels),
-                                dropout=dropout, structured=structured)
+                                dropout=dropout, structured=structured,
+                                residual=residual)
         self.lr_nodes, self.hr_nodes = lr_nodes, hr_nodes
         self.hr_padded = hr_nodes
+        self.residual = residual
         self.init_conv = DenseTransformerConv(
-            lr_nodes, -(-hr_nodes // init_heads), heads=init_heads, dropout=dropout)
+            lr_nodes, -(-hr_nodes // init_heads), heads=init_heads, dropout=dropout,
+            all_pairs=True)
+        if residual:
+            self.cross = torch.nn.Parameter(torch.empty(lr_nodes, hr_nodes))
+            widths = [2, *dual_channels]
+            self.dual_convs = torch.nn.ModuleList(
+                LineGraphMeanConv(c_in, c_out)
+                for c_in, c_out in zip(widths[:-1], widths[1:], strict=True))
+            self.readout = torch.nn.Linear(widths[-1], 1)
+            self.register_buffer('lr_mean', torch.zeros(lr_nodes, lr_nodes))
+            self.register_buffer('hr_mean', torch.zeros(hr_nodes, hr_nodes))
+            self.reset_parameters()
+            return
         self.init_norm = GraphNorm(hr_nodes)
         widths = [1, *dual_channels, 1]
         self.dual_convs = torch.nn.ModuleList(
@@ -106,24 +125,58 @@ class STPGSR(SuperResolutionModel):
 
     def reset_parameters(self):
         """Re-initialises the initialiser and the dual graph learner."""
-        for module in (self.init_conv, self.init_norm, *self.dual_convs,
-                       *self.dual_norms):
-            module.reset_parameters()
+        self.init_conv.reset_parameters()
+        for conv in self.dual_convs:
+            conv.reset_parameters()
+        if self.residual:
+            torch.nn.init.normal_(self.cross, std=self.lr_nodes ** -0.5)
+            # The model starts close to the training-mean predictor.
+            torch.nn.init.normal_(self.readout.weight, std=1e-3)
+            torch.nn.init.zeros_(self.readout.bias)
+            return
+        for norm in (self.init_norm, *self.dual_norms):
+            norm.reset_parameters()
+
+    @torch.no_grad()
+    def initialize(self, lr_adj: Tensor, hr_adj: Tensor) -> None:
+        r"""With ``residual``, stores the training-mean LR and HR
+        connectomes of ``lr_adj`` ``[S, N, N]`` and ``hr_adj``
+        ``[S, N_h, N_h]`` (nothing otherwise)."""
+        if self.residual:
+            lr_mean, hr_mean = self.training_means(lr_adj, hr_adj)
+            self.lr_mean.copy_(lr_mean)
+            self.hr_mean.copy_(hr_mean)
 
     def encode(self, lr_adj: Tensor) -> Tensor:
         r"""The initialiser's LR embedding :math:`\mathbf{Z}` ``[B, N, N_h]``
         of ``[B, N, N]`` LR connectomes."""
+        if self.residual:
+            return self.init_conv(lr_adj - self.lr_mean, lr_adj)[..., :self.hr_nodes]
         z = self.init_conv(lr_adj, lr_adj)[..., :self.hr_nodes]
         return F.relu(graph_norm(self.init_norm, z))
 
-    def decode(self, a_hr: Tensor) -> Tensor:
-        r"""The dual graph learner: the initial HR adjacency ``a_hr``
-        ``[B, N_h, N_h]`` (its upper triangle: the dual node features) to
-        HR connectomes ``[B, N_h, N_h]``, edges in :math:`[0, 1]`."""
-        x = matrix_to_edges(a_hr.unsqueeze(-1))
+    def initial_edges(self, z: Tensor) -> Tensor:
+        r"""The initial HR edge features ``[B, N_h, N_h, F]`` of the
+        embedding ``z`` ``[B, N, N_h]`` (``F = 1`` released, ``2``
+        residual)."""
+        if not self.residual:
+            return gram_initializer(z).unsqueeze(-1)
+        cross = torch.matmul(self.cross.t(), z)
+        gram = torch.matmul(z.transpose(-1, -2), z)
+        return torch.stack([cross + cross.transpose(-1, -2), gram], -1) / self.lr_nodes
+
+    def decode(self, edges: Tensor) -> Tensor:
+        r"""The dual graph learner: initial HR edge features ``[B, N_h,
+        N_h, F]`` to HR connectomes ``[B, N_h, N_h]``."""
+        x = matrix_to_edges(edges)
+        if self.residual:
+            for conv in self.dual_convs:
+                x = F.relu(conv(x, self.hr_nodes))
+            out = edges_to_matrix(self.readout(x), self.hr_nodes).squeeze(-1)
+            return self.hr_mean + out
         for conv, norm in zip(self.dual_convs, self.dual_norms, strict=True):
             x = F.relu(graph_norm(norm, conv(x, self.hr_nodes)))
-        return set_diagonal(edges_to_matrix(min_max(x), self.hr_nodes).squeeze(-1))
+        return edges_to_matrix(min_max(x), self.hr_nodes).squeeze(-1)
 
     def forward(self, lr_adj: Union[Tensor, Data, None] = None,
                 lr_eigvecs: Optional[Tensor] = None, validate: bool = True, *,
@@ -136,10 +189,11 @@ class STPGSR(SuperResolutionModel):
         lr_adj, _ = self.read_input(lr_adj, lr_eigvecs, validate, edge_index,
                                     edge_weight, batch)
         z = self.encode(lr_adj)
-        a_hr = gram_initializer(z)
+        edges = self.initial_edges(z)
         # As every GSR model finishes its prediction (the absolute value
         # also stops the gradient at exact zeros, as it always has).
-        pred = set_diagonal(symmetrize(self.decode(a_hr)).abs())
+        pred = set_diagonal(symmetrize(self.decode(edges)).abs())
+        a_hr = edges[..., 0]
         return GSROutput(hr_adj=pred, padded_hr_adj=pred, a_hr=a_hr, x_hr=a_hr,
                          z0=None, z_lr=z)
 
@@ -163,4 +217,4 @@ class STPGSR(SuperResolutionModel):
     def __repr__(self) -> str:
         return (f'{self.__class__.__name__}({self.lr_nodes}, {self.hr_nodes}, '
                 f'dual_nodes={num_dual_nodes(self.hr_nodes)}, '
-                f'structured={self.dual_convs[0].structured})')
+                f'residual={self.residual})')

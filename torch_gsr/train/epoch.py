@@ -47,30 +47,33 @@ def train_epoch(step: torch.nn.Module, optimizer: torch.optim.Optimizer,
                 shuffle: torch.Generator, epoch: int,
                 clip_grad_norm: Optional[float],
                 learning_rate_at: Callable[[int], float],
-                display: Progress) -> Dict[str, float]:
+                display: Progress, accumulate: int = 1) -> Dict[str, float]:
     r"""One epoch over a permutation drawn from ``shuffle``; returns the mean
     loss terms and the rate of the last update. ``learning_rate_at(k)`` is
-    the rate of the epoch's ``k``-th update."""
+    the rate of the epoch's ``k``-th update; an update sums the gradients of
+    ``accumulate`` batches (the epoch's last update those left)."""
     step.train()
     sums = torch.zeros(len(LOSS_TERMS), dtype=torch.float64)
     batches = index_batches(data.num_subjects, batch_size, shuffle)
+    optimizer.zero_grad()
     for k, index in enumerate(batches):
         for group in optimizer.param_groups:
-            group['lr'] = learning_rate_at(k)
+            group['lr'] = learning_rate_at(k // accumulate)
         loss, weight, batch_sums = sharded_loss(
             step, data, index, f'the training step in epoch {epoch}')
         check_finite(batch_sums, epoch, index, data)
-        optimizer.zero_grad()
         # DDP averages gradients over ranks; the weight turns that average
         # into the gradient of the mean loss over the global batch.
         (loss.total * weight).backward()
-        if clip_grad_norm is not None:
-            torch.nn.utils.clip_grad_norm_(step.parameters(), clip_grad_norm)
-        optimizer.step()
+        if (k + 1) % accumulate == 0 or k + 1 == len(batches):
+            if clip_grad_norm is not None:
+                torch.nn.utils.clip_grad_norm_(step.parameters(), clip_grad_norm)
+            optimizer.step()
+            optimizer.zero_grad()
         sums += batch_sums
         display.advance(1 / len(batches))
     record = dict(zip(LOSS_TERMS, (sums / data.num_subjects).tolist(), strict=True))
-    record['learning_rate'] = learning_rate_at(len(batches) - 1)
+    record['learning_rate'] = learning_rate_at((len(batches) - 1) // accumulate)
     return record
 
 

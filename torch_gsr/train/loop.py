@@ -1,7 +1,6 @@
 r"""The training loop, :func:`fit`: dense ``[B, N, N]`` batches of a
 :class:`~torch_gsr.train.ConnectomeTensors` gathered once, and the callbacks
 of :mod:`~torch_gsr.train.callbacks` around the epochs."""
-import math
 import time
 from dataclasses import asdict
 from typing import Callable, Dict, List, Optional
@@ -31,7 +30,13 @@ from .epoch import NonFiniteLossError
 from .epoch import train_epoch as _train_epoch
 from .epoch import validation_loss as _validation_loss
 from .history import History, format_record
-from .options import fit_config, planned_epochs, renamed_learning_rate, split_validation
+from .options import (
+    fit_config,
+    planned_epochs,
+    renamed_learning_rate,
+    split_validation,
+    updates_per_epoch,
+)
 from .sharding import LossModule, data_parallel
 from .tensors import ConnectomeTensors, prepare
 
@@ -51,7 +56,8 @@ def fit(model: SuperResolutionModel, dataset, epochs: Optional[int] = None,
         checkpoint: Optional[str] = None, resume: Optional[str] = None,
         progress: bool = True, log: Optional[Callable[[str], None]] = None,
         distributed: bool = False, lr: Optional[float] = None,
-        checkpoint_every: Optional[float] = None) -> History:
+        checkpoint_every: Optional[float] = None,
+        accumulate: Optional[int] = None) -> History:
     r"""Trains ``model`` in place with Adam on its loss.
 
     Options left at :obj:`None` take ``type(model).fit_presets[preset]``'s
@@ -83,6 +89,8 @@ def fit(model: SuperResolutionModel, dataset, epochs: Optional[int] = None,
         lr (float, optional): deprecated name of ``learning_rate``.
         checkpoint_every (float, optional): seconds between two writes of
             ``checkpoint`` during training; the end is always written. (default: :obj:`300.`)
+        accumulate (int, optional): batches whose gradients are summed into
+            one update.
 
     Returns:
         History: the record of every epoch (those before ``resume`` too).
@@ -91,7 +99,7 @@ def fit(model: SuperResolutionModel, dataset, epochs: Optional[int] = None,
                         learning_rate=renamed_learning_rate(learning_rate, lr),
                         weight_decay=weight_decay, val_fraction=val_fraction,
                         patience=patience, stop_after=stop_after,
-                        updates=updates, schedule=schedule)
+                        updates=updates, schedule=schedule, accumulate=accumulate)
     if clip_grad_norm is not None and not clip_grad_norm > 0:
         raise ValueError(f"clip_grad_norm must be > 0, got {clip_grad_norm!r}")
     if checkpoint_every is not None and not checkpoint_every >= 0:
@@ -112,7 +120,7 @@ def fit(model: SuperResolutionModel, dataset, epochs: Optional[int] = None,
     train, val = _prepared(model, train, val, device, progress and log is None)
     patience = config.patience if val is not None else None
     num_epochs = planned_epochs(config, train.num_subjects)
-    steps = math.ceil(train.num_subjects / config.batch_size)
+    steps = updates_per_epoch(config, train.num_subjects)
     saved, state = None, None
     if resume is not None:
         saved = read_checkpoint(resume, device)
@@ -162,7 +170,8 @@ def fit(model: SuperResolutionModel, dataset, epochs: Optional[int] = None,
         record: Dict[str, float] = dict(epoch=epoch + 1)
         record.update(_train_epoch(step, optimizer, train, config.batch_size,
                                    shuffle, epoch + 1, clip_grad_norm,
-                                   schedule_.for_epoch(epoch), display))
+                                   schedule_.for_epoch(epoch), display,
+                                   config.accumulate))
         if val is not None:
             record.update(_validation_loss(LossModule(model), val, config.batch_size))
         record['time'] = time.perf_counter() - began

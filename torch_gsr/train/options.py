@@ -28,8 +28,8 @@ def fit_config(model: SuperResolutionModel, preset: str = 'recommended',
 
 def planned_epochs(config: Union[FitConfig, Mapping], num_train: int) -> int:
     r"""The epochs :func:`fit` runs, early stopping aside: ``config.epochs``,
-    or as many as the update budget ``config.updates`` needs at
-    ``config.batch_size`` on ``num_train`` training subjects (``config``: a
+    or as many as the update budget ``config.updates`` needs
+    (:func:`updates_per_epoch`) on ``num_train`` training subjects (``config``: a
     :class:`~torch_gsr.config.FitConfig` or a mapping of its fields)."""
     if isinstance(config, Mapping):
         config = FitConfig(**{name: config[name] for name in
@@ -37,8 +37,13 @@ def planned_epochs(config: Union[FitConfig, Mapping], num_train: int) -> int:
     if config.epochs is not None:
         return config.epochs
     assert config.updates is not None  # FitConfig sets one of them
-    batches = math.ceil(num_train / config.batch_size)
-    return max(1, math.ceil(config.updates / batches))
+    return max(1, math.ceil(config.updates / updates_per_epoch(config, num_train)))
+
+
+def updates_per_epoch(config: FitConfig, num_train: int) -> int:
+    r"""Optimiser steps per epoch: one per ``config.accumulate`` batches of
+    ``config.batch_size`` subjects (the last takes the batches left)."""
+    return math.ceil(math.ceil(num_train / config.batch_size) / config.accumulate)
 
 
 def renamed_learning_rate(learning_rate: Optional[float],

@@ -1,0 +1,126 @@
+r"""STP-GSR against an independent re-implementation of the released code
+(``tests/official/stp_reference.py``, basiralab/STP-GSR at 239abd9): the
+package model's weights are copied into the reference and outputs and losses
+compared in float64, eval mode."""
+import pytest
+import torch
+from official import stp_reference as ref
+
+from torch_gsr.nn import STPGSR
+from torch_gsr.nn.line_graph import matrix_to_edges
+
+pytestmark = pytest.mark.usefixtures('one_thread')
+
+
+def sparse_connectomes(num_subjects, num_nodes, seed):
+    r"""Symmetric non-negative connectomes with exact zeros (about a third
+    of the entries) and a unit diagonal, in float64."""
+    gen = torch.Generator().manual_seed(seed)
+    adj = torch.rand(num_subjects, num_nodes, num_nodes, generator=gen,
+                     dtype=torch.float64)
+    adj = (adj + adj.transpose(-1, -2)) / 2
+    adj = adj * (adj > 0.35)
+    adj.diagonal(dim1=-2, dim2=-1).fill_(1.)
+    return adj
+
+
+def weights_of(model: STPGSR, seed: int = 0) -> dict:
+    r"""The package model's parameters under the reference's names. The
+    package drops the key bias (the softmax cancels it): the reference gets
+    a random one, so the comparison also shows that it does not matter."""
+    gen = torch.Generator().manual_seed(seed)
+    w = {}
+    for ours, theirs in (('init_conv', 'init'), ('dual_convs.0', 'dual')):
+        conv = model.get_submodule(ours)
+        for part in ('query', 'value', 'skip'):
+            lin = getattr(conv, f'lin_{part}')
+            w[f'{theirs}.{part}.weight'] = lin.weight.detach()
+            w[f'{theirs}.{part}.bias'] = lin.bias.detach()
+        w[f'{theirs}.key.weight'] = conv.lin_key.weight.detach()
+        w[f'{theirs}.key.bias'] = torch.randn(conv.lin_key.weight.size(0),
+                                              generator=gen, dtype=torch.float64)
+        if conv.lin_edge is not None:
+            w[f'{theirs}.edge.weight'] = conv.lin_edge.weight.detach()
+    for ours, theirs in (('init_norm', 'init.norm'), ('dual_norms.0', 'dual.norm')):
+        norm = model.get_submodule(ours)
+        for name in ('weight', 'bias', 'mean_scale'):
+            w[f'{theirs}.{name}'] = getattr(norm, name).detach()
+    return w
+
+
+def perturbed(model: STPGSR, seed: int) -> STPGSR:
+    r"""``model`` with every GraphNorm parameter moved off its initial value
+    (weight 1, bias 0, mean scale 1), so the comparison covers them."""
+    gen = torch.Generator().manual_seed(seed)
+    with torch.no_grad():
+        for norm in (model.init_norm, *model.dual_norms):
+            for param in norm.parameters():
+                param.add_(0.2 * torch.randn(param.shape, generator=gen,
+                                             dtype=param.dtype))
+    return model
+
+
+@pytest.mark.parametrize('seed', [0, 1, 2])
+def test_dual_learner_matches_the_released_code(seed):
+    lr_nodes, hr_nodes = 6, 8
+    torch.manual_seed(seed)
+    model = perturbed(STPGSR(lr_nodes, hr_nodes, preset='paper').double().eval(), seed)
+    w = weights_of(model, seed)
+    gen = torch.Generator().manual_seed(seed)
+    initial = torch.rand(1, hr_nodes, hr_nodes, generator=gen, dtype=torch.float64)
+    initial = (initial + initial.transpose(-1, -2)) / 2
+    ours = matrix_to_edges(model.decode(initial.unsqueeze(-1)))[0]
+    theirs = ref.dual_learner(w, matrix_to_edges(initial)[0].unsqueeze(-1), hr_nodes)
+    torch.testing.assert_close(ours, theirs.squeeze(-1), rtol=0, atol=1e-10)
+
+
+def test_initializer_matches_the_released_code():
+    r"""The initialiser (transformer over all LR pairs, GraphNorm, ReLU)
+    equals the released one to 1e-10."""
+    torch.manual_seed(0)
+    model = perturbed(STPGSR(6, 8, preset='paper').double().eval(), 0)
+    w = weights_of(model)
+    lr_adj = sparse_connectomes(2, 6, seed=0)
+    z = model.encode(lr_adj)
+    for ours, adj in zip(z, lr_adj, strict=True):
+        mask = torch.ones(1, 6, 6, dtype=torch.bool)
+        theirs = ref.attention(w, 'init', adj, mask, 4, edge_attr=adj.t())
+        theirs = torch.relu(ref.graph_norm(w, 'init.norm', theirs))
+        torch.testing.assert_close(ours, theirs, rtol=0, atol=1e-10)
+
+
+def test_reference_initializer_attends_over_every_pair():
+    r"""The released initialiser attends over all ``N^2`` LR pairs, zero
+    weights and self-loops included; restricting the reference to the
+    non-zero off-diagonal pairs changes its output (so the equivalence test
+    below can tell the two apart)."""
+    torch.manual_seed(0)
+    model = perturbed(STPGSR(6, 8, preset='paper').double().eval(), 0)
+    w = weights_of(model)
+    lr_adj = sparse_connectomes(1, 6, seed=0)[0]
+    full = ref.initializer(w, lr_adj, heads=4)
+    mask = ((lr_adj != 0) & ~torch.eye(6, dtype=torch.bool)).unsqueeze(0)
+    z = ref.attention(w, 'init', lr_adj, mask, 4, edge_attr=lr_adj.t())
+    z = torch.relu(ref.graph_norm(w, 'init.norm', z))
+    restricted = ref.upper(ref.min_max(z.t() @ z)).unsqueeze(-1)
+    assert (full - restricted).abs().max() > 1e-3
+
+
+@pytest.mark.parametrize('seed', [0, 1, 2])
+def test_paper_preset_is_the_released_model(seed):
+    r"""``STPGSR(preset='paper')`` = the released forward and L1 loss to
+    1e-10 (float64, eval mode), on connectomes with zero entries."""
+    lr_nodes, hr_nodes = 6, 8
+    torch.manual_seed(seed)
+    model = perturbed(STPGSR(lr_nodes, hr_nodes, preset='paper').double().eval(), seed)
+    w = weights_of(model, seed)
+    lr_adj = sparse_connectomes(3, lr_nodes, seed)
+    hr_adj = sparse_connectomes(3, hr_nodes, seed + 10)
+    out = model(lr_adj)
+    ours = matrix_to_edges(out.hr_adj)
+    theirs = torch.stack([ref.forward(w, a, hr_nodes).squeeze(-1) for a in lr_adj])
+    torch.testing.assert_close(ours, theirs, rtol=0, atol=1e-10)
+    loss = model.loss(out, hr_adj).total
+    expected = torch.stack([ref.loss(p.unsqueeze(-1), h)
+                            for p, h in zip(theirs, hr_adj, strict=True)]).mean()
+    torch.testing.assert_close(loss, expected, rtol=0, atol=1e-10)
