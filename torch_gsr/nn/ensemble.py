@@ -78,8 +78,9 @@ class EnsembleGSR(SuperResolutionModel):
     ``1 / weight_grid`` with the lowest mean absolute error; every single
     member is a grid point, so the ensemble follows the better member) and
     calibrates :class:`ConformalIntervals` on them for
-    :meth:`predict_intervals`. Members with a ridge blend are built without
-    it (ridge is a member).
+    :meth:`predict_intervals` (without validation subjects the weights stay
+    equal and there are no intervals). Members with a ridge blend are built
+    without it (ridge is a member).
 
     Args:
         lr_nodes (int): :math:`N_l`.
