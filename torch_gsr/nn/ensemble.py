@@ -25,7 +25,7 @@ PREDICT_BATCH = 64
 @dataclass(frozen=True)
 class EnsembleConfig:
     r"""The options of :class:`EnsembleGSR` (see there)."""
-    members: Tuple[str, ...] = ('NodeMapGSR', 'GSRNet')
+    members: Sequence[str] = ('NodeMapGSR', 'GSRNet')  # held as a tuple
     ridge: bool = True
     weight_grid: int = 20
     interval_scale: str = 'spread'
@@ -115,7 +115,7 @@ class EnsembleGSR(SuperResolutionModel):
         self.lr_nodes, self.hr_nodes = lr_nodes, hr_nodes
         if preset != 'recommended':
             member_preset = preset
-        self.config = EnsembleConfig(members, ridge, weight_grid,  # type: ignore[arg-type]
+        self.config = EnsembleConfig(members, ridge, weight_grid,
                                      interval_scale, member_preset)
         unknown = [name for name in self.config.members
                    if name not in MODELS or name == type(self).__name__]
