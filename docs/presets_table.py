@@ -128,7 +128,10 @@ def _table(paper, recommended, key: str = '') -> List[str]:
 def _models_by_config() -> Dict[type, List[str]]:
     by_config: Dict[type, List[str]] = {cls: [] for cls in MODEL_PRESETS}
     for name in sorted(MODELS):
-        by_config[MODELS[name].config_class].append(name)
+        # A model without presets of its own (EnsembleGSR: its members'
+        # preset is an option) has no table here.
+        if MODELS[name].config_class in by_config:
+            by_config[MODELS[name].config_class].append(name)
     return by_config
 
 

@@ -17,7 +17,7 @@ MAX_LINES = 400
 # every other name is a top-level module or subpackage of torch_gsr.
 LAYERS = (
     ('torch_gsr', 'cli', '__main__'),  # the command line and the facade
-    ('experiments', 'plot'),  # runs, tables, figures
+    ('experiments', 'plot', 'interval_plot'),  # runs, tables, figures
     ('train',),  # fit, predict, evaluate, cross-validation, checkpoints
     ('nn',),  # layers, models, losses, the model contract
     ('transforms', 'datasets', 'metrics', 'baselines', 'distributed'),

@@ -17,6 +17,7 @@ from torch_gsr.config import (
 from torch_gsr.nn import (
     MODELS,
     DeepGSR,
+    EnsembleConfig,
     GraphUAutoencoder,
     GSRAutoencoder,
     GSRLayerOnly,
@@ -157,6 +158,8 @@ NON_DEFAULT_OPTIONS = {
     AGSRConfig: dict(lambda_rec=2., pool_ratios=(0.8,), adv_weight=0.5),
     STPConfig: dict(init_heads=2, dual_channels=(3,)),
     NodeMapConfig: dict(map_decay=1e-3, ridge_blend=False),
+    EnsembleConfig: dict(members=('NodeMapGSR',), weight_grid=5, interval_scale='constant',
+                         member_preset='paper'),
 }
 
 
@@ -396,7 +399,7 @@ def test_registry_is_read_only_and_filled_by_registration():
     with pytest.raises(TypeError):
         MODELS['Other'] = GSRNet
     assert set(MODELS) == {'GSRNet', 'GSRLayerOnly', 'DeepGSR', 'GSRAutoencoder',
-                           'AGSRNet', 'STPGSR', 'NodeMapGSR'}
+                           'AGSRNet', 'STPGSR', 'NodeMapGSR', 'EnsembleGSR'}
     with pytest.raises(ValueError, match="a model named 'GSRNet' is already"):
         register_model(type('GSRNet', (GSRNet,), {}))
     with pytest.raises(TypeError, match='SuperResolutionModel subclass'):

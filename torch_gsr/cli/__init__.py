@@ -100,12 +100,36 @@ def run_cv(args: argparse.Namespace) -> None:
         print(f"results, checkpoints and figures written to {args.out}")
 
 
+def _coverage(text: str) -> float:
+    """``--intervals``: a coverage strictly between 0 and 1."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not 0 < value < 1:
+        raise argparse.ArgumentTypeError(f"a coverage must be in (0, 1), got {text}")
+    return value
+
+
 def run_predict(args: argparse.Namespace) -> None:
     """Runs ``torch-gsr predict``: writes a checkpoint's HR predictions."""
     model, _ = load_checkpoint(args.checkpoint)
     dataset = scored_dataset_from_args(args, paired=False)
-    hr_adj = predict(model, dataset, device=args.device, progress=not args.quiet)
     out = args.out or default_prediction_path(args.lr, args.submission)
+    if args.intervals is None:
+        hr_adj = predict(model, dataset, device=args.device, progress=not args.quiet)
+    else:
+        if args.submission:
+            raise ValueError("--intervals writes two more connectome files; "
+                             "a --submission has no room for them")
+        hr_adj, lower, upper = predict(model, dataset, device=args.device,
+                                       progress=not args.quiet,
+                                       intervals=args.intervals)
+        stem, extension = osp.splitext(out)
+        for bound, values in (('lower', lower), ('upper', upper)):
+            write_predictions(f'{stem}_{bound}{extension}', values, args.order)
+        print(f"wrote the {args.intervals:.0%} intervals' bounds to "
+              f"{stem}_lower{extension} and {stem}_upper{extension}")
     write_predictions(out, hr_adj, args.order, args.submission)
     print(f"wrote {hr_adj.size(0)} predicted HR connectomes "
           f"({hr_adj.size(-1)} nodes) to {out}")
@@ -192,6 +216,10 @@ def build_parser() -> argparse.ArgumentParser:
                       help="predictions file (default: hr_predictions.<ext of --lr>)")
     pred.add_argument('--submission', action='store_true',
                       help="write the challenge's ID,Predicted submission CSV")
+    pred.add_argument('--intervals', type=_coverage, metavar='COVERAGE',
+                      help="also per-edge prediction intervals of this coverage, "
+                      "e.g. 0.9 (EnsembleGSR checkpoints), written next to --out "
+                      "as <name>_lower and <name>_upper")
 
     ev = _command(subparsers, 'evaluate', run_evaluate, 'evaluate a checkpoint',
                   "Metrics of a trained checkpoint on paired data: MSE, MAE, PCC, "

@@ -1,7 +1,8 @@
 r"""Paired LR/HR connectome data: the per-subject :class:`ConnectomePair`,
 the :class:`PairedConnectomes` dataset and its readers/writers, cleaning, and
 the simulated default data and three held-out simulations
-(:mod:`~torch_gsr.datasets.simulated`)."""
+(:mod:`~torch_gsr.datasets.simulated`), and real fMRI windows
+(:mod:`~torch_gsr.datasets.fmri`, data from the ``[real]`` extra)."""
 from .auto import FORMATS, detect_format, load_dataset
 from .challenge import (
                         read_challenge_csv,
@@ -18,6 +19,7 @@ from .cleaning import (
 )
 from .connectome_pair import ConnectomePair
 from .files import read_mat, read_numpy, write_mat, write_numpy
+from .fmri import FMRIWindowConnectomes, split_by_subject
 from .paired_connectomes import PairedConnectomes, cleaning_options
 from .simulated import (
                         DynamicsConnectomes,
@@ -33,7 +35,7 @@ from .slim import read_slim, slim_path, write_slim
 
 __all__ = [
     'load_dataset', 'detect_format', 'FORMATS',
-    'ConnectomePair',
+    'ConnectomePair', 'FMRIWindowConnectomes', 'split_by_subject',
     'PairedConnectomes', 'cleaning_options',
     'SyntheticConnectomes', 'synthetic_connectomes',
     'SmoothFieldConnectomes', 'smooth_field_connectomes',

@@ -1,14 +1,16 @@
 """Layers and models: GCNs on weighted connectomes (dense and sparse), graph
 pooling, the Graph U-Autoencoder, the GSR layer, GSR-Net and its variants,
-NodeMapGSR, AGSR-Net and STP-GSR; :data:`MODELS` names every model (each
+NodeMapGSR, AGSR-Net, STP-GSR and ensembles of them; :data:`MODELS` names every model (each
 registers itself with :func:`register_model` where it is defined)."""
 from .activation import resolve_activation
 from .agsr import AGSRLoss, AGSRNet, NoisyGSRLayer, ReleasedGSRLayer
 from .agsr_released import ReleasedDiscriminator, ReleasedHead, ReleasedUAutoencoder, ScoredPool
 from .base import SuperResolutionModel, preset_options
+from .conformal import ConformalIntervals
 from .conv import ConnectomeGCNConv, gcn_norm_dense
 from .dense_transformer_conv import DenseTransformerConv
 from .edge_batch import EdgeBatch
+from .ensemble import EnsembleConfig, EnsembleGSR, EnsembleOutput
 from .gsr import GSRLayer
 from .gsr_model import GCNStack, GSRLoss, GSRModel, GSROutput
 from .line_graph import LineGraphTransformerConv, complete_line_graph
@@ -36,4 +38,5 @@ __all__ = [
     'LineGraphTransformerConv', 'complete_line_graph', 'LineGraphMeanConv',
     'ReleasedGSRLayer', 'ReleasedUAutoencoder', 'ReleasedHead', 'ReleasedDiscriminator',
     'ScoredPool',
+    'EnsembleGSR', 'EnsembleConfig', 'EnsembleOutput', 'ConformalIntervals',
 ]

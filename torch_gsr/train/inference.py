@@ -1,7 +1,7 @@
 r"""Inference with a trained model: :func:`predict` and :func:`evaluate` on
 dense ``[B, N, N]`` batches."""
 from dataclasses import replace
-from typing import Optional
+from typing import Any, List, Optional, Tuple, Union, overload
 
 import torch
 from torch import Tensor
@@ -13,9 +13,22 @@ from ..utils.validation import check_int
 from .tensors import ConnectomeTensors, index_batches, prepare, rows
 
 
+@overload
+def predict(model: SuperResolutionModel, lr_adj, batch_size: int = ...,
+            device=..., progress: bool = ..., intervals: None = ...) -> Tensor: ...
+
+
+@overload
+def predict(model: SuperResolutionModel, lr_adj, batch_size: int = ...,
+            device=..., progress: bool = ..., *,
+            intervals: float) -> Tuple[Tensor, Tensor, Tensor]: ...
+
+
 @torch.no_grad()
 def predict(model: SuperResolutionModel, lr_adj, batch_size: int = 64,
-            device=None, progress: bool = False) -> Tensor:
+            device=None, progress: bool = False,
+            intervals: Optional[float] = None
+            ) -> Union[Tensor, Tuple[Tensor, Tensor, Tensor]]:
     r"""Predicts HR connectomes in evaluation mode, without gradients.
 
     Args:
@@ -27,11 +40,19 @@ def predict(model: SuperResolutionModel, lr_adj, batch_size: int = 64,
         device (optional): where to run. (default: the model's device)
         progress (bool): report the spectra and the batches.
             (default: :obj:`False`)
+        intervals (float, optional): also per-edge prediction intervals of
+            this coverage, for models that give them
+            (:class:`~torch_gsr.nn.EnsembleGSR`). (default: :obj:`None`)
 
     Returns:
-        Tensor: ``[S, N_h, N_h]`` predictions, on the CPU.
+        Tensor: ``[S, N_h, N_h]`` predictions, on the CPU; with
+        ``intervals``, ``(predictions, lower, upper)``.
     """
     check_int(batch_size, 'batch_size')
+    bounds: Any = getattr(model, 'interval_bounds', None)
+    if intervals is not None and not callable(bounds):
+        raise TypeError(f"{type(model).__name__} gives no prediction intervals "
+                        f"(EnsembleGSR does)")
     device = torch.device(device) if device is not None \
         else next(model.parameters()).device
     model.to(device)
@@ -40,14 +61,20 @@ def predict(model: SuperResolutionModel, lr_adj, batch_size: int = 64,
                    progress)
     was_training = model.training
     model.eval()
+    parts: List[Tuple[Tensor, ...]] = []
     try:
-        preds = [model(data.lr_adj[index], rows(data.lr_eigvecs, index),
-                       validate=False).hr_adj.cpu()
-                 for index in track(index_batches(data.num_subjects, batch_size),
-                                    'prediction', enabled=progress)]
+        for index in track(index_batches(data.num_subjects, batch_size),
+                           'prediction', enabled=progress):
+            out = model(data.lr_adj[index], rows(data.lr_eigvecs, index),
+                        validate=False)
+            extra = () if intervals is None else bounds(out, intervals)
+            parts.append(tuple(t.cpu() for t in (out.hr_adj, *extra)))
     finally:
         model.train(was_training)
-    return torch.cat(preds)
+    if intervals is None:
+        return torch.cat([part[0] for part in parts])
+    pred, lower, upper = (torch.cat(column) for column in zip(*parts, strict=True))
+    return pred, lower, upper
 
 
 def evaluate(model: SuperResolutionModel, dataset, protocol: str = 'subject',

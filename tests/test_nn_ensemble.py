@@ -1,0 +1,230 @@
+import math
+
+import pytest
+import torch
+
+from torch_gsr.baselines import RidgeRegression
+from torch_gsr.datasets import synthetic_connectomes
+from torch_gsr.nn import MODELS, ConformalIntervals, EnsembleGSR, NodeMapGSR, build_model
+from torch_gsr.nn.ensemble import _best_weights, _compositions
+from torch_gsr.train import fit, predict
+from torch_gsr.utils.vectorize import vectorize
+
+LR, HR = 12, 20
+
+
+@pytest.fixture(scope='module')
+def data():
+    lr, hr = synthetic_connectomes(120, LR, HR, seed=5)
+    lr, hr = torch.from_numpy(lr), torch.from_numpy(hr)
+    return dict(train=(lr[:60], hr[:60]), val=(lr[60:90], hr[60:90]),
+                test=(lr[90:], hr[90:]))
+
+
+@pytest.fixture(scope='module')
+def trained(data):
+    torch.manual_seed(0)
+    model = EnsembleGSR(LR, HR, members=('NodeMapGSR',), weight_grid=10)
+    fit(model, data['train'], val_dataset=data['val'], epochs=15, progress=False)
+    model.after_fit(*data['val'])
+    return model
+
+
+def mae(pred, hr):
+    return float((vectorize(pred, 'triu') - vectorize(hr, 'triu')).abs().mean())
+
+
+def coverage(lower, upper, hr):
+    lower, upper, hr = (vectorize(a, 'triu') for a in (lower, upper, hr))
+    return float(((hr >= lower) & (hr <= upper)).double().mean())
+
+
+def test_registered_and_rebuilt_from_its_config(trained, data):
+    assert MODELS['EnsembleGSR'] is EnsembleGSR
+    config = trained.get_config()
+    assert config['members'] == ('NodeMapGSR',) and config['ridge'] is True
+    assert config['interval_scale'] == 'spread' and config['member_preset'] == 'recommended'
+    rebuilt = build_model(config)
+    rebuilt.load_state_dict(trained.state_dict())
+    torch.testing.assert_close(predict(rebuilt, data['test'][0]),
+                               predict(trained, data['test'][0]))
+    torch.testing.assert_close(rebuilt.predict_intervals(data['test'][0]),
+                               trained.predict_intervals(data['test'][0]))
+    assert set(trained.derived_state_keys()) <= set(trained.state_dict())
+    assert 'ridge.dual_coef' in trained.derived_state_keys()
+
+
+def test_a_member_starts_as_the_same_model_alone(data):
+    torch.manual_seed(0)
+    alone = NodeMapGSR(LR, HR, ridge_blend=False)
+    torch.manual_seed(0)
+    ensemble = EnsembleGSR(LR, HR, members=('NodeMapGSR', 'GSRNet'))
+    assert torch.equal(alone.node_map.weight, ensemble.models[0].node_map.weight)
+
+
+def test_members_without_their_own_ridge_blend():
+    model = EnsembleGSR(LR, HR, members=('NodeMapGSR', 'NodeMapGSR', 'GSRNet'))
+    assert all(getattr(m, 'ridge_blend', None) is None for m in model.models)
+    assert model.num_members == 4 and model.weights.tolist() == [0.25] * 4
+    # Listed twice: two members initialised differently.
+    assert not torch.equal(model.models[0].node_map.weight,
+                           model.models[1].node_map.weight)
+    assert 'NodeMapGSR, NodeMapGSR, GSRNet, ridge' in repr(model)
+
+
+def test_loss_sums_the_members_and_watches_the_best_one(data):
+    torch.manual_seed(0)
+    model = EnsembleGSR(LR, HR, members=('NodeMapGSR', 'GSRNet'))
+    model.initialize(*data['train'])
+    lr, hr = data['val'][0][:4], data['val'][1][:4]
+    out = model(lr)
+    loss = model.loss(out, hr)
+    parts = [m.loss(m(lr), hr) for m in model.models]
+    torch.testing.assert_close(loss.total, parts[0].total + parts[1].total)
+    torch.testing.assert_close(loss.hr, torch.minimum(parts[0].hr, parts[1].hr))
+    torch.testing.assert_close(loss.eig, parts[0].eig + parts[1].eig)
+    assert out.members.shape == (3, 4, HR, HR)
+    torch.testing.assert_close(out.members[2], model.ridge(lr))
+    torch.testing.assert_close(out.hr_adj, out.members.mean(0))
+
+
+def test_best_weights_follow_the_better_member():
+    target = torch.linspace(0, 1, 50, dtype=torch.float64)
+    noise = torch.sin(torch.arange(50.)).double()
+    members = torch.stack([target + noise, target + 0.1 * noise, target + 0.5])
+    assert _best_weights(members, target, 10).tolist() == [0., 1., 0.]
+    # Opposite errors cancel half and half.
+    opposite = torch.stack([target + noise, target - noise])
+    assert _best_weights(opposite, target, 10).tolist() == [0.5, 0.5]
+    grid = list(_compositions(20, 3))
+    assert len(grid) == 231 == len(set(grid)) and all(sum(c) == 20 for c in grid)
+    assert {(20, 0, 0), (0, 20, 0), (0, 0, 20)} <= set(grid)
+
+
+@torch.no_grad()
+def test_validation_weights_beat_every_member_on_validation(trained, data):
+    out = trained(data['val'][0])
+    ensemble = mae(out.hr_adj, data['val'][1])
+    members = [mae(pred, data['val'][1]) for pred in out.members]
+    assert ensemble <= min(members) + 1e-7
+    assert math.isclose(float(trained.weights.sum()), 1.0, rel_tol=1e-6)
+
+
+def test_ridge_alone_is_ridge_regression(data):
+    model = EnsembleGSR(LR, HR, members=(), ridge=True)
+    model.initialize(*data['train'])
+    weights = model.after_fit(*data['val'])
+    assert weights == {'weight_0_RidgeMap': 1.0}
+    expected = RidgeRegression(solver='dual').fit(*data['train']).predict(data['test'][0])
+    torch.testing.assert_close(model(data['test'][0]).hr_adj, expected.float(),
+                               atol=1e-5, rtol=1e-4)
+
+
+def test_bad_options():
+    with pytest.raises(ValueError, match='members'):
+        EnsembleGSR(LR, HR, members=('NoSuchModel',))
+    with pytest.raises(ValueError, match='nothing to combine'):
+        EnsembleGSR(LR, HR, members=(), ridge=False)
+    with pytest.raises(TypeError, match='members'):
+        EnsembleGSR(LR, HR, members='GSRNet')
+    with pytest.raises(ValueError, match='members'):
+        EnsembleGSR(LR, HR, members=('EnsembleGSR',))
+    with pytest.raises(TypeError, match='unknown keys'):
+        build_model(dict(EnsembleGSR(LR, HR, members=()).get_config(), extra=1))
+    with pytest.raises(ValueError, match='interval_scale'):
+        EnsembleGSR(LR, HR, interval_scale='wide')
+    with pytest.raises(ValueError, match='weight_grid'):
+        EnsembleGSR(LR, HR, weight_grid=0)
+
+
+def test_held_out_coverage_of_90_percent_intervals(trained, data):
+    lower, upper = trained.predict_intervals(data['test'][0], coverage=0.9)
+    assert bool((lower <= upper).all())
+    held_out = coverage(lower, upper, data['test'][1])
+    assert 0.85 <= held_out <= 0.97
+    wider = coverage(*trained.predict_intervals(data['test'][0], 0.97), data['test'][1])
+    assert wider > held_out
+
+
+@pytest.mark.parametrize('scale', ['ridge_residual', 'edge_std', 'constant'])
+def test_held_out_coverage_with_the_other_scales(trained, data, scale):
+    trained.interval_scale = scale
+    try:
+        trained.after_fit(*data['val'])
+        held_out = coverage(*trained.predict_intervals(data['test'][0]), data['test'][1])
+    finally:
+        trained.interval_scale = 'spread'
+        trained.after_fit(*data['val'])
+    assert 0.85 <= held_out <= 0.97
+
+
+def test_calibration_on_training_subjects_undercovers(data):
+    # The mistake split conformal prevents: residuals of subjects the model
+    # was fitted on are too small, so the intervals miss new subjects' edges.
+    torch.manual_seed(0)
+    model = EnsembleGSR(LR, HR, members=('NodeMapGSR',), weight_grid=10)
+    fit(model, data['train'], val_dataset=data['val'], epochs=15, progress=False)
+    model.weights.copy_(torch.tensor([0., 1.]))  # ridge: fitted on the training subjects
+    out = model(data['train'][0])
+    model.intervals.calibrate(out.hr_adj, model.scale(out), data['train'][1])
+    assert coverage(*model.predict_intervals(data['test'][0]), data['test'][1]) < 0.85
+
+
+def test_conformal_quantiles_are_the_finite_sample_ranks():
+    intervals = ConformalIntervals(levels=100)
+    hr = torch.zeros(1, 5, 5)
+    hr[0][torch.triu_indices(5, 5, 1).unbind()] = torch.arange(1., 11.)  # 10 edges
+    hr = hr + hr.transpose(1, 2)
+    prediction = torch.zeros_like(hr)
+    with pytest.raises(RuntimeError, match='calibrate'):
+        intervals.quantile(0.9)
+    assert intervals.calibrate(prediction, torch.ones_like(hr), hr) == 10
+    assert float(intervals.quantile(0.9)) == 10.  # ceil(11 * 0.9) = 10th
+    assert float(intervals.quantile(0.5)) == 6.   # ceil(5.5) = 6th
+    assert float(intervals.quantile(0.905)) == math.inf  # ceil(11 * 0.91) = 11 > n
+    lower, upper = intervals(prediction, 2 * torch.ones_like(hr), 0.5)
+    assert float(upper.max()) == 12. and float(lower.min()) == -12.
+    with pytest.raises(ValueError, match='coverage'):
+        intervals.quantile(1.0)
+    with pytest.raises(ValueError, match='positive'):
+        intervals.calibrate(prediction, torch.zeros_like(hr), hr)
+    with pytest.raises(ValueError, match='shape'):
+        intervals.calibrate(prediction, torch.ones(1, 4, 4), hr)
+    state = intervals.state_dict()
+    fresh = ConformalIntervals(levels=100)
+    fresh.load_state_dict(state)
+    assert fresh.calibrated and float(fresh.quantile(0.5)) == 6.
+
+
+def test_conformal_coverage_holds_for_exchangeable_scores():
+    # 200 draws of 5 calibration and 1 test "subject" of iid edges: the mean
+    # coverage is at least the target (the split conformal guarantee).
+    generator = torch.Generator().manual_seed(0)
+    intervals, covered = ConformalIntervals(), []
+    for _ in range(200):
+        hr = torch.randn(6, 8, 8, generator=generator)
+        hr = hr + hr.transpose(1, 2)
+        prediction, scale = torch.zeros(5, 8, 8), torch.ones(5, 8, 8)
+        intervals.calibrate(prediction, scale, hr[:5])
+        covered.append(coverage(*intervals(torch.zeros(1, 8, 8), torch.ones(1, 8, 8)),
+                                hr[5:]))
+    assert 0.9 <= sum(covered) / len(covered) <= 0.93
+
+
+def test_node_map_is_unaffected():
+    # The ensemble builds its NodeMapGSR members without a blend; the
+    # registry's NodeMapGSR keeps its default.
+    assert NodeMapGSR(LR, HR).ridge_blend is not None
+
+
+def test_interval_figure(trained, data, tmp_path):
+    from torch_gsr.interval_plot import plot_intervals
+    lower, upper = trained.predict_intervals(data['test'][0][:1])
+    prediction = predict(trained, data['test'][0][:1])[0]
+    path = tmp_path / 'intervals.png'
+    figure = plot_intervals(str(path), prediction, lower[0], upper[0],
+                            hr_adj=data['test'][1][0], subject='s0', coverage=0.9)
+    assert path.stat().st_size > 0 and len(figure.axes) == 6  # 3 panels, 3 colour bars
+    assert 'inside' in figure.axes[2].get_title()
+    with pytest.raises(ValueError, match='shape'):
+        plot_intervals(str(path), prediction, lower[0][:3], upper[0])

@@ -1,0 +1,350 @@
+r"""EnsembleGSR: several super-resolution models and ridge regression trained
+as one model, combined with weights chosen on held-out subjects, with
+per-edge conformal prediction intervals."""
+from dataclasses import dataclass, fields, replace
+from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple, Union
+
+import torch
+from torch import Tensor
+from torch_geometric.data import Data
+
+from ..baselines import RidgeRegression
+from ..utils.validation import check_int, check_sizes
+from ..utils.vectorize import vectorize
+from .base import SuperResolutionModel
+from .conformal import ConformalIntervals
+from .gsr_model import GSRLoss
+from .registry import MODELS, register_model
+from .ridge import RidgeMap
+
+INTERVAL_SCALES = ('spread', 'ridge_residual', 'edge_std', 'constant')
+# Subjects per forward pass of after_fit (torch_gsr.train.predict's default).
+PREDICT_BATCH = 64
+
+
+@dataclass(frozen=True)
+class EnsembleConfig:
+    r"""The options of :class:`EnsembleGSR` (see there)."""
+    members: Sequence[str] = ('NodeMapGSR', 'GSRNet')  # held as a tuple
+    ridge: bool = True
+    weight_grid: int = 20
+    interval_scale: str = 'spread'
+    member_preset: str = 'recommended'
+
+    def __post_init__(self):
+        members = self.members
+        if isinstance(members, str) or not all(isinstance(m, str) for m in members):
+            raise TypeError(f"members must be a sequence of model names, got {members!r}")
+        object.__setattr__(self, 'members', tuple(members))
+        if not self.members and not self.ridge:
+            raise ValueError("members is empty and ridge=False: nothing to combine")
+        check_int(self.weight_grid, 'weight_grid')
+        if self.interval_scale not in INTERVAL_SCALES:
+            raise ValueError(f"interval_scale must be one of {INTERVAL_SCALES}, "
+                             f"got {self.interval_scale!r}")
+
+
+@dataclass
+class EnsembleOutput:
+    r"""What :class:`EnsembleGSR` returns.
+
+    Attributes:
+        hr_adj (Tensor): ``[B, N_h, N_h]`` the weighted prediction.
+        members (Tensor): ``[K, B, N_h, N_h]`` every member's prediction
+            (ridge's last).
+        outputs (list): the trained members' own outputs (for the loss).
+    """
+    hr_adj: Tensor
+    members: Tensor
+    outputs: List[Any]
+
+
+@register_model
+class EnsembleGSR(SuperResolutionModel):
+    r"""A weighted combination of ``K`` member predictions:
+
+    .. math::
+        \hat{\mathbf{A}}_h = \sum_{k=1}^K w_k \hat{\mathbf{A}}_h^{(k)},
+        \qquad w_k \ge 0, \quad \sum_k w_k = 1,
+
+    the members being models of :data:`MODELS` (``members``; a name listed
+    twice gives two differently initialised members) and, with ``ridge``,
+    a :class:`RidgeMap` fitted in closed form by :meth:`initialize` on the
+    training subjects. :func:`~torch_gsr.train.fit` trains the models
+    jointly: the loss is the sum of their losses (each gets the gradients
+    it would get alone); the ``hr`` term, which early stopping watches, is
+    the lowest member's. :meth:`after_fit` chooses :math:`\mathbf{w}` on the
+    validation subjects (the point of the simplex grid of step
+    ``1 / weight_grid`` with the lowest mean absolute error; every single
+    member is a grid point, so the ensemble follows the better member) and
+    calibrates :class:`ConformalIntervals` on them for
+    :meth:`predict_intervals` (without validation subjects the weights stay
+    equal and there are no intervals). Members with a ridge blend are built
+    without it (ridge is a member).
+
+    Args:
+        lr_nodes (int): :math:`N_l`.
+        hr_nodes (int): :math:`N_h`.
+        preset (str): the members' preset; other than
+            :obj:`'recommended'` it sets ``member_preset``.
+        members (sequence of str): model names (default:
+            :obj:`('NodeMapGSR', 'GSRNet')`).
+        ridge (bool): add ridge regression as a member (default:
+            :obj:`True`).
+        weight_grid (int): grid steps per unit weight (default: :obj:`20`).
+        interval_scale (str): the per-edge scale :math:`\sigma`:
+            ``'spread'`` (the members' standard deviation plus a tenth of the
+            edge's training one), ``'ridge_residual'``, ``'edge_std'`` or
+            ``'constant'`` (``docs/accuracy.md``; default: :obj:`'spread'`).
+        member_preset (str): the members' preset (default:
+            :obj:`'recommended'`).
+    """
+    config_class = EnsembleConfig
+    config: EnsembleConfig
+    edge_std: Tensor  # [N_h, N_h] training standard deviation of each edge
+    residual_scale: Tensor  # [N_h, N_h] RMS out-of-fold ridge residual
+    weights: Tensor  # [K] w
+
+    def __init__(self, lr_nodes: int, hr_nodes: int, preset: str = 'recommended', *,
+                 members: Sequence[str] = ('NodeMapGSR', 'GSRNet'),
+                 ridge: bool = True, weight_grid: int = 20,
+                 interval_scale: str = 'spread',
+                 member_preset: str = 'recommended'):
+        super().__init__()
+        check_sizes(lr_nodes, hr_nodes)
+        self.lr_nodes, self.hr_nodes = lr_nodes, hr_nodes
+        if preset != 'recommended':
+            member_preset = preset
+        self.config = EnsembleConfig(members, ridge, weight_grid,
+                                     interval_scale, member_preset)
+        unknown = [name for name in self.config.members
+                   if name not in MODELS or name == type(self).__name__]
+        if unknown:
+            raise ValueError(f"members must name models of {sorted(MODELS)} "
+                             f"(not {type(self).__name__}), got {unknown}")
+        self.models = torch.nn.ModuleList(
+            _member(name, lr_nodes, hr_nodes, member_preset)
+            for name in self.config.members)
+        self.spectral = any(model.spectral for model in self.models)
+        self.ridge = RidgeMap(lr_nodes, hr_nodes) if ridge else None
+        self.num_members = len(self.models) + int(ridge)
+        self.register_buffer('edge_std', torch.ones(hr_nodes, hr_nodes))
+        self.register_buffer('residual_scale', torch.ones(hr_nodes, hr_nodes))
+        self.register_buffer('weights', torch.full((self.num_members,),
+                                                   1 / self.num_members))
+        self.intervals = ConformalIntervals()
+
+    @property
+    def member_names(self) -> List[str]:
+        """The trained members' model names."""
+        return list(self.config.members)
+
+    @property
+    def interval_scale(self) -> str:
+        r"""The interval scale's kind; settable (then call :meth:`after_fit`
+        again to recalibrate)."""
+        return self.config.interval_scale
+
+    @interval_scale.setter
+    def interval_scale(self, value: str) -> None:
+        self.config = replace(self.config, interval_scale=value)
+
+    @property
+    def weight_grid(self) -> int:
+        """Grid steps per unit weight."""
+        return self.config.weight_grid
+
+    def reset_parameters(self):
+        r"""Resets every member, equal weights, no calibration."""
+        for model in self.models:
+            model.reset_parameters()
+        if self.ridge is not None:
+            self.ridge.reset_parameters()
+        self.edge_std.fill_(1.)
+        self.residual_scale.fill_(1.)
+        self.weights.fill_(1 / self.num_members)
+        self.intervals.reset_parameters()
+
+    @torch.no_grad()
+    def initialize(self, lr_adj: Tensor, hr_adj: Tensor) -> None:
+        r"""Initialises every member that has an ``initialize``, fits the
+        ridge member and stores the edges' training standard deviations
+        (``[S, N_l, N_l]``, ``[S, N_h, N_h]`` training connectomes)."""
+        for model in self.models:
+            initialize = getattr(model, 'initialize', None)
+            if callable(initialize):
+                initialize(lr_adj, hr_adj)
+        if self.ridge is not None:
+            self.ridge.fit(lr_adj, hr_adj)
+        std = (hr_adj.std(0) if hr_adj.size(0) > 1
+               else torch.zeros_like(hr_adj[0])).to(self.edge_std)
+        self.edge_std.copy_(_positive(std))
+        alpha = None if self.ridge is None else float(self.ridge.alpha)
+        self.residual_scale.copy_(_positive(_ridge_residual_scale(lr_adj, hr_adj, alpha)))
+
+    def derived_state_keys(self) -> List[str]:
+        r"""The state :meth:`initialize` recomputes from the training
+        subjects."""
+        keys = ['edge_std', 'residual_scale']
+        if self.ridge is not None:
+            keys += [f'ridge.{name}' for name, _ in self.ridge.named_buffers()]
+        for k, model in enumerate(self.models):
+            derived = getattr(model, 'derived_state_keys', None)
+            if callable(derived):
+                keys += [f'models.{k}.{key}' for key in derived()]
+        return keys
+
+    def forward(self, lr_adj: Union[Tensor, Data, None] = None,
+                lr_eigvecs: Optional[Tensor] = None, validate: bool = True, *,
+                edge_index: Optional[Tensor] = None,
+                edge_weight: Optional[Tensor] = None,
+                batch: Optional[Tensor] = None) -> EnsembleOutput:
+        r"""Predicts HR connectomes from LR ones (any input form
+        :class:`~torch_gsr.nn.GSRModel` takes; ``lr_eigvecs`` go to the
+        spectral members)."""
+        lr_adj, lr_eigvecs = self.read_input(lr_adj, lr_eigvecs, validate,
+                                             edge_index, edge_weight, batch)
+        outputs = [model(lr_adj, lr_eigvecs if model.spectral else None,
+                         validate=False) for model in self.models]
+        predictions = [out.hr_adj for out in outputs]
+        if self.ridge is not None:
+            predictions.append(self.ridge(lr_adj))
+        members = torch.stack(predictions)
+        hr_adj = torch.einsum('k,kbij->bij', self.weights.to(members), members)
+        return EnsembleOutput(hr_adj=hr_adj, members=members, outputs=outputs)
+
+    def loss(self, out: EnsembleOutput, hr_adj: Tensor,
+             hr_eigvecs: Optional[Tensor] = None,
+             validate: bool = True) -> GSRLoss:
+        r"""The trained members' losses: ``total``, ``eig`` and ``rec``
+        summed, ``hr`` the lowest member's (the term early stopping watches:
+        the ensemble is at least as good as its best member)."""
+        hr_adj = self.read_target(hr_adj, out.hr_adj, validate)
+        models: List[Any] = list(self.models)
+        terms = [model.loss(member_out, hr_adj, hr_eigvecs, validate=False)[:4]
+                 for model, member_out in zip(models, out.outputs, strict=True)]
+        if not terms:  # ridge alone: nothing to train
+            zero = out.hr_adj.sum() * 0
+            return GSRLoss(zero, zero, zero, zero)
+        total, hr, eig, rec = (torch.stack(column) for column in zip(*terms, strict=True))
+        return GSRLoss(total.sum(), hr.min(), eig.sum(), rec.sum())
+
+    def scale(self, out: EnsembleOutput) -> Tensor:
+        r"""The interval scale :math:`\sigma` ``[B, N_h, N_h]`` of an
+        output (see the class doc)."""
+        edge_std = self.edge_std.to(out.hr_adj).expand_as(out.hr_adj)
+        if self.interval_scale == 'ridge_residual':
+            return self.residual_scale.to(out.hr_adj).expand_as(out.hr_adj)
+        if self.interval_scale == 'edge_std':
+            return edge_std
+        if self.interval_scale == 'constant':
+            return torch.ones_like(out.hr_adj)
+        spread = (out.members.std(0, unbiased=False) if self.num_members > 1
+                  else torch.zeros_like(out.hr_adj))
+        return spread + 0.1 * edge_std
+
+    @torch.no_grad()
+    def after_fit(self, lr_adj: Tensor, hr_adj: Tensor) -> Dict[str, float]:
+        r"""Chooses :math:`\mathbf{w}` on held-out (validation) subjects
+        ``[S, N_l, N_l]``, ``[S, N_h, N_h]``, then calibrates the intervals
+        on them; returns the weights (``weight_<k>_<member>``)."""
+        was_training = self.training
+        self.eval()
+        try:
+            members = torch.cat([self(chunk).members
+                                 for chunk in lr_adj.split(PREDICT_BATCH)], dim=1)
+        finally:
+            self.train(was_training)
+        out = EnsembleOutput(hr_adj=members[0], members=members, outputs=[])
+        target = vectorize(hr_adj.to(out.hr_adj), 'triu').double().flatten()
+        members = vectorize(out.members, 'triu').double().flatten(1)
+        self.weights.copy_(_best_weights(members, target, self.weight_grid))
+        out.hr_adj = torch.einsum('k,kbij->bij', self.weights.to(out.members),
+                                  out.members)
+        self.intervals.calibrate(out.hr_adj, self.scale(out), hr_adj)
+        names = self.member_names + (['RidgeMap'] if self.ridge is not None else [])
+        return {f'weight_{k}_{name}': float(w)
+                for k, (name, w) in enumerate(zip(names, self.weights, strict=True))}
+
+    @torch.no_grad()
+    def predict_intervals(self, lr_adj: Union[Tensor, Data],
+                          coverage: float = 0.9,
+                          lr_eigvecs: Optional[Tensor] = None
+                          ) -> Tuple[Tensor, Tensor]:
+        r"""Per-edge bounds ``(lower, upper)``, each ``[B, N_h, N_h]``,
+        holding a new subject's true edge with probability ``coverage``
+        (default: :obj:`0.9`), in evaluation mode."""
+        was_training = self.training
+        self.eval()
+        try:
+            out = self(lr_adj, lr_eigvecs)
+        finally:
+            self.train(was_training)
+        return self.interval_bounds(out, coverage)
+
+    def interval_bounds(self, out: EnsembleOutput, coverage: float = 0.9
+                        ) -> Tuple[Tensor, Tensor]:
+        r"""``(lower, upper)`` ``[B, N_h, N_h]`` of an output of this model
+        (what :func:`~torch_gsr.train.predict` calls with ``intervals``)."""
+        return self.intervals(out.hr_adj, self.scale(out), coverage)
+
+    def __repr__(self) -> str:
+        names = ', '.join(self.member_names + (['ridge'] if self.ridge is not None else []))
+        return f'{self.__class__.__name__}({self.lr_nodes}, {self.hr_nodes}, [{names}])'
+
+
+def _member(name: str, lr_nodes: int, hr_nodes: int, preset: str) -> SuperResolutionModel:
+    cls = MODELS[name]
+    if 'ridge_blend' in {field.name for field in fields(cls.config_class)}:
+        # Built once (an initialisation draws from the global generator).
+        return cls(lr_nodes, hr_nodes, preset=preset,
+                   ridge_blend=False)
+    return cls(lr_nodes, hr_nodes, preset=preset)
+
+
+def _positive(scale: Tensor) -> Tensor:
+    # A floor keeps sigma positive on edges constant in training.
+    return scale.clamp(min=1e-3 * float(scale.mean()) + 1e-12)
+
+
+def _ridge_residual_scale(lr_adj: Tensor, hr_adj: Tensor, alpha: Optional[float],
+                          folds: int = 5) -> Tensor:
+    r"""``[N_h, N_h]`` root mean square out-of-fold residual of ridge
+    regression with ``alpha`` (``None``: cross-validated) on each edge."""
+    lr_adj, hr_adj = lr_adj.detach().cpu(), hr_adj.detach().cpu()
+    num_subjects = lr_adj.size(0)
+    if num_subjects < 2:
+        return hr_adj.new_ones(hr_adj.shape[1:])
+    if alpha is None:
+        alpha = RidgeRegression().fit(lr_adj, hr_adj).alpha_
+    order = torch.randperm(num_subjects, generator=torch.Generator().manual_seed(0))
+    squares = torch.zeros(hr_adj.shape[1:], dtype=torch.float64)
+    for held_out in order.tensor_split(min(folds, num_subjects)):
+        train = torch.ones(num_subjects, dtype=torch.bool)
+        train[held_out] = False
+        ridge = RidgeRegression([alpha]).fit(lr_adj[train], hr_adj[train])
+        squares += (ridge.predict(lr_adj[held_out]).double()
+                    - hr_adj[held_out].double()).pow(2).sum(0)
+    return (squares / num_subjects).sqrt()
+
+
+def _compositions(total: int, parts: int) -> Iterator[Tuple[int, ...]]:
+    r"""Every ``parts``-tuple of non-negative integers summing to ``total``,
+    in lexicographic order."""
+    if parts == 1:
+        yield (total,)
+        return
+    for first in range(total + 1):
+        for rest in _compositions(total - first, parts - 1):
+            yield (first, *rest)
+
+
+def _best_weights(members: Tensor, target: Tensor, steps: int) -> Tensor:
+    r"""The point of the simplex grid of step ``1 / steps`` with the lowest
+    mean absolute error of ``weights @ members`` (``[K, M]``) against
+    ``target`` (``[M]``); ties go to the first in grid order."""
+    grid = torch.tensor(list(_compositions(steps, members.size(0))),
+                        dtype=members.dtype) / steps
+    errors = torch.cat([(target - chunk.to(members) @ members).abs().mean(1)
+                        for chunk in grid.split(8)])
+    return grid[int(errors.argmin())]
