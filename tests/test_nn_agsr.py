@@ -1,7 +1,7 @@
 import pytest
 import torch
 
-from torch_gsr.nn import AGSRNet, GSRNet, NoisyGSRLayer
+from torch_gsr.nn import AGSRNet, GSRModel, NoisyGSRLayer
 from torch_gsr.train import cross_validate, fit
 
 
@@ -57,7 +57,7 @@ def test_total_holds_both_adversarial_terms(connectomes):
     loss = model.loss(out, hr_adj)
     torch.manual_seed(3)
     gen, disc = model.adversarial_losses(out, hr_adj)
-    base = GSRNet.loss(model, out, hr_adj)
+    base = GSRModel.loss(model, out, hr_adj)  # GSR-Net's loss, before the adversarial terms
     assert torch.allclose(loss.total, base.total + gen + disc)
     assert torch.allclose(loss.adversarial, gen + disc)
     assert torch.equal(loss.hr, base.hr) and torch.equal(loss.rec, base.rec)

@@ -105,23 +105,32 @@ class AGSRNet(GSRModel):
         # 0.2.0 drew the GSR weight after the head's: drawn again here, the
         # same seed gives the same model.
         self.gsr.reset_parameters()
-        self.released = generator == 'released'
         self.discriminator: torch.nn.Module
         if self.released:
-            padded = self.hr_padded
-            self.encoder = ReleasedUAutoencoder(lr_nodes, padded, padded, pool_ratios)
-            self.head = ReleasedHead(padded, padded)  # type: ignore[assignment]
-            self.discriminator = ReleasedDiscriminator(padded)
+            self.discriminator = ReleasedDiscriminator(self.hr_padded)
             return
         hidden = disc_channels or hr_nodes
         self.discriminator = MLP([hr_nodes, hidden, hidden, 1], act='relu',
                                  norm=None)
 
+    def init_encoder(self, config: GSRConfig) -> Optional[torch.nn.Module]:
+        r"""GSR-Net's Graph U-Autoencoder, or the released AGSR-Net's."""
+        if self.released:
+            return ReleasedUAutoencoder(self.lr_nodes, self.hr_padded, self.hr_padded,
+                                        config.pool_ratios)
+        return super().init_encoder(config)
+
+    def init_head(self, config: GSRConfig) -> Optional[torch.nn.Module]:
+        r"""GSR-Net's HR GCNs, or the released AGSR-Net's (with ReLU)."""
+        if self.released:
+            return ReleasedHead(self.hr_padded, self.hr_padded)
+        return super().init_head(config)
+
     def init_gsr_layer(self, config: GSRConfig) -> GSRLayer:
         r"""GSR-Net's layer (same options, same ``gsr.weight`` for the eigen
         loss) with the noise injection."""
         assert isinstance(config, AGSRConfig)
-        if config.generator == 'released':
+        if self.released:
             return ReleasedGSRLayer(self.lr_nodes, self.hr_nodes, normalize=False,
                                     noise_std=config.noise_std)
         return NoisyGSRLayer(self.lr_nodes, self.hr_nodes,

@@ -2,7 +2,7 @@ r"""EnsembleGSR: several super-resolution models and ridge regression trained
 as one model, combined with weights chosen on held-out subjects, with
 per-edge conformal prediction intervals."""
 from dataclasses import dataclass, fields, replace
-from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple, Union
+from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple, Union, cast
 
 import torch
 from torch import Tensor
@@ -154,6 +154,10 @@ class EnsembleGSR(SuperResolutionModel):
         """Grid steps per unit weight."""
         return self.config.weight_grid
 
+    def trained_members(self) -> List[SuperResolutionModel]:
+        r"""The members ``fit`` trains (ridge is fitted in closed form)."""
+        return cast(List[SuperResolutionModel], list(self.models))
+
     def reset_parameters(self):
         r"""Resets every member, equal weights, no calibration."""
         for model in self.models:
@@ -167,13 +171,11 @@ class EnsembleGSR(SuperResolutionModel):
 
     @torch.no_grad()
     def initialize(self, lr_adj: Tensor, hr_adj: Tensor) -> None:
-        r"""Initialises every member that has an ``initialize``, fits the
+        r"""Initialises every member, fits the
         ridge member and stores the edges' training standard deviations
         (``[S, N_l, N_l]``, ``[S, N_h, N_h]`` training connectomes)."""
-        for model in self.models:
-            initialize = getattr(model, 'initialize', None)
-            if callable(initialize):
-                initialize(lr_adj, hr_adj)
+        for model in self.trained_members():
+            model.initialize(lr_adj, hr_adj)
         if self.ridge is not None:
             self.ridge.fit(lr_adj, hr_adj)
         std = (hr_adj.std(0) if hr_adj.size(0) > 1
@@ -188,10 +190,8 @@ class EnsembleGSR(SuperResolutionModel):
         keys = ['edge_std', 'residual_scale']
         if self.ridge is not None:
             keys += [f'ridge.{name}' for name, _ in self.ridge.named_buffers()]
-        for k, model in enumerate(self.models):
-            derived = getattr(model, 'derived_state_keys', None)
-            if callable(derived):
-                keys += [f'models.{k}.{key}' for key in derived()]
+        for k, model in enumerate(self.trained_members()):
+            keys += [f'models.{k}.{key}' for key in model.derived_state_keys()]
         return keys
 
     def forward(self, lr_adj: Union[Tensor, Data, None] = None,

@@ -161,26 +161,41 @@ class GSRModel(SuperResolutionModel):
             # Zero until initialize() sees training data.
             self.register_buffer('lr_mean', torch.zeros(lr_nodes, lr_nodes))
             self.register_buffer('hr_mean', torch.zeros(self.hr_padded, self.hr_padded))
-        hidden, padded, act = self.hidden_channels, self.hr_padded, config.act
-        dropout, root_weight = config.dropout, config.root_weight
-        sparse = self.lr_top_k is not None
-        self.encoder: Optional[torch.nn.Module] = None
-        if self.encoder_kind == 'unet':
-            self.encoder = GraphUAutoencoder(lr_nodes, padded, config.pool_ratios, act=act,
-                                             dropout=dropout, sparse=sparse,
-                                             root_weight=root_weight)
-        elif self.encoder_kind == 'gcn':
-            self.encoder = GCNStack([lr_nodes, hidden, padded], act=act, dropout=dropout,
-                                    sparse=sparse, root_weight=root_weight)
-        elif self.encoder_kind is not None:
-            raise ValueError(f"unknown encoder {self.encoder_kind!r}")
+        # The released generator of GSR-Net and AGSR-Net replaces the
+        # U-Autoencoder and the head of GSR-Net's shape (not the variants').
+        self.released = (config.generator == 'released' and self.encoder_kind == 'unet'
+                         and self.head_kind == 'gcn')
+        self.encoder = self.init_encoder(config)
         self.gsr = self.init_gsr_layer(config)
-        self.head: Optional[GCNStack] = None
+        self.head = self.init_head(config)
+
+    def init_encoder(self, config: GSRConfig) -> Optional[torch.nn.Module]:
+        r"""The LR encoder of ``encoder_kind`` (a hook for subclasses): it
+        maps ``(x [B, N, F] or None, graph)`` to ``(z0, z_lr)`` (``'unet'``)
+        or ``z_lr [B, N, P]`` (``'gcn'``)."""
+        sparse = self.lr_top_k is not None
+        if self.encoder_kind == 'unet':
+            return GraphUAutoencoder(self.lr_nodes, self.hr_padded, config.pool_ratios,
+                                     act=config.act, dropout=config.dropout, sparse=sparse,
+                                     root_weight=config.root_weight)
+        if self.encoder_kind == 'gcn':
+            return GCNStack([self.lr_nodes, self.hidden_channels, self.hr_padded],
+                            act=config.act, dropout=config.dropout, sparse=sparse,
+                            root_weight=config.root_weight)
+        if self.encoder_kind is not None:
+            raise ValueError(f"unknown encoder {self.encoder_kind!r}")
+        return None
+
+    def init_head(self, config: GSRConfig) -> Optional[torch.nn.Module]:
+        r"""The HR head of ``head_kind`` (a hook for subclasses): it maps
+        ``(x_hr [B, P, P], a_hr [B, P, P])`` to ``[B, P, P]``."""
         if self.head_kind in ('gcn', 'gcn_inner'):
-            self.head = GCNStack([padded, hidden, padded], act=act, dropout=dropout,
-                                 root_weight=root_weight)
-        elif self.head_kind is not None:
+            return GCNStack([self.hr_padded, self.hidden_channels, self.hr_padded],
+                            act=config.act, dropout=config.dropout,
+                            root_weight=config.root_weight)
+        if self.head_kind is not None:
             raise ValueError(f"unknown head {self.head_kind!r}")
+        return None
 
     def init_gsr_layer(self, config: GSRConfig) -> GSRLayer:
         r"""The GSR layer (a hook for subclasses). Its adjacency is

@@ -86,23 +86,23 @@ class GSRNet(GSRModel):
             normalize_gsr=normalize_gsr, spectral=spectral, act=act,
             lr_top_k=lr_top_k, root_weight=root_weight,
             mean_residual=mean_residual, generator=generator))
-        self.released = self.uses_released(self.config)
-        if self.released:
-            padded = self.hr_padded
-            self.encoder = ReleasedUAutoencoder(lr_nodes, padded, padded, pool_ratios)
-            self.head = ReleasedHead(  # type: ignore[assignment]
-                padded, self.hidden_channels, relu=False)
 
-    @classmethod
-    def uses_released(cls, config: GSRConfig) -> bool:
-        r"""Whether ``config`` builds the released generator: GSR-Net's own
-        kinds with ``generator='released'`` (not the variants)."""
-        return (config.generator == 'released' and cls.encoder_kind == 'unet'
-                and cls.head_kind == 'gcn')
+    def init_encoder(self, config: GSRConfig) -> Optional[torch.nn.Module]:
+        r"""The package's Graph U-Autoencoder, or the released one."""
+        if self.released:
+            return ReleasedUAutoencoder(self.lr_nodes, self.hr_padded, self.hr_padded,
+                                        config.pool_ratios)
+        return super().init_encoder(config)
+
+    def init_head(self, config: GSRConfig) -> Optional[torch.nn.Module]:
+        r"""The package's HR GCNs, or the released ones (no activation)."""
+        if self.released:
+            return ReleasedHead(self.hr_padded, self.hidden_channels, relu=False)
+        return super().init_head(config)
 
     def init_gsr_layer(self, config: GSRConfig) -> GSRLayer:
         r"""The package's GSR layer, or the released one (not symmetrised)."""
-        if self.uses_released(config):
+        if self.released:
             return ReleasedGSRLayer(self.lr_nodes, self.hr_nodes,
                                     normalize=config.normalize_gsr, noise_std=0.)
         return super().init_gsr_layer(config)
@@ -113,9 +113,8 @@ class GSRNet(GSRModel):
         r""":meth:`GSRModel.loss`; with the released generator, the released
         loss (train.py:30-35): the eigen target is the HR matrix padded with
         a unit diagonal (``hr_eigvecs`` unused)."""
-        if not getattr(self, 'released', False):
-            # GSRModel's, named: AGSRNet borrows this method for its base loss.
-            return GSRModel.loss(self, out, hr_adj, hr_eigvecs, validate)
+        if not self.released:
+            return super().loss(out, hr_adj, hr_eigvecs, validate)
         hr_adj = self.read_target(hr_adj, out.hr_adj, validate)
         target = set_diagonal(pad_hr(hr_adj, self.hr_padded))
         eigvecs = torch.linalg.eigh(target).eigenvectors
