@@ -120,7 +120,9 @@ def estimate_cv_seconds(factories: Dict[str, Callable], data: ConnectomeTensors,
     for factory in factories.values():
         # Each model trains with its own fit preset (its epochs, patience).
         config = fit_config(factory(), **explicit)
-        epochs = planned_epochs(config, round(train_subjects))
+        # fit holds out its validation share before planning the epochs.
+        fit_subjects = round(train_subjects) - round(config.val_fraction * round(train_subjects))
+        epochs = planned_epochs(config, fit_subjects)
         stops_early = config.patience is not None and config.val_fraction > 0
         fewest = math.ceil(config.stop_after * epochs) if stops_early else epochs
         (once_small, epoch_small), (once_large, epoch_large) = (
@@ -183,9 +185,8 @@ def run_cross_validation(dataset, models: Sequence[str], out: str, folds: int = 
             log(f"{folds}-fold CV of {', '.join(models)} and the baselines on "
                 f"{data.num_subjects} subjects ({data.lr_adj.size(-1)} -> "
                 f"{hr_adj.size(-1)} nodes); estimated time: about "
-                f"{_duration((shortest + longest) / 2)} ({_duration(shortest)} "
-                f"if every fold stops early, {_duration(longest)} if none "
-                f"does; from timed epochs)")
+                f"{_duration(longest)} ({_duration(shortest)} if every fold "
+                f"stops early; from timed epochs)")
             if osp.isdir(checkpoint_dir):
                 log(f"continuing the unfinished run in {checkpoint_dir} "
                     f"({len(finished)} of {runs} (method, fold) runs finished)")
