@@ -17,7 +17,6 @@ from .agsr_released import (
     ReleasedDiscriminator,
     ReleasedGSRLayer,
     ReleasedHead,
-    ReleasedUAutoencoder,
 )
 from .base import preset_options
 from .gsr import GSRLayer
@@ -112,13 +111,6 @@ class AGSRNet(GSRModel):
         hidden = disc_channels or hr_nodes
         self.discriminator = MLP([hr_nodes, hidden, hidden, 1], act='relu',
                                  norm=None)
-
-    def init_encoder(self, config: GSRConfig) -> Optional[torch.nn.Module]:
-        r"""GSR-Net's Graph U-Autoencoder, or the released AGSR-Net's."""
-        if self.released:
-            return ReleasedUAutoencoder(self.lr_nodes, self.hr_padded, self.hr_padded,
-                                        config.pool_ratios)
-        return super().init_encoder(config)
 
     def init_head(self, config: GSRConfig) -> Optional[torch.nn.Module]:
         r"""GSR-Net's HR GCNs, or the released AGSR-Net's (with ReLU)."""

@@ -17,6 +17,7 @@ from ..utils.spectra import hr_eigvecs as compute_hr_eigvecs
 from ..utils.spectra import lr_eigvecs as compute_lr_eigvecs
 from ..utils.validation import check_eigvecs, check_sizes
 from .activation import resolve_activation
+from .agsr_released import ReleasedUAutoencoder
 from .base import SuperResolutionModel
 from .conv import ConnectomeGCNConv
 from .edge_batch import EdgeBatch, Graph, convolve, normalize
@@ -170,10 +171,14 @@ class GSRModel(SuperResolutionModel):
         self.head = self.init_head(config)
 
     def init_encoder(self, config: GSRConfig) -> Optional[torch.nn.Module]:
-        r"""The LR encoder of ``encoder_kind`` (a hook for subclasses): it
+        r"""The LR encoder of ``encoder_kind``, or the released GSR-Net and
+        AGSR-Net code's U-Autoencoder (a hook for subclasses): it
         maps ``(x [B, N, F] or None, graph)`` to ``(z0, z_lr)`` (``'unet'``)
         or ``z_lr [B, N, P]`` (``'gcn'``)."""
         sparse = self.lr_top_k is not None
+        if self.released:
+            return ReleasedUAutoencoder(self.lr_nodes, self.hr_padded, self.hr_padded,
+                                        config.pool_ratios)
         if self.encoder_kind == 'unet':
             return GraphUAutoencoder(self.lr_nodes, self.hr_padded, config.pool_ratios,
                                      act=config.act, dropout=config.dropout, sparse=sparse,

@@ -10,7 +10,7 @@ from torch import Tensor
 from ..config import GSRConfig
 from ..utils.matrix import set_diagonal
 from ..utils.padding import pad_hr
-from .agsr_released import ReleasedGSRLayer, ReleasedHead, ReleasedUAutoencoder
+from .agsr_released import ReleasedGSRLayer, ReleasedHead
 from .base import preset_options
 from .gsr import GSRLayer
 from .gsr_model import GSRLoss, GSRModel, GSROutput
@@ -86,13 +86,6 @@ class GSRNet(GSRModel):
             normalize_gsr=normalize_gsr, spectral=spectral, act=act,
             lr_top_k=lr_top_k, root_weight=root_weight,
             mean_residual=mean_residual, generator=generator))
-
-    def init_encoder(self, config: GSRConfig) -> Optional[torch.nn.Module]:
-        r"""The package's Graph U-Autoencoder, or the released one."""
-        if self.released:
-            return ReleasedUAutoencoder(self.lr_nodes, self.hr_padded, self.hr_padded,
-                                        config.pool_ratios)
-        return super().init_encoder(config)
 
     def init_head(self, config: GSRConfig) -> Optional[torch.nn.Module]:
         r"""The package's HR GCNs, or the released ones (no activation)."""
