@@ -9,6 +9,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 from official import gsr_reference as ref
+from official.weights import connectomes, generator_weights
 
 from torch_gsr.nn import GSRNet
 from torch_gsr.nn.losses import eig_loss, hr_loss, rec_loss
@@ -19,27 +20,7 @@ pytestmark = pytest.mark.usefixtures('one_thread')
 RATIOS = (0.9, 0.7, 0.6, 0.5)  # demo.py:99
 
 
-def connectomes(num_subjects, num_nodes, seed):
-    gen = torch.Generator().manual_seed(seed)
-    adj = torch.rand(num_subjects, num_nodes, num_nodes, generator=gen,
-                     dtype=torch.float64)
-    adj = (adj + adj.transpose(-1, -2)) / 2
-    adj.diagonal(dim1=-2, dim2=-1).fill_(1.)
-    return adj
-
-
-def weights_of(model: GSRNet) -> dict:
-    r"""The package model's parameters under the reference's names."""
-    enc = model.encoder
-    w = {'gsr.weight': model.gsr.weight, 'hr1.weight': model.head.weight1,
-         'hr2.weight': model.head.weight2}
-    named = [('start', enc.start), ('bottom', enc.bottom), ('end', enc.end)]
-    named += [(f'down.{i}', lin) for i, lin in enumerate(enc.down)]
-    named += [(f'up.{i}', lin) for i, lin in enumerate(enc.up)]
-    named += [(f'pool.{i}', pool.lin) for i, pool in enumerate(enc.pools)]
-    for name, lin in named:
-        w[name + '.weight'], w[name + '.bias'] = lin.weight, lin.bias
-    return {name: value.detach() for name, value in w.items()}
+weights_of = generator_weights
 
 
 def paper_model(seed, lr_nodes=10, hr_nodes=18):
