@@ -37,28 +37,17 @@ import sys
 import time
 
 import torch
-from common import format_table, parser, start, synchronize
+from common import GENERATORS, coverage_width, data_split, format_table, parser, start, synchronize
 from matplotlib.figure import Figure
 
 from torch_gsr.baselines import MeanHR, RidgeRegression
 from torch_gsr.datasets import (
-    FMRIWindowConnectomes,
     PairedConnectomes,
-    dynamics_connectomes,
-    smooth_field_connectomes,
-    split_by_subject,
-    synthetic_connectomes,
-    wiring_connectomes,
 )
 from torch_gsr.metrics import evaluate_predictions
 from torch_gsr.nn import MODELS
 from torch_gsr.train import fit, predict
-from torch_gsr.utils.vectorize import vectorize
 
-GENERATORS = {'synthetic': synthetic_connectomes,
-              'smooth_fields': smooth_field_connectomes,
-              'wiring': wiring_connectomes,
-              'dynamics': dynamics_connectomes}
 BASELINES = {'MeanHR': MeanHR, 'RidgeRegression': RidgeRegression}
 DATA_SETS = [*GENERATORS, 'fmri']
 COVERAGE = 0.9
@@ -66,25 +55,6 @@ QUICK = dict(models=['GSRNet', 'NodeMapGSR', 'EnsembleGSR'], sizes=[50, 100, 250
 FULL = dict(models=list(MODELS), sizes=[50, 100, 250])
 HEADERS = ['generator', 'S', 'method', 'MAE', 'PCC', 'res. PCC', 'MAE/mean',
            'MAE/ridge', 'epochs', 'best', 'ridge w', 'cover.', 'width', 'seconds']
-
-
-def split(generator: str, num_subjects: int, seed: int):
-    r"""``(train, val or None, test)`` pairs of ``[S, N, N]`` tensors."""
-    if generator == 'fmri':
-        return fmri_split(seed)
-    lr, hr = GENERATORS[generator](num_subjects, seed=seed, population_seed=seed)
-    lr, hr = torch.from_numpy(lr), torch.from_numpy(hr)
-    k = int(0.8 * num_subjects)
-    return (lr[:k], hr[:k]), None, (lr[k:], hr[k:])
-
-
-def fmri_split(seed: int):
-    data = FMRIWindowConnectomes()
-    lr = torch.stack([pair.lr_adj[0] for pair in data])
-    hr = torch.stack([pair.hr_adj[0] for pair in data])
-    test, val, train = split_by_subject([pair.subject for pair in data],
-                                        [0.25, 0.15], seed)
-    return (lr[train], hr[train]), (lr[val], hr[val]), (lr[test], hr[test])
 
 
 def with_validation(train, val):
@@ -96,10 +66,9 @@ def with_validation(train, val):
 
 def intervals(model, test) -> dict:
     r"""Coverage and mean width of ``model``'s intervals on ``test``."""
-    lower, upper = model.predict_intervals(test[0], coverage=COVERAGE)
-    lower, upper, hr = (vectorize(a, 'triu') for a in (lower, upper, test[1]))
-    return dict(coverage=float(((hr >= lower) & (hr <= upper)).double().mean()),
-                width=float((upper - lower).double().mean()))
+    coverage, width = coverage_width(
+        *model.predict_intervals(test[0], coverage=COVERAGE), test[1])
+    return dict(coverage=coverage, width=width)
 
 
 def scores(pred, test, train_mean_hr) -> dict:
@@ -151,7 +120,7 @@ def accuracy_table(args) -> list:
         for generator in args.generators:
             if generator == 'fmri' and size != args.sizes[0]:
                 continue  # one size: all its windows
-            train, val, test = split(generator, size, args.seed)
+            train, val, test = data_split(generator, size, args.seed)
             subjects = sum(len(part[0]) for part in (train, val, test) if part is not None)
             mae = {}
             methods = [(n, functools.partial(run_baseline, train=with_validation(train, val)))
@@ -179,7 +148,7 @@ def curve(generator: str, size: int, preset: str, seconds: float, seed: int,
           device: torch.device):
     r"""``[(training seconds, test MAE)]`` after every epoch of GSRNet under
     ``preset`` (evaluation time excluded), cut after ``seconds``."""
-    train, _, test = split(generator, size, seed)
+    train, _, test = data_split(generator, size, seed)
     torch.manual_seed(0)
     model = MODELS['GSRNet'](train[0].size(-1), train[1].size(-1), preset=preset)
     points, clock = [], dict(spent=0., since=time.perf_counter())
@@ -243,7 +212,7 @@ def main() -> int:
     if not args.no_table:
         accuracy_table(args)
     if args.curve:
-        train, _, test = split(args.curve, args.curve_size, args.seed)
+        train, _, test = data_split(args.curve, args.curve_size, args.seed)
         baselines = {n: run_baseline(n, train, test)['mae'] for n in BASELINES}
         points = {preset: curve(args.curve, args.curve_size, preset,
                                 args.curve_seconds, args.seed, args.device)

@@ -24,8 +24,16 @@ from typing import Callable, List, Sequence, Tuple
 
 import torch
 
-from torch_gsr.datasets import synthetic_connectomes
+from torch_gsr.datasets import (
+    FMRIWindowConnectomes,
+    dynamics_connectomes,
+    smooth_field_connectomes,
+    split_by_subject,
+    synthetic_connectomes,
+    wiring_connectomes,
+)
 from torch_gsr.nn import GSRNet
+from torch_gsr.utils.vectorize import vectorize
 
 DEFAULT_SUBJECTS, DEFAULT_LR, DEFAULT_HR = 277, 160, 268
 BASE_LR = 1e-4
@@ -238,3 +246,41 @@ def log_log_slope(sizes: Sequence[float], values: Sequence[float]) -> float:
     y = torch.tensor(values, dtype=torch.float64).log()
     x, y = x - x.mean(), y - y.mean()
     return float((x * y).sum() / (x * x).sum())
+
+
+# ------------------------------------------------ accuracy data sets --
+
+GENERATORS = {'synthetic': synthetic_connectomes,
+              'smooth_fields': smooth_field_connectomes,
+              'wiring': wiring_connectomes,
+              'dynamics': dynamics_connectomes}
+
+
+def data_split(data: str, num_subjects: int, seed: int):
+    r"""``(train, val or None, test)`` pairs of ``[S, N, N]`` tensors: the
+    first 80% of a generator's subjects for training, or the real fMRI
+    windows split by subject (``num_subjects`` unused)."""
+    if data == 'fmri':
+        return fmri_split(seed)
+    lr, hr = GENERATORS[data](num_subjects, seed=seed, population_seed=seed)
+    lr, hr = torch.from_numpy(lr), torch.from_numpy(hr)
+    k = int(0.8 * num_subjects)
+    return (lr[:k], hr[:k]), None, (lr[k:], hr[k:])
+
+
+def fmri_split(seed: int):
+    r"""The real fMRI windows split by subject: test 25%, validation 15%."""
+    data = FMRIWindowConnectomes()
+    lr = torch.stack([pair.lr_adj[0] for pair in data])
+    hr = torch.stack([pair.hr_adj[0] for pair in data])
+    test, val, train = split_by_subject([pair.subject for pair in data],
+                                        [0.25, 0.15], seed)
+    return (lr[train], hr[train]), (lr[val], hr[val]), (lr[test], hr[test])
+
+
+def coverage_width(lower, upper, hr) -> Tuple[float, float]:
+    r"""The share of true upper-triangle edges inside ``[lower, upper]`` and
+    the intervals' mean width."""
+    lower, upper, hr = (vectorize(a, 'triu') for a in (lower, upper, hr))
+    inside = ((hr >= lower) & (hr <= upper)).double().mean()
+    return float(inside), float((upper - lower).double().mean())

@@ -11,8 +11,8 @@ subjects is under 0.8 (how even the coverage is across edges).
 import time
 
 import torch
-from common import parser, start
-from intervals import _fit_validation, coverage_width, mae, simulated
+from common import coverage_width, data_split, parser, start
+from intervals import _fit_validation, mae
 
 from torch_gsr.nn import EnsembleGSR
 from torch_gsr.nn.ensemble import INTERVAL_SCALES
@@ -28,7 +28,7 @@ def main() -> int:
     args.seed = args.seed or 1
     start('interval_scales', args)
     for name in args.data:
-        train, _, test = simulated(name, args.size, args.seed)
+        train, _, test = data_split(name, args.size, args.seed)
         torch.manual_seed(0)
         began = time.perf_counter()
         model = EnsembleGSR(train[0].size(-1), train[1].size(-1), members=('NodeMapGSR',))

@@ -18,54 +18,21 @@ import json
 import time
 
 import torch
-from common import format_table, parser, start
+from common import GENERATORS, coverage_width, data_split, format_table, parser, start
 
 from torch_gsr.baselines import MeanHR, RidgeRegression
-from torch_gsr.datasets import (
-    dynamics_connectomes,
-    smooth_field_connectomes,
-    synthetic_connectomes,
-    wiring_connectomes,
-)
 from torch_gsr.interval_plot import plot_intervals
 from torch_gsr.metrics import evaluate_predictions
 from torch_gsr.nn import MODELS
 from torch_gsr.nn.ensemble import INTERVAL_SCALES
 from torch_gsr.train import fit, predict
-from torch_gsr.utils.vectorize import vectorize
 
-GENERATORS = {'synthetic': synthetic_connectomes,
-              'smooth_fields': smooth_field_connectomes,
-              'wiring': wiring_connectomes,
-              'dynamics': dynamics_connectomes}
 HEADERS = ['data', 'S', 'test', 'method', 'MAE', 'MAE/mean', 'MAE/ridge',
            'coverage', 'width', 'seconds']
 
 
-def simulated(name: str, size: int, seed: int):
-    lr, hr = (torch.from_numpy(a) for a in GENERATORS[name](size, seed=seed, population_seed=seed))
-    k = int(0.8 * size)
-    return (lr[:k], hr[:k]), None, (lr[k:], hr[k:])
-
-
-def fmri(seed: int):
-    from torch_gsr.datasets.fmri import FMRIWindowConnectomes, split_by_subject
-    data = FMRIWindowConnectomes()
-    lr = torch.stack([pair.lr_adj[0] for pair in data])
-    hr = torch.stack([pair.hr_adj[0] for pair in data])
-    test, val, train = split_by_subject([pair.subject for pair in data], [0.25, 0.15],
-                                        seed)
-    return (lr[train], hr[train]), (lr[val], hr[val]), (lr[test], hr[test])
-
-
 def mae(pred, hr) -> float:
     return float(evaluate_predictions(pred, hr).summary['mae'][0])
-
-
-def coverage_width(lower, upper, hr):
-    lower, upper, hr = (vectorize(a, 'triu') for a in (lower, upper, hr))
-    inside = ((hr >= lower) & (hr <= upper)).double().mean()
-    return float(inside), float((upper - lower).double().mean())
 
 
 def run(name, train, val, test, args) -> list:
@@ -139,8 +106,7 @@ def main() -> int:
     print(format_table(HEADERS, []), flush=True)
     for data in args.data:
         for size in ([None] if data == 'fmri' else args.sizes):
-            train, val, test = (fmri(args.seed) if data == 'fmri'
-                                else simulated(data, size, args.seed))
+            train, val, test = data_split(data, size, args.seed)
             size = len(train[0]) + len(test[0]) + (0 if val is None else len(val[0]))
             reference = {}
             for name in args.methods:
