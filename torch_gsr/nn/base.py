@@ -172,6 +172,20 @@ class SuperResolutionModel(torch.nn.Module, ABC):
                              f"hr_adj holds {hr_adj.size(0)}")
         return lr_adj.mean(0), hr_adj.mean(0)
 
+    @torch.no_grad()
+    def outputs_in_eval(self, lr_adj: Tensor, batch_size: int = 64,
+                        validate: bool = True) -> List[Any]:
+        r"""The outputs of :meth:`forward` on ``lr_adj`` ``[S, N_l, N_l]`` in
+        batches of ``batch_size`` subjects (:func:`~torch_gsr.train.predict`'s
+        default), in evaluation mode; the training mode is restored. For
+        ``after_fit`` hooks, which score the model on validation subjects."""
+        was_training = self.training
+        self.eval()
+        try:
+            return [self(chunk, validate=validate) for chunk in lr_adj.split(batch_size)]
+        finally:
+            self.train(was_training)
+
     def read_target(self, hr_adj: Tensor, prediction: Tensor,
                     validate: bool = True) -> Tensor:
         r"""The checked ``[B, N_h, N_h]`` targets of ``prediction``

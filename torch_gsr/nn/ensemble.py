@@ -18,8 +18,6 @@ from .registry import MODELS, register_model
 from .ridge import RidgeMap
 
 INTERVAL_SCALES = ('spread', 'ridge_residual', 'edge_std', 'constant')
-# Subjects per forward pass of after_fit (torch_gsr.train.predict's default).
-PREDICT_BATCH = 64
 
 
 @dataclass(frozen=True)
@@ -248,13 +246,7 @@ class EnsembleGSR(SuperResolutionModel):
         r"""Chooses :math:`\mathbf{w}` on held-out (validation) subjects
         ``[S, N_l, N_l]``, ``[S, N_h, N_h]``, then calibrates the intervals
         on them; returns the weights (``weight_<k>_<member>``)."""
-        was_training = self.training
-        self.eval()
-        try:
-            members = torch.cat([self(chunk).members
-                                 for chunk in lr_adj.split(PREDICT_BATCH)], dim=1)
-        finally:
-            self.train(was_training)
+        members = torch.cat([out.members for out in self.outputs_in_eval(lr_adj)], dim=1)
         out = EnsembleOutput(hr_adj=members[0], members=members, outputs=[])
         target = vectorize(hr_adj.to(out.hr_adj), 'triu').double().flatten()
         members = vectorize(out.members, 'triu').double().flatten(1)

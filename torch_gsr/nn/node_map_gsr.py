@@ -18,9 +18,6 @@ from .node_map import NodeMap
 from .registry import register_model
 from .ridge import RidgeBlend
 
-# Subjects per forward pass of after_fit (torch_gsr.train.predict's default).
-PREDICT_BATCH = 64
-
 
 @dataclass
 class NodeMapOutput:
@@ -113,15 +110,8 @@ class NodeMapGSR(SuperResolutionModel):
         if self.ridge_blend is None:
             return {}
         self.ridge_blend.weight.zero_()
-        was_training = self.training
-        self.eval()
-        try:
-            # Batches of PREDICT_BATCH, as torch_gsr.train.predict makes them.
-            model_hr_adj = torch.cat([
-                self(lr_adj[start:start + PREDICT_BATCH], validate=False).hr_adj
-                for start in range(0, lr_adj.size(0), PREDICT_BATCH)])
-        finally:
-            self.train(was_training)
+        model_hr_adj = torch.cat([out.hr_adj for out in
+                                  self.outputs_in_eval(lr_adj, validate=False)])
         weight = self.ridge_blend.calibrate(lr_adj, model_hr_adj.to(lr_adj), hr_adj)
         return {'ridge_weight': weight}
 
