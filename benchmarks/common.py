@@ -32,8 +32,8 @@ from torch_gsr.datasets import (
     synthetic_connectomes,
     wiring_connectomes,
 )
+from torch_gsr.metrics import interval_coverage, interval_width
 from torch_gsr.nn import GSRNet
-from torch_gsr.utils.vectorize import vectorize
 
 DEFAULT_SUBJECTS, DEFAULT_LR, DEFAULT_HR = 277, 160, 268
 BASE_LR = 1e-4
@@ -280,7 +280,6 @@ def fmri_split(seed: int):
 
 def coverage_width(lower, upper, hr) -> Tuple[float, float]:
     r"""The share of true upper-triangle edges inside ``[lower, upper]`` and
-    the intervals' mean width."""
-    lower, upper, hr = (vectorize(a, 'triu') for a in (lower, upper, hr))
-    inside = ((hr >= lower) & (hr <= upper)).double().mean()
-    return float(inside), float((upper - lower).double().mean())
+    the intervals' mean width, over all subjects."""
+    return (float(interval_coverage(lower, upper, hr).mean()),
+            float(interval_width(lower, upper).mean()))

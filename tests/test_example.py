@@ -1,4 +1,5 @@
 import csv
+import re
 
 from torch_gsr.train import load_checkpoint
 
@@ -12,6 +13,11 @@ def test_quick_example_writes_tables_weights_and_figures(tmp_path, capsys, examp
     printed = capsys.readouterr().out
     assert 'estimated time' in printed
     assert 'GSRNet vs the mean-HR baseline' in printed
+    intervals = re.search(r'90% prediction intervals of EnsembleGSR\(8, 14, '
+                          r'\[NodeMapGSR, ridge\]\): ([\d.]+)% of the true edges of '
+                          r'1 held-out subjects inside, mean width ([\d.]+)', printed)
+    assert intervals is not None, printed
+    assert 0 <= float(intervals[1]) <= 100 and float(intervals[2]) > 0
 
     models = ['GSRNet', 'NodeMapGSR']  # the default; --models picks others
     with open(out / 'results.csv') as f:
@@ -25,7 +31,8 @@ def test_quick_example_writes_tables_weights_and_figures(tmp_path, capsys, examp
         model, checkpoint = load_checkpoint(str(out / f'{name}.pt'))
         assert (model.lr_nodes, model.hr_nodes) == (8, 14)
         assert checkpoint['epoch'] == 1  # --epochs overrides quick's 2
-    for name in ('fig2_subject.png', 'mse_bars.png', 'training_curves.png'):
+    for name in ('fig2_subject.png', 'mse_bars.png', 'training_curves.png',
+                 'intervals.png'):
         assert (out / name).stat().st_size > 1000
 
 

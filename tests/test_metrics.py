@@ -11,6 +11,8 @@ from torch_gsr.metrics import (
     Evaluation,
     centrality_errors,
     evaluate_predictions,
+    interval_coverage,
+    interval_width,
     jensen_shannon_distance,
     mean_absolute_error,
     mean_squared_error,
@@ -263,3 +265,24 @@ def test_residual_pcc_bad_reference():
     bad[0, 1] = float('nan')
     with pytest.raises(ValueError, match='reference.*NaN or inf'):
         residual_pearson_correlation(PRED, TARGET, bad)
+
+
+def test_interval_coverage_and_width_hand_computed():
+    target = torch.tensor([[[1., .2, .5], [.2, 1., .9], [.5, .9, 1.]]])
+    lower = torch.full((1, 3, 3), .3)
+    upper = torch.full((1, 3, 3), .6)
+    # Upper-triangle edges .2, .5, .9: only .5 inside; width .3 everywhere.
+    assert interval_coverage(lower, upper, target).tolist() == pytest.approx([1 / 3])
+    assert interval_width(lower, upper).tolist() == pytest.approx([.3])
+    # Every entry: .5 twice of nine (the diagonal's 1 is outside).
+    assert interval_coverage(lower, upper, target, upper_triangle=False).tolist() == \
+        pytest.approx([2 / 9])
+    assert interval_coverage(lower.numpy(), upper.numpy(), target.numpy()).dtype == torch.float64
+
+
+def test_interval_metrics_name_mismatched_shapes():
+    bounds = torch.zeros(2, 4, 4)
+    with pytest.raises(ValueError, match='lower has shape .* but upper'):
+        interval_width(bounds, torch.zeros(2, 5, 5))
+    with pytest.raises(ValueError, match='but target has shape'):
+        interval_coverage(bounds, bounds, torch.zeros(1, 4, 4))
