@@ -75,6 +75,7 @@ SOURCES: Dict[str, Dict[str, str]] = {
     'NodeMapConfig': {
         'map_decay': f'{OURS} (not a published model)',
         'ridge_blend': f'{OURS} (not a published model)',
+        'softmax_map': f'{OURS} (not a published model)',
     },
     'FitConfig': {
         'learning_rate': f'GSR-Net {PAPER}',

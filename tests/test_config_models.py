@@ -37,8 +37,10 @@ EXPECTED = {
                    residual=False),
         recommended=dict(init_heads=4, dual_channels=(16,), dropout=0., structured=True,
                          residual=True)),
-    NodeMapConfig: dict(paper=dict(map_decay=1e-5, ridge_blend=True),
-                        recommended=dict(map_decay=1e-5, ridge_blend=True)),
+    # Issue 20: the node map's rows on the simplex (softmax_map).
+    NodeMapConfig: dict(paper=dict(map_decay=1e-5, ridge_blend=True, softmax_map=True),
+                        recommended=dict(map_decay=1e-5, ridge_blend=True,
+                                         softmax_map=True)),
 }
 
 

@@ -25,6 +25,33 @@ def test_node_map_gradient_and_dtype(connectomes):
     assert layer.weight.grad.abs().sum() > 0
 
 
+def test_softmax_node_map_rows_are_scaled_convex_combinations(connectomes):
+    torch.manual_seed(0)
+    layer = NodeMap(6, 10, softmax=True)
+    assert repr(layer) == 'NodeMap(6, 10, softmax=True)'
+    with torch.no_grad():
+        layer.scale.fill_(1.5)
+    node_map = layer.node_map()
+    assert (node_map > 0).all()
+    assert torch.allclose(node_map.sum(1), torch.full((10,), 1.5))
+    assert torch.allclose(node_map, 1.5 * torch.softmax(6 * layer.weight, dim=1))
+    lr_adj = connectomes(2, 6)
+    assert torch.allclose(layer(lr_adj), node_map @ lr_adj @ node_map.T, atol=1e-6)
+    # A constant LR matrix maps to the same constant times the squared scale.
+    assert torch.allclose(layer(torch.ones(6, 6)), torch.full((10, 10), 2.25))
+    layer.reset_parameters()
+    assert layer.scale.item() == 1 and torch.allclose(layer.node_map().sum(1), torch.ones(10))
+    assert NodeMap(6, 10).scale is None  # the plain map has no scale
+
+
+def test_plain_and_softmax_maps_are_both_available_to_the_model(connectomes):
+    torch.manual_seed(0)
+    assert NodeMapGSR(6, 10).node_map.softmax  # the default
+    plain = NodeMapGSR(6, 10, softmax_map=False)
+    assert not plain.node_map.softmax and plain.node_map.scale is None
+    assert 'node_map.scale' in NodeMapGSR(6, 10).state_dict()
+
+
 def test_node_map_rejects_bad_input():
     with pytest.raises(ValueError, match='lr_nodes must be an int'):
         NodeMap(0, 4)
@@ -85,7 +112,8 @@ def test_config_round_trip_and_repr(connectomes):
     lr_adj = connectomes(2, 6, seed=3)
     assert type(rebuilt) is NodeMapGSR and rebuilt.map_decay == 1e-3
     assert torch.equal(rebuilt(lr_adj).hr_adj, model(lr_adj).hr_adj)
-    assert repr(model) == 'NodeMapGSR(6, 11, map_decay=0.001, ridge_blend=True)'
+    assert repr(model) == ('NodeMapGSR(6, 11, map_decay=0.001, ridge_blend=True, '
+                           'softmax_map=True)')
 
 
 def test_model_rejects_bad_input(connectomes):

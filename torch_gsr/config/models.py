@@ -136,6 +136,7 @@ class NodeMapConfig:
     model; the same in both presets)."""
     map_decay: float = 1e-5
     ridge_blend: bool = True
+    softmax_map: bool = True
 
     def __post_init__(self):
         _check_non_negative(self, 'map_decay')

@@ -42,15 +42,17 @@ class NodeMapGSR(SuperResolutionModel):
         \mathbf{M} (\mathbf{A}_l - \bar{\mathbf{A}}_l) \mathbf{M}^\top,
 
     with :math:`\mathbf{M} \in \mathbb{R}^{N_h \times N_l}` a
-    :class:`NodeMap`, :math:`\mathbf{B}, \mathbf{G} \in \mathbb{R}^{N_h
-    \times N_h}` (symmetrised in the output; :math:`\mathbf{G}` starts at 0)
-    and :math:`\bar{\mathbf{A}}_l` the training-mean LR connectome.
+    :class:`NodeMap` (with ``softmax_map``, scaled rows on the simplex),
+    :math:`\mathbf{B}, \mathbf{G} \in \mathbb{R}^{N_h \times N_h}`
+    (symmetrised in the output; :math:`\mathbf{G}` starts at 0) and
+    :math:`\bar{\mathbf{A}}_l` the training-mean LR connectome.
     :meth:`initialize` sets :math:`\mathbf{B}` and :math:`\bar{\mathbf{A}}_l`
     to the training means. With ``ridge_blend``, the prediction is blended
     with ridge regression's (:class:`~torch_gsr.nn.RidgeBlend`, fitted by
     :meth:`initialize`, its weight chosen by :meth:`after_fit`). The loss is
-    :math:`\mathcal{L}_{hr} + \frac{\mu}{2}(\|\mathbf{M}\|_F^2 +
-    \|\mathbf{G}\|_F^2)` in ``total`` (``eig`` and ``rec`` are 0).
+    :math:`\mathcal{L}_{hr} + \frac{\mu}{2}(\|\mathbf{\Theta}\|_F^2 +
+    \|\mathbf{G}\|_F^2)` in ``total``, :math:`\mathbf{\Theta}` the map's
+    parameter (``eig`` and ``rec`` are 0).
 
     Args:
         lr_nodes (int): :math:`N_l`.
@@ -59,6 +61,8 @@ class NodeMapGSR(SuperResolutionModel):
             :class:`~torch_gsr.config.NodeMapConfig`).
         map_decay (float): :math:`\mu \ge 0`. (default: :obj:`1e-5`)
         ridge_blend (bool): blend with ridge regression. (default: :obj:`True`)
+        softmax_map (bool): every HR node a convex combination of the LR
+            nodes (:class:`NodeMap`'s ``softmax``). (default: :obj:`True`)
     """
     config_class = NodeMapConfig
     config: NodeMapConfig
@@ -66,13 +70,15 @@ class NodeMapGSR(SuperResolutionModel):
 
     @preset_options(NodeMapConfig)
     def __init__(self, lr_nodes: int, hr_nodes: int, preset: str = 'recommended', *,
-                 map_decay: float = 1e-5, ridge_blend: bool = True):
+                 map_decay: float = 1e-5, ridge_blend: bool = True,
+                 softmax_map: bool = True):
         super().__init__()
         check_sizes(lr_nodes, hr_nodes)
-        self.config = NodeMapConfig(map_decay=map_decay, ridge_blend=ridge_blend)
+        self.config = NodeMapConfig(map_decay=map_decay, ridge_blend=ridge_blend,
+                                    softmax_map=softmax_map)
         self.lr_nodes, self.hr_nodes = lr_nodes, hr_nodes
         self.map_decay = float(map_decay)
-        self.node_map = NodeMap(lr_nodes, hr_nodes)
+        self.node_map = NodeMap(lr_nodes, hr_nodes, softmax=softmax_map)
         self.gate = torch.nn.Parameter(torch.empty(hr_nodes, hr_nodes))
         self.bias = torch.nn.Parameter(torch.empty(hr_nodes, hr_nodes))
         self.register_buffer('lr_mean', torch.empty(lr_nodes, lr_nodes))
@@ -176,4 +182,5 @@ class NodeMapGSR(SuperResolutionModel):
     def __repr__(self) -> str:
         return (f'{self.__class__.__name__}({self.lr_nodes}, {self.hr_nodes}, '
                 f'map_decay={self.map_decay:g}, '
-                f'ridge_blend={self.ridge_blend is not None})')
+                f'ridge_blend={self.ridge_blend is not None}, '
+                f'softmax_map={self.node_map.softmax})')

@@ -25,11 +25,13 @@ _OPTIONS_ADDED_IN_V1: Dict[str, dict] = dict(
     GSRAutoencoder=_GSR_OPTIONS_V1, AGSRNet=_GSR_OPTIONS_V1,
     NodeMapGSR=dict(ridge_blend=False))
 # Options added within version 2, filled the same way in any version:
-# ``generator`` (issue 19; before it the GSR family had only the package's).
+# ``generator`` (issue 19; before it the GSR family had only the package's)
+# and NodeMapGSR's ``softmax_map`` (issue 20; before it the map was plain).
 _GENERATOR = dict(generator='gsr_net')
 _OPTIONS_ADDED_IN_V2: Dict[str, dict] = dict(
     GSRNet=_GENERATOR, GSRLayerOnly=_GENERATOR, DeepGSR=_GENERATOR,
-    GSRAutoencoder=_GENERATOR, AGSRNet=_GENERATOR)
+    GSRAutoencoder=_GENERATOR, AGSRNet=_GENERATOR,
+    NodeMapGSR=dict(softmax_map=False))
 
 
 def migrate_checkpoint(checkpoint: dict) -> dict:
@@ -41,7 +43,7 @@ def migrate_checkpoint(checkpoint: dict) -> dict:
     model's :meth:`~torch_gsr.nn.SuperResolutionModel.derived_state_keys`
     and an early-stopping ``best_state`` equal to ``model_state``), which
     version 2 reads as it is. Options added within version 2
-    (``generator``) are filled in any version, with the value that rebuilds
+    (``generator``, ``softmax_map``) are filled in any version, with the value that rebuilds
     the model saved before them."""
     checkpoint = dict(checkpoint)
     if checkpoint.get('version') == 1:
