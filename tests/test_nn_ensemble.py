@@ -72,6 +72,25 @@ def test_members_without_their_own_ridge_blend():
     assert 'NodeMapGSR, NodeMapGSR, GSRNet, ridge' in repr(model)
 
 
+def test_members_with_options(data):
+    torch.manual_seed(0)
+    model = EnsembleGSR(LR, HR, members=(('NodeMapGSR', {'softmax_map': False}),
+                                         'NodeMapGSR'))
+    plain, softmax = model.models
+    assert not plain.node_map.softmax and softmax.node_map.softmax
+    assert plain.ridge_blend is None and softmax.ridge_blend is None
+    assert model.member_names == ['NodeMapGSR(softmax_map=False)', 'NodeMapGSR']
+    assert 'NodeMapGSR(softmax_map=False), NodeMapGSR, ridge' in repr(model)
+    rebuilt = build_model(model.get_config())
+    rebuilt.load_state_dict(model.state_dict())
+    assert not rebuilt.models[0].node_map.softmax
+    torch.testing.assert_close(rebuilt(data['test'][0]).hr_adj, model(data['test'][0]).hr_adj)
+    with pytest.raises(TypeError, match='a member must be a model name or a'):
+        EnsembleGSR(LR, HR, members=(('NodeMapGSR', 'softmax_map'),))
+    with pytest.raises(TypeError, match='unknown model option'):
+        EnsembleGSR(LR, HR, members=(('NodeMapGSR', {'no_such_option': 1}),))
+
+
 def test_loss_sums_the_members_and_watches_the_best_one(data):
     torch.manual_seed(0)
     model = EnsembleGSR(LR, HR, members=('NodeMapGSR', 'GSRNet'))

@@ -20,26 +20,48 @@ from .ridge import RidgeMap
 INTERVAL_SCALES = ('spread', 'ridge_residual', 'edge_std', 'constant')
 
 
+#: A member: a model name, or a name and options for its constructor.
+MemberSpec = Union[str, Tuple[str, Dict[str, Any]]]
+
+
 @dataclass(frozen=True)
 class EnsembleConfig:
     r"""The options of :class:`EnsembleGSR` (see there)."""
-    members: Sequence[str] = ('NodeMapGSR', 'GSRNet')  # held as a tuple
+    members: Sequence[MemberSpec] = ('NodeMapGSR', 'GSRNet')  # held as a tuple
     ridge: bool = True
     weight_grid: int = 20
     interval_scale: str = 'spread'
     member_preset: str = 'recommended'
 
     def __post_init__(self):
-        members = self.members
-        if isinstance(members, str) or not all(isinstance(m, str) for m in members):
-            raise TypeError(f"members must be a sequence of model names, got {members!r}")
-        object.__setattr__(self, 'members', tuple(members))
+        if isinstance(self.members, str):
+            raise TypeError(f"members must be a sequence of model names or "
+                            f"(name, options) pairs, got {self.members!r}")
+        object.__setattr__(self, 'members', tuple(_check_member(m) for m in self.members))
         if not self.members and not self.ridge:
             raise ValueError("members is empty and ridge=False: nothing to combine")
         check_int(self.weight_grid, 'weight_grid')
         if self.interval_scale not in INTERVAL_SCALES:
             raise ValueError(f"interval_scale must be one of {INTERVAL_SCALES}, "
                              f"got {self.interval_scale!r}")
+
+
+def _check_member(member: Any) -> MemberSpec:
+    if isinstance(member, str):
+        return member
+    if (isinstance(member, (tuple, list)) and len(member) == 2
+            and isinstance(member[0], str) and isinstance(member[1], dict)):
+        return (member[0], dict(member[1]))
+    raise TypeError(f"a member must be a model name or a (name, options) pair, "
+                    f"got {member!r}")
+
+
+def member_label(member: MemberSpec) -> str:
+    r"""``'NodeMapGSR'``, or ``'NodeMapGSR(softmax_map=False)'`` with options."""
+    if isinstance(member, str):
+        return member
+    name, options = member
+    return f"{name}({', '.join(f'{k}={v!r}' for k, v in options.items())})"
 
 
 @dataclass
@@ -85,8 +107,10 @@ class EnsembleGSR(SuperResolutionModel):
         hr_nodes (int): :math:`N_h`.
         preset (str): the members' preset; other than
             :obj:`'recommended'` it sets ``member_preset``.
-        members (sequence of str): model names (default:
-            :obj:`('NodeMapGSR', 'GSRNet')`).
+        members (sequence): model names, or ``(name, options)`` pairs for
+            a member built with options, e.g. ``('NodeMapGSR',
+            {'softmax_map': False})`` (default: :obj:`('NodeMapGSR',
+            'GSRNet')`).
         ridge (bool): add ridge regression as a member (default:
             :obj:`True`).
         weight_grid (int): grid steps per unit weight (default: :obj:`20`).
@@ -104,7 +128,7 @@ class EnsembleGSR(SuperResolutionModel):
     weights: Tensor  # [K] w
 
     def __init__(self, lr_nodes: int, hr_nodes: int, preset: str = 'recommended', *,
-                 members: Sequence[str] = ('NodeMapGSR', 'GSRNet'),
+                 members: Sequence[MemberSpec] = ('NodeMapGSR', 'GSRNet'),
                  ridge: bool = True, weight_grid: int = 20,
                  interval_scale: str = 'spread',
                  member_preset: str = 'recommended'):
@@ -115,14 +139,15 @@ class EnsembleGSR(SuperResolutionModel):
             member_preset = preset
         self.config = EnsembleConfig(members, ridge, weight_grid,
                                      interval_scale, member_preset)
-        unknown = [name for name in self.config.members
+        names = [_member_name(member) for member in self.config.members]
+        unknown = [name for name in names
                    if name not in MODELS or name == type(self).__name__]
         if unknown:
             raise ValueError(f"members must name models of {sorted(MODELS)} "
                              f"(not {type(self).__name__}), got {unknown}")
         self.models = torch.nn.ModuleList(
-            _member(name, lr_nodes, hr_nodes, member_preset)
-            for name in self.config.members)
+            _member(member, lr_nodes, hr_nodes, member_preset)
+            for member in self.config.members)
         self.spectral = any(model.spectral for model in self.models)
         self.ridge = RidgeMap(lr_nodes, hr_nodes) if ridge else None
         self.num_members = len(self.models) + int(ridge)
@@ -134,8 +159,8 @@ class EnsembleGSR(SuperResolutionModel):
 
     @property
     def member_names(self) -> List[str]:
-        """The trained members' model names."""
-        return list(self.config.members)
+        """The trained members' model names, with their options."""
+        return [member_label(member) for member in self.config.members]
 
     @property
     def interval_scale(self) -> str:
@@ -285,13 +310,18 @@ class EnsembleGSR(SuperResolutionModel):
         return f'{self.__class__.__name__}({self.lr_nodes}, {self.hr_nodes}, [{names}])'
 
 
-def _member(name: str, lr_nodes: int, hr_nodes: int, preset: str) -> SuperResolutionModel:
+def _member_name(member: MemberSpec) -> str:
+    return member if isinstance(member, str) else member[0]
+
+
+def _member(member: MemberSpec, lr_nodes: int, hr_nodes: int,
+            preset: str) -> SuperResolutionModel:
+    name, options = (member, {}) if isinstance(member, str) else member
     cls = MODELS[name]
     if 'ridge_blend' in {field.name for field in fields(cls.config_class)}:
-        # Built once (an initialisation draws from the global generator).
-        return cls(lr_nodes, hr_nodes, preset=preset,
-                   ridge_blend=False)
-    return cls(lr_nodes, hr_nodes, preset=preset)
+        options = {'ridge_blend': False, **options}  # ridge is a member already
+    # Built once (an initialisation draws from the global generator).
+    return cls(lr_nodes, hr_nodes, preset=preset, **options)
 
 
 def _positive(scale: Tensor) -> Tensor:
