@@ -7,6 +7,7 @@ import torch
 from matplotlib.figure import Figure
 from torch import Tensor
 
+from .metrics import interval_coverage, interval_width
 from .plot import save_figure
 
 
@@ -40,17 +41,15 @@ def plot_intervals(path: str, prediction: Tensor, lower: Tensor, upper: Tensor,
         raise ValueError(f"prediction, lower, upper (and hr_adj) must be one "
                          f"[N, N] shape, got {[list(t.shape) for t in tensors]}")
     prediction, lower, upper = tensors[:3]
-    width = upper - lower
     nominal = '' if coverage is None else f'{coverage:.0%} '
+    mean_width = float(interval_width(lower[None], upper[None])[0])
     panels = [(prediction.numpy(), 'predicted HR', 'viridis'),
-              (width.numpy(), f'{nominal}interval width (mean '
-               f'{float(width[~torch.eye(len(width), dtype=torch.bool)].mean()):.3g})',
+              ((upper - lower).numpy(), f'{nominal}interval width (mean {mean_width:.3g})',
                'magma')]
     if hr_adj is not None:
         truth = tensors[3]
         outside = ((truth < lower) | (truth > upper)).double()
-        off_diagonal = ~torch.eye(len(truth), dtype=torch.bool)
-        inside = 1 - float(outside[off_diagonal].mean())
+        inside = float(interval_coverage(lower[None], upper[None], truth[None])[0])
         panels.append((outside.numpy(), f'true edge outside ({inside:.1%} inside)',
                        'Greys'))
     figure = Figure(figsize=(4.2 * len(panels), 4))
