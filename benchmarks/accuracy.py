@@ -64,10 +64,11 @@ def with_validation(train, val):
     return torch.cat([train[0], val[0]]), torch.cat([train[1], val[1]])
 
 
-def intervals(model, test) -> dict:
-    r"""Coverage and mean width of ``model``'s intervals on ``test``."""
-    coverage, width = coverage_width(
-        *model.predict_intervals(test[0], coverage=COVERAGE), test[1])
+def intervals(model, test_data, hr_adj) -> dict:
+    r"""Coverage and mean width of ``model``'s intervals on ``test_data``
+    against ``hr_adj``."""
+    _, lower, upper = predict(model, test_data, intervals=COVERAGE)
+    coverage, width = coverage_width(lower, upper, hr_adj)
     return dict(coverage=coverage, width=width)
 
 
@@ -93,13 +94,16 @@ def run_model(name: str, train, test, device: torch.device, val=None) -> dict:
                   progress=False, device=device)
     synchronize(device)
     seconds = time.perf_counter() - began
-    row = dict(scores(predict(model, test[0]), test, train[1].double().mean(0)),
+    # The test connectomes are cleaned as the training ones were (the wiring
+    # simulator's zero diagonal becomes 1); the upper triangle scored is not.
+    test_data = PairedConnectomes.from_numpy(*test)
+    row = dict(scores(predict(model, test_data), test, train[1].double().mean(0)),
                seconds=seconds, epochs=len(history),
                planned_epochs=history.planned_epochs,
                best_epoch=history.best_epoch, ridge_weight=history.ridge_weight,
                after_fit=history.after_fit)
     if hasattr(model, 'predict_intervals'):
-        row.update(intervals(model.cpu(), test))
+        row.update(intervals(model.cpu(), test_data, test[1]))
     return row
 
 
@@ -149,6 +153,7 @@ def curve(generator: str, size: int, preset: str, seconds: float, seed: int,
     r"""``[(training seconds, test MAE)]`` after every epoch of GSRNet under
     ``preset`` (evaluation time excluded), cut after ``seconds``."""
     train, _, test = data_split(generator, size, seed)
+    test_data = PairedConnectomes.from_numpy(*test)
     torch.manual_seed(0)
     model = MODELS['GSRNet'](train[0].size(-1), train[1].size(-1), preset=preset)
     points, clock = [], dict(spent=0., since=time.perf_counter())
@@ -156,7 +161,7 @@ def curve(generator: str, size: int, preset: str, seconds: float, seed: int,
     def after_epoch(_line: str) -> None:
         synchronize(device)
         clock['spent'] += time.perf_counter() - clock['since']
-        mae = float(evaluate_predictions(predict(model, test[0]), test[1])
+        mae = float(evaluate_predictions(predict(model, test_data), test[1])
                     .summary['mae'][0])
         points.append((clock['spent'], mae))
         print(f'  {preset}: {clock["spent"]:.0f} s, test MAE {mae:.4f}', flush=True)
