@@ -1,5 +1,5 @@
 r"""Per-subject coverage and width of per-edge prediction intervals."""
-from typing import Tuple
+from typing import List
 
 import torch
 from torch import Tensor
@@ -8,15 +8,17 @@ from ..utils.validation import check_adjacency
 from .edges import _edges
 
 
-def _check_bounds(lower, upper, names: Tuple[str, str] = ('lower', 'upper')
-                  ) -> Tuple[Tensor, Tensor]:
-    lower, upper = torch.as_tensor(lower), torch.as_tensor(upper)
-    if lower.shape != upper.shape:
-        raise ValueError(f"{names[0]} has shape {list(lower.shape)} but "
-                         f"{names[1]} has shape {list(upper.shape)} (expected "
-                         f"the same [B, N, N] for both)")
-    return (check_adjacency(lower.double(), name=names[0], symmetric=False),
-            check_adjacency(upper.double(), name=names[1], symmetric=False))
+def _checked(**arrays) -> List[Tensor]:
+    r"""The ``[B, N, N]`` arrays as float64 tensors, checked to share one
+    shape (the errors name them)."""
+    names, tensors = list(arrays), [torch.as_tensor(a) for a in arrays.values()]
+    for name, tensor in zip(names[1:], tensors[1:], strict=True):
+        if tensor.shape != tensors[0].shape:
+            raise ValueError(f"{names[0]} has shape {list(tensors[0].shape)} but "
+                             f"{name} has shape {list(tensor.shape)} (expected "
+                             f"the same [B, N, N] for both)")
+    return [check_adjacency(t.double(), name=name, symmetric=False)
+            for name, t in zip(names, tensors, strict=True)]
 
 
 def interval_coverage(lower, upper, target, upper_triangle: bool = True) -> Tensor:
@@ -38,9 +40,8 @@ def interval_coverage(lower, upper, target, upper_triangle: bool = True) -> Tens
     Returns:
         Tensor: ``[B]`` float64.
     """
-    lower, upper = _check_bounds(lower, upper)
-    _, target = _check_bounds(lower, target, ('lower', 'target'))
-    lower, upper, target = (_edges(a, upper_triangle) for a in (lower, upper, target))
+    lower, upper, target = (_edges(a, upper_triangle) for a in
+                            _checked(lower=lower, upper=upper, target=target))
     return ((target >= lower) & (target <= upper)).double().mean(dim=1)
 
 
@@ -48,5 +49,5 @@ def interval_width(lower, upper, upper_triangle: bool = True) -> Tensor:
     r"""Per-subject mean width :math:`\frac{1}{|E|} \sum_e (u_e - l_e)` of
     the intervals; arguments as in :func:`interval_coverage`. Returns
     ``[B]`` float64."""
-    lower, upper = _check_bounds(lower, upper)
+    lower, upper = _checked(lower=lower, upper=upper)
     return (_edges(upper, upper_triangle) - _edges(lower, upper_triangle)).mean(dim=1)

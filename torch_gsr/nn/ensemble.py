@@ -56,11 +56,15 @@ def _check_member(member: Any) -> MemberSpec:
                     f"got {member!r}")
 
 
+def _name_and_options(member: MemberSpec) -> Tuple[str, Dict[str, Any]]:
+    return (member, {}) if isinstance(member, str) else member
+
+
 def member_label(member: MemberSpec) -> str:
     r"""``'NodeMapGSR'``, or ``'NodeMapGSR(softmax_map=False)'`` with options."""
-    if isinstance(member, str):
-        return member
-    name, options = member
+    name, options = _name_and_options(member)
+    if not options:
+        return name
     return f"{name}({', '.join(f'{k}={v!r}' for k, v in options.items())})"
 
 
@@ -139,7 +143,7 @@ class EnsembleGSR(SuperResolutionModel):
             member_preset = preset
         self.config = EnsembleConfig(members, ridge, weight_grid,
                                      interval_scale, member_preset)
-        names = [_member_name(member) for member in self.config.members]
+        names = [_name_and_options(member)[0] for member in self.config.members]
         unknown = [name for name in names
                    if name not in MODELS or name == type(self).__name__]
         if unknown:
@@ -310,13 +314,9 @@ class EnsembleGSR(SuperResolutionModel):
         return f'{self.__class__.__name__}({self.lr_nodes}, {self.hr_nodes}, [{names}])'
 
 
-def _member_name(member: MemberSpec) -> str:
-    return member if isinstance(member, str) else member[0]
-
-
 def _member(member: MemberSpec, lr_nodes: int, hr_nodes: int,
             preset: str) -> SuperResolutionModel:
-    name, options = (member, {}) if isinstance(member, str) else member
+    name, options = _name_and_options(member)
     cls = MODELS[name]
     if 'ridge_blend' in {field.name for field in fields(cls.config_class)}:
         options = {'ridge_blend': False, **options}  # ridge is a member already
