@@ -268,13 +268,23 @@ def data_split(data: str, num_subjects: int, seed: int):
     return (lr[:k], hr[:k]), None, (lr[k:], hr[k:])
 
 
-def fmri_split(seed: int):
-    r"""The real fMRI windows split by subject: test 25%, validation 15%."""
+#: The real fMRI windows' test and validation shares (of subjects).
+FMRI_FRACTIONS = (0.25, 0.15)
+
+
+def fmri_windows():
+    r"""``(lr, hr, ids)``: the real fMRI windows as ``[S, N, N]`` tensors and
+    their window ids."""
     data = FMRIWindowConnectomes()
     lr = torch.stack([pair.lr_adj[0] for pair in data])
     hr = torch.stack([pair.hr_adj[0] for pair in data])
-    test, val, train = split_by_subject([pair.subject for pair in data],
-                                        [0.25, 0.15], seed)
+    return lr, hr, [pair.subject for pair in data]
+
+
+def fmri_split(seed: int):
+    r"""The real fMRI windows split by subject (:data:`FMRI_FRACTIONS`)."""
+    lr, hr, ids = fmri_windows()
+    test, val, train = split_by_subject(ids, FMRI_FRACTIONS, seed)
     return (lr[train], hr[train]), (lr[val], hr[val]), (lr[test], hr[test])
 
 

@@ -13,10 +13,10 @@ import ast
 import statistics
 
 import torch
-from common import format_table, parser, start
+from common import FMRI_FRACTIONS, fmri_windows, format_table, parser, start
 
 from torch_gsr.baselines import RidgeRegression
-from torch_gsr.datasets import FMRIWindowConnectomes, PairedConnectomes, split_by_subject
+from torch_gsr.datasets import PairedConnectomes, split_by_subject
 from torch_gsr.metrics import mean_absolute_error
 from torch_gsr.nn import MODELS
 from torch_gsr.train import fit, predict
@@ -25,7 +25,7 @@ from torch_gsr.train import fit, predict
 def inner_splits(ids, seed: int, splits: int):
     r"""``(train, val, test)`` window indices of each inner split of the
     windows ``ids`` outside the benchmark's test subjects."""
-    _, val, train = split_by_subject(ids, [0.25, 0.15], seed)  # as fmri_split
+    _, val, train = split_by_subject(ids, FMRI_FRACTIONS, seed)
     kept = sorted(val + train)
     for split in range(splits):
         test, val, train = split_by_subject([ids[i] for i in kept], [0.2, 0.2], 100 + split)
@@ -52,12 +52,9 @@ def main() -> int:
     start('fmri_inner', args)
     options = {key: ast.literal_eval(value)
                for key, value in (option.split('=', 1) for option in args.options)}
-    data = FMRIWindowConnectomes()
-    lr = torch.stack([pair.lr_adj[0] for pair in data])
-    hr = torch.stack([pair.hr_adj[0] for pair in data])
+    lr, hr, ids = fmri_windows()
     ratios = [ratio_to_ridge(args.model, options, lr, hr, parts)
-              for parts in inner_splits([pair.subject for pair in data], args.seed,
-                                        args.splits)]
+              for parts in inner_splits(ids, args.seed, args.splits)]
     print(format_table(['model', 'options', *[f'split {k}' for k in range(len(ratios))],
                         'mean'],
                        [[args.model, options or '-', *ratios, statistics.mean(ratios)]]))
