@@ -6,7 +6,7 @@ import shutil
 import pytest
 import torch
 
-from torch_gsr.nn import GSRNet, NodeMapGSR
+from torch_gsr.nn import EnsembleGSR, GSRNet, NodeMapGSR, build_model
 from torch_gsr.train import CHECKPOINT_VERSION, fit, load_checkpoint, predict
 from torch_gsr.train.checkpoint import migrate_checkpoint
 
@@ -75,6 +75,18 @@ def test_a_version_2_config_without_generator_rebuilds_the_package_generator():
     assert migrated['model_config']['generator'] == 'gsr_net'
     assert 'generator' not in checkpoint['model_config']
     assert migrated['model_config'] == old.get_config()
+
+
+def test_an_ensemble_config_without_local_ridge_rebuilds_the_older_ensemble():
+    r"""``local_ridge`` (issue 20) joined EnsembleConfig within version 2: an
+    ensemble saved before it had no local ridge member."""
+    old = EnsembleGSR(8, 12, members=('NodeMapGSR',), local_ridge=False)
+    config = {k: v for k, v in old.get_config().items() if k != 'local_ridge'}
+    migrated = migrate_checkpoint(dict(version=CHECKPOINT_VERSION, model_config=config))
+    assert migrated['model_config'] == old.get_config()
+    rebuilt = build_model(migrated['model_config'])
+    rebuilt.load_state_dict(old.state_dict())
+    assert rebuilt.local_ridge is None and rebuilt.num_members == 2
 
 
 def test_a_newer_version_is_refused(tmp_path):

@@ -51,7 +51,7 @@ def test_registered_and_rebuilt_from_its_config(trained, data):
     torch.testing.assert_close(rebuilt.predict_intervals(data['test'][0]),
                                trained.predict_intervals(data['test'][0]))
     assert set(trained.derived_state_keys()) <= set(trained.state_dict())
-    assert 'ridge.dual_coef' in trained.derived_state_keys()
+    assert {'ridge.dual_coef', 'local_ridge.weight'} <= set(trained.derived_state_keys())
 
 
 def test_a_member_starts_as_the_same_model_alone(data):
@@ -65,11 +65,12 @@ def test_a_member_starts_as_the_same_model_alone(data):
 def test_members_without_their_own_ridge_blend():
     model = EnsembleGSR(LR, HR, members=('NodeMapGSR', 'NodeMapGSR', 'GSRNet'))
     assert all(getattr(m, 'ridge_blend', None) is None for m in model.models)
-    assert model.num_members == 4 and model.weights.tolist() == [0.25] * 4
+    assert model.num_members == 5
+    torch.testing.assert_close(model.weights, torch.full((5,), 0.2))
     # Listed twice: two members initialised differently.
     assert not torch.equal(model.models[0].node_map.weight,
                            model.models[1].node_map.weight)
-    assert 'NodeMapGSR, NodeMapGSR, GSRNet, ridge' in repr(model)
+    assert 'NodeMapGSR, NodeMapGSR, GSRNet, RidgeMap, LocalRidgeMap' in repr(model)
 
 
 def test_members_with_options(data):
@@ -80,7 +81,7 @@ def test_members_with_options(data):
     assert not plain.node_map.softmax and softmax.node_map.softmax
     assert plain.ridge_blend is None and softmax.ridge_blend is None
     assert model.member_names == ['NodeMapGSR(softmax_map=False)', 'NodeMapGSR']
-    assert 'NodeMapGSR(softmax_map=False), NodeMapGSR, ridge' in repr(model)
+    assert 'NodeMapGSR(softmax_map=False), NodeMapGSR, RidgeMap' in repr(model)
     rebuilt = build_model(model.get_config())
     rebuilt.load_state_dict(model.state_dict())
     assert not rebuilt.models[0].node_map.softmax
@@ -102,8 +103,9 @@ def test_loss_sums_the_members_and_watches_the_best_one(data):
     torch.testing.assert_close(loss.total, parts[0].total + parts[1].total)
     torch.testing.assert_close(loss.hr, torch.minimum(parts[0].hr, parts[1].hr))
     torch.testing.assert_close(loss.eig, parts[0].eig + parts[1].eig)
-    assert out.members.shape == (3, 4, HR, HR)
+    assert out.members.shape == (4, 4, HR, HR)
     torch.testing.assert_close(out.members[2], model.ridge(lr))
+    torch.testing.assert_close(out.members[3], model.local_ridge(lr))
     torch.testing.assert_close(out.hr_adj, out.members.mean(0))
 
 
@@ -130,7 +132,7 @@ def test_validation_weights_beat_every_member_on_validation(trained, data):
 
 
 def test_ridge_alone_is_ridge_regression(data):
-    model = EnsembleGSR(LR, HR, members=(), ridge=True)
+    model = EnsembleGSR(LR, HR, members=(), ridge=True, local_ridge=False)
     model.initialize(*data['train'])
     weights = model.after_fit(*data['val'])
     assert weights == {'weight_0_RidgeMap': 1.0}
@@ -143,7 +145,9 @@ def test_bad_options():
     with pytest.raises(ValueError, match='members'):
         EnsembleGSR(LR, HR, members=('NoSuchModel',))
     with pytest.raises(ValueError, match='nothing to combine'):
-        EnsembleGSR(LR, HR, members=(), ridge=False)
+        EnsembleGSR(LR, HR, members=(), ridge=False, local_ridge=False)
+    with pytest.raises(ValueError, match='neighbours'):
+        EnsembleGSR(LR, HR, neighbours=0)
     with pytest.raises(TypeError, match='members'):
         EnsembleGSR(LR, HR, members='GSRNet')
     with pytest.raises(ValueError, match='members'):
@@ -183,7 +187,7 @@ def test_calibration_on_training_subjects_undercovers(data):
     torch.manual_seed(0)
     model = EnsembleGSR(LR, HR, members=('NodeMapGSR',), weight_grid=10)
     fit(model, data['train'], val_dataset=data['val'], epochs=15, progress=False)
-    model.weights.copy_(torch.tensor([0., 1.]))  # ridge: fitted on the training subjects
+    model.weights.copy_(torch.tensor([0., 1., 0.]))  # ridge: fitted on the training subjects
     out = model(data['train'][0])
     model.intervals.calibrate(out.hr_adj, model.scale(out), data['train'][1])
     assert coverage(*model.predict_intervals(data['test'][0]), data['test'][1]) < 0.85

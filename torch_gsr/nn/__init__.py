@@ -15,6 +15,7 @@ from .gsr import GSRLayer
 from .gsr_model import GCNStack, GSRLoss, GSRModel, GSROutput
 from .line_graph import LineGraphTransformerConv, complete_line_graph
 from .line_graph_mean_conv import LineGraphMeanConv
+from .local_ridge import LocalRidgeMap
 from .losses import eig_loss, hr_loss, rec_loss
 from .models import DeepGSR, GSRAutoencoder, GSRLayerOnly, GSRNet
 from .node_map import NodeMap
@@ -34,6 +35,7 @@ __all__ = [
     'SuperResolutionModel', 'preset_options', 'GSRModel', 'GSRNet', 'GSRLayerOnly',
     'DeepGSR', 'GSRAutoencoder', 'GSROutput', 'GSRLoss', 'MODELS', 'build_model',
     'register_model', 'NodeMap', 'NodeMapGSR', 'NodeMapOutput', 'RidgeMap', 'RidgeBlend',
+    'LocalRidgeMap',
     'AGSRNet', 'AGSRLoss', 'NoisyGSRLayer', 'STPGSR', 'DenseTransformerConv',
     'LineGraphTransformerConv', 'complete_line_graph', 'LineGraphMeanConv',
     'ReleasedGSRLayer', 'ReleasedUAutoencoder', 'ReleasedHead', 'ReleasedDiscriminator',

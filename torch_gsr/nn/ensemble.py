@@ -15,6 +15,7 @@ from .base import SuperResolutionModel
 from .conformal import ConformalIntervals
 from .gsr_model import GSRLoss
 from .registry import MODELS, register_model
+from .local_ridge import LocalRidgeMap
 from .ridge import RidgeMap
 
 INTERVAL_SCALES = ('spread', 'ridge_residual', 'edge_std', 'constant')
@@ -29,6 +30,8 @@ class EnsembleConfig:
     r"""The options of :class:`EnsembleGSR` (see there)."""
     members: Sequence[MemberSpec] = ('NodeMapGSR', 'GSRNet')  # held as a tuple
     ridge: bool = True
+    local_ridge: bool = True
+    neighbours: int = 8
     weight_grid: int = 20
     interval_scale: str = 'spread'
     member_preset: str = 'recommended'
@@ -38,9 +41,11 @@ class EnsembleConfig:
             raise TypeError(f"members must be a sequence of model names or "
                             f"(name, options) pairs, got {self.members!r}")
         object.__setattr__(self, 'members', tuple(_check_member(m) for m in self.members))
-        if not self.members and not self.ridge:
-            raise ValueError("members is empty and ridge=False: nothing to combine")
+        if not self.members and not self.ridge and not self.local_ridge:
+            raise ValueError("members is empty and ridge=local_ridge=False: "
+                             "nothing to combine")
         check_int(self.weight_grid, 'weight_grid')
+        check_int(self.neighbours, 'neighbours')
         if self.interval_scale not in INTERVAL_SCALES:
             raise ValueError(f"interval_scale must be one of {INTERVAL_SCALES}, "
                              f"got {self.interval_scale!r}")
@@ -75,7 +80,7 @@ class EnsembleOutput:
     Attributes:
         hr_adj (Tensor): ``[B, N_h, N_h]`` the weighted prediction.
         members (Tensor): ``[K, B, N_h, N_h]`` every member's prediction
-            (ridge's last).
+            (the closed-form ones last).
         outputs (list): the trained members' own outputs (for the loss).
     """
     hr_adj: Tensor
@@ -93,8 +98,9 @@ class EnsembleGSR(SuperResolutionModel):
 
     the members being models of :data:`MODELS` (``members``; a name listed
     twice gives two differently initialised members) and, with ``ridge``,
-    a :class:`RidgeMap` fitted in closed form by :meth:`initialize` on the
-    training subjects. :func:`~torch_gsr.train.fit` trains the models
+    a :class:`RidgeMap` and, with ``local_ridge``, a :class:`LocalRidgeMap`,
+    both fitted in closed form by :meth:`initialize` on the training
+    subjects. :func:`~torch_gsr.train.fit` trains the models
     jointly: the loss is the sum of their losses (each gets the gradients
     it would get alone); the ``hr`` term, which early stopping watches, is
     the lowest member's. :meth:`after_fit` chooses :math:`\mathbf{w}` on the
@@ -117,6 +123,10 @@ class EnsembleGSR(SuperResolutionModel):
             'GSRNet')`).
         ridge (bool): add ridge regression as a member (default:
             :obj:`True`).
+        local_ridge (bool): add :class:`LocalRidgeMap` as a member
+            (default: :obj:`True`).
+        neighbours (int): its LR nodes per HR node, at most :math:`N_l`
+            (default: :obj:`8`).
         weight_grid (int): grid steps per unit weight (default: :obj:`20`).
         interval_scale (str): the per-edge scale :math:`\sigma`:
             ``'spread'`` (the members' standard deviation plus a tenth of the
@@ -133,7 +143,8 @@ class EnsembleGSR(SuperResolutionModel):
 
     def __init__(self, lr_nodes: int, hr_nodes: int, preset: str = 'recommended', *,
                  members: Sequence[MemberSpec] = ('NodeMapGSR', 'GSRNet'),
-                 ridge: bool = True, weight_grid: int = 20,
+                 ridge: bool = True, local_ridge: bool = True,
+                 neighbours: int = 8, weight_grid: int = 20,
                  interval_scale: str = 'spread',
                  member_preset: str = 'recommended'):
         super().__init__()
@@ -141,8 +152,8 @@ class EnsembleGSR(SuperResolutionModel):
         self.lr_nodes, self.hr_nodes = lr_nodes, hr_nodes
         if preset != 'recommended':
             member_preset = preset
-        self.config = EnsembleConfig(members, ridge, weight_grid,
-                                     interval_scale, member_preset)
+        self.config = EnsembleConfig(members, ridge, local_ridge, neighbours,
+                                     weight_grid, interval_scale, member_preset)
         names = [_name_and_options(member)[0] for member in self.config.members]
         unknown = [name for name in names
                    if name not in MODELS or name == type(self).__name__]
@@ -154,7 +165,9 @@ class EnsembleGSR(SuperResolutionModel):
             for member in self.config.members)
         self.spectral = any(model.spectral for model in self.models)
         self.ridge = RidgeMap(lr_nodes, hr_nodes) if ridge else None
-        self.num_members = len(self.models) + int(ridge)
+        self.local_ridge = (LocalRidgeMap(lr_nodes, hr_nodes, min(neighbours, lr_nodes))
+                            if local_ridge else None)
+        self.num_members = len(self.models) + int(ridge) + int(local_ridge)
         self.register_buffer('edge_std', torch.ones(hr_nodes, hr_nodes))
         self.register_buffer('residual_scale', torch.ones(hr_nodes, hr_nodes))
         self.register_buffer('weights', torch.full((self.num_members,),
@@ -181,6 +194,10 @@ class EnsembleGSR(SuperResolutionModel):
         """Grid steps per unit weight."""
         return self.config.weight_grid
 
+    def closed_form_members(self) -> List[Union[RidgeMap, LocalRidgeMap]]:
+        r"""The members :meth:`initialize` fits in closed form."""
+        return [m for m in (self.ridge, self.local_ridge) if m is not None]
+
     def trained_members(self) -> List[SuperResolutionModel]:
         r"""The members ``fit`` trains (ridge is fitted in closed form)."""
         return cast(List[SuperResolutionModel], list(self.models))
@@ -189,8 +206,8 @@ class EnsembleGSR(SuperResolutionModel):
         r"""Resets every member, equal weights, no calibration."""
         for model in self.models:
             model.reset_parameters()
-        if self.ridge is not None:
-            self.ridge.reset_parameters()
+        for closed_form in self.closed_form_members():
+            closed_form.reset_parameters()
         self.edge_std.fill_(1.)
         self.residual_scale.fill_(1.)
         self.weights.fill_(1 / self.num_members)
@@ -199,12 +216,12 @@ class EnsembleGSR(SuperResolutionModel):
     @torch.no_grad()
     def initialize(self, lr_adj: Tensor, hr_adj: Tensor) -> None:
         r"""Initialises every member, fits the
-        ridge member and stores the edges' training standard deviations
+        closed-form members and stores the edges' training standard deviations
         (``[S, N_l, N_l]``, ``[S, N_h, N_h]`` training connectomes)."""
         for model in self.trained_members():
             model.initialize(lr_adj, hr_adj)
-        if self.ridge is not None:
-            self.ridge.fit(lr_adj, hr_adj)
+        for closed_form in self.closed_form_members():
+            closed_form.fit(lr_adj, hr_adj)
         std = (hr_adj.std(0) if hr_adj.size(0) > 1
                else torch.zeros_like(hr_adj[0])).to(self.edge_std)
         self.edge_std.copy_(_positive(std))
@@ -215,8 +232,9 @@ class EnsembleGSR(SuperResolutionModel):
         r"""The state :meth:`initialize` recomputes from the training
         subjects."""
         keys = ['edge_std', 'residual_scale']
-        if self.ridge is not None:
-            keys += [f'ridge.{name}' for name, _ in self.ridge.named_buffers()]
+        for name in ('ridge', 'local_ridge'):
+            if getattr(self, name) is not None:
+                keys += [f'{name}.{key}' for key, _ in getattr(self, name).named_buffers()]
         for k, model in enumerate(self.trained_members()):
             keys += [f'models.{k}.{key}' for key in model.derived_state_keys()]
         return keys
@@ -234,8 +252,7 @@ class EnsembleGSR(SuperResolutionModel):
         outputs = [model(lr_adj, lr_eigvecs if model.spectral else None,
                          validate=False) for model in self.models]
         predictions = [out.hr_adj for out in outputs]
-        if self.ridge is not None:
-            predictions.append(self.ridge(lr_adj))
+        predictions += [closed_form(lr_adj) for closed_form in self.closed_form_members()]
         members = torch.stack(predictions)
         hr_adj = torch.einsum('k,kbij->bij', self.weights.to(members), members)
         return EnsembleOutput(hr_adj=hr_adj, members=members, outputs=outputs)
@@ -283,7 +300,7 @@ class EnsembleGSR(SuperResolutionModel):
         out.hr_adj = torch.einsum('k,kbij->bij', self.weights.to(out.members),
                                   out.members)
         self.intervals.calibrate(out.hr_adj, self.scale(out), hr_adj)
-        names = self.member_names + (['RidgeMap'] if self.ridge is not None else [])
+        names = self.member_names + [type(m).__name__ for m in self.closed_form_members()]
         return {f'weight_{k}_{name}': float(w)
                 for k, (name, w) in enumerate(zip(names, self.weights, strict=True))}
 
@@ -310,7 +327,8 @@ class EnsembleGSR(SuperResolutionModel):
         return self.intervals(out.hr_adj, self.scale(out), coverage)
 
     def __repr__(self) -> str:
-        names = ', '.join(self.member_names + (['ridge'] if self.ridge is not None else []))
+        names = ', '.join(self.member_names + [type(m).__name__ for m in
+                                               self.closed_form_members()])
         return f'{self.__class__.__name__}({self.lr_nodes}, {self.hr_nodes}, [{names}])'
 
 
