@@ -14,8 +14,8 @@ from ..utils.vectorize import vectorize
 from .base import SuperResolutionModel
 from .conformal import ConformalIntervals
 from .gsr_model import GSRLoss
-from .registry import MODELS, register_model
 from .local_ridge import LocalRidgeMap
+from .registry import MODELS, register_model
 from .ridge import RidgeMap
 
 INTERVAL_SCALES = ('spread', 'ridge_residual', 'edge_std', 'constant')

@@ -44,8 +44,8 @@ def migrate_checkpoint(checkpoint: dict) -> dict:
     model's :meth:`~torch_gsr.nn.SuperResolutionModel.derived_state_keys`
     and an early-stopping ``best_state`` equal to ``model_state``), which
     version 2 reads as it is. Options added within version 2
-    (``generator``, ``softmax_map``, ``local_ridge``) are filled in any version, with the value that rebuilds
-    the model saved before them."""
+    (``generator``, ``softmax_map``, ``local_ridge``) are filled in any
+    version, with the value that rebuilds the model saved before them."""
     checkpoint = dict(checkpoint)
     if checkpoint.get('version') == 1:
         config = dict(checkpoint['model_config'])
