@@ -7,9 +7,9 @@ residual PCC) and writes to --out: results.csv and results.md, the checkpoint
 of each model trained in the last fold (<Model>.pt), fig2_subject.png (the
 paper's Fig. 2), mse_bars.png, training_curves.png and figure_data.pt (what
 'torch-gsr plot --from DIR' redraws them from). Then per-edge 90% prediction
-intervals: an EnsembleGSR of NodeMapGSR and ridge regression trained on 90%
-of the subjects, its coverage and mean width on the other 10% printed and
-one held-out subject's intervals drawn (intervals.png).
+intervals: an EnsembleGSR of NodeMapGSR, ridge and local ridge regression
+trained on 90% of the subjects, its coverage and mean width on the other 10%
+printed and one held-out subject's intervals drawn (intervals.png).
 
 Data: without a path, the embedded SyntheticConnectomes(277, 160, 268,
 seed=0); otherwise one SLIM folder, or an LR and an HR file (.npy/.npz or
@@ -80,8 +80,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     # 3. The table, and whether each model beats the mean-HR baseline.
     print('\n'.join(summary_lines(result, osp.join(args.out, 'results.md'))))
 
-    # 4. Per-edge prediction intervals: an ensemble of NodeMapGSR and ridge
-    #    regression trained on 90% of the subjects (fit's validation subjects
+    # 4. Per-edge prediction intervals: an ensemble of NodeMapGSR, ridge and
+    #    local ridge regression trained on 90% of the subjects (fit's validation subjects
     #    choose its weights and calibrate its intervals), scored on the other
     #    10%, which it never saw.
     order = torch.randperm(len(dataset), generator=torch.Generator().manual_seed(args.seed))
