@@ -96,21 +96,17 @@ class EnsembleGSR(SuperResolutionModel):
         \hat{\mathbf{A}}_h = \sum_{k=1}^K w_k \hat{\mathbf{A}}_h^{(k)},
         \qquad w_k \ge 0, \quad \sum_k w_k = 1,
 
-    the members being models of :data:`MODELS` (``members``; a name listed
-    twice gives two differently initialised members) and, with ``ridge``,
-    a :class:`RidgeMap` and, with ``local_ridge``, a :class:`LocalRidgeMap`,
-    both fitted in closed form by :meth:`initialize` on the training
-    subjects. :func:`~torch_gsr.train.fit` trains the models
-    jointly: the loss is the sum of their losses (each gets the gradients
-    it would get alone); the ``hr`` term, which early stopping watches, is
-    the lowest member's. :meth:`after_fit` chooses :math:`\mathbf{w}` on the
-    validation subjects (the point of the simplex grid of step
-    ``1 / weight_grid`` with the lowest mean absolute error; every single
-    member is a grid point, so the ensemble follows the better member) and
-    calibrates :class:`ConformalIntervals` on them for
-    :meth:`predict_intervals` (without validation subjects the weights stay
-    equal and there are no intervals). Members with a ridge blend are built
-    without it (ridge is a member).
+    the members being models of :data:`MODELS` (``members``; listed twice,
+    two differently initialised members; without their own ridge blend), a
+    :class:`RidgeMap` and a :class:`LocalRidgeMap` (fitted in closed form by
+    :meth:`initialize`). :func:`~torch_gsr.train.fit` trains the models
+    jointly (the sum of their losses; early stopping watches the lowest
+    member's ``hr`` term). :meth:`after_fit` chooses :math:`\mathbf{w}` on
+    the validation subjects (the point of the simplex grid of step
+    ``1 / weight_grid`` with the lowest mean absolute error, each single
+    member among them) and calibrates :class:`ConformalIntervals` on them
+    for :meth:`predict_intervals` (without validation subjects the weights
+    stay equal and there are no intervals).
 
     Args:
         lr_nodes (int): :math:`N_l`.
@@ -125,8 +121,7 @@ class EnsembleGSR(SuperResolutionModel):
             :obj:`True`).
         local_ridge (bool): add :class:`LocalRidgeMap` as a member
             (default: :obj:`True`).
-        neighbours (int): its LR nodes per HR node, at most :math:`N_l`
-            (default: :obj:`8`).
+        neighbours (int): its LR nodes per HR node (default: :obj:`8`).
         weight_grid (int): grid steps per unit weight (default: :obj:`20`).
         interval_scale (str): the per-edge scale :math:`\sigma`:
             ``'spread'`` (the members' standard deviation plus a tenth of the

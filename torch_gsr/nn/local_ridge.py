@@ -7,7 +7,7 @@ from torch import Tensor
 
 from ..baselines import DEFAULT_ALPHAS, RidgeRegression
 from ..utils.validation import check_adjacency, check_int, check_sizes
-from ..utils.vectorize import num_edges
+from ..utils.vectorize import num_edges, unvectorize, vectorize
 
 # HR edges per block of the fit and the prediction: the features of a block
 # are [S, EDGE_BLOCK, k * k], a few hundred MB at most.
@@ -31,11 +31,9 @@ class LocalRidgeMap(torch.nn.Module):
     ``k * k`` weights and intercept, fitted on the training subjects by
     ridge regression on standardised features; one :math:`\alpha` for all
     edges is chosen by ``folds``-fold cross-validation (lowest mean squared
-    error, as :class:`~torch_gsr.baselines.RidgeRegression`). Where
-    :class:`RidgeMap` sees every LR edge with one shared regularisation, this
-    sees few, chosen ones per HR edge: it needs fewer subjects for the same
-    error. The diagonal is the training-mean diagonal. Until :meth:`fit`
-    runs the prediction is zero.
+    error, as :class:`~torch_gsr.baselines.RidgeRegression`, on a sample
+    of :data:`CV_EDGES` edges). The diagonal is the training-mean diagonal.
+    Until :meth:`fit` runs the prediction is zero.
 
     Args:
         lr_nodes (int): :math:`N_l`.
@@ -125,20 +123,21 @@ class LocalRidgeMap(torch.nn.Module):
         device = self.weight.device
         self.to('cpu')
         self.neighbour_index.copy_(_strength_neighbours(lr_adj, hr_adj, self.neighbours))
-        alpha = self._cross_validate(lr_adj, hr_adj, seed)
+        hr_edges = vectorize(hr_adj, 'triu')
+        alpha = self._cross_validate(lr_adj, hr_edges, seed)
         for edge, rows, cols in self._blocks():
             weight, bias = next(_solve(self._features(lr_adj, rows, cols),
-                                       _upper(hr_adj, edge), [alpha]))
+                                       hr_edges[:, edge], [alpha]))
             self.weight[edge], self.bias[edge] = weight.to(self.weight), bias.to(self.bias)
         self.hr_diagonal.copy_(torch.diagonal(hr_adj, dim1=1, dim2=2).mean(0))
         self.alpha.fill_(alpha)
         return self.to(device)
 
-    def _cross_validate(self, lr_adj: Tensor, hr_adj: Tensor, seed: int) -> float:
+    def _cross_validate(self, lr_adj: Tensor, hr_edges: Tensor, seed: int) -> float:
         r"""The ``alphas`` value with the lowest mean squared error over
         ``folds``-fold cross-validation on :data:`CV_EDGES` HR edges drawn
-        with ``seed`` (one alpha serves every edge, and a sample of edges
-        chooses it as well as all of them at a tenth of the time)."""
+        with ``seed`` (one alpha serves every edge); ``hr_edges`` ``[S, Q]``
+        are the HR strict upper triangles."""
         if len(self.alphas) == 1:
             return self.alphas[0]
         generator = torch.Generator().manual_seed(seed)
@@ -148,7 +147,7 @@ class LocalRidgeMap(torch.nn.Module):
         edges = torch.randperm(self.weight.size(0), generator=generator)[:CV_EDGES]
         errors = torch.zeros(len(self.alphas), dtype=torch.float64)
         for edge, rows, cols in self._blocks(edges.sort().values):
-            x, y = self._features(lr_adj, rows, cols), _upper(hr_adj, edge)
+            x, y = self._features(lr_adj, rows, cols), hr_edges[:, edge]
             for held_out in folds:
                 train = torch.ones(num_subjects, dtype=torch.bool)
                 train[held_out] = False
@@ -171,10 +170,7 @@ class LocalRidgeMap(torch.nn.Module):
             self.bias[edge] + torch.einsum('bqf,qf->bq', self._features(lr, rows, cols),
                                            self.weight[edge])
             for edge, rows, cols in self._blocks()], dim=1)
-        row, col = torch.triu_indices(self.hr_nodes, self.hr_nodes, 1, device=lr.device)
-        hr_adj = lr.new_zeros(lr.size(0), self.hr_nodes, self.hr_nodes)
-        hr_adj[:, row, col] = hr_edges
-        hr_adj = hr_adj + hr_adj.transpose(1, 2) + torch.diag(self.hr_diagonal)
+        hr_adj = unvectorize(hr_edges, 'triu') + torch.diag(self.hr_diagonal)
         return hr_adj.to(lr_adj.dtype)
 
     def __repr__(self) -> str:
@@ -190,12 +186,6 @@ def _strength_neighbours(lr_adj: Tensor, hr_adj: Tensor, k: int) -> Tensor:
         return centred / centred.norm(dim=0).clamp_min(1e-12)
     correlation = standardised(hr_adj.sum(-1)).T @ standardised(lr_adj.sum(-1))
     return correlation.topk(k, dim=1).indices
-
-
-def _upper(hr_adj: Tensor, edge: Tensor) -> Tensor:
-    r"""``[S, q]``: the HR strict upper triangles at positions ``edge``."""
-    row, col = torch.triu_indices(hr_adj.size(-1), hr_adj.size(-1), 1)
-    return hr_adj[:, row[edge], col[edge]]
 
 
 def _solve(x: Tensor, y: Tensor, alphas: Sequence[float]
