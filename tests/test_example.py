@@ -14,8 +14,9 @@ def test_quick_example_writes_tables_weights_and_figures(tmp_path, capsys, examp
     assert 'estimated time' in printed
     assert 'GSRNet vs the mean-HR baseline' in printed
     intervals = re.search(r'90% prediction intervals of EnsembleGSR\(8, 14, '
-                          r'\[NodeMapGSR, RidgeMap, LocalRidgeMap\]\): ([\d.]+)% of the true edges of '
-                          r'1 held-out subjects inside, mean width ([\d.]+)', printed)
+                          r'\[NodeMapGSR, RidgeMap, LocalRidgeMap\]\): ([\d.]+)% of the '
+                          r'true edges of 1 held-out subjects inside, mean width ([\d.]+)',
+                          printed)
     assert intervals is not None, printed
     assert 0 <= float(intervals[1]) <= 100 and float(intervals[2]) > 0
 
