@@ -2,7 +2,8 @@ r"""EnsembleGSR: several super-resolution models and ridge regression trained
 as one model, combined with weights chosen on held-out subjects, with
 per-edge conformal prediction intervals."""
 from dataclasses import dataclass, fields, replace
-from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple, Union, cast
+from functools import cached_property
+from typing import Any, Callable, Dict, Iterator, List, Optional, Sequence, Tuple, Union, cast
 
 import torch
 from torch import Tensor
@@ -73,19 +74,32 @@ def member_label(member: MemberSpec) -> str:
     return f"{name}({', '.join(f'{k}={v!r}' for k, v in options.items())})"
 
 
-@dataclass
 class EnsembleOutput:
-    r"""What :class:`EnsembleGSR` returns.
+    r"""What :class:`EnsembleGSR` returns. ``members`` and ``hr_adj`` are
+    computed when first read: the loss reads neither, so training does not
+    run the closed-form members.
 
-    Attributes:
-        hr_adj (Tensor): ``[B, N_h, N_h]`` the weighted prediction.
-        members (Tensor): ``[K, B, N_h, N_h]`` every member's prediction
-            (the closed-form ones last).
+    Args:
         outputs (list): the trained members' own outputs (for the loss).
+        closed_form (callable): returns the other members' predictions,
+            each ``[B, N_h, N_h]``.
+        weights (Tensor): ``[K]`` the members' weights.
     """
-    hr_adj: Tensor
-    members: Tensor
-    outputs: List[Any]
+    def __init__(self, outputs: List[Any], closed_form: Callable[[], List[Tensor]],
+                 weights: Tensor):
+        self.outputs = outputs
+        self._closed_form, self._weights = closed_form, weights
+
+    @cached_property
+    def members(self) -> Tensor:
+        """``[K, B, N_h, N_h]`` every member's prediction, the closed-form
+        ones last."""
+        return torch.stack([out.hr_adj for out in self.outputs] + self._closed_form())
+
+    @cached_property
+    def hr_adj(self) -> Tensor:
+        """``[B, N_h, N_h]`` the weighted prediction."""
+        return torch.einsum('k,kbij->bij', self._weights.to(self.members), self.members)
 
 
 @register_model
@@ -246,11 +260,9 @@ class EnsembleGSR(SuperResolutionModel):
                                              edge_index, edge_weight, batch)
         outputs = [model(lr_adj, lr_eigvecs if model.spectral else None,
                          validate=False) for model in self.models]
-        predictions = [out.hr_adj for out in outputs]
-        predictions += [closed_form(lr_adj) for closed_form in self.closed_form_members()]
-        members = torch.stack(predictions)
-        hr_adj = torch.einsum('k,kbij->bij', self.weights.to(members), members)
-        return EnsembleOutput(hr_adj=hr_adj, members=members, outputs=outputs)
+        closed_form = self.closed_form_members()
+        return EnsembleOutput(outputs, lambda: [member(lr_adj) for member in closed_form],
+                              self.weights.clone())
 
     def loss(self, out: EnsembleOutput, hr_adj: Tensor,
              hr_eigvecs: Optional[Tensor] = None,
@@ -258,12 +270,15 @@ class EnsembleGSR(SuperResolutionModel):
         r"""The trained members' losses: ``total``, ``eig`` and ``rec``
         summed, ``hr`` the lowest member's (the term early stopping watches:
         the ensemble is at least as good as its best member)."""
-        hr_adj = self.read_target(hr_adj, out.hr_adj, validate)
+        # A trained member's prediction gives the target's shape: out.hr_adj
+        # would run the closed-form members, which the loss does not use.
+        like = out.outputs[0].hr_adj if out.outputs else out.hr_adj
+        hr_adj = self.read_target(hr_adj, like, validate)
         models: List[Any] = list(self.models)
         terms = [model.loss(member_out, hr_adj, hr_eigvecs, validate=False)[:4]
                  for model, member_out in zip(models, out.outputs, strict=True)]
-        if not terms:  # ridge alone: nothing to train
-            zero = out.hr_adj.sum() * 0
+        if not terms:  # closed-form members alone: nothing to train
+            zero = like.sum() * 0
             return GSRLoss(zero, zero, zero, zero)
         total, hr, eig, rec = (torch.stack(column) for column in zip(*terms, strict=True))
         return GSRLoss(total.sum(), hr.min(), eig.sum(), rec.sum())
@@ -288,12 +303,10 @@ class EnsembleGSR(SuperResolutionModel):
         ``[S, N_l, N_l]``, ``[S, N_h, N_h]``, then calibrates the intervals
         on them; returns the weights (``weight_<k>_<member>``)."""
         members = torch.cat([out.members for out in self.outputs_in_eval(lr_adj)], dim=1)
-        out = EnsembleOutput(hr_adj=members[0], members=members, outputs=[])
-        target = vectorize(hr_adj.to(out.hr_adj), 'triu').double().flatten()
-        members = vectorize(out.members, 'triu').double().flatten(1)
-        self.weights.copy_(_best_weights(members, target, self.weight_grid))
-        out.hr_adj = torch.einsum('k,kbij->bij', self.weights.to(out.members),
-                                  out.members)
+        target = vectorize(hr_adj.to(members), 'triu').double().flatten()
+        self.weights.copy_(_best_weights(vectorize(members, 'triu').double().flatten(1),
+                                         target, self.weight_grid))
+        out = EnsembleOutput([], lambda: list(members), self.weights.clone())
         self.intervals.calibrate(out.hr_adj, self.scale(out), hr_adj)
         names = self.member_names + [type(m).__name__ for m in self.closed_form_members()]
         return {f'weight_{k}_{name}': float(w)
