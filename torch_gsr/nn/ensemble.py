@@ -189,6 +189,11 @@ class EnsembleGSR(SuperResolutionModel):
         return [member_label(member) for member in self.config.members]
 
     @property
+    def all_member_names(self) -> List[str]:
+        """Every member's name, in the order of the weights."""
+        return self.member_names + [type(m).__name__ for m in self.closed_form_members()]
+
+    @property
     def interval_scale(self) -> str:
         r"""The interval scale's kind; settable (then call :meth:`after_fit`
         again to recalibrate)."""
@@ -241,9 +246,9 @@ class EnsembleGSR(SuperResolutionModel):
         r"""The state :meth:`initialize` recomputes from the training
         subjects."""
         keys = ['edge_std', 'residual_scale']
-        for name in ('ridge', 'local_ridge'):
-            if getattr(self, name) is not None:
-                keys += [f'{name}.{key}' for key, _ in getattr(self, name).named_buffers()]
+        for name, member in (('ridge', self.ridge), ('local_ridge', self.local_ridge)):
+            if member is not None:
+                keys += [f'{name}.{key}' for key, _ in member.named_buffers()]
         for k, model in enumerate(self.trained_members()):
             keys += [f'models.{k}.{key}' for key in model.derived_state_keys()]
         return keys
@@ -274,9 +279,8 @@ class EnsembleGSR(SuperResolutionModel):
         # would run the closed-form members, which the loss does not use.
         like = out.outputs[0].hr_adj if out.outputs else out.hr_adj
         hr_adj = self.read_target(hr_adj, like, validate)
-        models: List[Any] = list(self.models)
-        terms = [model.loss(member_out, hr_adj, hr_eigvecs, validate=False)[:4]
-                 for model, member_out in zip(models, out.outputs, strict=True)]
+        pairs = zip(self.trained_members(), out.outputs, strict=True)
+        terms = [model.loss(o, hr_adj, hr_eigvecs, validate=False)[:4] for model, o in pairs]
         if not terms:  # closed-form members alone: nothing to train
             zero = like.sum() * 0
             return GSRLoss(zero, zero, zero, zero)
@@ -308,9 +312,8 @@ class EnsembleGSR(SuperResolutionModel):
                                          target, self.weight_grid))
         out = EnsembleOutput([], lambda: list(members), self.weights.clone())
         self.intervals.calibrate(out.hr_adj, self.scale(out), hr_adj)
-        names = self.member_names + [type(m).__name__ for m in self.closed_form_members()]
-        return {f'weight_{k}_{name}': float(w)
-                for k, (name, w) in enumerate(zip(names, self.weights, strict=True))}
+        return {f'weight_{k}_{name}': float(w) for k, (name, w)
+                in enumerate(zip(self.all_member_names, self.weights, strict=True))}
 
     @torch.no_grad()
     def predict_intervals(self, lr_adj: Union[Tensor, Data],
@@ -335,8 +338,7 @@ class EnsembleGSR(SuperResolutionModel):
         return self.intervals(out.hr_adj, self.scale(out), coverage)
 
     def __repr__(self) -> str:
-        names = ', '.join(self.member_names + [type(m).__name__ for m in
-                                               self.closed_form_members()])
+        names = ', '.join(self.all_member_names)
         return f'{self.__class__.__name__}({self.lr_nodes}, {self.hr_nodes}, [{names}])'
 
 
