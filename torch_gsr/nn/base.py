@@ -16,7 +16,7 @@ from ..config import PAPER_FIT, RECOMMENDED_FIT, FitConfig
 from ..config.models import MODEL_PRESETS, option_names, resolve_config
 from ..transforms.graph_super_resolution import GraphSuperResolution
 from ..utils.sparse import dense_connectomes, lr_adj_of
-from ..utils.validation import check_adjacency, check_eigvecs, check_training_pairs
+from ..utils.validation import check_adjacency, check_eigvecs
 
 Init = TypeVar('Init', bound=Callable[..., None])
 
@@ -165,7 +165,11 @@ class SuperResolutionModel(torch.nn.Module, ABC):
         r"""The checked training-mean LR ``[N_l, N_l]`` and HR ``[N_h, N_h]``
         connectomes of ``lr_adj`` ``[S, N_l, N_l]`` and ``hr_adj``
         ``[S, N_h, N_h]``, for :meth:`initialize`."""
-        lr_adj, hr_adj = check_training_pairs(lr_adj, hr_adj, self.lr_nodes, self.hr_nodes)
+        lr_adj = check_adjacency(lr_adj, 'lr_adj', num_nodes=self.lr_nodes)
+        hr_adj = check_adjacency(hr_adj, 'hr_adj', num_nodes=self.hr_nodes)
+        if lr_adj.size(0) != hr_adj.size(0):
+            raise ValueError(f"lr_adj holds {lr_adj.size(0)} subjects but "
+                             f"hr_adj holds {hr_adj.size(0)}")
         return lr_adj.mean(0), hr_adj.mean(0)
 
     @torch.no_grad()

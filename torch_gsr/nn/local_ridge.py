@@ -6,7 +6,7 @@ import torch
 from torch import Tensor
 
 from ..baselines import DEFAULT_ALPHAS, RidgeRegression
-from ..utils.validation import check_int, check_sizes, check_training_pairs
+from ..utils.validation import check_adjacency, check_int, check_sizes
 from ..utils.vectorize import num_edges, unvectorize, vectorize
 
 # HR edges per block of the fit and the prediction: the features of a block
@@ -110,10 +110,15 @@ class LocalRidgeMap(torch.nn.Module):
             hr_adj (Tensor): ``[S, N_h, N_h]`` training HR connectomes.
             seed (int): seeds the assignment of subjects to the folds.
         """
-        lr_adj, hr_adj = check_training_pairs(lr_adj, hr_adj, self.lr_nodes, self.hr_nodes)
-        if lr_adj.size(0) < 2:
+        lr_adj = check_adjacency(lr_adj, 'lr_adj', num_nodes=self.lr_nodes)
+        hr_adj = check_adjacency(hr_adj, 'hr_adj', num_nodes=self.hr_nodes)
+        num_subjects = lr_adj.size(0)
+        if hr_adj.size(0) != num_subjects:
+            raise ValueError(f"lr_adj holds {num_subjects} subjects but hr_adj "
+                             f"holds {hr_adj.size(0)}")
+        if num_subjects < 2:
             raise ValueError(f"LocalRidgeMap.fit needs at least 2 training "
-                             f"subjects, got {lr_adj.size(0)}")
+                             f"subjects, got {num_subjects}")
         lr_adj, hr_adj = lr_adj.detach().cpu().double(), hr_adj.detach().cpu().double()
         device = self.weight.device
         self.to('cpu')

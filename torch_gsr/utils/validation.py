@@ -3,7 +3,7 @@
 Every message has the same form: what was wrong, where (argument name, subject index
 or file), and what was expected. Nothing is ever fixed silently.
 """
-from typing import Optional, Sequence, Tuple
+from typing import Optional, Sequence
 
 import torch
 from torch import Tensor
@@ -72,19 +72,6 @@ def check_adjacency(adj, name: str = 'adj', num_nodes: Optional[int] = None,
                              f"(max |A - A^T| = {float(asym[bad]):.3g}, "
                              f"tolerance {atol:g})")
     return adj
-
-
-def check_training_pairs(lr_adj, hr_adj, lr_nodes: int, hr_nodes: int
-                         ) -> Tuple[Tensor, Tensor]:
-    r"""Checks training connectomes ``lr_adj`` ``[S, N_l, N_l]`` and
-    ``hr_adj`` ``[S, N_h, N_h]`` (one HR per LR connectome) and returns
-    them as tensors."""
-    lr_adj = check_adjacency(lr_adj, 'lr_adj', num_nodes=lr_nodes)
-    hr_adj = check_adjacency(hr_adj, 'hr_adj', num_nodes=hr_nodes)
-    if lr_adj.size(0) != hr_adj.size(0):
-        raise ValueError(f"lr_adj holds {lr_adj.size(0)} subjects but "
-                         f"hr_adj holds {hr_adj.size(0)}")
-    return lr_adj, hr_adj
 
 
 def check_eigvecs(eigvecs, name: str, batch_size: int, num_nodes: int,
