@@ -5,7 +5,7 @@ import torch
 
 from torch_gsr.baselines import RidgeRegression
 from torch_gsr.datasets import synthetic_connectomes
-from torch_gsr.nn import MODELS, ConformalIntervals, EnsembleGSR, NodeMapGSR, build_model
+from torch_gsr.nn import MODELS, EnsembleGSR, NodeMapGSR, build_model
 from torch_gsr.nn.ensemble import _best_weights, _compositions
 from torch_gsr.train import fit, predict
 from torch_gsr.utils.vectorize import vectorize
@@ -191,47 +191,6 @@ def test_calibration_on_training_subjects_undercovers(data):
     out = model(data['train'][0])
     model.intervals.calibrate(out.hr_adj, model.scale(out), data['train'][1])
     assert coverage(*model.predict_intervals(data['test'][0]), data['test'][1]) < 0.85
-
-
-def test_conformal_quantiles_are_the_finite_sample_ranks():
-    intervals = ConformalIntervals(levels=100)
-    hr = torch.zeros(1, 5, 5)
-    hr[0][torch.triu_indices(5, 5, 1).unbind()] = torch.arange(1., 11.)  # 10 edges
-    hr = hr + hr.transpose(1, 2)
-    prediction = torch.zeros_like(hr)
-    with pytest.raises(RuntimeError, match='calibrate'):
-        intervals.quantile(0.9)
-    assert intervals.calibrate(prediction, torch.ones_like(hr), hr) == 10
-    assert float(intervals.quantile(0.9)) == 10.  # ceil(11 * 0.9) = 10th
-    assert float(intervals.quantile(0.5)) == 6.   # ceil(5.5) = 6th
-    assert float(intervals.quantile(0.905)) == math.inf  # ceil(11 * 0.91) = 11 > n
-    lower, upper = intervals(prediction, 2 * torch.ones_like(hr), 0.5)
-    assert float(upper.max()) == 12. and float(lower.min()) == -12.
-    with pytest.raises(ValueError, match='coverage'):
-        intervals.quantile(1.0)
-    with pytest.raises(ValueError, match='positive'):
-        intervals.calibrate(prediction, torch.zeros_like(hr), hr)
-    with pytest.raises(ValueError, match='shape'):
-        intervals.calibrate(prediction, torch.ones(1, 4, 4), hr)
-    state = intervals.state_dict()
-    fresh = ConformalIntervals(levels=100)
-    fresh.load_state_dict(state)
-    assert fresh.calibrated and float(fresh.quantile(0.5)) == 6.
-
-
-def test_conformal_coverage_holds_for_exchangeable_scores():
-    # 200 draws of 5 calibration and 1 test "subject" of iid edges: the mean
-    # coverage is at least the target (the split conformal guarantee).
-    generator = torch.Generator().manual_seed(0)
-    intervals, covered = ConformalIntervals(), []
-    for _ in range(200):
-        hr = torch.randn(6, 8, 8, generator=generator)
-        hr = hr + hr.transpose(1, 2)
-        prediction, scale = torch.zeros(5, 8, 8), torch.ones(5, 8, 8)
-        intervals.calibrate(prediction, scale, hr[:5])
-        covered.append(coverage(*intervals(torch.zeros(1, 8, 8), torch.ones(1, 8, 8)),
-                                hr[5:]))
-    assert 0.9 <= sum(covered) / len(covered) <= 0.93
 
 
 def test_node_map_is_unaffected():

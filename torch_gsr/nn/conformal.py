@@ -1,44 +1,58 @@
-r"""Per-edge prediction intervals by normalised split conformal prediction."""
+r"""Per-edge prediction intervals by normalised conformal prediction,
+with the subject as the exchangeable unit, and per-edge scales for them."""
 import math
-from typing import Tuple
+from typing import Any, Optional, Tuple
 
 import torch
 from torch import Tensor
 
+from ..baselines import RidgeRegression
 from ..utils.validation import check_int
 from ..utils.vectorize import vectorize
+
+#: Candidate thresholds searched per calibration (pooled score quantiles).
+MAX_CANDIDATES = 1 << 16
 
 
 class ConformalIntervals(torch.nn.Module):
     r"""Intervals around predicted HR edges, calibrated on held-out subjects
-    by split conformal prediction with a per-edge scale :math:`\sigma`:
+    with a per-edge scale :math:`\sigma`:
 
     .. math::
         [\hat{y}_e - q_c \sigma_e, \; \hat{y}_e + q_c \sigma_e], \qquad
-        r_i = |y_i - \hat{y}_i| / \sigma_i,
+        q_c = \min \Big\{ q : \bar{F}(q) - t_{\gamma, n - 1}
+        \frac{s(q)}{\sqrt{n}} \ge c \Big\},
 
-    with :math:`q_c` the :math:`\lceil (n + 1) c \rceil`-th smallest of the
-    :math:`n` scores :math:`r_i` of the calibration subjects' strict upper
-    triangles (pooled over subjects and edges; :math:`\infty` past the
-    largest). For subjects exchangeable with the calibration ones, a new
-    subject's edges then fall inside with probability at least :math:`c` on
-    average over subjects and edges. :meth:`calibrate` stores :math:`q_c`
-    for :math:`c = k / L`, :math:`k = 1, \ldots, L - 1`; a coverage
-    between these levels takes the next one up.
+    with :math:`F_i(q)` the number of calibration subject :math:`i`'s
+    :math:`E` scores :math:`r = |y - \hat{y}| / \sigma` (strict upper
+    triangle) at most :math:`q`, over :math:`E + 1`; :math:`\bar{F}` and
+    :math:`s` their mean and standard deviation over the :math:`n` subjects;
+    :math:`t_{\gamma, n - 1}` the Student :math:`t` quantile; :math:`q_c =
+    \infty` where no :math:`q` reaches :math:`c`. Subjects, not edges, are
+    exchangeable, so the bound is on a new subject's share of covered edges:
+    at least :math:`c` in expectation, with confidence about :math:`\gamma`
+    over the draw of calibration subjects. ``confidence=0.5`` (and a single
+    subject, which has no spread) gives split conformal's pooled quantile,
+    whose calibration subjects' mean share is :math:`c`. :meth:`calibrate`
+    stores :math:`q_c` for :math:`c = k / L`, :math:`k = 1, \ldots, L - 1`;
+    a coverage between these levels takes the next one up.
 
     Args:
         levels (int): :math:`L` (default: :obj:`1000`).
+        confidence (float): :math:`\gamma \in [0.5, 1)` (default:
+            :obj:`0.9`).
 
     Shapes:
         - **input:** predictions and scales :math:`(B, N_h, N_h)`
         - **output:** lower and upper bounds :math:`(B, N_h, N_h)` each
     """
     quantiles: Tensor  # [L - 1] q_c for c = k / L
-    num_scores: Tensor  # [] n (0: not calibrated)
+    num_scores: Tensor  # [] scores of the calibration subjects (0: not calibrated)
 
-    def __init__(self, levels: int = 1000):
+    def __init__(self, levels: int = 1000, confidence: float = 0.9):
         super().__init__()
         self.levels = check_int(levels, 'levels', minimum=2)
+        self.confidence = check_confidence(confidence, 'confidence')
         self.register_buffer('quantiles', torch.zeros(levels - 1))
         self.register_buffer('num_scores', torch.zeros((), dtype=torch.long))
 
@@ -54,8 +68,8 @@ class ConformalIntervals(torch.nn.Module):
 
     @torch.no_grad()
     def calibrate(self, prediction: Tensor, scale: Tensor, hr_adj: Tensor) -> int:
-        r"""Stores the score quantiles of held-out subjects and returns
-        :math:`n`.
+        r"""Stores :math:`q_c` from held-out subjects and returns their
+        number of scores.
 
         Args:
             prediction (Tensor): ``[S, N_h, N_h]`` predictions for them.
@@ -72,16 +86,13 @@ class ConformalIntervals(torch.nn.Module):
             raise ValueError("the scale must be positive on every edge")
         error = (vectorize(hr_adj.to(prediction), 'triu')
                  - vectorize(prediction, 'triu')).double().abs()
-        scores = (error / sigma).flatten().sort().values
+        scores = error / sigma
         if not bool(torch.isfinite(scores).all()):
             raise ValueError("the calibration data gave non-finite scores")
-        n = scores.numel()
-        ranks = torch.ceil(torch.arange(1, self.levels, dtype=torch.float64)
-                           * (n + 1) / self.levels).long()
-        padded = torch.cat([scores, scores.new_full((1,), math.inf)])
-        self.quantiles.copy_(padded[ranks.clamp(max=n + 1) - 1].to(self.quantiles))
-        self.num_scores.fill_(n)
-        return n
+        levels = torch.arange(1, self.levels, dtype=torch.float64) / self.levels
+        self.quantiles.copy_(subject_quantiles(scores, levels, self.confidence))
+        self.num_scores.fill_(scores.numel())
+        return scores.numel()
 
     def quantile(self, coverage: float) -> Tensor:
         r""":math:`q_c` for ``coverage`` :math:`c \in (0, 1)`."""
@@ -103,4 +114,64 @@ class ConformalIntervals(torch.nn.Module):
 
     def __repr__(self) -> str:
         return (f'{self.__class__.__name__}(levels={self.levels}, '
-                f'scores={int(self.num_scores)})')
+                f'confidence={self.confidence}, scores={int(self.num_scores)})')
+
+
+def check_confidence(value: Any, name: str) -> float:
+    r"""``value`` as a float in :math:`[0.5, 1)`, or a ``ValueError`` naming
+    ``name``."""
+    if isinstance(value, bool) or not isinstance(value, (float, int)) or not 0.5 <= value < 1:
+        raise ValueError(f"{name} must be in [0.5, 1), got {value!r}")
+    return float(value)
+
+
+def subject_quantiles(scores: Tensor, levels: Tensor, confidence: float) -> Tensor:
+    r""":math:`q_c` of :class:`ConformalIntervals` for each of ``levels``
+    ``[L]``, from the scores ``[n, E]`` of ``n`` subjects."""
+    n = scores.size(0)
+    pooled = scores.flatten().sort().values
+    # The thresholds worth trying are the pooled scores themselves; a large
+    # calibration set is thinned to evenly spaced ranks.
+    # F_i(q) counts a new edge as missed (split conformal's + 1), so one
+    # subject's q_c is its ceil((E + 1) c)-th smallest score.
+    picks = torch.linspace(0, pooled.numel() - 1, min(pooled.numel(), MAX_CANDIDATES))
+    candidates = pooled[picks.round().long()].unique()
+    shares = torch.searchsorted(scores.sort(dim=1).values.contiguous(),
+                                candidates.expand(n, -1).contiguous(),
+                                right=True).double() / (scores.size(1) + 1)
+    bound = shares.mean(0)
+    if n > 1 and confidence > 0.5:
+        from scipy.stats import t
+        bound = bound - float(t.ppf(confidence, n - 1)) * shares.std(0) / math.sqrt(n)
+    # The bound need not rise with q; the smallest q reaching c is the first
+    # point where its running maximum does.
+    reached = torch.searchsorted(bound.cummax(0).values, levels.to(bound))
+    padded = torch.cat([candidates, candidates.new_full((1,), math.inf)])
+    return padded[reached]
+
+
+def positive_scale(scale: Tensor) -> Tensor:
+    r"""``scale`` floored at a thousandth of its mean: edges constant in
+    training keep a positive :math:`\sigma`."""
+    return scale.clamp(min=1e-3 * float(scale.mean()) + 1e-12)
+
+
+def ridge_residual_scale(lr_adj: Tensor, hr_adj: Tensor, alpha: Optional[float],
+                         folds: int = 5) -> Tensor:
+    r"""``[N_h, N_h]`` root mean square out-of-fold residual of ridge
+    regression with ``alpha`` (``None``: cross-validated) on each edge."""
+    lr_adj, hr_adj = lr_adj.detach().cpu(), hr_adj.detach().cpu()
+    num_subjects = lr_adj.size(0)
+    if num_subjects < 2:
+        return hr_adj.new_ones(hr_adj.shape[1:])
+    if alpha is None:
+        alpha = RidgeRegression().fit(lr_adj, hr_adj).alpha_
+    order = torch.randperm(num_subjects, generator=torch.Generator().manual_seed(0))
+    squares = torch.zeros(hr_adj.shape[1:], dtype=torch.float64)
+    for held_out in order.tensor_split(min(folds, num_subjects)):
+        train = torch.ones(num_subjects, dtype=torch.bool)
+        train[held_out] = False
+        ridge = RidgeRegression([alpha]).fit(lr_adj[train], hr_adj[train])
+        squares += (ridge.predict(lr_adj[held_out]).double()
+                    - hr_adj[held_out].double()).pow(2).sum(0)
+    return (squares / num_subjects).sqrt()

@@ -9,11 +9,10 @@ import torch
 from torch import Tensor
 from torch_geometric.data import Data
 
-from ..baselines import RidgeRegression
 from ..utils.validation import check_int, check_sizes
 from ..utils.vectorize import vectorize
 from .base import SuperResolutionModel
-from .conformal import ConformalIntervals
+from .conformal import ConformalIntervals, check_confidence, positive_scale, ridge_residual_scale
 from .gsr_model import GSRLoss
 from .local_ridge import LocalRidgeMap
 from .registry import MODELS, register_model
@@ -35,6 +34,7 @@ class EnsembleConfig:
     neighbours: int = 8
     weight_grid: int = 20
     interval_scale: str = 'spread'
+    interval_confidence: float = 0.9
     member_preset: str = 'recommended'
 
     def __post_init__(self):
@@ -50,6 +50,7 @@ class EnsembleConfig:
         if self.interval_scale not in INTERVAL_SCALES:
             raise ValueError(f"interval_scale must be one of {INTERVAL_SCALES}, "
                              f"got {self.interval_scale!r}")
+        check_confidence(self.interval_confidence, 'interval_confidence')
 
 
 def _check_member(member: Any) -> MemberSpec:
@@ -119,8 +120,8 @@ class EnsembleGSR(SuperResolutionModel):
     the validation subjects (the point of the simplex grid of step
     ``1 / weight_grid`` with the lowest mean absolute error, each single
     member among them) and calibrates :class:`ConformalIntervals` on them
-    for :meth:`predict_intervals` (without validation subjects the weights
-    stay equal and there are no intervals).
+    for :meth:`predict_intervals` (without validation subjects: equal
+    weights, no intervals).
 
     Args:
         lr_nodes (int): :math:`N_l`.
@@ -131,8 +132,7 @@ class EnsembleGSR(SuperResolutionModel):
             a member built with options, e.g. ``('NodeMapGSR',
             {'softmax_map': False})`` (default: :obj:`('NodeMapGSR',
             'GSRNet')`).
-        ridge (bool): add ridge regression as a member (default:
-            :obj:`True`).
+        ridge (bool): add ridge regression as a member (default: :obj:`True`).
         local_ridge (bool): add :class:`LocalRidgeMap` as a member
             (default: :obj:`True`).
         neighbours (int): its LR nodes per HR node (default: :obj:`8`).
@@ -141,6 +141,7 @@ class EnsembleGSR(SuperResolutionModel):
             ``'spread'`` (the members' standard deviation plus a tenth of the
             edge's training one), ``'ridge_residual'``, ``'edge_std'`` or
             ``'constant'`` (``docs/accuracy.md``; default: :obj:`'spread'`).
+        interval_confidence (float): the intervals' ``confidence`` (default: :obj:`0.9`).
         member_preset (str): the members' preset (default:
             :obj:`'recommended'`).
     """
@@ -154,7 +155,7 @@ class EnsembleGSR(SuperResolutionModel):
                  members: Sequence[MemberSpec] = ('NodeMapGSR', 'GSRNet'),
                  ridge: bool = True, local_ridge: bool = True,
                  neighbours: int = 8, weight_grid: int = 20,
-                 interval_scale: str = 'spread',
+                 interval_scale: str = 'spread', interval_confidence: float = 0.9,
                  member_preset: str = 'recommended'):
         super().__init__()
         check_sizes(lr_nodes, hr_nodes)
@@ -162,7 +163,8 @@ class EnsembleGSR(SuperResolutionModel):
         if preset != 'recommended':
             member_preset = preset
         self.config = EnsembleConfig(members, ridge, local_ridge, neighbours,
-                                     weight_grid, interval_scale, member_preset)
+                                     weight_grid, interval_scale, interval_confidence,
+                                     member_preset)
         names = [_name_and_options(member)[0] for member in self.config.members]
         unknown = [name for name in names
                    if name not in MODELS or name == type(self).__name__]
@@ -181,7 +183,7 @@ class EnsembleGSR(SuperResolutionModel):
         self.register_buffer('residual_scale', torch.ones(hr_nodes, hr_nodes))
         self.register_buffer('weights', torch.full((self.num_members,),
                                                    1 / self.num_members))
-        self.intervals = ConformalIntervals()
+        self.intervals = ConformalIntervals(confidence=interval_confidence)
 
     @property
     def member_names(self) -> List[str]:
@@ -238,9 +240,9 @@ class EnsembleGSR(SuperResolutionModel):
             closed_form.fit(lr_adj, hr_adj)
         std = (hr_adj.std(0) if hr_adj.size(0) > 1
                else torch.zeros_like(hr_adj[0])).to(self.edge_std)
-        self.edge_std.copy_(_positive(std))
+        self.edge_std.copy_(positive_scale(std))
         alpha = None if self.ridge is None else float(self.ridge.alpha)
-        self.residual_scale.copy_(_positive(_ridge_residual_scale(lr_adj, hr_adj, alpha)))
+        self.residual_scale.copy_(positive_scale(ridge_residual_scale(lr_adj, hr_adj, alpha)))
 
     def derived_state_keys(self) -> List[str]:
         r"""The state :meth:`initialize` recomputes from the training
@@ -350,32 +352,6 @@ def _member(member: MemberSpec, lr_nodes: int, hr_nodes: int,
         options = {'ridge_blend': False, **options}  # ridge is a member already
     # Built once (an initialisation draws from the global generator).
     return cls(lr_nodes, hr_nodes, preset=preset, **options)
-
-
-def _positive(scale: Tensor) -> Tensor:
-    # A floor keeps sigma positive on edges constant in training.
-    return scale.clamp(min=1e-3 * float(scale.mean()) + 1e-12)
-
-
-def _ridge_residual_scale(lr_adj: Tensor, hr_adj: Tensor, alpha: Optional[float],
-                          folds: int = 5) -> Tensor:
-    r"""``[N_h, N_h]`` root mean square out-of-fold residual of ridge
-    regression with ``alpha`` (``None``: cross-validated) on each edge."""
-    lr_adj, hr_adj = lr_adj.detach().cpu(), hr_adj.detach().cpu()
-    num_subjects = lr_adj.size(0)
-    if num_subjects < 2:
-        return hr_adj.new_ones(hr_adj.shape[1:])
-    if alpha is None:
-        alpha = RidgeRegression().fit(lr_adj, hr_adj).alpha_
-    order = torch.randperm(num_subjects, generator=torch.Generator().manual_seed(0))
-    squares = torch.zeros(hr_adj.shape[1:], dtype=torch.float64)
-    for held_out in order.tensor_split(min(folds, num_subjects)):
-        train = torch.ones(num_subjects, dtype=torch.bool)
-        train[held_out] = False
-        ridge = RidgeRegression([alpha]).fit(lr_adj[train], hr_adj[train])
-        squares += (ridge.predict(lr_adj[held_out]).double()
-                    - hr_adj[held_out].double()).pow(2).sum(0)
-    return (squares / num_subjects).sqrt()
 
 
 def _compositions(total: int, parts: int) -> Iterator[Tuple[int, ...]]:

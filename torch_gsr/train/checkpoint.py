@@ -26,13 +26,15 @@ _OPTIONS_ADDED_IN_V1: Dict[str, dict] = dict(
     NodeMapGSR=dict(ridge_blend=False))
 # Options added within version 2, filled the same way in any version:
 # ``generator`` (issue 19; before it the GSR family had only the package's)
-# and NodeMapGSR's ``softmax_map`` and EnsembleGSR's ``local_ridge`` (issue 20;
-# before them the map was plain and the ensemble had no local ridge member).
+# and NodeMapGSR's ``softmax_map`` and EnsembleGSR's ``local_ridge`` and
+# ``interval_confidence`` (issue 20; before them the map was plain, the ensemble
+# had no local ridge member and calibrated by the pooled quantile).
 _GENERATOR = dict(generator='gsr_net')
 _OPTIONS_ADDED_IN_V2: Dict[str, dict] = dict(
     GSRNet=_GENERATOR, GSRLayerOnly=_GENERATOR, DeepGSR=_GENERATOR,
     GSRAutoencoder=_GENERATOR, AGSRNet=_GENERATOR,
-    NodeMapGSR=dict(softmax_map=False), EnsembleGSR=dict(local_ridge=False))
+    NodeMapGSR=dict(softmax_map=False),
+    EnsembleGSR=dict(local_ridge=False, interval_confidence=0.5))
 
 
 def migrate_checkpoint(checkpoint: dict) -> dict:
@@ -44,7 +46,8 @@ def migrate_checkpoint(checkpoint: dict) -> dict:
     model's :meth:`~torch_gsr.nn.SuperResolutionModel.derived_state_keys`
     and an early-stopping ``best_state`` equal to ``model_state``), which
     version 2 reads as it is. Options added within version 2
-    (``generator``, ``softmax_map``, ``local_ridge``) are filled in any
+    (``generator``, ``softmax_map``, ``local_ridge``,
+    ``interval_confidence``) are filled in any
     version, with the value that rebuilds the model saved before them."""
     checkpoint = dict(checkpoint)
     if checkpoint.get('version') == 1:
