@@ -132,10 +132,10 @@ def subject_quantiles(scores: Tensor, levels: Tensor, confidence: float) -> Tens
     pooled = scores.flatten().sort().values
     # The thresholds worth trying are the pooled scores themselves; a large
     # calibration set is thinned to evenly spaced ranks.
-    # F_i(q) counts a new edge as missed (split conformal's + 1), so one
-    # subject's q_c is its ceil((E + 1) c)-th smallest score.
     picks = torch.linspace(0, pooled.numel() - 1, min(pooled.numel(), MAX_CANDIDATES))
     candidates = pooled[picks.round().long()].unique()
+    # F_i(q) counts a new edge as missed (split conformal's + 1), so one
+    # subject's q_c is its ceil((E + 1) c)-th smallest score.
     shares = torch.searchsorted(scores.sort(dim=1).values.contiguous(),
                                 candidates.expand(n, -1).contiguous(),
                                 right=True).double() / (scores.size(1) + 1)
