@@ -18,7 +18,7 @@ from common import coverage_width, data_split, parser, start
 from intervals import _fit_validation
 
 from torch_gsr.metrics import interval_coverage
-from torch_gsr.nn import ConformalIntervals, EnsembleGSR
+from torch_gsr.nn import EnsembleGSR
 from torch_gsr.train import fit
 
 
@@ -43,7 +43,7 @@ def main() -> int:
                 fit(model, train, val_dataset=val, seed=0, progress=False)
                 held_out = val if val is not None else _fit_validation(train)
                 for confidence in args.confidence:
-                    model.intervals = ConformalIntervals(confidence=confidence)
+                    model.interval_confidence = confidence
                     model.after_fit(*held_out)
                     lower, upper = model.predict_intervals(test[0], args.coverage)
                     covered, width = coverage_width(lower, upper, test[1])

@@ -4,25 +4,22 @@ import pytest
 import torch
 from scipy.stats import t
 
+from torch_gsr.metrics import interval_coverage
 from torch_gsr.nn import ConformalIntervals
-from torch_gsr.utils.vectorize import vectorize
+from torch_gsr.utils.vectorize import unvectorize
 
 
 def coverage(lower, upper, hr):
-    lower, upper, hr = (vectorize(a, 'triu') for a in (lower, upper, hr))
-    return float(((hr >= lower) & (hr <= upper)).double().mean())
+    return float(interval_coverage(lower, upper, hr).mean())
 
 
-def symmetric(upper_values, nodes):
-    adj = torch.zeros(len(upper_values), nodes, nodes)
-    rows, cols = torch.triu_indices(nodes, nodes, 1)
-    adj[:, rows, cols] = torch.as_tensor(upper_values, dtype=torch.float)
-    return adj + adj.transpose(1, 2)
+def symmetric(upper_values):
+    return unvectorize(torch.tensor(upper_values, dtype=torch.float), 'triu')
 
 
 def test_one_subject_gives_the_finite_sample_ranks():
     intervals = ConformalIntervals(levels=100)
-    hr = symmetric([list(range(1, 11))], 5)  # one subject, 10 edges
+    hr = symmetric([list(range(1, 11))])  # one subject, 10 edges
     prediction = torch.zeros_like(hr)
     with pytest.raises(RuntimeError, match='calibrate'):
         intervals.quantile(0.9)
@@ -41,7 +38,7 @@ def test_one_subject_gives_the_finite_sample_ranks():
 def test_the_bound_by_hand():
     # Two subjects of 10 edges; scores 1..10 and 11..20. At q = 15 the shares
     # (counting a new edge as missed) are 10/11 and 5/11.
-    hr = symmetric([list(range(1, 11)), list(range(11, 21))], 5)
+    hr = symmetric([list(range(1, 11)), list(range(11, 21))])
     prediction, scale = torch.zeros_like(hr), torch.ones_like(hr)
     mean = ConformalIntervals(levels=100, confidence=0.5)
     mean.calibrate(prediction, scale, hr)
@@ -57,7 +54,7 @@ def test_the_bound_by_hand():
 
 
 def test_bad_input_and_options():
-    hr = symmetric([list(range(1, 11))], 5)
+    hr = symmetric([list(range(1, 11))])
     intervals = ConformalIntervals(levels=100)
     intervals.calibrate(torch.zeros_like(hr), torch.ones_like(hr), hr)
     with pytest.raises(ValueError, match='coverage'):

@@ -181,6 +181,25 @@ def test_held_out_coverage_with_the_other_scales(trained, data, scale):
     assert 0.85 <= held_out <= 0.97
 
 
+def test_a_lower_confidence_gives_narrower_intervals(trained, data):
+    # The setter keeps the config and the calibration rule one: the pooled
+    # quantile (0.5) is narrower than the 90% bound on the same subjects.
+    default = trained.predict_intervals(data['test'][0])
+    trained.interval_confidence = 0.5
+    try:
+        trained.after_fit(*data['val'])
+        pooled = trained.predict_intervals(data['test'][0])
+        assert trained.get_config()['interval_confidence'] == 0.5
+        assert trained.intervals.confidence == 0.5
+    finally:
+        trained.interval_confidence = 0.9
+        trained.after_fit(*data['val'])
+    assert float((pooled[1] - pooled[0]).mean()) < float((default[1] - default[0]).mean())
+    with pytest.raises(ValueError, match='interval_confidence'):
+        trained.interval_confidence = 1.0
+    assert trained.intervals.confidence == 0.9
+
+
 def test_calibration_on_training_subjects_undercovers(data):
     # The mistake split conformal prevents: residuals of subjects the model
     # was fitted on are too small, so the intervals miss new subjects' edges.

@@ -206,6 +206,17 @@ class EnsembleGSR(SuperResolutionModel):
         self.config = replace(self.config, interval_scale=value)
 
     @property
+    def interval_confidence(self) -> float:
+        r"""The intervals' ``confidence``; settable (then call
+        :meth:`after_fit` again to recalibrate)."""
+        return self.config.interval_confidence
+
+    @interval_confidence.setter
+    def interval_confidence(self, value: float) -> None:
+        self.config = replace(self.config, interval_confidence=value)
+        self.intervals.confidence = self.config.interval_confidence
+
+    @property
     def weight_grid(self) -> int:
         """Grid steps per unit weight."""
         return self.config.weight_grid
