@@ -88,6 +88,8 @@ SOURCES: Dict[str, Dict[str, str]] = {
         'stop_after': OURS,
         'schedule': f'GSR-Net {PAPER} (a constant rate)',
         'accumulate': f'GSR-Net {RELEASED} (a step per subject)',
+        'split': f'{OURS} (unused without validation)',
+        'gap': f'{OURS} (unused without validation)',
     },
     # STP-GSR's own fit presets (basiralab/STP-GSR at 239abd9).
     'FitConfig STPGSR': {

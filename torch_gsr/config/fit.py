@@ -4,6 +4,17 @@ from dataclasses import dataclass
 from typing import Optional
 
 SCHEDULES = ('constant', 'cosine')
+#: How samples are held out (:mod:`torch_gsr.utils.groups`).
+SPLITS = ('groups', 'blocks')
+
+
+def check_split(split: str, gap: int) -> None:
+    r"""A ``ValueError`` unless ``split`` is one of :data:`SPLITS` and
+    ``gap`` an int ``>= 0``."""
+    if split not in SPLITS:
+        raise ValueError(f"split must be one of {SPLITS}, got {split!r}")
+    if isinstance(gap, bool) or not isinstance(gap, int) or gap < 0:
+        raise ValueError(f"gap must be an int >= 0, got {gap!r}")
 
 
 @dataclass(frozen=True)
@@ -31,6 +42,13 @@ class FitConfig:
         accumulate (int): batches whose gradients are summed into one
             optimiser step (the last step of an epoch takes the batches
             left). (default: :obj:`1`)
+        split (str): how the validation samples are held out:
+            ``'groups'``, whole groups drawn at random; ``'blocks'``, the
+            last samples of every group in order (a later block of one
+            run's windows). (default: :obj:`'groups'`)
+        gap (int): training samples left out next to each held-out block,
+            in order within a group (windows overlapping it).
+            (default: :obj:`0`)
     """
     learning_rate: float = 3e-3
     batch_size: int = 8
@@ -42,6 +60,8 @@ class FitConfig:
     stop_after: float = 0.5
     schedule: str = 'cosine'
     accumulate: int = 1
+    split: str = 'groups'
+    gap: int = 0
 
     def __post_init__(self):
         for name in ('batch_size', 'epochs', 'updates', 'patience', 'accumulate'):
@@ -59,6 +79,7 @@ class FitConfig:
             raise ValueError(f"val_fraction must be in [0, 1), got {self.val_fraction!r}")
         if not 0 <= self.stop_after <= 1:
             raise ValueError(f"stop_after must be in [0, 1], got {self.stop_after!r}")
+        check_split(self.split, self.gap)
         if self.schedule not in SCHEDULES:
             raise ValueError(f"schedule must be one of {SCHEDULES}, got {self.schedule!r}")
 

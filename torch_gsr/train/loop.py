@@ -3,7 +3,7 @@ r"""The training loop, :func:`fit`: dense ``[B, N, N]`` batches of a
 of :mod:`~torch_gsr.train.callbacks` around the epochs."""
 import time
 from dataclasses import asdict
-from typing import Callable, Dict, List, Optional
+from typing import Callable, Dict, List, Optional, Sequence
 
 import torch
 
@@ -36,6 +36,7 @@ from .options import (
     renamed_learning_rate,
     split_validation,
     updates_per_epoch,
+    warn_if_near_copies,
 )
 from .sharding import LossModule, data_parallel
 from .tensors import ConnectomeTensors, prepare
@@ -57,7 +58,8 @@ def fit(model: SuperResolutionModel, dataset, epochs: Optional[int] = None,
         progress: bool = True, log: Optional[Callable[[str], None]] = None,
         distributed: bool = False, lr: Optional[float] = None,
         checkpoint_every: Optional[float] = None,
-        accumulate: Optional[int] = None) -> History:
+        accumulate: Optional[int] = None, groups: Optional[Sequence] = None,
+        split: Optional[str] = None, gap: Optional[int] = None) -> History:
     r"""Trains ``model`` in place with Adam on its loss.
 
     Options left at :obj:`None` take ``type(model).fit_presets[preset]``'s
@@ -91,6 +93,9 @@ def fit(model: SuperResolutionModel, dataset, epochs: Optional[int] = None,
             ``checkpoint`` during training; the end is always written. (default: :obj:`300.`)
         accumulate (int, optional): batches whose gradients are summed into
             one update.
+        groups (sequence, optional): a group label per sample (subject,
+            run, site) replacing the data's own; no group is split apart.
+        split, gap (optional): how validation is held out (``FitConfig``).
 
     Returns:
         History: the record of every epoch (those before ``resume`` too).
@@ -99,7 +104,8 @@ def fit(model: SuperResolutionModel, dataset, epochs: Optional[int] = None,
                         learning_rate=renamed_learning_rate(learning_rate, lr),
                         weight_decay=weight_decay, val_fraction=val_fraction,
                         patience=patience, stop_after=stop_after,
-                        updates=updates, schedule=schedule, accumulate=accumulate)
+                        updates=updates, schedule=schedule, accumulate=accumulate,
+                        split=split, gap=gap)
     if clip_grad_norm is not None and not clip_grad_norm > 0:
         raise ValueError(f"clip_grad_norm must be > 0, got {clip_grad_norm!r}")
     if checkpoint_every is not None and not checkpoint_every >= 0:
@@ -110,10 +116,12 @@ def fit(model: SuperResolutionModel, dataset, epochs: Optional[int] = None,
         device = dist.init_process_group(device)
         progress = progress and dist.is_main_process()
     model.to(device)
-    data = ConnectomeTensors.from_data(dataset)
+    data = ConnectomeTensors.from_data(dataset, groups)
     data.require_hr('fit')
-    train, val = split_validation(data, val_dataset, val_fraction,
-                                  config.val_fraction, seed)
+    train, val = split_validation(data, val_dataset, config,
+                                  val_fraction is not None, seed)
+    if val is not None:
+        warn_if_near_copies(train, ConnectomeTensors.from_data(val))
     if patience is not None and val is None:
         raise ValueError("patience (early stopping) needs validation data: "
                          "pass val_dataset or val_fraction > 0")

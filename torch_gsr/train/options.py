@@ -4,12 +4,13 @@ update budget needs."""
 import math
 import warnings
 from dataclasses import replace
-from typing import Mapping, Optional, Union
+from typing import Mapping, Optional, Union, cast
 
 import torch
 
 from ..config.fit import FitConfig
 from ..nn.base import SuperResolutionModel
+from ..utils.groups import nearest_distance_ratio, split_fraction
 from .tensors import ConnectomeTensors
 
 
@@ -58,29 +59,51 @@ def renamed_learning_rate(learning_rate: Optional[float],
     return lr
 
 
-def split_validation(data: ConnectomeTensors, val_dataset,
-                     val_fraction: Optional[float], preset_fraction: float,
-                     seed: int):
-    r"""``(train, val or None)``: ``val_dataset`` as given, or a seeded
-    ``val_fraction`` of ``data``. The preset's fraction (``val_fraction``
-    :obj:`None`) is skipped when ``val_dataset`` is given or when it would
-    leave no subject for validation or for training; an explicit one is
-    not."""
-    if val_dataset is not None and val_fraction:
+def split_validation(data: ConnectomeTensors, val_dataset, config: FitConfig,
+                     explicit: bool, seed: int):
+    r"""``(train, val or None)``: ``val_dataset`` as given, or
+    ``config.val_fraction`` of ``data`` held out by
+    :func:`~torch_gsr.utils.groups.split_fraction` (``config.split``,
+    ``config.gap``, ``seed``): whole groups, or every group's last block.
+    A preset's fraction (``explicit`` false) is skipped when
+    ``val_dataset`` is given or when it would leave no sample for
+    validation or for training; an explicit one is not."""
+    if val_dataset is not None and explicit and config.val_fraction:
         raise ValueError("pass either val_dataset or val_fraction, not both")
     if val_dataset is not None:
         return data, val_dataset
-    explicit = val_fraction is not None
-    fraction = val_fraction if val_fraction is not None else preset_fraction
-    if not 0 <= fraction < 1:
-        raise ValueError(f"val_fraction must be in [0, 1), got {fraction!r}")
-    num_val = round(fraction * data.num_subjects)
-    if fraction == 0 or (not explicit and not 1 <= num_val < data.num_subjects):
+    if config.val_fraction == 0:
         return data, None
-    if not 1 <= num_val < data.num_subjects:
-        raise ValueError(f"val_fraction={fraction} of {data.num_subjects} "
-                         f"subjects leaves {num_val} for validation (expected "
-                         f"at least 1 and at least 1 for training)")
-    order = torch.randperm(data.num_subjects,
-                           generator=torch.Generator().manual_seed(seed))
-    return data.subset(order[num_val:]), data.subset(order[:num_val])
+    train, held = split_fraction(data.group_index, config.val_fraction, config.split,
+                                 config.gap, seed)
+    if held.numel() and train.numel():
+        return data.subset(train), data.subset(held)
+    if not explicit:
+        return data, None
+    raise ValueError(f"val_fraction={config.val_fraction} of {data.num_subjects} "
+                     f"subjects in {len(set(cast(list, data.groups)))} groups "
+                     f"(split={config.split!r}, gap={config.gap}) leaves "
+                     f"{held.numel()} for validation and {train.numel()} for "
+                     f"training (expected at least 1 each)")
+
+
+#: :func:`~torch_gsr.utils.groups.nearest_distance_ratio` below which
+#: validation samples count as near-copies of training samples.
+NEAR_COPY_RATIO = 0.4
+
+
+def warn_if_near_copies(train: ConnectomeTensors, val: ConnectomeTensors) -> None:
+    r"""Warns once when the validation samples are near-copies of training
+    samples (overlapping windows on both sides): their early stopping,
+    weights and interval calibration would be optimistic."""
+    ratio = nearest_distance_ratio(train.lr_adj, val.lr_adj)
+    if ratio < NEAR_COPY_RATIO:
+        warnings.warn(
+            f"the validation samples are near-copies of training samples: their "
+            f"median distance to the nearest training sample is {ratio:.2f}x the "
+            f"median distance between two training samples (expected near 1 for "
+            f"independent samples). Validation losses, ensemble weights and "
+            f"interval coverage will be optimistic. Pass groups= (the subject or "
+            f"run of each sample), or split='blocks' with gap= for ordered "
+            f"windows of one run, or a val_dataset kept apart.",
+            UserWarning, stacklevel=3)

@@ -1,12 +1,13 @@
 r"""A whole dataset as dense tensors on the training device, gathered once."""
 from dataclasses import dataclass, replace
-from typing import Any, Callable, Dict, List, Optional
+from typing import Any, Callable, Dict, List, Optional, Sequence, cast
 
 import torch
 from torch import Tensor
 from torch_geometric.loader import DataLoader
 
 from ..nn.base import SuperResolutionModel
+from ..utils.groups import group_index, source_of
 from ..utils.progress import track
 from ..utils.spectra import spectra
 from ..utils.validation import check_adjacency
@@ -25,12 +26,16 @@ class ConnectomeTensors:
         subjects (list of str): ``S`` subject ids.
         lr_eigvecs (Tensor, optional): ``[S, N_l, N_l]`` LR spectra.
         hr_eigvecs (Tensor, optional): ``[S, P, P]`` padded HR spectra.
+        groups (list of str, optional): ``S`` group labels; samples of one
+            group are never split apart (:obj:`None`: the source of each
+            subject id, :func:`~torch_gsr.utils.groups.source_of`).
     """
     lr_adj: Tensor
     hr_adj: Optional[Tensor]
     subjects: List[str]
     lr_eigvecs: Optional[Tensor] = None
     hr_eigvecs: Optional[Tensor] = None
+    groups: Optional[List[str]] = None
 
     def __post_init__(self):
         num = self.lr_adj.size(0)
@@ -41,22 +46,38 @@ class ConnectomeTensors:
         if len(self.subjects) != num:
             raise ValueError(f"{len(self.subjects)} subject ids for {num} "
                              f"subjects")
+        if self.groups is None:
+            self.groups = [source_of(s) for s in self.subjects]
+        self.groups = [str(g) for g in self.groups]
+        group_index(self.groups, num)
 
     @classmethod
-    def from_data(cls, data) -> 'ConnectomeTensors':
+    def from_data(cls, data, groups: Optional[Sequence] = None) -> 'ConnectomeTensors':
         r"""Gathers ``data``: a :class:`ConnectomeTensors`, a PyG dataset of
         :class:`~torch_gsr.datasets.ConnectomePair` (collated once, its
-        transforms applied), an LR tensor ``[S, N_l, N_l]``, or a tuple
-        ``(lr_adj, hr_adj)`` of tensors/arrays (subject ids ``'0'``, ...)."""
+        transforms applied; groups from a ``group`` attribute, else from
+        the subject ids), an LR tensor ``[S, N_l, N_l]``, or a tuple
+        ``(lr_adj, hr_adj)`` of tensors/arrays (subject ids ``'0'``, ...,
+        each its own group). ``groups``: ``S`` labels that replace the
+        data's."""
         if isinstance(data, cls):
-            return data
-        if isinstance(data, (tuple, list)):
+            gathered = data
+        elif isinstance(data, (tuple, list)):
             if len(data) != 2:
                 raise ValueError(f"a tuple dataset must be (lr_adj, hr_adj), "
                                  f"got {len(data)} items")
-            return cls._from_arrays(*data)
-        if isinstance(data, Tensor):
-            return cls._from_arrays(data, None)
+            gathered = cls._from_arrays(*data)
+        elif isinstance(data, Tensor):
+            gathered = cls._from_arrays(data, None)
+        else:
+            gathered = cls._from_dataset(data)
+        if groups is None:
+            return gathered
+        group_index(groups, gathered.num_subjects)  # checks the count
+        return replace(gathered, groups=[str(g) for g in groups])
+
+    @classmethod
+    def _from_dataset(cls, data) -> 'ConnectomeTensors':
         if len(data) == 0:
             raise ValueError("the dataset holds no subjects")
         batch = next(iter(DataLoader(data, batch_size=len(data))))
@@ -64,7 +85,7 @@ class ConnectomeTensors:
         subjects = ([str(s) for s in subjects] if subjects is not None
                     else [str(i) for i in range(len(data))])
         return cls(batch.lr_adj, batch.get('hr_adj'), subjects,
-                   batch.get('lr_eigvecs'), batch.get('hr_eigvecs'))
+                   batch.get('lr_eigvecs'), batch.get('hr_eigvecs'), batch.get('group'))
 
     @classmethod
     def _from_arrays(cls, lr_adj, hr_adj) -> 'ConnectomeTensors':
@@ -78,25 +99,33 @@ class ConnectomeTensors:
         """The number of subjects ``S``."""
         return self.lr_adj.size(0)
 
+    @property
+    def group_index(self) -> Tensor:
+        r"""``[S]`` every sample's group number (in order of appearance)."""
+        return group_index(cast(List[str], self.groups))
+
     def _tensors(self) -> Dict[str, Optional[Tensor]]:
         return dict(lr_adj=self.lr_adj, hr_adj=self.hr_adj,
                     lr_eigvecs=self.lr_eigvecs, hr_eigvecs=self.hr_eigvecs)
 
-    def _map(self, fn: Callable[[Tensor], Tensor], subjects: List[str]):
+    def _map(self, fn: Callable[[Tensor], Tensor], subjects: List[str],
+             groups: Optional[List[str]]):
         tensors: Dict[str, Any] = {key: None if value is None else fn(value)
                                    for key, value in self._tensors().items()}
-        return ConnectomeTensors(subjects=subjects, **tensors)
+        return ConnectomeTensors(subjects=subjects, groups=groups, **tensors)
 
     def subset(self, index: Tensor) -> 'ConnectomeTensors':
         r"""The subjects at ``index`` (``[B]`` long tensor), in that order."""
         index = torch.as_tensor(index, dtype=torch.long)
+        rows = index.tolist()
+        groups = cast(List[str], self.groups)
         return self._map(lambda t: t[index.to(t.device)],
-                         [self.subjects[i] for i in index.tolist()])
+                         [self.subjects[i] for i in rows], [groups[i] for i in rows])
 
     def to(self, device=None, dtype=None) -> 'ConnectomeTensors':
         """This data on ``device`` and/or in ``dtype``."""
         return self._map(lambda t: t.to(device=device, dtype=dtype),
-                         self.subjects)
+                         self.subjects, self.groups)
 
     def with_spectra(self, lr: bool = True,
                      progress: bool = False) -> 'ConnectomeTensors':
