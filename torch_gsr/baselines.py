@@ -16,6 +16,7 @@ from typing import Optional, Sequence, Tuple
 import torch
 from torch import Tensor
 
+from .utils.groups import group_index, held_out_parts
 from .utils.validation import check_adjacency, check_int
 from .utils.vectorize import unvectorize, vectorize
 
@@ -56,13 +57,15 @@ class MeanHR(_Baseline):
     Attributes:
         mean_ (Tensor): ``[Nh, Nh]`` float64 mean of the training HR graphs.
     """
-    def fit(self, lr_adj: Tensor, hr_adj: Tensor) -> 'MeanHR':
+    def fit(self, lr_adj: Tensor, hr_adj: Tensor,
+            groups: Optional[Sequence] = None) -> 'MeanHR':
         r"""Stores the training-mean HR connectome.
 
         Args:
             lr_adj (Tensor): ``[S, Nl, Nl]`` training LR connectomes (only
                 their node count is used).
             hr_adj (Tensor): ``[S, Nh, Nh]`` training HR connectomes.
+            groups (sequence, optional): unused (the mean splits nothing).
         """
         lr_adj, hr_adj = _check_training_pair(lr_adj, hr_adj)
         self.lr_nodes = lr_adj.size(-1)
@@ -128,12 +131,16 @@ class RidgeRegression(_Baseline):
         self.solver = solver
         self.seed = seed
 
-    def fit(self, lr_adj: Tensor, hr_adj: Tensor) -> 'RidgeRegression':
+    def fit(self, lr_adj: Tensor, hr_adj: Tensor,
+            groups: Optional[Sequence] = None) -> 'RidgeRegression':
         r"""Fits the ridge map on training pairs.
 
         Args:
             lr_adj (Tensor): ``[S, Nl, Nl]`` training LR connectomes.
             hr_adj (Tensor): ``[S, Nh, Nh]`` training HR connectomes.
+            groups (sequence, optional): ``S`` group labels: the folds that
+                choose alpha keep each group whole. (default: each subject
+                its own group)
         """
         lr_adj, hr_adj = _check_training_pair(lr_adj, hr_adj)
         # The triangles first, then float64: half the memory of converting
@@ -150,7 +157,8 @@ class RidgeRegression(_Baseline):
         if len(self.alphas) == 1:
             self.alpha_ = self.alphas[0]
         else:
-            self.cv_errors_ = self._cross_validate(x, y)
+            group = group_index(range(x.size(0)) if groups is None else groups, x.size(0))
+            self.cv_errors_ = self._cross_validate(x, y, group)
             self.alpha_ = self.alphas[int(self.cv_errors_.argmin())]
 
         self.lr_nodes = lr_adj.size(-1)
@@ -196,18 +204,15 @@ class RidgeRegression(_Baseline):
         return (eigvecs @ (projected / (eigvals.clamp_min(0) + a)[:, None])
                 for a in alphas)
 
-    def _cross_validate(self, x: Tensor, y: Tensor) -> Tensor:
-        num_subjects = x.size(0)
-        if num_subjects < 2:
+    def _cross_validate(self, x: Tensor, y: Tensor, group: Tensor) -> Tensor:
+        num_subjects, num_groups = x.size(0), int(group.max()) + 1
+        if num_groups < 2:
             raise ValueError(f"choosing alpha by cross-validation needs at least "
-                             f"2 training subjects, got {num_subjects} (or pass "
-                             f"a single alpha)")
-        generator = torch.Generator().manual_seed(self.seed)
-        order = torch.randperm(num_subjects, generator=generator)
+                             f"2 training subjects (groups), got {num_groups} (or "
+                             f"pass a single alpha)")
         errors = torch.zeros(len(self.alphas), dtype=torch.float64)
-        for held_out in order.tensor_split(min(self.folds, num_subjects)):
-            train = torch.ones(num_subjects, dtype=torch.bool)
-            train[held_out] = False
+        for held_out in held_out_parts(group, min(self.folds, num_groups), seed=self.seed):
+            train = held_out.logical_not()
             x_mean, y_mean = x[train].mean(0), y[train].mean(0)
             x_train, y_train = x[train] - x_mean, y[train] - y_mean
             x_val = x[held_out] - x_mean

@@ -3,7 +3,7 @@ its result table."""
 import functools
 import os.path as osp
 from dataclasses import dataclass, field
-from typing import Callable, Dict, List, Optional, Set, Tuple, Union
+from typing import Callable, Dict, List, Optional, Sequence, Set, Tuple, Union, cast
 
 import torch
 from torch import Tensor
@@ -11,7 +11,9 @@ from torch import Tensor
 from .. import distributed as dist
 from ..baselines import MeanHR, RidgeRegression
 from ..metrics import Evaluation, evaluate_predictions
+from ..config.fit import check_split
 from ..nn.base import SuperResolutionModel
+from ..utils.groups import group_index, held_out_parts, training_part
 from ..utils.io import write_text
 from ..utils.progress import Progress
 from ..utils.validation import check_int
@@ -24,17 +26,23 @@ from .tensors import ConnectomeTensors
 BASELINES = {'MeanHR': MeanHR, 'RidgeRegression': RidgeRegression}
 
 
-def kfold_indices(num_subjects: int, folds: int, seed: int = 0) -> List[Tensor]:
-    r"""Test indices of each fold: a seeded permutation of ``num_subjects``
-    cut into ``folds`` near-equal, disjoint parts that cover every subject
-    once."""
+def kfold_indices(num_subjects: int, folds: int, seed: int = 0,
+                  groups: Optional[Sequence] = None, split: str = 'groups') -> List[Tensor]:
+    r"""Test indices of each fold, disjoint and covering every subject once:
+    with ``split='groups'`` a seeded permutation of the groups (default:
+    each subject its own) cut into ``folds`` near-equal parts; with
+    ``'blocks'`` the ``k``-th of ``folds`` contiguous blocks of every group
+    (:func:`~torch_gsr.utils.groups.held_out_parts`)."""
     check_int(folds, 'folds', 2)
-    if folds > num_subjects:
-        raise ValueError(f"folds={folds} is more than the {num_subjects} "
-                         f"subjects (each fold needs at least one test subject)")
-    order = torch.randperm(num_subjects,
-                           generator=torch.Generator().manual_seed(seed))
-    return [part.sort().values for part in order.tensor_split(folds)]
+    check_split(split, 0)
+    group = group_index(range(num_subjects) if groups is None else groups, num_subjects)
+    units = int(group.max()) + 1 if split == 'groups' else int(group.bincount().min())
+    what = ('subjects' if units == num_subjects else 'groups') if split == 'groups' \
+        else 'samples of the smallest group'
+    if folds > units:
+        raise ValueError(f"folds={folds} is more than the {units} {what} "
+                         f"(each fold needs at least one test subject)")
+    return [held.nonzero().view(-1) for held in held_out_parts(group, folds, split, seed)]
 
 
 @dataclass
@@ -152,13 +160,22 @@ def _fingerprint(factories: Dict[str, Callable], data: ConnectomeTensors,
                                in sorted(fit_kwargs.items()) if key != 'device'})
 
 
+def _dependence(data: ConnectomeTensors, split: str, gap: int) -> dict:
+    independent = len(set(cast(List[str], data.groups))) == data.num_subjects
+    return {key: value for key, value in
+            dict(groups=None if independent else data.groups,
+                 split=None if split == 'groups' else split, gap=gap or None).items()
+            if value is not None}
+
+
 def cross_validate(model_factory: Union[Callable[[], SuperResolutionModel],
                                         Dict[str, Callable[[], SuperResolutionModel]]],
                    dataset, folds: int = 5, seed: int = 0,
                    baselines: bool = True, protocol: str = 'subject',
                    topology: Optional[bool] = False, progress: bool = True,
                    checkpoint_dir: Optional[str] = None,
-                   distributed: bool = False, **fit_kwargs) -> CVResult:
+                   distributed: bool = False, groups: Optional[Sequence] = None,
+                   split: str = 'groups', gap: int = 0, **fit_kwargs) -> CVResult:
     r"""K-fold cross-validation with a fresh model per fold, resumable.
 
     In fold ``k`` a new model from ``model_factory()`` (built after seeding
@@ -188,28 +205,36 @@ def cross_validate(model_factory: Union[Callable[[], SuperResolutionModel],
             (layout: :mod:`torch_gsr.train.cv_state`). (default: :obj:`None`)
         distributed (bool): train every fold in all ``torchrun`` processes;
             rank 0 alone writes. (default: :obj:`False`)
+        groups, split, gap: the groups (replacing the data's own), and how
+            folds and :func:`fit`'s validation hold them out
+            (:func:`kfold_indices`, :class:`~torch_gsr.config.FitConfig`).
         **fit_kwargs: passed to :func:`fit` (``epochs``, ``preset``, ...).
 
     Returns:
         CVResult
     """
-    for reserved in ('checkpoint', 'resume', 'seed', 'progress'):
+    for reserved in ('checkpoint', 'resume', 'seed', 'progress', 'split', 'gap'):
         if reserved in fit_kwargs:
             raise ValueError(f"cross_validate sets fit's {reserved!r} itself "
-                             f"(use checkpoint_dir / seed / progress)")
+                             f"(use checkpoint_dir / seed / progress / split / gap)")
     factories = _named_factories(model_factory)
     if distributed:
         dist.init_process_group(fit_kwargs.get('device'))
         progress = progress and dist.is_main_process()
-    data = ConnectomeTensors.from_data(dataset)
+    check_split(split, gap)
+    data = ConnectomeTensors.from_data(dataset, groups)
     data.require_hr('cross_validate')
-    test_folds = kfold_indices(data.num_subjects, folds, seed)
+    test_folds = kfold_indices(data.num_subjects, folds, seed, data.groups, split)
     data = data.check()
     finished: Set[Tuple[str, int]] = set()
     if checkpoint_dir is not None:
         finished = cv_state.open_run(checkpoint_dir, _fingerprint(
             factories, data, folds=folds, seed=seed, baselines=baselines,
-            protocol=protocol, topology=topology, fit_kwargs=fit_kwargs))
+            protocol=protocol, topology=topology, fit_kwargs=fit_kwargs,
+            # Only what differs from a run of independent subjects, so that
+            # runs begun before groups existed still continue.
+            **_dependence(data, split, gap)))
+    fit_kwargs = dict(fit_kwargs, split=split, gap=gap)
     # Spectra once for every model and fold (the LR ones are cheap and
     # ignored by models that are not spectral); each fit casts to its model.
     data = data.with_spectra(progress=progress)
@@ -222,7 +247,7 @@ def cross_validate(model_factory: Union[Callable[[], SuperResolutionModel],
     for k in range(folds):
         is_test = torch.zeros(data.num_subjects, dtype=torch.bool)
         is_test[test_folds[k]] = True
-        train = data.subset(is_test.logical_not().nonzero().view(-1))
+        train = data.subset(training_part(data.group_index, is_test, gap).nonzero().view(-1))
         test = data.subset(test_folds[k])
         # residual_pcc's reference: this fold's training-mean HR.
         reference = train.require_hr('training').double().mean(0).cpu()
@@ -268,7 +293,7 @@ def _train_fold(factory: Callable, train: ConnectomeTensors,
 
 def _fit_baseline(name: str, train: ConnectomeTensors,
                   test: ConnectomeTensors) -> dict:
-    baseline = BASELINES[name]().fit(train.lr_adj, train.hr_adj)
+    baseline = BASELINES[name]().fit(train.lr_adj, train.hr_adj, train.groups)
     return dict(prediction=baseline.predict(test.lr_adj).cpu(), history=None,
                 model=None)
 
