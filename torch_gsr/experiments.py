@@ -168,11 +168,13 @@ def run_cross_validation(dataset, models: Sequence[str], out: str, folds: int = 
             challenge protocol only).
         progress (bool): report every phase (:mod:`torch_gsr.utils.progress`).
         log (callable): receives the messages.
-        **fit_kwargs: ``preset``, ``epochs``, ``batch_size``, ``learning_rate``,
+        **fit_kwargs: ``groups``, ``split``, ``gap`` for :func:`cross_validate`;
+            ``preset``, ``epochs``, ``batch_size``, ``learning_rate``,
             ``device``, ``distributed`` for :func:`~torch_gsr.train.fit`
             (under ``distributed``, only rank 0 writes files).
     """
-    data = ConnectomeTensors.from_data(dataset)
+    # The groups go with the data, so that the timed samples keep theirs.
+    data = ConnectomeTensors.from_data(dataset, fit_kwargs.pop('groups', None))
     hr_adj = data.require_hr('cross-validation')
     factories = model_factories(models, data.lr_adj.size(-1), hr_adj.size(-1),
                                 fit_kwargs.get('preset', DEFAULT_PRESET))

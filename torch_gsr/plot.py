@@ -8,7 +8,7 @@ r"""Figures of a GSR experiment, written as PNG files (matplotlib).
 
 Every function saves atomically (a complete file or none).
 """
-from typing import Dict, Optional, Sequence, Tuple, Union
+from typing import Dict, List, Optional, Sequence, Tuple, Union
 
 import matplotlib
 import torch
@@ -126,8 +126,13 @@ def plot_training_curves(path: str, histories: Dict[str, Union[History,
     Returns:
         Figure: the saved figure.
     """
-    runs_of = {name: [runs] if isinstance(runs, History) else list(runs)
-               for name, runs in histories.items()}
+    runs_of: Dict[str, List[History]] = {}
+    for name, runs in histories.items():
+        for history in [runs] if isinstance(runs, History) else runs:
+            # A model whose members trained alone: a line per member.
+            for label, run in ([(f'{name}[{k}]', m) for k, m in enumerate(history.members)]
+                               or [(name, history)]):
+                runs_of.setdefault(label, []).append(run)
     has = {name: [term for term in LOSS_TERMS if term == 'total' or any(
                value != 0 for history in runs for value in history[term])]
            for name, runs in runs_of.items()}

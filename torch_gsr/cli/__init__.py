@@ -82,9 +82,12 @@ def run_train(args: argparse.Namespace) -> None:
                              checkpoint=args.out, distributed=args.distributed,
                              progress=not args.quiet, **fit_options(args))
     if is_main_process():
-        print(f"trained {args.model} for {len(history)} epochs "
-              f"(final loss {history['total'][-1]:.5g}); checkpoint: "
-              f"{args.out}")
+        runs = history.members or [history]
+        members = f' ({len(runs)} members)' if history.members else ''
+        epochs = '/'.join(str(len(run)) for run in runs)
+        losses = '/'.join(f"{run['total'][-1]:.5g}" for run in runs)
+        print(f"trained {args.model}{members} for {epochs} epochs (final loss "
+              f"{losses}); checkpoint: {args.out}")
 
 
 def run_cv(args: argparse.Namespace) -> None:

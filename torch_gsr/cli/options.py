@@ -2,22 +2,27 @@ r"""The ``torch-gsr`` command's option builders: data, cleaning, training,
 runtime and output options, and what the parsed options load or mean."""
 import argparse
 import sys
-from typing import Optional
+from typing import List, Optional
 
 import torch
 
 from ..config import DEFAULT_PRESET, PRESET_NAMES
+from ..config.fit import SPLITS
 from ..datasets import FORMATS, detect_format, load_dataset
 from ..experiments import DEFAULT_MODELS
 from ..nn.models import MODELS
 from ..utils.progress import note
 
 
-def _positive_int(text: str) -> int:
+def _positive_int(text: str, minimum: int = 1) -> int:
     value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected an integer >= 1, got {text}")
+    if value < minimum:
+        raise argparse.ArgumentTypeError(f"expected an integer >= {minimum}, got {text}")
     return value
+
+
+def _non_negative_int(text: str) -> int:
+    return _positive_int(text, 0)
 
 
 def _positive_float(text: str) -> float:
@@ -136,6 +141,17 @@ def add_training_options(parser: argparse.ArgumentParser) -> None:
                        help="subjects per update (default: the preset's)")
     group.add_argument('--learning-rate', type=_positive_float,
                        help="Adam learning rate (default: the preset's)")
+    group.add_argument('--groups', metavar='PATH',
+                       help="text file of one group label per subject, in the "
+                            "data's order (the subject, run or site of each "
+                            "sample): no group is split apart (default: the "
+                            "data's subject ids, windows '<id>-w<k>' grouped by <id>)")
+    group.add_argument('--split', choices=SPLITS, default='groups',
+                       help="hold out whole groups, or the last block of every "
+                            "group in order (default: groups)")
+    group.add_argument('--gap', type=_non_negative_int, default=0,
+                       help="samples left out of training next to a held-out "
+                            "block, within its group (default: 0)")
 
 
 def add_runtime_options(parser: argparse.ArgumentParser) -> None:
@@ -214,7 +230,25 @@ def scored_dataset_from_args(args: argparse.Namespace, paired: bool = True):
     return dataset_from_args(args, args.lr, args.hr if paired else None, paired)
 
 
+def read_groups(path: Optional[str]) -> Optional[List[str]]:
+    r"""The group labels in the text file ``path``, one a line (blank lines
+    skipped), or :obj:`None` without a path; a ``ValueError`` naming the
+    file when it holds none."""
+    if path is None:
+        return None
+    try:
+        with open(path) as file:
+            labels = [line.strip() for line in file if line.strip()]
+    except (OSError, UnicodeDecodeError) as error:
+        raise ValueError(f"{path}: cannot read the group labels ({error})") from None
+    if not labels:
+        raise ValueError(f"{path}: no group labels (expected one line per subject)")
+    return labels
+
+
 def fit_options(args: argparse.Namespace) -> dict:
-    r"""Keyword arguments of :func:`~torch_gsr.train.fit` from ``args``."""
+    r"""Keyword arguments of :func:`~torch_gsr.train.fit` (and
+    :func:`~torch_gsr.train.cross_validate`) from ``args``."""
     return dict(preset=args.preset, epochs=args.epochs, batch_size=args.batch_size,
-                learning_rate=args.learning_rate, device=args.device)
+                learning_rate=args.learning_rate, device=args.device,
+                groups=read_groups(args.groups), split=args.split, gap=args.gap)

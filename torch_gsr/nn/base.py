@@ -113,11 +113,21 @@ class SuperResolutionModel(torch.nn.Module, ABC):
         with the training subjects, ``lr_adj`` ``[S, N_l, N_l]`` and
         ``hr_adj`` ``[S, N_h, N_h]``. Does nothing here."""
 
-    def after_fit(self, lr_adj: Tensor, hr_adj: Tensor) -> Dict[str, float]:
+    def after_fit(self, lr_adj: Tensor, hr_adj: Tensor,
+                  groups: Optional[Tensor] = None) -> Dict[str, float]:
         r"""Called by :func:`~torch_gsr.train.fit` once after training with
-        the validation subjects (when there are), on the model's device;
-        returns the figures to record in the history. Nothing here."""
+        the validation subjects (when there are) and their ``[S]`` group
+        numbers, on the model's device; returns the figures to record in
+        the history. Nothing here."""
         return {}
+
+    def members_trained_alone(self) -> List['SuperResolutionModel']:
+        r"""Models inside this one that :func:`~torch_gsr.train.fit` trains
+        one after the other, each exactly as it would train alone (its own
+        fit preset, early stopping and checkpoint), on this model's split;
+        it then calls :meth:`initialize` and :meth:`after_fit` and runs no
+        epochs of its own. None here: ``fit`` trains the model itself."""
+        return []
 
     def derived_state_keys(self) -> List[str]:
         r"""``state_dict`` keys that :meth:`initialize` recomputes exactly

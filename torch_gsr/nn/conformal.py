@@ -67,7 +67,8 @@ class ConformalIntervals(torch.nn.Module):
         return bool(self.num_scores > 0)
 
     @torch.no_grad()
-    def calibrate(self, prediction: Tensor, scale: Tensor, hr_adj: Tensor) -> int:
+    def calibrate(self, prediction: Tensor, scale: Tensor, hr_adj: Tensor,
+                  groups: Optional[Tensor] = None) -> int:
         r"""Stores :math:`q_c` from held-out subjects and returns their
         number of scores.
 
@@ -76,6 +77,10 @@ class ConformalIntervals(torch.nn.Module):
             scale (Tensor): ``[S, N_h, N_h]`` :math:`\sigma`, positive off the
                 diagonal.
             hr_adj (Tensor): ``[S, N_h, N_h]`` their HR connectomes.
+            groups (Tensor, optional): ``[S]`` group numbers ``0..n-1``: the
+                :math:`n` exchangeable units are the groups, :math:`F_i` the
+                mean over group :math:`i`'s samples (default: each subject
+                its own group).
         """
         if not prediction.shape == scale.shape == hr_adj.shape:
             raise ValueError(f"prediction, scale and hr_adj must have one shape, "
@@ -90,7 +95,7 @@ class ConformalIntervals(torch.nn.Module):
         if not bool(torch.isfinite(scores).all()):
             raise ValueError("the calibration data gave non-finite scores")
         levels = torch.arange(1, self.levels, dtype=torch.float64) / self.levels
-        self.quantiles.copy_(subject_quantiles(scores, levels, self.confidence))
+        self.quantiles.copy_(subject_quantiles(scores, levels, self.confidence, groups))
         self.num_scores.fill_(scores.numel())
         return scores.numel()
 
@@ -125,10 +130,15 @@ def check_confidence(value: Any, name: str) -> float:
     return float(value)
 
 
-def subject_quantiles(scores: Tensor, levels: Tensor, confidence: float) -> Tensor:
+def subject_quantiles(scores: Tensor, levels: Tensor, confidence: float,
+                      groups: Optional[Tensor] = None) -> Tensor:
     r""":math:`q_c` of :class:`ConformalIntervals` for each of ``levels``
-    ``[L]``, from the scores ``[n, E]`` of ``n`` subjects."""
-    n = scores.size(0)
+    ``[L]``, from the scores ``[S, E]`` of ``S`` subjects in the ``[S]``
+    ``groups`` (default: each its own)."""
+    if groups is None:
+        groups = torch.arange(scores.size(0))
+    groups = groups.to(scores.device, torch.long)
+    n = int(groups.max()) + 1
     pooled = scores.flatten().sort().values
     # The thresholds worth trying are the pooled scores themselves; a large
     # calibration set is thinned to evenly spaced ranks.
@@ -137,8 +147,12 @@ def subject_quantiles(scores: Tensor, levels: Tensor, confidence: float) -> Tens
     # F_i(q) counts a new edge as missed (split conformal's + 1), so one
     # subject's q_c is its ceil((E + 1) c)-th smallest score.
     shares = torch.searchsorted(scores.sort(dim=1).values.contiguous(),
-                                candidates.expand(n, -1).contiguous(),
+                                candidates.expand(scores.size(0), -1).contiguous(),
                                 right=True).double() / (scores.size(1) + 1)
+    # A group's share: the mean of its subjects' (dependent samples count
+    # as one unit).
+    counts = groups.bincount(minlength=n).double().unsqueeze(1)
+    shares = shares.new_zeros(n, shares.size(1)).index_add_(0, groups, shares) / counts
     bound = shares.mean(0)
     if n > 1 and confidence > 0.5:
         from scipy.stats import t

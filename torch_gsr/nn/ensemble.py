@@ -114,14 +114,13 @@ class EnsembleGSR(SuperResolutionModel):
     the members being models of :data:`MODELS` (``members``; listed twice,
     two differently initialised members; without their own ridge blend), a
     :class:`RidgeMap` and a :class:`LocalRidgeMap` (fitted in closed form by
-    :meth:`initialize`). :func:`~torch_gsr.train.fit` trains the models
-    jointly (the sum of their losses; early stopping watches the lowest
-    member's ``hr`` term). :meth:`after_fit` chooses :math:`\mathbf{w}` on
-    the validation subjects (the point of the simplex grid of step
-    ``1 / weight_grid`` with the lowest mean absolute error, each single
-    member among them) and calibrates :class:`ConformalIntervals` on them
-    for :meth:`predict_intervals` (without validation subjects: equal
-    weights, no intervals).
+    :meth:`initialize`). :func:`~torch_gsr.train.fit` trains each model
+    member as it would alone, on the ensemble's split
+    (:meth:`members_trained_alone`). :meth:`after_fit` chooses
+    :math:`\mathbf{w}` on the validation subjects (the point of the simplex
+    grid of step ``1 / weight_grid`` with the lowest mean absolute error)
+    and calibrates :class:`ConformalIntervals` on them, a group a unit
+    (without validation subjects: equal weights, no intervals).
 
     Args:
         lr_nodes (int): :math:`N_l`.
@@ -229,6 +228,10 @@ class EnsembleGSR(SuperResolutionModel):
         r"""The members ``fit`` trains (ridge is fitted in closed form)."""
         return cast(List[SuperResolutionModel], list(self.models))
 
+    def members_trained_alone(self) -> List[SuperResolutionModel]:
+        r"""The model members: ``fit`` trains each as it would alone."""
+        return self.trained_members()
+
     def reset_parameters(self):
         r"""Resets every member, equal weights, no calibration."""
         for model in self.models:
@@ -242,11 +245,9 @@ class EnsembleGSR(SuperResolutionModel):
 
     @torch.no_grad()
     def initialize(self, lr_adj: Tensor, hr_adj: Tensor) -> None:
-        r"""Initialises every member, fits the
-        closed-form members and stores the edges' training standard deviations
-        (``[S, N_l, N_l]``, ``[S, N_h, N_h]`` training connectomes)."""
-        for model in self.trained_members():
-            model.initialize(lr_adj, hr_adj)
+        r"""Fits the closed-form members and stores the edges' training
+        standard deviations (``[S, N_l, N_l]``, ``[S, N_h, N_h]`` training
+        connectomes); the model members are initialised by their own fit."""
         for closed_form in self.closed_form_members():
             closed_form.fit(lr_adj, hr_adj)
         std = (hr_adj.std(0) if hr_adj.size(0) > 1
@@ -315,16 +316,18 @@ class EnsembleGSR(SuperResolutionModel):
         return spread + 0.1 * edge_std
 
     @torch.no_grad()
-    def after_fit(self, lr_adj: Tensor, hr_adj: Tensor) -> Dict[str, float]:
+    def after_fit(self, lr_adj: Tensor, hr_adj: Tensor,
+                  groups: Optional[Tensor] = None) -> Dict[str, float]:
         r"""Chooses :math:`\mathbf{w}` on held-out (validation) subjects
         ``[S, N_l, N_l]``, ``[S, N_h, N_h]``, then calibrates the intervals
-        on them; returns the weights (``weight_<k>_<member>``)."""
+        on them, each of the ``[S]`` ``groups`` (default: each subject its
+        own) a unit; returns the weights (``weight_<k>_<member>``)."""
         members = torch.cat([out.members for out in self.outputs_in_eval(lr_adj)], dim=1)
         target = vectorize(hr_adj.to(members), 'triu').double().flatten()
         self.weights.copy_(_best_weights(vectorize(members, 'triu').double().flatten(1),
                                          target, self.weight_grid))
         out = EnsembleOutput([], lambda: list(members), self.weights.clone())
-        self.intervals.calibrate(out.hr_adj, self.scale(out), hr_adj)
+        self.intervals.calibrate(out.hr_adj, self.scale(out), hr_adj, groups)
         return {f'weight_{k}_{name}': float(w) for k, (name, w)
                 in enumerate(zip(self.all_member_names, self.weights, strict=True))}
 

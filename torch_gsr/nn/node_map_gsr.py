@@ -108,7 +108,8 @@ class NodeMapGSR(SuperResolutionModel):
             self.ridge_blend.fit(lr_adj, hr_adj)
 
     @torch.no_grad()
-    def after_fit(self, lr_adj: Tensor, hr_adj: Tensor) -> Dict[str, float]:
+    def after_fit(self, lr_adj: Tensor, hr_adj: Tensor,
+                  groups: Optional[Tensor] = None) -> Dict[str, float]:
         r"""With ``ridge_blend``, chooses the blend weight on the validation
         subjects ``lr_adj`` ``[S, N_l, N_l]`` and ``hr_adj`` ``[S, N_h, N_h]``
         from the model's own predictions (made with weight 0, in evaluation

@@ -144,7 +144,8 @@ class AfterFit(Callback):
         r"""Runs the hook on the validation subjects, if any."""
         if run.val is not None:
             run.history.after_fit.update(run.model.after_fit(
-                run.val.lr_adj, run.val.require_hr('the after-fit hook')))
+                run.val.lr_adj, run.val.require_hr('the after-fit hook'),
+                run.val.group_index))
 
 
 class CheckpointWriter(Callback):

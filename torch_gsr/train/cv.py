@@ -10,8 +10,8 @@ from torch import Tensor
 
 from .. import distributed as dist
 from ..baselines import MeanHR, RidgeRegression
-from ..metrics import Evaluation, evaluate_predictions
 from ..config.fit import check_split
+from ..metrics import Evaluation, evaluate_predictions
 from ..nn.base import SuperResolutionModel
 from ..utils.groups import group_index, held_out_parts, training_part
 from ..utils.io import write_text
@@ -205,9 +205,10 @@ def cross_validate(model_factory: Union[Callable[[], SuperResolutionModel],
             (layout: :mod:`torch_gsr.train.cv_state`). (default: :obj:`None`)
         distributed (bool): train every fold in all ``torchrun`` processes;
             rank 0 alone writes. (default: :obj:`False`)
-        groups, split, gap: the groups (replacing the data's own), and how
-            folds and :func:`fit`'s validation hold them out
-            (:func:`kfold_indices`, :class:`~torch_gsr.config.FitConfig`).
+        groups (sequence, optional): group labels replacing the data's.
+        split (str): how folds and validation hold groups out
+            (:func:`kfold_indices`). (default: :obj:`'groups'`)
+        gap (int): samples left out beside a held-out block. (default: :obj:`0`)
         **fit_kwargs: passed to :func:`fit` (``epochs``, ``preset``, ...).
 
     Returns:

@@ -27,6 +27,9 @@ class History:
         after_fit (dict): what the model's
             :meth:`~torch_gsr.nn.SuperResolutionModel.after_fit` returned.
             (default: :obj:`{}`)
+        members (list of History): the runs of the members trained alone
+            (:meth:`~torch_gsr.nn.SuperResolutionModel.members_trained_alone`),
+            whose model runs no epochs itself. (default: :obj:`[]`)
     """
     records: List[Dict[str, float]] = field(default_factory=list)
     best_epoch: Optional[int] = None
@@ -34,6 +37,7 @@ class History:
     planned_epochs: Optional[int] = None
     val_subjects: int = 0
     after_fit: Dict[str, float] = field(default_factory=dict)
+    members: List['History'] = field(default_factory=list)
 
     @property
     def ridge_weight(self) -> Optional[float]:
@@ -54,7 +58,8 @@ class History:
                     planned_epochs=self.planned_epochs,
                     val_subjects=self.val_subjects,
                     after_fit=dict(self.after_fit),
-                    ridge_weight=self.ridge_weight)
+                    ridge_weight=self.ridge_weight,
+                    members=[member.to_dict() for member in self.members])
 
     @classmethod
     def from_dict(cls, state: dict) -> 'History':
@@ -68,7 +73,8 @@ class History:
                    stopped_early=state['stopped_early'],
                    planned_epochs=state.get('planned_epochs'),
                    val_subjects=state.get('val_subjects', 0),
-                   after_fit=dict(after_fit))
+                   after_fit=dict(after_fit),
+                   members=[cls.from_dict(m) for m in state.get('members', [])])
 
 
 def format_record(record: Dict[str, float]) -> str:

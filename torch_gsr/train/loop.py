@@ -1,6 +1,7 @@
 r"""The training loop, :func:`fit`: dense ``[B, N, N]`` batches of a
 :class:`~torch_gsr.train.ConnectomeTensors` gathered once, and the callbacks
 of :mod:`~torch_gsr.train.callbacks` around the epochs."""
+import functools
 import time
 from dataclasses import asdict
 from typing import Callable, Dict, List, Optional, Sequence
@@ -30,6 +31,7 @@ from .epoch import NonFiniteLossError
 from .epoch import train_epoch as _train_epoch
 from .epoch import validation_loss as _validation_loss
 from .history import History, format_record
+from .members import fit_members
 from .options import (
     fit_config,
     planned_epochs,
@@ -80,7 +82,7 @@ def fit(model: SuperResolutionModel, dataset, epochs: Optional[int] = None,
         val_fraction (float, optional): the seeded share of ``dataset`` held out.
         patience (int, optional): epochs without a lower validation HR loss to stop after.
         stop_after (float, optional): the share of planned epochs run before stopping.
-        updates (int, optional): the update budget when ``epochs`` is :obj:`None`.
+        updates (int, optional): the update budget without ``epochs``.
         schedule (str, optional): ``'constant'`` or ``'cosine'`` learning rate.
         clip_grad_norm (float, optional): clip the gradients' total 2-norm.
         checkpoint (str, optional): file of the run's resumable state (atomic writes).
@@ -90,18 +92,19 @@ def fit(model: SuperResolutionModel, dataset, epochs: Optional[int] = None,
         distributed (bool): train in all ``torchrun`` processes. (default: :obj:`False`)
         lr (float, optional): deprecated name of ``learning_rate``.
         checkpoint_every (float, optional): seconds between two writes of
-            ``checkpoint`` during training; the end is always written. (default: :obj:`300.`)
-        accumulate (int, optional): batches whose gradients are summed into
-            one update.
+            ``checkpoint`` (the end is always written). (default: :obj:`300.`)
+        accumulate (int, optional): batches summed into one update.
         groups (sequence, optional): a group label per sample (subject,
             run, site) replacing the data's own; no group is split apart.
-        split, gap (optional): how validation is held out (``FitConfig``).
+        split (str, optional): ``'groups'`` or ``'blocks'`` (``FitConfig``).
+        gap (int, optional): samples left out beside a held-out block.
 
     Returns:
         History: the record of every epoch (those before ``resume`` too).
     """
+    learning_rate = renamed_learning_rate(learning_rate, lr)
     config = fit_config(model, preset, epochs=epochs, batch_size=batch_size,
-                        learning_rate=renamed_learning_rate(learning_rate, lr),
+                        learning_rate=learning_rate,
                         weight_decay=weight_decay, val_fraction=val_fraction,
                         patience=patience, stop_after=stop_after,
                         updates=updates, schedule=schedule, accumulate=accumulate,
@@ -121,10 +124,23 @@ def fit(model: SuperResolutionModel, dataset, epochs: Optional[int] = None,
     train, val = split_validation(data, val_dataset, config,
                                   val_fraction is not None, seed)
     if val is not None:
-        warn_if_near_copies(train, ConnectomeTensors.from_data(val))
+        val = ConnectomeTensors.from_data(val)
+        warn_if_near_copies(train, val)
     if patience is not None and val is None:
         raise ValueError("patience (early stopping) needs validation data: "
                          "pass val_dataset or val_fraction > 0")
+    if model.members_trained_alone():
+        # Every member as it would train alone: this call's options, the
+        # member's own fit preset for the rest.
+        fit_member = functools.partial(
+            fit, epochs=epochs, learning_rate=learning_rate,
+            batch_size=batch_size, device=device, seed=seed, preset=preset,
+            weight_decay=weight_decay, patience=patience, stop_after=stop_after,
+            updates=updates, schedule=schedule, clip_grad_norm=clip_grad_norm,
+            progress=progress, log=log, distributed=distributed,
+            checkpoint_every=checkpoint_every, accumulate=accumulate)
+        return fit_members(model, train, val, fit_member, device, checkpoint, resume,
+                           dict(asdict(config), seed=seed, preset=preset))
     train, val = _prepared(model, train, val, device, progress and log is None)
     patience = config.patience if val is not None else None
     num_epochs = planned_epochs(config, train.num_subjects)

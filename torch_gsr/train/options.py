@@ -6,8 +6,6 @@ import warnings
 from dataclasses import replace
 from typing import Mapping, Optional, Union, cast
 
-import torch
-
 from ..config.fit import FitConfig
 from ..nn.base import SuperResolutionModel
 from ..utils.groups import nearest_distance_ratio, split_fraction

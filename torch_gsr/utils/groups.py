@@ -107,6 +107,7 @@ def nearest_distance_ratio(train_lr: Tensor, held_lr: Tensor,
         return vectorize(x[::step], 'triu').double()
     train, held = thin(train_lr), thin(held_lr)
     between = torch.cdist(train, train)
-    typical = between[torch.triu_indices(*between.shape, 1).unbind()].median()
+    rows, cols = torch.triu_indices(len(train), len(train), 1)
+    typical = between[rows, cols].median()
     nearest = torch.cdist(held, train).min(1).values.median()
     return float(nearest / typical) if typical > 0 else 1.
