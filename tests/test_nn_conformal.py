@@ -97,3 +97,19 @@ def test_new_subjects_are_covered_with_the_stated_confidence():
     assert float((bounded >= 0.9).double().mean()) >= 0.8
     assert 0.3 <= float((mean >= 0.9).double().mean()) <= 0.7
     assert 0.89 <= float(mean.mean()) <= 0.92 < float(bounded.mean())
+
+
+def test_a_group_is_one_unit():
+    # Every subject twice: as two groups of two copies the calibration is the
+    # single subjects' (the copies add no evidence); as four independent
+    # subjects it would claim more confidence than the data hold.
+    gen = torch.Generator().manual_seed(3)
+    hr = symmetric(torch.rand(2, 45, generator=gen) * torch.tensor([[1.], [3.]]))
+    prediction, scale = torch.zeros_like(hr), torch.ones_like(hr)
+    single, grouped, rows = (ConformalIntervals(levels=20) for _ in range(3))
+    single.calibrate(prediction, scale, hr)
+    twice = (prediction.repeat(2, 1, 1), scale.repeat(2, 1, 1), hr.repeat(2, 1, 1))
+    grouped.calibrate(*twice, groups=torch.tensor([0, 1, 0, 1]))
+    rows.calibrate(*twice)
+    assert torch.equal(grouped.quantiles, single.quantiles)
+    assert float(rows.quantile(0.9)) < float(single.quantile(0.9))

@@ -7,7 +7,7 @@ from torch_gsr.baselines import RidgeRegression
 from torch_gsr.datasets import synthetic_connectomes
 from torch_gsr.nn import MODELS, EnsembleGSR, NodeMapGSR, build_model
 from torch_gsr.nn.ensemble import _best_weights, _compositions
-from torch_gsr.train import fit, predict
+from torch_gsr.train import fit, load_checkpoint, predict
 from torch_gsr.utils.vectorize import vectorize
 
 LR, HR = 12, 20
@@ -229,3 +229,36 @@ def test_interval_figure(trained, data, tmp_path):
     assert 'inside' in figure.axes[2].get_title()
     with pytest.raises(ValueError, match='shape'):
         plot_intervals(str(path), prediction, lower[0][:3], upper[0])
+
+
+def test_members_train_exactly_as_alone(data, tmp_path):
+    torch.manual_seed(0)
+    ensemble = EnsembleGSR(LR, HR, members=('NodeMapGSR', 'GSRNet'), weight_grid=10)
+    alone = [NodeMapGSR(LR, HR, ridge_blend=False), MODELS['GSRNet'](LR, HR)]
+    for model, member in zip(alone, ensemble.models, strict=True):
+        model.load_state_dict(member.state_dict())
+    path = str(tmp_path / 'ensemble.pt')
+    history = fit(ensemble, data['train'], val_dataset=data['val'], epochs=6,
+                  patience=2, stop_after=0., progress=False, checkpoint=path)
+    for model, member, run in zip(alone, ensemble.models, history.members, strict=True):
+        own = fit(model, data['train'], val_dataset=data['val'], epochs=6,
+                  patience=2, stop_after=0., progress=False)
+        untimed = [[{k: v for k, v in r.items() if k != 'time'} for r in h.records]
+                   for h in (own, run)]
+        assert untimed[0] == untimed[1] and own.best_epoch == run.best_epoch
+        for (key, value), other in zip(model.state_dict().items(),
+                                       member.state_dict().values(), strict=True):
+            assert torch.equal(value, other), key
+    assert len(history) == 0 and len(history.members) == 2
+    assert set(history.after_fit) == {f'weight_{k}_{name}' for k, name in
+                                      enumerate(ensemble.all_member_names)}
+    # The checkpoint rebuilds the ensemble; a resume finishes to the same.
+    loaded, saved = load_checkpoint(path)
+    torch.testing.assert_close(predict(loaded, data['test'][0]),
+                               predict(ensemble, data['test'][0]), rtol=0, atol=0)
+    assert len(saved['history']['members']) == 2
+    torch.manual_seed(1)
+    again = EnsembleGSR(LR, HR, members=('NodeMapGSR', 'GSRNet'), weight_grid=10)
+    fit(again, data['train'], val_dataset=data['val'], epochs=6, patience=2,
+        stop_after=0., progress=False, resume=path)
+    assert torch.equal(predict(again, data['test'][0]), predict(ensemble, data['test'][0]))

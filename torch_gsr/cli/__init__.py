@@ -80,7 +80,7 @@ def run_train(args: argparse.Namespace) -> None:
     dataset = dataset_from_args(args, args.lr, args.hr)
     _, history = train_model(dataset, args.model, seed=args.seed,
                              checkpoint=args.out, distributed=args.distributed,
-                             progress=not args.quiet, **fit_options(args))
+                             progress=not args.quiet, **fit_options(args, len(dataset)))
     if is_main_process():
         runs = history.members or [history]
         members = f' ({len(runs)} members)' if history.members else ''
@@ -97,7 +97,7 @@ def run_cv(args: argparse.Namespace) -> None:
                                   seed=args.seed, protocol=args.protocol,
                                   topology=args.topology,
                                   distributed=args.distributed,
-                                  progress=not args.quiet, **fit_options(args))
+                                  progress=not args.quiet, **fit_options(args, len(dataset)))
     if is_main_process():
         print('\n'.join(summary_lines(result, osp.join(args.out, 'results.md'))))
         print(f"results, checkpoints and figures written to {args.out}")

@@ -230,10 +230,10 @@ def scored_dataset_from_args(args: argparse.Namespace, paired: bool = True):
     return dataset_from_args(args, args.lr, args.hr if paired else None, paired)
 
 
-def read_groups(path: Optional[str]) -> Optional[List[str]]:
+def read_groups(path: Optional[str], num_samples: int) -> Optional[List[str]]:
     r"""The group labels in the text file ``path``, one a line (blank lines
     skipped), or :obj:`None` without a path; a ``ValueError`` naming the
-    file when it holds none."""
+    file unless it holds ``num_samples``."""
     if path is None:
         return None
     try:
@@ -241,14 +241,16 @@ def read_groups(path: Optional[str]) -> Optional[List[str]]:
             labels = [line.strip() for line in file if line.strip()]
     except (OSError, UnicodeDecodeError) as error:
         raise ValueError(f"{path}: cannot read the group labels ({error})") from None
-    if not labels:
-        raise ValueError(f"{path}: no group labels (expected one line per subject)")
+    if len(labels) != num_samples:
+        raise ValueError(f"{path}: {len(labels)} group labels for {num_samples} "
+                         f"subjects (expected one line per subject, in the data's order)")
     return labels
 
 
-def fit_options(args: argparse.Namespace) -> dict:
+def fit_options(args: argparse.Namespace, num_samples: int) -> dict:
     r"""Keyword arguments of :func:`~torch_gsr.train.fit` (and
-    :func:`~torch_gsr.train.cross_validate`) from ``args``."""
+    :func:`~torch_gsr.train.cross_validate`) from ``args``, for data of
+    ``num_samples``."""
     return dict(preset=args.preset, epochs=args.epochs, batch_size=args.batch_size,
                 learning_rate=args.learning_rate, device=args.device,
-                groups=read_groups(args.groups), split=args.split, gap=args.gap)
+                groups=read_groups(args.groups, num_samples), split=args.split, gap=args.gap)

@@ -13,7 +13,7 @@ from ..baselines import MeanHR, RidgeRegression
 from ..config.fit import check_split
 from ..metrics import Evaluation, evaluate_predictions
 from ..nn.base import SuperResolutionModel
-from ..utils.groups import group_index, held_out_parts, training_part
+from ..utils.groups import group_index, held_out_parts, split_units, training_part
 from ..utils.io import write_text
 from ..utils.progress import Progress
 from ..utils.validation import check_int
@@ -35,7 +35,8 @@ def kfold_indices(num_subjects: int, folds: int, seed: int = 0,
     (:func:`~torch_gsr.utils.groups.held_out_parts`)."""
     check_int(folds, 'folds', 2)
     check_split(split, 0)
-    group = group_index(range(num_subjects) if groups is None else groups, num_subjects)
+    group = split_units(group_index(range(num_subjects) if groups is None else groups,
+                                    num_subjects), split)
     units = int(group.max()) + 1 if split == 'groups' else int(group.bincount().min())
     what = ('subjects' if units == num_subjects else 'groups') if split == 'groups' \
         else 'samples of the smallest group'
@@ -248,7 +249,8 @@ def cross_validate(model_factory: Union[Callable[[], SuperResolutionModel],
     for k in range(folds):
         is_test = torch.zeros(data.num_subjects, dtype=torch.bool)
         is_test[test_folds[k]] = True
-        train = data.subset(training_part(data.group_index, is_test, gap).nonzero().view(-1))
+        kept = training_part(split_units(data.group_index, split), is_test, gap)
+        train = data.subset(kept.nonzero().view(-1))
         test = data.subset(test_folds[k])
         # residual_pcc's reference: this fold's training-mean HR.
         reference = train.require_hr('training').double().mean(0).cpu()

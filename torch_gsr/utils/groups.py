@@ -35,13 +35,23 @@ def group_index(groups: Sequence, num_samples: Optional[int] = None) -> Tensor:
     return torch.tensor([number[label] for label in labels], dtype=torch.long)
 
 
+def split_units(group: Tensor, split: str) -> Tensor:
+    r"""The grouping ``split`` works on: ``group``, except that ``'blocks'``
+    of data whose every sample is its own group take the samples in order
+    as one source (plain arrays of one run's windows)."""
+    if split == 'blocks' and int(group.max()) + 1 == group.numel():
+        return torch.zeros_like(group)
+    return group
+
+
 def held_out_parts(group: Tensor, parts: int, split: str = 'groups',
                    seed: int = 0) -> List[Tensor]:
     r"""``parts`` disjoint held-out sample sets ``[S]`` (bool) covering every
     sample: with ``'groups'``, a seeded permutation of the groups cut into
     near-equal parts; with ``'blocks'``, every group's samples in order cut
     into ``parts`` contiguous blocks, part ``k`` holding each group's
-    ``k``-th block."""
+    ``k``-th block (:func:`split_units`)."""
+    group = split_units(group, split)
     if split == 'groups':
         order = torch.randperm(int(group.max()) + 1,
                                generator=torch.Generator().manual_seed(seed))
@@ -72,8 +82,9 @@ def split_fraction(group: Tensor, fraction: float, split: str = 'groups',
     (:math:`G` groups; both parts in the drawn order of groups, so that
     singleton groups split as a seeded permutation of the samples);
     ``'blocks'``, the last ``round(fraction * n_g)`` samples of every group
-    of :math:`n_g`, in order. Then :func:`training_part` applies ``gap``.
-    Either part may be empty."""
+    of :math:`n_g`, in order (:func:`split_units`). Then
+    :func:`training_part` applies ``gap``. Either part may be empty."""
+    group = split_units(group, split)
     if split == 'groups':
         num_groups = int(group.max()) + 1
         order = torch.randperm(num_groups, generator=torch.Generator().manual_seed(seed))
