@@ -81,10 +81,12 @@ def run(name, train, val, test, args) -> list:
 
 def _fit_validation(train):
     # The subjects fit held out (its default split): the same seeded draw.
-    from torch_gsr.train.options import split_validation
+    from torch_gsr.config import RECOMMENDED_FIT
+    from torch_gsr.train.holdout import split_validation
     from torch_gsr.train.tensors import ConnectomeTensors
-    _, val = split_validation(ConnectomeTensors.from_data(train), None, None, 0.1, 0)
-    return val.lr_adj, val.hr_adj
+    _, val = split_validation(ConnectomeTensors.from_data(train), None, RECOMMENDED_FIT,
+                              False, 0)
+    return val.lr_adj, val.hr_adj, val.group_index
 
 
 def main() -> int:

@@ -13,6 +13,7 @@ from torch_gsr.train import ConnectomeTensors, cross_validate, fit, kfold_indice
 from torch_gsr.utils.groups import (
     group_index,
     held_out_parts,
+    lag_of_independence,
     nearest_distance_ratio,
     source_of,
     split_fraction,
@@ -22,7 +23,7 @@ from torch_gsr.utils.groups import (
 HR_REGIONS = 16
 
 
-def windows(sources=6, length=300, window=60, step=6, seed=0):
+def windows(sources=6, length=300, window=60, step=3, seed=0):
     """Overlapping-window connectomes ``(lr, hr, ids)`` of ``sources``
     independent simulated runs (a random mixing of smoothed noise each)."""
     rng = np.random.default_rng(seed)
@@ -149,13 +150,13 @@ def test_fit_validates_on_whole_groups_or_on_later_blocks(runs):
 
     model = Recording(lr.size(-1), HR_REGIONS)
     fit(model, ConnectomeTensors(lr, hr, ids), epochs=1, progress=False,
-        split='blocks', gap=9, val_fraction=0.2)
+        split='blocks', gap=19, val_fraction=0.2)
     held, trained = rows_of(model.validated_on[0], lr), rows_of(model.trained_on, lr)
     for source in set(sources):
         rows = [r for r in range(len(ids)) if sources[r] == source]
         count = round(0.2 * len(rows))
         assert [r for r in held if sources[r] == source] == rows[-count:]
-        assert [r for r in trained if sources[r] == source] == rows[:-count - 9]
+        assert [r for r in trained if sources[r] == source] == rows[:-count - 19]
 
 
 def test_cross_validation_keeps_groups_in_one_fold(runs):
@@ -202,4 +203,30 @@ def test_the_command_line_takes_groups(tmp_path, runs, capsys):
                      '--out', out] + data) == 0
     assert load_checkpoint(out)[1]['history']['val_subjects'] > 0
     assert main(['cv', '--models', 'NodeMapGSR', '--folds', '2', '--split', 'blocks',
-                 '--gap', '9', '--out', str(tmp_path / 'cv')] + data) == 0
+                 '--gap', '19', '--out', str(tmp_path / 'cv')] + data) == 0
+
+
+def test_auto_takes_overlapping_windows_without_groups_in_order(runs):
+    lr, hr, ids = runs
+    one_run = [i for i, name in enumerate(ids) if source_of(name) == 'run0']
+    lr, hr = lr[one_run], hr[one_run]  # plain arrays of one run's windows
+    gap = lag_of_independence(lr)
+    assert 8 <= gap < 20  # windows of 60 every 3: overlap ends at lag 20
+    model = Recording(lr.size(-1), HR_REGIONS)
+    with pytest.warns(UserWarning, match=f'holds out the last 8 samples in order '
+                                         f'instead, leaving out the {gap} before'):
+        fit(model, (lr, hr), epochs=1, progress=False)
+    held, trained = rows_of(model.validated_on[0], lr), rows_of(model.trained_on, lr)
+    assert held == list(range(len(lr) - 8, len(lr)))
+    assert trained == list(range(len(lr) - 8 - gap))
+    # Asked for explicitly, random rows stay, with a warning.
+    with pytest.warns(UserWarning, match='are near-copies'):
+        fit(NodeMapGSR(lr.size(-1), HR_REGIONS), (lr, hr), epochs=1, progress=False,
+            split='groups')
+
+
+def test_cross_validation_warns_about_near_copies_across_folds(runs):
+    lr, hr, _ = runs
+    with pytest.warns(UserWarning, match='the test samples are near-copies'):
+        cross_validate(lambda: NodeMapGSR(lr.size(-1), HR_REGIONS), (lr, hr), folds=2,
+                       epochs=1, progress=False, baselines=False)

@@ -527,8 +527,9 @@ def test_preset_validation_is_skipped_when_it_cannot_be_spared(pairs):
     lr, hr = pairs
     history = fit(new_model(), (lr[:3], hr[:3]), epochs=1, progress=False)
     assert history.val_subjects == 0  # 10% of 3 rounds to 0
-    history = fit(new_model(), dataset_of(lr, hr), epochs=1, progress=False,
-                  val_dataset=(lr[:2], hr[:2]))
+    with pytest.warns(UserWarning, match='near-copies'):  # they are training subjects
+        history = fit(new_model(), dataset_of(lr, hr), epochs=1, progress=False,
+                      val_dataset=(lr[:2], hr[:2]))
     assert history.val_subjects == 2
 
 

@@ -146,9 +146,11 @@ def add_training_options(parser: argparse.ArgumentParser) -> None:
                             "data's order (the subject, run or site of each "
                             "sample): no group is split apart (default: the "
                             "data's subject ids, windows '<id>-w<k>' grouped by <id>)")
-    group.add_argument('--split', choices=SPLITS, default='groups',
+    group.add_argument('--split', choices=SPLITS, default='auto',
                        help="hold out whole groups, or the last block of every "
-                            "group in order (default: groups)")
+                            "group in order; auto: groups, or for samples without "
+                            "groups that overlap, the last block with a measured "
+                            "gap (default: auto)")
     group.add_argument('--gap', type=_non_negative_int, default=0,
                        help="samples left out of training next to a held-out "
                             "block, within its group (default: 0)")

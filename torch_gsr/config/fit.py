@@ -5,7 +5,7 @@ from typing import Optional
 
 SCHEDULES = ('constant', 'cosine')
 #: How samples are held out (:mod:`torch_gsr.utils.groups`).
-SPLITS = ('groups', 'blocks')
+SPLITS = ('auto', 'groups', 'blocks')
 
 
 def check_split(split: str, gap: int) -> None:
@@ -45,7 +45,9 @@ class FitConfig:
         split (str): how the validation samples are held out:
             ``'groups'``, whole groups drawn at random; ``'blocks'``, the
             last samples of every group in order (a later block of one
-            run's windows). (default: :obj:`'groups'`)
+            run's windows); ``'auto'``, groups, or the last samples with a
+            measured gap when samples without groups would be near-copies
+            on both sides. (default: :obj:`'auto'`)
         gap (int): training samples left out next to each held-out block,
             in order within a group (windows overlapping it).
             (default: :obj:`0`)
@@ -60,7 +62,7 @@ class FitConfig:
     stop_after: float = 0.5
     schedule: str = 'cosine'
     accumulate: int = 1
-    split: str = 'groups'
+    split: str = 'auto'
     gap: int = 0
 
     def __post_init__(self):

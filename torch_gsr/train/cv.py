@@ -19,6 +19,7 @@ from ..utils.progress import Progress
 from ..utils.validation import check_int
 from . import cv_state
 from .history import History
+from .holdout import warn_if_near_copies
 from .inference import predict
 from .loop import fit
 from .tensors import ConnectomeTensors
@@ -27,14 +28,15 @@ BASELINES = {'MeanHR': MeanHR, 'RidgeRegression': RidgeRegression}
 
 
 def kfold_indices(num_subjects: int, folds: int, seed: int = 0,
-                  groups: Optional[Sequence] = None, split: str = 'groups') -> List[Tensor]:
+                  groups: Optional[Sequence] = None, split: str = 'auto') -> List[Tensor]:
     r"""Test indices of each fold, disjoint and covering every subject once:
-    with ``split='groups'`` a seeded permutation of the groups (default:
+    with ``split='groups'`` (or ``'auto'``) a seeded permutation of the groups (default:
     each subject its own) cut into ``folds`` near-equal parts; with
     ``'blocks'`` the ``k``-th of ``folds`` contiguous blocks of every group
     (:func:`~torch_gsr.utils.groups.held_out_parts`)."""
     check_int(folds, 'folds', 2)
     check_split(split, 0)
+    split = 'groups' if split == 'auto' else split
     group = split_units(group_index(range(num_subjects) if groups is None else groups,
                                     num_subjects), split)
     units = int(group.max()) + 1 if split == 'groups' else int(group.bincount().min())
@@ -165,7 +167,7 @@ def _dependence(data: ConnectomeTensors, split: str, gap: int) -> dict:
     independent = len(set(cast(List[str], data.groups))) == data.num_subjects
     return {key: value for key, value in
             dict(groups=None if independent else data.groups,
-                 split=None if split == 'groups' else split, gap=gap or None).items()
+                 split=None if split == 'auto' else split, gap=gap or None).items()
             if value is not None}
 
 
@@ -176,7 +178,7 @@ def cross_validate(model_factory: Union[Callable[[], SuperResolutionModel],
                    topology: Optional[bool] = False, progress: bool = True,
                    checkpoint_dir: Optional[str] = None,
                    distributed: bool = False, groups: Optional[Sequence] = None,
-                   split: str = 'groups', gap: int = 0, **fit_kwargs) -> CVResult:
+                   split: str = 'auto', gap: int = 0, **fit_kwargs) -> CVResult:
     r"""K-fold cross-validation with a fresh model per fold, resumable.
 
     In fold ``k`` a new model from ``model_factory()`` (built after seeding
@@ -208,7 +210,7 @@ def cross_validate(model_factory: Union[Callable[[], SuperResolutionModel],
             rank 0 alone writes. (default: :obj:`False`)
         groups (sequence, optional): group labels replacing the data's.
         split (str): how folds and validation hold groups out
-            (:func:`kfold_indices`). (default: :obj:`'groups'`)
+            (:func:`kfold_indices`). (default: :obj:`'auto'`)
         gap (int): samples left out beside a held-out block. (default: :obj:`0`)
         **fit_kwargs: passed to :func:`fit` (``epochs``, ``preset``, ...).
 
@@ -251,6 +253,8 @@ def cross_validate(model_factory: Union[Callable[[], SuperResolutionModel],
         is_test[test_folds[k]] = True
         kept = training_part(split_units(data.group_index, split), is_test, gap)
         train = data.subset(kept.nonzero().view(-1))
+        if k == 0:
+            warn_if_near_copies(train, data.subset(test_folds[k]), 'test')
         test = data.subset(test_folds[k])
         # residual_pcc's reference: this fold's training-mean HR.
         reference = train.require_hr('training').double().mean(0).cpu()

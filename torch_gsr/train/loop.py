@@ -31,14 +31,13 @@ from .epoch import NonFiniteLossError
 from .epoch import train_epoch as _train_epoch
 from .epoch import validation_loss as _validation_loss
 from .history import History, format_record
+from .holdout import split_validation
 from .members import fit_members
 from .options import (
     fit_config,
     planned_epochs,
     renamed_learning_rate,
-    split_validation,
     updates_per_epoch,
-    warn_if_near_copies,
 )
 from .sharding import LossModule, data_parallel
 from .tensors import ConnectomeTensors, prepare
@@ -96,7 +95,7 @@ def fit(model: SuperResolutionModel, dataset, epochs: Optional[int] = None,
         accumulate (int, optional): batches summed into one update.
         groups (sequence, optional): a group label per sample (subject,
             run, site) replacing the data's own; no group is split apart.
-        split (str, optional): ``'groups'`` or ``'blocks'`` (``FitConfig``).
+        split (str, optional): ``'auto'``, ``'groups'`` or ``'blocks'`` (``FitConfig``).
         gap (int, optional): samples left out beside a held-out block.
 
     Returns:
@@ -123,9 +122,6 @@ def fit(model: SuperResolutionModel, dataset, epochs: Optional[int] = None,
     data.require_hr('fit')
     train, val = split_validation(data, val_dataset, config,
                                   val_fraction is not None, seed)
-    if val is not None:
-        val = ConnectomeTensors.from_data(val)
-        warn_if_near_copies(train, val)
     if patience is not None and val is None:
         raise ValueError("patience (early stopping) needs validation data: "
                          "pass val_dataset or val_fraction > 0")

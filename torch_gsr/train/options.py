@@ -1,15 +1,12 @@
 r"""What :func:`~torch_gsr.train.fit` trains with: the model's preset with
-explicit options applied, the validation split and the number of epochs an
-update budget needs."""
+explicit options applied and the number of epochs an update budget needs."""
 import math
 import warnings
 from dataclasses import replace
-from typing import Mapping, Optional, Union, cast
+from typing import Mapping, Optional, Union
 
 from ..config.fit import FitConfig
 from ..nn.base import SuperResolutionModel
-from ..utils.groups import nearest_distance_ratio, split_fraction
-from .tensors import ConnectomeTensors
 
 
 def fit_config(model: SuperResolutionModel, preset: str = 'recommended',
@@ -55,53 +52,3 @@ def renamed_learning_rate(learning_rate: Optional[float],
     warnings.warn("fit(lr=...) is deprecated and will be removed in 0.3; use "
                   "learning_rate=...", FutureWarning, stacklevel=3)
     return lr
-
-
-def split_validation(data: ConnectomeTensors, val_dataset, config: FitConfig,
-                     explicit: bool, seed: int):
-    r"""``(train, val or None)``: ``val_dataset`` as given, or
-    ``config.val_fraction`` of ``data`` held out by
-    :func:`~torch_gsr.utils.groups.split_fraction` (``config.split``,
-    ``config.gap``, ``seed``): whole groups, or every group's last block.
-    A preset's fraction (``explicit`` false) is skipped when
-    ``val_dataset`` is given or when it would leave no sample for
-    validation or for training; an explicit one is not."""
-    if val_dataset is not None and explicit and config.val_fraction:
-        raise ValueError("pass either val_dataset or val_fraction, not both")
-    if val_dataset is not None:
-        return data, val_dataset
-    if config.val_fraction == 0:
-        return data, None
-    train, held = split_fraction(data.group_index, config.val_fraction, config.split,
-                                 config.gap, seed)
-    if held.numel() and train.numel():
-        return data.subset(train), data.subset(held)
-    if not explicit:
-        return data, None
-    raise ValueError(f"val_fraction={config.val_fraction} of {data.num_subjects} "
-                     f"subjects in {len(set(cast(list, data.groups)))} groups "
-                     f"(split={config.split!r}, gap={config.gap}) leaves "
-                     f"{held.numel()} for validation and {train.numel()} for "
-                     f"training (expected at least 1 each)")
-
-
-#: :func:`~torch_gsr.utils.groups.nearest_distance_ratio` below which
-#: validation samples count as near-copies of training samples.
-NEAR_COPY_RATIO = 0.4
-
-
-def warn_if_near_copies(train: ConnectomeTensors, val: ConnectomeTensors) -> None:
-    r"""Warns once when the validation samples are near-copies of training
-    samples (overlapping windows on both sides): their early stopping,
-    weights and interval calibration would be optimistic."""
-    ratio = nearest_distance_ratio(train.lr_adj, val.lr_adj)
-    if ratio < NEAR_COPY_RATIO:
-        warnings.warn(
-            f"the validation samples are near-copies of training samples: their "
-            f"median distance to the nearest training sample is {ratio:.2f}x the "
-            f"median distance between two training samples (expected near 1 for "
-            f"independent samples). Validation losses, ensemble weights and "
-            f"interval coverage will be optimistic. Pass groups= (the subject or "
-            f"run of each sample), or split='blocks' with gap= for ordered "
-            f"windows of one run, or a val_dataset kept apart.",
-            UserWarning, stacklevel=3)
