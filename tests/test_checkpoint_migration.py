@@ -15,6 +15,14 @@ MODELS = {'gsrnet': GSRNet, 'nodemapgsr': NodeMapGSR}
 
 pytestmark = pytest.mark.usefixtures('one_thread')
 
+# The fixtures were computed on another machine. Same weights and inputs give
+# the same float32 numbers only up to the order of the CPU's vectorised sums
+# (one ulp, about 1e-7 relative, per operation; seen on another x86 machine in
+# the last bits of a bias after resuming), which three epochs of Adam at a
+# rate of 3e-3 amplify by far less than 1e-4. Bit-equality is checked within
+# this process instead: two resumes of one checkpoint.
+FIXTURE_TOLERANCE = dict(rtol=1e-4, atol=1e-6)
+
 
 def fixture(name):
     return (osp.join(DATA, f'{name}_v1.pt'),
@@ -27,24 +35,28 @@ def test_a_version_1_checkpoint_predicts_the_same_numbers(name):
     assert torch.load(path, weights_only=True)['version'] == 1
     model, checkpoint = load_checkpoint(path)
     assert type(model) is MODELS[name] and checkpoint['version'] == CHECKPOINT_VERSION
-    assert torch.equal(predict(model, expected['test_lr_adj']), expected['prediction'])
+    torch.testing.assert_close(predict(model, expected['test_lr_adj']),
+                               expected['prediction'], **FIXTURE_TOLERANCE)
 
 
 @pytest.mark.parametrize('name', list(MODELS))
 def test_a_version_1_checkpoint_resumes_to_the_same_weights(name, tmp_path):
     path, expected = fixture(name)
-    scratch = str(tmp_path / 'run.pt')
-    shutil.copyfile(path, scratch)
-    torch.manual_seed(1)
-    # The model the checkpoint was written for (0.2.0's node map was plain).
-    options = dict(softmax_map=False) if MODELS[name].__name__ == 'NodeMapGSR' else {}
-    model = MODELS[name](8, 12, **options)
-    fit(model, (expected['lr_adj'], expected['hr_adj']), epochs=3, batch_size=4,
-        seed=0, progress=False, resume=scratch)
-    state = model.state_dict()
-    assert state.keys() == expected['resumed_state'].keys()
+    states = []
+    for k in range(2):
+        scratch = str(tmp_path / f'run{k}.pt')
+        shutil.copyfile(path, scratch)
+        torch.manual_seed(1 + k)  # the checkpoint's weights replace these
+        # The model the checkpoint was written for (0.2.0's node map was plain).
+        options = dict(softmax_map=False) if MODELS[name].__name__ == 'NodeMapGSR' else {}
+        model = MODELS[name](8, 12, **options)
+        fit(model, (expected['lr_adj'], expected['hr_adj']), epochs=3, batch_size=4,
+            seed=0, progress=False, resume=scratch)
+        states.append(model.state_dict())
+    assert states[0].keys() == states[1].keys() == expected['resumed_state'].keys()
     for key, value in expected['resumed_state'].items():
-        assert torch.equal(state[key], value), key
+        assert torch.equal(states[0][key], states[1][key]), key
+        torch.testing.assert_close(states[0][key], value, **FIXTURE_TOLERANCE, msg=key)
 
 
 def test_migration_fills_options_older_configs_lack():
