@@ -102,7 +102,7 @@ def run_model(name: str, train, test, device: torch.device, val=None) -> dict:
                planned_epochs=history.planned_epochs,
                best_epoch=history.best_epoch, ridge_weight=history.ridge_weight,
                after_fit=history.after_fit)
-    if hasattr(model, 'predict_intervals'):
+    if model.gives_intervals:
         row.update(intervals(model.cpu(), test_data, test[1]))
     return row
 

@@ -37,6 +37,8 @@ def test_fit_calibrates_and_predict_returns_bounds(trained):
     torch.testing.assert_close((lower, upper), expected)
     with pytest.raises(TypeError, match='no prediction intervals'):
         predict(GSRLayerOnly(8, 14), lr, intervals=0.9)
+    with pytest.raises(TypeError, match='GSRLayerOnly gives no prediction intervals'):
+        GSRLayerOnly(8, 14).predict_intervals(lr)
 
 
 def test_cli_writes_the_bounds_next_to_the_predictions(trained, capsys):

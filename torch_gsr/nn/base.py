@@ -84,12 +84,15 @@ class SuperResolutionModel(torch.nn.Module, ABC):
             them once. (default: :obj:`False`)
         fit_presets (dict): the :class:`~torch_gsr.config.FitConfig` each
             preset name trains this model with.
+        gives_intervals (bool): :meth:`interval_bounds` and
+            :meth:`predict_intervals` work. (default: :obj:`False`)
     """
     lr_nodes: int
     hr_nodes: int
     config: Any
     config_class: ClassVar[type]
     spectral: bool = False
+    gives_intervals: ClassVar[bool] = False
     fit_presets: ClassVar[Dict[str, FitConfig]] = {'paper': PAPER_FIT,
                                                     'recommended': RECOMMENDED_FIT}
 
@@ -120,6 +123,29 @@ class SuperResolutionModel(torch.nn.Module, ABC):
         numbers, on the model's device; returns the figures to record in
         the history. Nothing here."""
         return {}
+
+    def interval_bounds(self, out: Any, coverage: float = 0.9) -> Tuple[Tensor, Tensor]:
+        r"""``(lower, upper)`` ``[B, N_h, N_h]`` per-edge bounds of an output
+        of :meth:`forward` holding a new subject's true edge with
+        probability ``coverage``; a ``TypeError`` here (models that give
+        intervals set ``gives_intervals``)."""
+        raise TypeError(f"{type(self).__name__} gives no prediction intervals "
+                        f"(models with gives_intervals=True do, e.g. EnsembleGSR)")
+
+    @torch.no_grad()
+    def predict_intervals(self, lr_adj: Union[Tensor, Data], coverage: float = 0.9,
+                          lr_eigvecs: Optional[Tensor] = None) -> Tuple[Tensor, Tensor]:
+        r""":meth:`interval_bounds` of the prediction for ``lr_adj`` (any
+        input :meth:`forward` takes), in evaluation mode."""
+        if not self.gives_intervals:
+            self.interval_bounds(None, coverage)  # raises the error
+        was_training = self.training
+        self.eval()
+        try:
+            out = self(lr_adj, lr_eigvecs)
+        finally:
+            self.train(was_training)
+        return self.interval_bounds(out, coverage)
 
     def members_trained_alone(self) -> List['SuperResolutionModel']:
         r"""Models inside this one that :func:`~torch_gsr.train.fit` trains

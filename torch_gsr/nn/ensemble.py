@@ -146,6 +146,7 @@ class EnsembleGSR(SuperResolutionModel):
     """
     config_class = EnsembleConfig
     config: EnsembleConfig
+    gives_intervals = True
     edge_std: Tensor  # [N_h, N_h] training standard deviation of each edge
     residual_scale: Tensor  # [N_h, N_h] RMS out-of-fold ridge residual
     weights: Tensor  # [K] w
@@ -330,22 +331,6 @@ class EnsembleGSR(SuperResolutionModel):
         self.intervals.calibrate(out.hr_adj, self.scale(out), hr_adj, groups)
         return {f'weight_{k}_{name}': float(w) for k, (name, w)
                 in enumerate(zip(self.all_member_names, self.weights, strict=True))}
-
-    @torch.no_grad()
-    def predict_intervals(self, lr_adj: Union[Tensor, Data],
-                          coverage: float = 0.9,
-                          lr_eigvecs: Optional[Tensor] = None
-                          ) -> Tuple[Tensor, Tensor]:
-        r"""Per-edge bounds ``(lower, upper)``, each ``[B, N_h, N_h]``,
-        holding a new subject's true edge with probability ``coverage``
-        (default: :obj:`0.9`), in evaluation mode."""
-        was_training = self.training
-        self.eval()
-        try:
-            out = self(lr_adj, lr_eigvecs)
-        finally:
-            self.train(was_training)
-        return self.interval_bounds(out, coverage)
 
     def interval_bounds(self, out: EnsembleOutput, coverage: float = 0.9
                         ) -> Tuple[Tensor, Tensor]:

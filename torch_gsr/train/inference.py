@@ -1,7 +1,7 @@
 r"""Inference with a trained model: :func:`predict` and :func:`evaluate` on
 dense ``[B, N, N]`` batches."""
 from dataclasses import replace
-from typing import Any, List, Optional, Tuple, Union, overload
+from typing import List, Optional, Tuple, Union, overload
 
 import torch
 from torch import Tensor
@@ -49,10 +49,8 @@ def predict(model: SuperResolutionModel, lr_adj, batch_size: int = 64,
         ``intervals``, ``(predictions, lower, upper)``.
     """
     check_int(batch_size, 'batch_size')
-    bounds: Any = getattr(model, 'interval_bounds', None)
-    if intervals is not None and not callable(bounds):
-        raise TypeError(f"{type(model).__name__} gives no prediction intervals "
-                        f"(EnsembleGSR does)")
+    if intervals is not None and not model.gives_intervals:
+        model.interval_bounds(None, intervals)  # the model's own error
     device = torch.device(device) if device is not None \
         else next(model.parameters()).device
     model.to(device)
@@ -67,7 +65,7 @@ def predict(model: SuperResolutionModel, lr_adj, batch_size: int = 64,
                            'prediction', enabled=progress):
             out = model(data.lr_adj[index], rows(data.lr_eigvecs, index),
                         validate=False)
-            extra = () if intervals is None else bounds(out, intervals)
+            extra = () if intervals is None else model.interval_bounds(out, intervals)
             parts.append(tuple(t.cpu() for t in (out.hr_adj, *extra)))
     finally:
         model.train(was_training)
