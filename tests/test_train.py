@@ -598,3 +598,13 @@ def test_early_stopping_waits_for_stop_after(dataset, monkeypatch):
     assert len(history) == 8 and history.best_epoch == 1
     with pytest.raises(ValueError, match='stop_after must be in'):
         fit(new_model(), dataset, stop_after=1.5, **options)
+
+
+def test_spectra_are_computed_only_for_models_that_read_them(pairs):
+    from torch_gsr.nn import NodeMapGSR
+    from torch_gsr.train.tensors import prepare
+    lr, hr = pairs
+    plain = prepare(NodeMapGSR(lr.size(-1), hr.size(-1)), (lr, hr), 'cpu')
+    assert plain.lr_eigvecs is None and plain.hr_eigvecs is None
+    spectral = prepare(new_model(), (lr, hr), 'cpu')
+    assert spectral.hr_eigvecs is not None  # GSR-Net's eigen loss

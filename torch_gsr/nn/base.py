@@ -84,6 +84,9 @@ class SuperResolutionModel(torch.nn.Module, ABC):
             them once. (default: :obj:`False`)
         fit_presets (dict): the :class:`~torch_gsr.config.FitConfig` each
             preset name trains this model with.
+        hr_spectral (bool): :meth:`loss` reads the padded HR eigenvectors
+            (``hr_eigvecs``), so :func:`~torch_gsr.train.fit` computes them
+            once. (default: :obj:`False`)
         gives_intervals (bool): :meth:`interval_bounds` and
             :meth:`predict_intervals` work. (default: :obj:`False`)
     """
@@ -92,6 +95,7 @@ class SuperResolutionModel(torch.nn.Module, ABC):
     config: Any
     config_class: ClassVar[type]
     spectral: bool = False
+    hr_spectral: ClassVar[bool] = False
     gives_intervals: ClassVar[bool] = False
     fit_presets: ClassVar[Dict[str, FitConfig]] = {'paper': PAPER_FIT,
                                                     'recommended': RECOMMENDED_FIT}

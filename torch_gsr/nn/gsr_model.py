@@ -133,6 +133,7 @@ class GSRModel(SuperResolutionModel):
         hr_nodes (int): HR node count ``N_h`` (``>= N``).
         config (GSRConfig): the options.
     """
+    hr_spectral = True  # the eigen loss
     encoder_kind: ClassVar[Optional[str]] = None
     head_kind: ClassVar[Optional[str]] = None
     config_class: ClassVar[type] = GSRConfig

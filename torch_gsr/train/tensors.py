@@ -127,13 +127,13 @@ class ConnectomeTensors:
         return self._map(lambda t: t.to(device=device, dtype=dtype),
                          self.subjects, self.groups)
 
-    def with_spectra(self, lr: bool = True,
-                     progress: bool = False) -> 'ConnectomeTensors':
-        r"""This data with ``hr_eigvecs`` (when ``hr_adj`` is known) and,
-        with ``lr``, ``lr_eigvecs`` filled in: missing ones are computed here
-        for all subjects in batched ``eigh`` calls (``progress``: reported
-        per chunk of subjects); present ones are kept."""
-        hr_adj = self.hr_adj if self.hr_eigvecs is None else None
+    def with_spectra(self, lr: bool = True, progress: bool = False,
+                     hr: bool = True) -> 'ConnectomeTensors':
+        r"""This data with, with ``hr``, ``hr_eigvecs`` (when ``hr_adj`` is
+        known) and, with ``lr``, ``lr_eigvecs`` filled in: missing ones are
+        computed here for all subjects in batched ``eigh`` calls
+        (``progress``: reported per chunk of subjects); present ones are kept."""
+        hr_adj = self.hr_adj if hr and self.hr_eigvecs is None else None
         lr = lr and self.lr_eigvecs is None
         if hr_adj is None and not lr:
             return self
@@ -166,8 +166,8 @@ def prepare(model: SuperResolutionModel, data, device,
             progress: bool = False) -> ConnectomeTensors:
     r"""Gathers ``data``, checks it (sizes against ``model``'s, finite,
     symmetric) and moves it to ``device`` in the model's dtype, with the
-    spectra ``model`` uses (no LR spectra for a model that is not
-    ``spectral``), reporting the spectra with ``progress``."""
+    spectra ``model`` uses (LR ones for a ``spectral`` model, HR ones for
+    an ``hr_spectral`` one), reporting the spectra with ``progress``."""
     data = ConnectomeTensors.from_data(data).check()
     if data.lr_adj.size(-1) != model.lr_nodes:
         raise ValueError(f"the model expects {model.lr_nodes} LR nodes but the "
@@ -175,11 +175,11 @@ def prepare(model: SuperResolutionModel, data, device,
     if data.hr_adj is not None and data.hr_adj.size(-1) != model.hr_nodes:
         raise ValueError(f"the model expects {model.hr_nodes} HR nodes but the "
                          f"data has {data.hr_adj.size(-1)}")
-    if not model.spectral:
-        data = replace(data, lr_eigvecs=None)
+    data = replace(data, lr_eigvecs=data.lr_eigvecs if model.spectral else None,
+                   hr_eigvecs=data.hr_eigvecs if model.hr_spectral else None)
     dtype = next(model.parameters()).dtype
-    return data.to(device, dtype).with_spectra(lr=model.spectral,
-                                              progress=progress)
+    return data.to(device, dtype).with_spectra(lr=model.spectral, progress=progress,
+                                              hr=model.hr_spectral)
 
 
 def index_batches(num_subjects: int, batch_size: int,
