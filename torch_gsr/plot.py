@@ -16,7 +16,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 from torch import Tensor
 
-from .train import LOSS_TERMS, History
+from .train import History, loss_terms
 from .utils.io import atomic_path
 
 
@@ -133,10 +133,11 @@ def plot_training_curves(path: str, histories: Dict[str, Union[History,
             for label, run in ([(f'{name}[{k}]', m) for k, m in enumerate(history.members)]
                                or [(name, history)]):
                 runs_of.setdefault(label, []).append(run)
-    has = {name: [term for term in LOSS_TERMS if term == 'total' or any(
+    # The terms each model names (total first), less those always zero.
+    has = {name: [term for term in loss_terms(runs) if term == 'total' or any(
                value != 0 for history in runs for value in history[term])]
            for name, runs in runs_of.items()}
-    terms = [term for term in LOSS_TERMS if any(term in t for t in has.values())]
+    terms = list(dict.fromkeys(term for t in has.values() for term in t))
     fig = Figure(figsize=(4 * len(terms), 3.8), layout='constrained')
     axes = fig.subplots(1, len(terms), squeeze=False)[0]
     colours = matplotlib.rcParams['axes.prop_cycle'].by_key()['color']

@@ -26,6 +26,7 @@ from ..experiments import (
     write_predictions,
 )
 from ..nn.models import MODELS
+from ..nn.registry import import_plugin, load_plugins
 from ..train import NonFiniteLossError, evaluate, load_checkpoint, predict
 from ..utils.io import one_line, write_text
 from .options import (
@@ -290,10 +291,28 @@ def run_reporting_errors(run: Callable[[], None], prog: str, debug: bool,
     return 0
 
 
+def _load_plugins(argv: Sequence[str]) -> None:
+    # Before the parser is built: its model choices include the plugins'.
+    plugins = argparse.ArgumentParser(add_help=False)
+    plugins.add_argument('--plugin', action='append', default=[])
+    try:
+        load_plugins()
+        for spec in plugins.parse_known_args(argv)[0].plugin:
+            import_plugin(spec)
+    except ImportError as error:
+        raise ValueError(str(error)) from error
+
+
 def main(argv: Optional[Sequence[str]] = None) -> int:
-    r"""Runs ``torch-gsr`` with ``argv`` (default: ``sys.argv[1:]``). Bad
+    r"""Runs ``torch-gsr`` with ``argv`` (default: ``sys.argv[1:]``), after
+    importing the models of installed plugins and of ``--plugin``. Bad
     arguments and unreadable data end with a one-line error and exit code 2
     (``--debug``: the traceback instead)."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    status = run_reporting_errors(lambda: _load_plugins(argv), 'torch-gsr',
+                                  '--debug' in argv)
+    if status:
+        sys.exit(status)
     parser = build_parser()
     args = parser.parse_args(argv)
     status = run_reporting_errors(lambda: args.run(args),

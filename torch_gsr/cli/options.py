@@ -157,8 +157,13 @@ def add_training_options(parser: argparse.ArgumentParser) -> None:
 
 
 def add_runtime_options(parser: argparse.ArgumentParser) -> None:
-    r"""Adds ``--device`` and ``--seed``."""
+    r"""Adds ``--device``, ``--seed`` and ``--plugin``."""
     group = parser.add_argument_group('runtime')
+    group.add_argument('--plugin', action='append', default=[], metavar='MODULE',
+                       help="import this module (a name, or a .py file) first: "
+                            "the models it registers join --model/--models; "
+                            "repeatable (installed packages' models under the "
+                            "'torch_gsr.models' entry point group load by themselves)")
     group.add_argument('--device', type=_device, default=torch.device('cpu'),
                        help="where to compute, e.g. cpu or cuda:0 (default: cpu)")
     group.add_argument('--seed', type=int, default=0,

@@ -171,6 +171,20 @@ MODEL_PRESETS: Dict[type, Dict[str, Any]] = {
 Config = TypeVar('Config')
 
 
+def register_presets(cls: type, presets: Dict[str, Any]) -> None:
+    r"""Adds configuration class ``cls`` and its ``presets`` (name ->
+    instance, ``'recommended'`` among them) to :data:`MODEL_PRESETS`: how a
+    model defined outside the package (a plugin) brings its presets."""
+    if not hasattr(cls, '__dataclass_fields__'):
+        raise TypeError(f"{cls!r} is not a dataclass")
+    if 'recommended' not in presets or not all(isinstance(p, cls) for p in presets.values()):
+        raise ValueError(f"the presets of {cls.__name__} must be instances of it, "
+                         f"'recommended' among them; got {sorted(presets)}")
+    if MODEL_PRESETS.get(cls, presets) != presets:
+        raise ValueError(f"{cls.__name__} has other presets already")
+    MODEL_PRESETS[cls] = dict(presets)
+
+
 def option_names(cls: type) -> Tuple[str, ...]:
     r"""The option names of configuration class ``cls``, in field order."""
     return tuple(field.name for field in fields(cls))

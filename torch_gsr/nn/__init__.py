@@ -21,13 +21,14 @@ from .models import DeepGSR, GSRAutoencoder, GSRLayerOnly, GSRNet
 from .node_map import NodeMap
 from .node_map_gsr import NodeMapGSR, NodeMapOutput
 from .pool import GraphPool, GraphUnpool, pool_dense_adj, pool_edges
-from .registry import MODELS, build_model, register_model
+from .registry import MODELS, build_model, import_plugin, load_plugins, register_model
 from .ridge import RidgeBlend, RidgeMap
 from .sparse_conv import SparseConnectomeGCNConv, gcn_norm_sparse
 from .stp import STPGSR
 from .unet import GraphUAutoencoder
 
 __all__ = [
+    'load_plugins', 'import_plugin',
     'ConnectomeGCNConv', 'gcn_norm_dense', 'SparseConnectomeGCNConv',
     'gcn_norm_sparse', 'EdgeBatch', 'GraphPool', 'GraphUnpool',
     'pool_dense_adj', 'pool_edges', 'GraphUAutoencoder', 'GSRLayer',

@@ -13,7 +13,7 @@ from torch import Tensor
 from torch_geometric.data import Data
 
 from ..config import PAPER_FIT, RECOMMENDED_FIT, FitConfig
-from ..config.models import MODEL_PRESETS, option_names, resolve_config
+from ..config.models import MODEL_PRESETS, option_names, register_presets, resolve_config
 from ..transforms.graph_super_resolution import GraphSuperResolution
 from ..utils.sparse import dense_connectomes, lr_adj_of
 from ..utils.validation import check_adjacency, check_eigvecs
@@ -21,11 +21,14 @@ from ..utils.validation import check_adjacency, check_eigvecs
 Init = TypeVar('Init', bound=Callable[..., None])
 
 
-def preset_options(config_class: type) -> Callable[[Init], Init]:
+def preset_options(config_class: type,
+                   presets: Optional[Dict[str, Any]] = None) -> Callable[[Init], Init]:
     r"""Decorates a model's ``__init__(self, lr_nodes, hr_nodes, preset=...,
     *, <options>)``, whose keyword-only options are the fields of
     ``config_class`` with the ``recommended`` preset's values as defaults
-    (checked when the class is defined). The body receives every option
+    (checked when the class is defined). ``presets`` (name -> instance of
+    ``config_class``) registers a new configuration's presets, e.g. a
+    plugin's (:func:`~torch_gsr.config.models.register_presets`). The body receives every option
     resolved: the value passed explicitly if there is one, else preset
     ``preset``'s (:func:`~torch_gsr.config.resolve_config`). An unknown
     option raises a :class:`TypeError` that names the valid ones.
@@ -37,6 +40,12 @@ def preset_options(config_class: type) -> Callable[[Init], Init]:
     (:func:`functools.wraps`), so :func:`inspect.signature` and IDEs show
     every option with its default.
     """
+    if presets is not None:
+        register_presets(config_class, presets)
+    if config_class not in MODEL_PRESETS:
+        raise TypeError(f"{config_class.__name__} has no presets: pass "
+                        f"preset_options({config_class.__name__}, presets)")
+
     def decorate(init: Init) -> Init:
         signature = inspect.signature(init)
         options = [name for name, param in signature.parameters.items()
@@ -87,6 +96,8 @@ class SuperResolutionModel(torch.nn.Module, ABC):
         hr_spectral (bool): :meth:`loss` reads the padded HR eigenvectors
             (``hr_eigvecs``), so :func:`~torch_gsr.train.fit` computes them
             once. (default: :obj:`False`)
+        monitor (str): the loss term early stopping watches on the
+            validation subjects. (default: :obj:`'total'`)
         gives_intervals (bool): :meth:`interval_bounds` and
             :meth:`predict_intervals` work. (default: :obj:`False`)
     """
@@ -96,6 +107,7 @@ class SuperResolutionModel(torch.nn.Module, ABC):
     config_class: ClassVar[type]
     spectral: bool = False
     hr_spectral: ClassVar[bool] = False
+    monitor: ClassVar[str] = 'total'
     gives_intervals: ClassVar[bool] = False
     fit_presets: ClassVar[Dict[str, FitConfig]] = {'paper': PAPER_FIT,
                                                     'recommended': RECOMMENDED_FIT}
@@ -113,7 +125,8 @@ class SuperResolutionModel(torch.nn.Module, ABC):
     def loss(self, out: Any, hr_adj: Tensor, hr_eigvecs: Optional[Tensor] = None,
              validate: bool = True) -> Any:
         r"""A :class:`~typing.NamedTuple` of loss terms, ``total`` first (the
-        one :func:`~torch_gsr.train.fit` minimises)."""
+        one :func:`~torch_gsr.train.fit` minimises); its field names are the
+        history's columns (``val_<name>`` on validation)."""
 
     def initialize(self, lr_adj: Tensor, hr_adj: Tensor) -> None:
         r"""Called by :func:`~torch_gsr.train.fit` before the first update

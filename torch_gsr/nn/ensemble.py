@@ -145,6 +145,7 @@ class EnsembleGSR(SuperResolutionModel):
             :obj:`'recommended'`).
     """
     config_class = EnsembleConfig
+    monitor = 'hr'
     config: EnsembleConfig
     gives_intervals = True
     edge_std: Tensor  # [N_h, N_h] training standard deviation of each edge

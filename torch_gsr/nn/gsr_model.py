@@ -134,6 +134,7 @@ class GSRModel(SuperResolutionModel):
         config (GSRConfig): the options.
     """
     hr_spectral = True  # the eigen loss
+    monitor = 'hr'
     encoder_kind: ClassVar[Optional[str]] = None
     head_kind: ClassVar[Optional[str]] = None
     config_class: ClassVar[type] = GSRConfig

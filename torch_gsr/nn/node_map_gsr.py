@@ -65,6 +65,7 @@ class NodeMapGSR(SuperResolutionModel):
             nodes (:class:`NodeMap`'s ``softmax``). (default: :obj:`True`)
     """
     config_class = NodeMapConfig
+    monitor = 'hr'
     config: NodeMapConfig
     lr_mean: Tensor  # buffer: the training-mean LR connectome
 

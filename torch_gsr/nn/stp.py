@@ -77,6 +77,7 @@ class STPGSR(SuperResolutionModel):
             one. (default: :obj:`True`)
     """
     config_class = STPConfig
+    monitor = 'hr'
     config: STPConfig
     fit_presets = {'paper': STP_PAPER_FIT, 'recommended': RECOMMENDED_FIT}
     lr_mean: Tensor

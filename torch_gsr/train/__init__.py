@@ -33,13 +33,13 @@ and :mod:`~torch_gsr.train.sharding` (the steps, DDP shards),
 from .checkpoint import CHECKPOINT_VERSION, load_checkpoint
 from .cv import BASELINES, CVResult, cross_validate, kfold_indices
 from .epoch import NonFiniteLossError
-from .history import LOSS_TERMS, History
+from .history import LOSS_TERMS, History, loss_terms
 from .inference import evaluate, predict
 from .loop import fit
 from .tensors import ConnectomeTensors
 
 __all__ = [
-    'ConnectomeTensors', 'History', 'LOSS_TERMS', 'CHECKPOINT_VERSION',
+    'ConnectomeTensors', 'History', 'LOSS_TERMS', 'loss_terms', 'CHECKPOINT_VERSION',
     'load_checkpoint', 'NonFiniteLossError', 'fit', 'predict', 'evaluate',
     'kfold_indices', 'CVResult', 'cross_validate', 'BASELINES',
 ]

@@ -82,7 +82,8 @@ class LearningRateSchedule:
 
 
 class EarlyStopping(Callback):
-    r"""Tracks the epoch of the lowest validation HR loss and, with
+    r"""Tracks the epoch of the lowest validation loss term the model
+    watches (``val_<model.monitor>``, e.g. ``val_hr``) and, with
     ``patience``, stops after ``patience`` epochs without a lower one (not
     before epoch ``min_epochs``) and restores that epoch's weights.
 
@@ -101,8 +102,9 @@ class EarlyStopping(Callback):
     def on_epoch_end(self, run: FitRun, record: Dict[str, float]) -> None:
         r"""Tracks the best epoch; stops when patience has run out."""
         if run.val is not None:
-            if record['val_hr'] < self.best_loss:
-                self.best_loss, self.best_epoch = record['val_hr'], int(record['epoch'])
+            watched = record[f'val_{run.model.monitor}']
+            if watched < self.best_loss:
+                self.best_loss, self.best_epoch = watched, int(record['epoch'])
                 # Derived state does not change in training: not copied.
                 self.best_state = model_state(run.model, derived=False, copy=True)
                 self.bad_epochs = 0

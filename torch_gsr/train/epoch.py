@@ -1,11 +1,10 @@
 r"""One training epoch and one validation pass over dense batches."""
-from typing import Callable, Dict, List, Optional
+from typing import Callable, Dict, List, Optional, Sequence
 
 import torch
 from torch import Tensor
 
 from ..utils.progress import Progress
-from .history import LOSS_TERMS
 from .sharding import sharded_loss
 from .tensors import ConnectomeTensors, index_batches
 
@@ -25,14 +24,20 @@ class NonFiniteLossError(FloatingPointError):
         self.epoch, self.indices, self.subjects = epoch, indices, subjects
 
 
+def term_names(loss) -> Sequence[str]:
+    r"""The names of a loss's terms: the fields of the model's
+    :class:`~typing.NamedTuple`, ``total`` first."""
+    return loss._fields
+
+
 def check_finite(sums: Tensor, epoch: int, index: Tensor,
-                 data: ConnectomeTensors) -> None:
+                 data: ConnectomeTensors, names: Sequence[str]) -> None:
     r"""Raises :class:`NonFiniteLossError` when a loss-term sum of the batch
     ``index`` is not finite (``sums`` is reduced over ranks, so every rank
     raises the same error)."""
     if bool(torch.isfinite(sums).all()):
         return
-    bad = [name for name, value in zip(LOSS_TERMS, sums, strict=True)
+    bad = [name for name, value in zip(names, sums, strict=True)
            if not bool(torch.isfinite(value))]
     indices = index.tolist()
     subjects = [data.subjects[i] for i in indices]
@@ -53,7 +58,8 @@ def train_epoch(step: torch.nn.Module, optimizer: torch.optim.Optimizer,
     the rate of the epoch's ``k``-th update; an update sums the gradients of
     ``accumulate`` batches (the epoch's last update those left)."""
     step.train()
-    sums = torch.zeros(len(LOSS_TERMS), dtype=torch.float64)
+    sums = torch.zeros((), dtype=torch.float64)
+    names: Sequence[str] = ()
     batches = index_batches(data.num_subjects, batch_size, shuffle)
     optimizer.zero_grad()
     for k, index in enumerate(batches):
@@ -61,7 +67,8 @@ def train_epoch(step: torch.nn.Module, optimizer: torch.optim.Optimizer,
             group['lr'] = learning_rate_at(k // accumulate)
         loss, weight, batch_sums = sharded_loss(
             step, data, index, f'the training step in epoch {epoch}')
-        check_finite(batch_sums, epoch, index, data)
+        names = term_names(loss)
+        check_finite(batch_sums, epoch, index, data, names)
         # DDP averages gradients over ranks; the weight turns that average
         # into the gradient of the mean loss over the global batch.
         (loss.total * weight).backward()
@@ -70,9 +77,9 @@ def train_epoch(step: torch.nn.Module, optimizer: torch.optim.Optimizer,
                 torch.nn.utils.clip_grad_norm_(step.parameters(), clip_grad_norm)
             optimizer.step()
             optimizer.zero_grad()
-        sums += batch_sums
+        sums = sums + batch_sums
         display.advance(1 / len(batches))
-    record = dict(zip(LOSS_TERMS, (sums / data.num_subjects).tolist(), strict=True))
+    record = dict(zip(names, (sums / data.num_subjects).tolist(), strict=True))
     record['learning_rate'] = learning_rate_at((len(batches) - 1) // accumulate)
     return record
 
@@ -82,8 +89,10 @@ def validation_loss(step: torch.nn.Module, data: ConnectomeTensors,
                     batch_size: int) -> Dict[str, float]:
     r"""The mean loss terms on ``data``, as ``val_<term>``."""
     step.eval()
-    sums = torch.zeros(len(LOSS_TERMS), dtype=torch.float64)
+    sums = torch.zeros((), dtype=torch.float64)
+    names: Sequence[str] = ()
     for index in index_batches(data.num_subjects, batch_size):
-        sums += sharded_loss(step, data, index, 'validation')[2]
+        loss, _, batch_sums = sharded_loss(step, data, index, 'validation')
+        names, sums = term_names(loss), sums + batch_sums
     return {f'val_{name}': value for name, value
-            in zip(LOSS_TERMS, (sums / data.num_subjects).tolist(), strict=True)}
+            in zip(names, (sums / data.num_subjects).tolist(), strict=True)}

@@ -1,8 +1,11 @@
 r"""The per-epoch record of a :func:`~torch_gsr.train.fit` run."""
 from dataclasses import dataclass, field
-from typing import Dict, List, Optional
+from typing import Dict, List, Optional, Sequence
 
+#: GSR-Net's loss terms (other models name their own: :func:`loss_terms`).
 LOSS_TERMS = ('total', 'hr', 'eig', 'rec')
+#: Record keys that are not loss terms.
+NOT_TERMS = ('epoch', 'time', 'learning_rate')
 
 
 @dataclass
@@ -11,10 +14,10 @@ class History:
 
     Args:
         records (list of dict): one dict per completed epoch: ``epoch``
-            (1-based), the training loss terms ``total``, ``hr``, ``eig``,
-            ``rec`` (means over subjects), ``time`` (seconds),
-            ``learning_rate`` (the epoch's last update's), and with
-            validation ``val_total``, ``val_hr``, ``val_eig``, ``val_rec``.
+            (1-based), the training loss terms the model names (means over
+            subjects; GSR-Net's ``total``, ``hr``, ``eig``, ``rec``),
+            ``time`` (seconds), ``learning_rate`` (the epoch's last
+            update's), and with validation ``val_<term>`` of each.
             (default: :obj:`[]`)
         best_epoch (int, optional): the epoch of the lowest validation HR
             loss. (default: :obj:`None`)
@@ -75,6 +78,14 @@ class History:
                    val_subjects=state.get('val_subjects', 0),
                    after_fit=dict(after_fit),
                    members=[cls.from_dict(m) for m in state.get('members', [])])
+
+
+def loss_terms(histories: Sequence['History']) -> List[str]:
+    r"""The training loss terms the records of ``histories`` hold, in
+    order of appearance (``total`` first)."""
+    return list(dict.fromkeys(key for history in histories for record in history.records
+                              for key in record
+                              if key not in NOT_TERMS and not key.startswith('val_')))
 
 
 def format_record(record: Dict[str, float]) -> str:

@@ -62,8 +62,8 @@ def sharded_loss(step: torch.nn.Module, data: ConnectomeTensors, index: Tensor,
                  what: str) -> Tuple[Any, float, Tensor]:
     r"""This process's loss on its shard of the global batch ``index``, the
     shard's weight (:func:`~torch_gsr.distributed.shard`) and the batch's
-    loss-term sums over the subjects of all processes (``[4]``, float64,
-    CPU); ``what`` names the step in the error of a failed rank."""
+    loss-term sums over the subjects of all processes (``[T]`` for the
+    model's ``T`` terms, float64, CPU); ``what`` names the step in the error of a failed rank."""
     part, weight = dist.shard(index)
     loss, error = _guarded_loss(step, data, part.to(data.lr_adj.device))
     dist.raise_if_any_failed(error, what)
