@@ -80,11 +80,8 @@ class LinearGSR(SuperResolutionModel):
     def derived_state_keys(self):
         return ['lr_mean', 'hr_mean']
 
-    def forward(self, lr_adj=None, lr_eigvecs: Optional[Tensor] = None,
-                validate: bool = True, *, edge_index=None, edge_weight=None,
-                batch=None) -> LinearOutput:
-        lr_adj, _ = self.read_input(lr_adj, lr_eigvecs, validate, edge_index,
-                                    edge_weight, batch)
+    def super_resolve(self, lr_adj: Tensor, lr_eigvecs: Optional[Tensor]) -> LinearOutput:
+        # lr_adj: [B, N_l, N_l], checked by forward (any PyG input form).
         upper = self.hr_mean + (vectorize(lr_adj, 'triu') - self.lr_mean) @ self.weight.T
         return LinearOutput(unvectorize(upper, 'triu', diagonal=1.))
 

@@ -428,3 +428,13 @@ def test_preset_options_checks_the_signature_against_the_config():
         def missing_option(self, lr_nodes, hr_nodes, preset='recommended', *,
                            map_decay=1e-5):
             pass
+
+
+def test_the_contract_is_declared_once():
+    # Every model writes super_resolve; forward (reading any input) and the
+    # optional capabilities live on the base only.
+    from torch_gsr.nn import SuperResolutionModel
+    for name, cls in MODELS.items():
+        for inherited in ('forward', 'predict_intervals', 'read_input'):
+            assert inherited not in vars(cls), (name, inherited)
+        assert 'super_resolve' in vars(cls) or cls.__mro__[1] is not SuperResolutionModel

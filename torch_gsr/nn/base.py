@@ -82,10 +82,11 @@ class SuperResolutionModel(torch.nn.Module, ABC):
 
     A subclass sets ``lr_nodes``, ``hr_nodes`` and ``config`` (an instance of
     its ``config_class``, a frozen dataclass), is registered with
-    :func:`~torch_gsr.nn.register_model`, and implements :meth:`forward`
-    (starting with :meth:`read_input`) and :meth:`loss` (starting with
-    :meth:`read_target`). The hooks :meth:`initialize`, :meth:`after_fit` and
-    :meth:`derived_state_keys` do nothing unless a model needs them.
+    :func:`~torch_gsr.nn.register_model`, and implements
+    :meth:`super_resolve` (:meth:`forward` reads the input for it) and
+    :meth:`loss` (starting with :meth:`read_target`). The hooks
+    :meth:`initialize`, :meth:`after_fit` and :meth:`derived_state_keys` do
+    nothing unless a model needs them.
 
     Attributes:
         spectral (bool): :meth:`forward` reads LR eigenvectors and
@@ -112,14 +113,40 @@ class SuperResolutionModel(torch.nn.Module, ABC):
     fit_presets: ClassVar[Dict[str, FitConfig]] = {'paper': PAPER_FIT,
                                                     'recommended': RECOMMENDED_FIT}
 
-    @abstractmethod
     def forward(self, lr_adj: Union[Tensor, Data, None] = None,
                 lr_eigvecs: Optional[Tensor] = None, validate: bool = True, *,
                 edge_index: Optional[Tensor] = None,
                 edge_weight: Optional[Tensor] = None,
                 batch: Optional[Tensor] = None) -> Any:
-        r"""An output whose ``hr_adj`` is ``[B, N_h, N_h]``; see
-        :meth:`~torch_gsr.nn.GSRModel.forward` for the arguments."""
+        r"""Predicts HR connectomes from LR ones in any form a PyG pipeline
+        holds (:meth:`read_input`), then :meth:`super_resolve`.
+
+        Args:
+            lr_adj (Tensor or Data): ``[B, N, N]`` or ``[N, N]`` LR
+                connectomes, or a :class:`~torch_gsr.datasets.ConnectomePair`
+                or :class:`~torch_geometric.data.Batch` of them (its
+                ``lr_adj``, else its edges; its cached ``lr_eigvecs``).
+            lr_eigvecs (Tensor, optional): ``[B, N, N]`` eigenvectors of the
+                normalised LR adjacency, for ``spectral`` models.
+            validate (bool): check that ``lr_adj`` is finite and symmetric.
+                (default: :obj:`True`)
+            edge_index (Tensor, optional): ``[2, E]`` LR edges (PyG batch
+                numbering) instead of ``lr_adj``.
+            edge_weight (Tensor, optional): ``[E]`` their weights.
+            batch (Tensor, optional): ``[B * N]`` graph of each node.
+
+        Returns:
+            the model's output, whose ``hr_adj`` is ``[B, N_h, N_h]``.
+        """
+        lr_adj, lr_eigvecs = self.read_input(lr_adj, lr_eigvecs, validate,
+                                             edge_index, edge_weight, batch)
+        return self.super_resolve(lr_adj, lr_eigvecs)
+
+    @abstractmethod
+    def super_resolve(self, lr_adj: Tensor, lr_eigvecs: Optional[Tensor]) -> Any:
+        r"""The one method a model writes: its output for checked
+        ``[B, N_l, N_l]`` LR connectomes (and LR eigenvectors or
+        :obj:`None`), whose ``hr_adj`` is ``[B, N_h, N_h]``."""
 
     @abstractmethod
     def loss(self, out: Any, hr_adj: Tensor, hr_eigvecs: Optional[Tensor] = None,

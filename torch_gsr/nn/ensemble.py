@@ -7,7 +7,6 @@ from typing import Any, Callable, Dict, Iterator, List, Optional, Sequence, Tupl
 
 import torch
 from torch import Tensor
-from torch_geometric.data import Data
 
 from ..utils.validation import check_int, check_sizes
 from ..utils.vectorize import vectorize
@@ -269,16 +268,9 @@ class EnsembleGSR(SuperResolutionModel):
             keys += [f'models.{k}.{key}' for key in model.derived_state_keys()]
         return keys
 
-    def forward(self, lr_adj: Union[Tensor, Data, None] = None,
-                lr_eigvecs: Optional[Tensor] = None, validate: bool = True, *,
-                edge_index: Optional[Tensor] = None,
-                edge_weight: Optional[Tensor] = None,
-                batch: Optional[Tensor] = None) -> EnsembleOutput:
-        r"""Predicts HR connectomes from LR ones (any input form
-        :class:`~torch_gsr.nn.GSRModel` takes; ``lr_eigvecs`` go to the
-        spectral members)."""
-        lr_adj, lr_eigvecs = self.read_input(lr_adj, lr_eigvecs, validate,
-                                             edge_index, edge_weight, batch)
+    def super_resolve(self, lr_adj: Tensor, lr_eigvecs: Optional[Tensor]) -> EnsembleOutput:
+        r"""Every member's prediction for checked ``[B, N_l, N_l]`` LR
+        connectomes (``lr_eigvecs`` go to the spectral members)."""
         outputs = [model(lr_adj, lr_eigvecs if model.spectral else None,
                          validate=False) for model in self.models]
         closed_form = self.closed_form_members()

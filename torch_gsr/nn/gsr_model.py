@@ -7,7 +7,6 @@ from typing import Callable, ClassVar, NamedTuple, Optional, Sequence, Tuple, Un
 import torch
 import torch.nn.functional as F
 from torch import Tensor
-from torch_geometric.data import Data
 
 from ..config import GSRConfig
 from ..utils.matrix import set_diagonal, symmetrize
@@ -256,30 +255,10 @@ class GSRModel(SuperResolutionModel):
             z_hr = torch.matmul(z_hr, z_hr.transpose(-1, -2))
         return z_hr
 
-    def forward(self, lr_adj: Union[Tensor, Data, None] = None,
-                lr_eigvecs: Optional[Tensor] = None, validate: bool = True, *,
-                edge_index: Optional[Tensor] = None,
-                edge_weight: Optional[Tensor] = None,
-                batch: Optional[Tensor] = None) -> GSROutput:
-        r"""Predicts HR connectomes from LR ones.
-
-        Args:
-            lr_adj (Tensor or Data): ``[B, N, N]`` or ``[N, N]`` LR
-                connectomes, or a :class:`~torch_gsr.datasets.ConnectomePair`
-                or :class:`~torch_geometric.data.Batch` of them (its
-                ``lr_adj``, else its edges; its cached ``lr_eigvecs``).
-            lr_eigvecs (Tensor, optional): ``[B, N, N]`` eigenvectors of the
-                normalised LR adjacency (:func:`torch_gsr.utils.lr_eigvecs`),
-                computed here when ``spectral`` needs them and none are given.
-            validate (bool): check that ``lr_adj`` is finite and symmetric.
-                (default: :obj:`True`)
-            edge_index (Tensor, optional): ``[2, E]`` LR edges (PyG batch
-                numbering) instead of ``lr_adj``.
-            edge_weight (Tensor, optional): ``[E]`` their weights.
-            batch (Tensor, optional): ``[B * N]`` graph of each node.
-        """
-        lr_adj, lr_eigvecs = self.read_input(lr_adj, lr_eigvecs, validate,
-                                             edge_index, edge_weight, batch)
+    def super_resolve(self, lr_adj: Tensor, lr_eigvecs: Optional[Tensor]) -> GSROutput:
+        r"""GSR-Net's prediction for checked ``[B, N, N]`` LR connectomes;
+        ``lr_eigvecs`` (``[B, N, N]``, :func:`torch_gsr.utils.lr_eigvecs`)
+        are computed here when ``spectral`` needs them and none are given."""
         if not self.spectral:
             lr_eigvecs = None
         elif lr_eigvecs is None:

@@ -2,11 +2,10 @@ r"""NodeMapGSR: the training-mean HR connectome plus a gated, node-mapped
 subject deviation. Not in the paper: a small model with the inductive bias
 that HR regions are mixtures of LR regions."""
 from dataclasses import dataclass
-from typing import Dict, List, Optional, Union
+from typing import Dict, List, Optional
 
 import torch
 from torch import Tensor
-from torch_geometric.data import Data
 
 from ..config import NodeMapConfig
 from ..utils.matrix import symmetrize
@@ -131,31 +130,9 @@ class NodeMapGSR(SuperResolutionModel):
         return [f'ridge_blend.ridge.{name}' for name, _ in
                 self.ridge_blend.ridge.named_buffers()]
 
-    def forward(self, lr_adj: Union[Tensor, Data, None] = None,
-                lr_eigvecs: Optional[Tensor] = None, validate: bool = True, *,
-                edge_index: Optional[Tensor] = None,
-                edge_weight: Optional[Tensor] = None,
-                batch: Optional[Tensor] = None) -> NodeMapOutput:
-        r"""Predicts HR connectomes from LR ones.
-
-        Args:
-            lr_adj (Tensor or Data): ``[B, N_l, N_l]`` or ``[N_l, N_l]`` LR
-                connectomes, or a ``Data``/``Batch`` of them (any form
-                :meth:`GSRModel.forward` takes, sparse edges included).
-            lr_eigvecs (Tensor, optional): ``[B, N_l, N_l]``, accepted for
-                the interface of :class:`~torch_gsr.nn.GSRModel` (checked,
-                unused).
-            validate (bool): check that ``lr_adj`` is finite and symmetric.
-            edge_index (Tensor, optional): ``[2, E]`` LR edges instead of
-                ``lr_adj``.
-            edge_weight (Tensor, optional): ``[E]`` their weights.
-            batch (Tensor, optional): ``[B * N_l]`` graph of each node.
-
-        Returns:
-            NodeMapOutput: ``hr_adj`` is ``[B, N_h, N_h]``.
-        """
-        lr_adj, _ = self.read_input(lr_adj, lr_eigvecs, validate, edge_index,
-                                    edge_weight, batch)
+    def super_resolve(self, lr_adj: Tensor, lr_eigvecs: Optional[Tensor]) -> NodeMapOutput:
+        r"""The node map's prediction for checked ``[B, N_l, N_l]`` LR
+        connectomes (``lr_eigvecs`` unused)."""
         deviation = self.node_map(lr_adj - self.lr_mean.to(lr_adj))
         hr_adj = symmetrize(self.bias + (1 + self.gate) * deviation)
         if self.ridge_blend is not None:

@@ -1,12 +1,11 @@
 r"""STP-GSR (Singh & Rekik, "Strongly Topology-Preserving GNNs for Brain
 Graph Super-Resolution", PRIME-MICCAI 2024): edge regression as node
 regression on the dual (line) graph of the HR graph."""
-from typing import Optional, Sequence, Union
+from typing import Optional, Sequence
 
 import torch
 import torch.nn.functional as F
 from torch import Tensor
-from torch_geometric.data import Data
 from torch_geometric.nn import GraphNorm
 
 from ..config import RECOMMENDED_FIT, STP_PAPER_FIT, STPConfig
@@ -179,16 +178,9 @@ class STPGSR(SuperResolutionModel):
             x = F.relu(graph_norm(norm, conv(x, self.hr_nodes)))
         return edges_to_matrix(min_max(x), self.hr_nodes).squeeze(-1)
 
-    def forward(self, lr_adj: Union[Tensor, Data, None] = None,
-                lr_eigvecs: Optional[Tensor] = None, validate: bool = True, *,
-                edge_index: Optional[Tensor] = None,
-                edge_weight: Optional[Tensor] = None,
-                batch: Optional[Tensor] = None) -> GSROutput:
-        r"""Predicts HR connectomes from LR ones; the arguments are those of
-        :meth:`~torch_gsr.nn.GSRModel.forward` (``lr_eigvecs`` checked and
-        unused)."""
-        lr_adj, _ = self.read_input(lr_adj, lr_eigvecs, validate, edge_index,
-                                    edge_weight, batch)
+    def super_resolve(self, lr_adj: Tensor, lr_eigvecs: Optional[Tensor]) -> GSROutput:
+        r"""STP-GSR's prediction for checked ``[B, N, N]`` LR connectomes
+        (``lr_eigvecs`` unused)."""
         z = self.encode(lr_adj)
         edges = self.initial_edges(z)
         # As every GSR model finishes its prediction (the absolute value
