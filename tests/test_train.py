@@ -608,3 +608,22 @@ def test_spectra_are_computed_only_for_models_that_read_them(pairs):
     assert plain.lr_eigvecs is None and plain.hr_eigvecs is None
     spectral = prepare(new_model(), (lr, hr), 'cpu')
     assert spectral.hr_eigvecs is not None  # GSR-Net's eigen loss
+
+
+def test_a_callback_of_ones_own_sees_every_epoch_and_can_stop(pairs):
+    from torch_gsr.train import Callback
+
+    class StopAtThree(Callback):
+        def __init__(self):
+            self.seen = []
+
+        def on_epoch_end(self, run, record):
+            self.seen.append((record['epoch'], 'val_hr' in record))
+            if record['epoch'] == 3:  # set, never clear: early stopping may have
+                run.stop = True
+
+    lr, hr = pairs
+    stopper = StopAtThree()
+    history = fit(new_model(), dataset_of(lr, hr), epochs=8, progress=False,
+                  val_fraction=0.25, callbacks=[stopper])
+    assert stopper.seen == [(1, True), (2, True), (3, True)] and len(history) == 3

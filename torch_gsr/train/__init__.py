@@ -30,6 +30,7 @@ and :mod:`~torch_gsr.train.sharding` (the steps, DDP shards),
 (predict, evaluate), :mod:`~torch_gsr.train.cv` and
 :mod:`~torch_gsr.train.cv_state` (cross-validation).
 """
+from .callbacks import Callback, FitRun
 from .checkpoint import CHECKPOINT_VERSION, load_checkpoint
 from .cv import BASELINES, CVResult, cross_validate, kfold_indices
 from .epoch import NonFiniteLossError
@@ -39,7 +40,8 @@ from .loop import fit
 from .tensors import ConnectomeTensors
 
 __all__ = [
-    'ConnectomeTensors', 'History', 'LOSS_TERMS', 'loss_terms', 'CHECKPOINT_VERSION',
+    'ConnectomeTensors', 'History', 'Callback', 'FitRun', 'LOSS_TERMS', 'loss_terms',
+    'CHECKPOINT_VERSION',
     'load_checkpoint', 'NonFiniteLossError', 'fit', 'predict', 'evaluate',
     'kfold_indices', 'CVResult', 'cross_validate', 'BASELINES',
 ]

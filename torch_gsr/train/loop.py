@@ -60,7 +60,8 @@ def fit(model: SuperResolutionModel, dataset, epochs: Optional[int] = None,
         distributed: bool = False, lr: Optional[float] = None,
         checkpoint_every: Optional[float] = None,
         accumulate: Optional[int] = None, groups: Optional[Sequence] = None,
-        split: Optional[str] = None, gap: Optional[int] = None) -> History:
+        split: Optional[str] = None, gap: Optional[int] = None,
+        callbacks: Sequence[Callback] = ()) -> History:
     r"""Trains ``model`` in place with Adam on its loss.
 
     Options left at :obj:`None` take ``type(model).fit_presets[preset]``'s
@@ -79,8 +80,8 @@ def fit(model: SuperResolutionModel, dataset, epochs: Optional[int] = None,
         weight_decay (float, optional): Adam's weight decay.
         val_dataset (optional): validation data, in the forms of ``dataset``.
         val_fraction (float, optional): the seeded share of ``dataset`` held out.
-        patience (int, optional): epochs without a lower validation HR loss to stop after.
-        stop_after (float, optional): the share of planned epochs run before stopping.
+        patience (int, optional): epochs without a lower ``val_<model.monitor>``.
+        stop_after (float, optional): the share of epochs run before stopping.
         updates (int, optional): the update budget without ``epochs``.
         schedule (str, optional): ``'constant'`` or ``'cosine'`` learning rate.
         clip_grad_norm (float, optional): clip the gradients' total 2-norm.
@@ -93,10 +94,10 @@ def fit(model: SuperResolutionModel, dataset, epochs: Optional[int] = None,
         checkpoint_every (float, optional): seconds between two writes of
             ``checkpoint`` (the end is always written). (default: :obj:`300.`)
         accumulate (int, optional): batches summed into one update.
-        groups (sequence, optional): a group label per sample (subject,
-            run, site) replacing the data's own; no group is split apart.
+        groups (sequence, optional): a group label per sample, kept together.
         split (str, optional): ``'auto'``, ``'groups'`` or ``'blocks'`` (``FitConfig``).
         gap (int, optional): samples left out beside a held-out block.
+        callbacks (sequence of Callback): called after the built-in ones.
 
     Returns:
         History: the record of every epoch (those before ``resume`` too).
@@ -134,7 +135,7 @@ def fit(model: SuperResolutionModel, dataset, epochs: Optional[int] = None,
             weight_decay=weight_decay, patience=patience, stop_after=stop_after,
             updates=updates, schedule=schedule, clip_grad_norm=clip_grad_norm,
             progress=progress, log=log, distributed=distributed,
-            checkpoint_every=checkpoint_every, accumulate=accumulate)
+            checkpoint_every=checkpoint_every, accumulate=accumulate, callbacks=callbacks)
         return fit_members(model, train, val, fit_member, device, checkpoint, resume,
                            dict(asdict(config), seed=seed, preset=preset))
     train, val = _prepared(model, train, val, device, progress and log is None)
@@ -172,10 +173,11 @@ def fit(model: SuperResolutionModel, dataset, epochs: Optional[int] = None,
     fit_options = dict(asdict(config), seed=seed, preset=preset, patience=patience,
                        clip_grad_norm=clip_grad_norm, epochs=num_epochs)
     run = FitRun(model, optimizer, shuffle, history, fit_options, val)
-    callbacks: List[Callback] = [early_stopping, AfterFit()]
+    built_in: List[Callback] = [early_stopping, AfterFit()]
     if checkpoint is not None:
-        callbacks.append(CheckpointWriter(checkpoint, early_stopping,
-                                          checkpoint_every, write_checkpoint))
+        built_in.append(CheckpointWriter(checkpoint, early_stopping,
+                                         checkpoint_every, write_checkpoint))
+    callbacks = built_in + list(callbacks)
     schedule_ = LearningRateSchedule(config.learning_rate, config.schedule,
                                      num_epochs * steps, steps)
     # One channel: a bar on a terminal, else (or with ``log``) a line per
