@@ -171,7 +171,7 @@ def curve(generator: str, size: int, preset: str, seconds: float, seed: int,
 
     try:
         fit(model, PairedConnectomes.from_numpy(*train), seed=0, preset=preset,
-            progress=False, log=after_epoch, device=device)
+            progress=after_epoch, device=device)
     except _TimeUp:
         pass
     return points

@@ -90,6 +90,8 @@ SOURCES: Dict[str, Dict[str, str]] = {
         'accumulate': f'GSR-Net {RELEASED} (a step per subject)',
         'split': f'{OURS} (unused without validation)',
         'gap': f'{OURS} (unused without validation)',
+        'clip_grad_norm': f'GSR-Net {RELEASED} (no clipping)',
+        'checkpoint_every': f'{OURS} (how often a checkpoint is written, not training)',
     },
     # STP-GSR's own fit presets (basiralab/STP-GSR at 239abd9).
     'FitConfig STPGSR': {

@@ -84,7 +84,7 @@ def run_fit(rank: int, folder: str, epochs: int, sabotage=None,
     try:
         history = fit(model, make_data(), epochs=epochs, checkpoint=checkpoint,
                       resume=checkpoint if os.path.exists(checkpoint) else None,
-                      log=lines.append, distributed=True, **OPTIONS)
+                      distributed=True, **dict(OPTIONS, progress=lines.append))
     except Exception as caught:
         error = (type(caught).__name__, str(caught))
     torch.save(dict(state=model.state_dict(), lines=lines, error=error,

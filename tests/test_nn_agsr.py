@@ -145,7 +145,7 @@ def test_fit_lowers_the_loss(connectomes):
     # From a random start (mean_residual would start at the mean, so the
     # loss has less room to fall on unrelated random pairs).
     history = fit(AGSRNet(8, 14, mean_residual=False), data, epochs=25,
-                  batch_size=3, lr=3e-3, progress=False)
+                  batch_size=3, learning_rate=3e-3, progress=False)
     assert history['hr'][-1] < 0.5 * history['hr'][0]
     assert all(term in history.records[0] for term in ('total', 'eig', 'rec'))
 

@@ -199,7 +199,7 @@ def test_fit_lowers_the_loss(connectomes):
     data = (connectomes(6, 8), connectomes(6, 12, seed=2))
     torch.manual_seed(0)
     history = fit(STPGSR(8, 12, preset='paper'), data, epochs=30, batch_size=3,
-                  lr=1e-2, progress=False)
+                  learning_rate=1e-2, progress=False)
     assert history['total'][-1] < 0.7 * history['total'][0]
 
 

@@ -61,7 +61,7 @@ def test_the_api_takes_a_model_it_does_not_know(files):
         torch.manual_seed(0)
         try:  # an interrupted run, written every epoch
             fit(MODELS['LinearGSR'](8, 12), (lr, hr), epochs=6, batch_size=4, seed=0,
-                checkpoint='cut.pt', checkpoint_every=0, log=stop_after_3)
+                checkpoint='cut.pt', checkpoint_every=0, progress=stop_after_3)
         except KeyboardInterrupt:
             pass
         again = MODELS['LinearGSR'](8, 12)

@@ -56,7 +56,7 @@ def test_fit_log_replaces_the_display_and_progress_off_is_silent(pairs, capsys,
                                                                  monkeypatch):
     monkeypatch.setattr(sys, 'stderr', Terminal())
     lines = []
-    train(pairs, log=lines.append)
+    train(pairs, progress=lines.append)
     assert len(lines) == 2 and lines[1].startswith('epoch 2/2: total=')
     assert sys.stderr.getvalue() == ''
     train(pairs, progress=False)

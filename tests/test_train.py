@@ -65,7 +65,7 @@ def without_time(history):
 def test_history_records_every_term_per_epoch(dataset):
     lines = []
     history = fit(new_model(), dataset, epochs=3, val_fraction=0.25,
-                  log=lines.append, **QUIET)
+                  **dict(QUIET, progress=lines.append))
     assert isinstance(history, History) and len(history) == 3
     assert history['epoch'] == [1, 2, 3]
     for name in ('total', 'hr', 'eig', 'rec'):
@@ -271,7 +271,7 @@ def test_early_stopping_restores_best_weights(dataset, monkeypatch):
     def snapshot(line):
         states.append({k: v.clone() for k, v in model.state_dict().items()})
     history = fit(model, dataset, epochs=8, val_fraction=0.25, patience=2,
-                  log=snapshot, **QUIET)
+                  **dict(QUIET, progress=snapshot))
     assert len(history) == 4 and history.stopped_early
     assert history.best_epoch == 2
     best, last = states[1], states[3]
@@ -441,16 +441,25 @@ def test_values_are_checked_once_not_per_step(dataset, monkeypatch):
     assert len(checked) > 10 and checked.count(True) == 2
 
 
-def test_lr_is_a_deprecated_name_of_learning_rate(dataset):
-    with pytest.warns(FutureWarning, match='learning_rate'):
-        history = fit(new_model(), dataset, epochs=1, lr=1e-3, progress=False,
-                      batch_size=4)
-    assert len(history) == 1
-    with pytest.raises(ValueError, match='learning_rate only'):
-        fit(new_model(), dataset, epochs=1, lr=1e-3, learning_rate=1e-3,
-            progress=False)
+def test_options_are_the_fields_of_fit_config(dataset):
+    from torch_gsr.config import FitConfig
+    # lr, deprecated since 0.2, is gone: an unknown option names the valid ones.
+    with pytest.raises(TypeError, match=r"unknown fit option\(s\) \['lr'\].*learning_rate"):
+        fit(new_model(), dataset, epochs=1, lr=1e-3, progress=False)
     with pytest.raises(ValueError, match='learning_rate must be > 0'):
         fit(new_model(), dataset, epochs=1, learning_rate=0., progress=False)
+    # A FitConfig, a preset name and keywords are one way each to say it.
+    runs = []
+    for config, options in ((FitConfig(epochs=2, batch_size=4), {}),
+                            ('recommended', dict(epochs=2, batch_size=4)),
+                            (None, dict(preset='recommended', epochs=2, batch_size=4))):
+        torch.manual_seed(0)
+        model = new_model()
+        fit(model, dataset, config, progress=False, **options)
+        runs.append(predict(model, dataset))
+    assert torch.equal(runs[0], runs[1]) and torch.equal(runs[1], runs[2])
+    with pytest.raises(ValueError, match='either config or preset'):
+        fit(new_model(), dataset, 'paper', preset='paper', progress=False)
 
 
 # --- adaptive defaults ------------------------------------------------------

@@ -51,6 +51,12 @@ class FitConfig:
         gap (int): training samples left out next to each held-out block,
             in order within a group (windows overlapping it).
             (default: :obj:`0`)
+        clip_grad_norm (float, optional): clip the gradients' total 2-norm
+            to this. (default: :obj:`None`)
+        checkpoint_every (float, optional): seconds between two writes of
+            ``fit``'s checkpoint during training (``0``: every epoch; the end
+            is always written; :obj:`None`: every 300 s,
+            ``train.callbacks.CHECKPOINT_EVERY``). (default: :obj:`None`)
     """
     learning_rate: float = 3e-3
     batch_size: int = 8
@@ -64,6 +70,8 @@ class FitConfig:
     accumulate: int = 1
     split: str = 'auto'
     gap: int = 0
+    clip_grad_norm: Optional[float] = None
+    checkpoint_every: Optional[float] = None
 
     def __post_init__(self):
         for name in ('batch_size', 'epochs', 'updates', 'patience', 'accumulate'):
@@ -82,6 +90,11 @@ class FitConfig:
         if not 0 <= self.stop_after <= 1:
             raise ValueError(f"stop_after must be in [0, 1], got {self.stop_after!r}")
         check_split(self.split, self.gap)
+        if self.clip_grad_norm is not None and not self.clip_grad_norm > 0:
+            raise ValueError(f"clip_grad_norm must be > 0, got {self.clip_grad_norm!r}")
+        if self.checkpoint_every is not None and not self.checkpoint_every >= 0:
+            raise ValueError(f"checkpoint_every must be >= 0 seconds, got "
+                             f"{self.checkpoint_every!r}")
         if self.schedule not in SCHEDULES:
             raise ValueError(f"schedule must be one of {SCHEDULES}, got {self.schedule!r}")
 

@@ -4,11 +4,12 @@ of :mod:`~torch_gsr.train.callbacks` around the epochs."""
 import functools
 import time
 from dataclasses import asdict
-from typing import Callable, Dict, List, Optional, Sequence
+from typing import Any, Callable, Dict, List, Optional, Sequence, Union
 
 import torch
 
 from .. import distributed as dist
+from ..config.fit import FitConfig
 from ..nn.base import SuperResolutionModel
 from ..utils.progress import Progress
 from .callbacks import (
@@ -36,7 +37,6 @@ from .members import fit_members
 from .options import (
     fit_config,
     planned_epochs,
-    renamed_learning_rate,
     updates_per_epoch,
 )
 from .sharding import LossModule, data_parallel
@@ -48,97 +48,70 @@ __all__ = ['fit', 'NonFiniteLossError', '_train_epoch', '_validation_loss',
            'write_checkpoint']
 
 
-def fit(model: SuperResolutionModel, dataset, epochs: Optional[int] = None,
-        learning_rate: Optional[float] = None, batch_size: Optional[int] = None,
-        device=None, seed: int = 0, preset: str = 'recommended',
-        weight_decay: Optional[float] = None, val_dataset=None,
-        val_fraction: Optional[float] = None, patience: Optional[int] = None,
-        stop_after: Optional[float] = None, updates: Optional[int] = None,
-        schedule: Optional[str] = None, clip_grad_norm: Optional[float] = None,
+def fit(model: SuperResolutionModel, dataset,
+        config: Union[FitConfig, str, None] = None, *, val_dataset=None,
+        groups: Optional[Sequence] = None, callbacks: Sequence[Callback] = (),
+        device=None, seed: int = 0,
+        progress: Union[bool, Callable[[str], None]] = True,
         checkpoint: Optional[str] = None, resume: Optional[str] = None,
-        progress: bool = True, log: Optional[Callable[[str], None]] = None,
-        distributed: bool = False, lr: Optional[float] = None,
-        checkpoint_every: Optional[float] = None,
-        accumulate: Optional[int] = None, groups: Optional[Sequence] = None,
-        split: Optional[str] = None, gap: Optional[int] = None,
-        callbacks: Sequence[Callback] = ()) -> History:
+        distributed: bool = False, **options: Any) -> History:
     r"""Trains ``model`` in place with Adam on its loss.
 
-    Options left at :obj:`None` take ``type(model).fit_presets[preset]``'s
-    values (:class:`~torch_gsr.config.FitConfig`). docs/training.md
-    describes the options, the checkpoints, resuming and distributed runs.
+    ``config`` and ``options`` give the :class:`~torch_gsr.config.FitConfig`
+    (:func:`~torch_gsr.train.options.fit_config`): a preset of
+    ``type(model).fit_presets`` or an instance, with the options given as
+    keywords (its fields: ``epochs``, ``learning_rate``, ``batch_size``,
+    ``val_fraction``, ``patience``, ``split``, ...) replaced.
+    docs/training.md describes the options, checkpoints, resuming, groups
+    and distributed runs.
 
     Args:
         model (SuperResolutionModel): the model to train.
         dataset: a PyG dataset of pairs, ``(lr_adj, hr_adj)`` or a ConnectomeTensors.
-        epochs (int, optional): epochs to run, also when resuming.
-        learning_rate (float, optional): Adam's (peak) learning rate.
-        batch_size (int, optional): subjects per update (global under DDP).
+        config (FitConfig or str, optional): the settings, or a preset name.
+            (default: :obj:`'recommended'`)
+        val_dataset (optional): validation data, in the forms of ``dataset``.
+        groups (sequence, optional): a group label per sample, kept together.
+        callbacks (sequence of Callback): called after the built-in ones.
         device (torch.device or str, optional): where to train. (default: the model's)
         seed (int): seeds shuffling, the validation split and torch. (default: :obj:`0`)
-        preset (str): the fit preset. (default: :obj:`'recommended'`)
-        weight_decay (float, optional): Adam's weight decay.
-        val_dataset (optional): validation data, in the forms of ``dataset``.
-        val_fraction (float, optional): the seeded share of ``dataset`` held out.
-        patience (int, optional): epochs without a lower ``val_<model.monitor>``.
-        stop_after (float, optional): the share of epochs run before stopping.
-        updates (int, optional): the update budget without ``epochs``.
-        schedule (str, optional): ``'constant'`` or ``'cosine'`` learning rate.
-        clip_grad_norm (float, optional): clip the gradients' total 2-norm.
+        progress (bool or callable): report every epoch (a bar on a terminal,
+            else a line); a callable receives the lines. (default: :obj:`True`)
         checkpoint (str, optional): file of the run's resumable state (atomic writes).
         resume (str, optional): a checkpoint to continue from (bit-identical on CPU).
-        progress (bool): report every epoch. (default: :obj:`True`)
-        log (callable, optional): receives a line per epoch instead.
         distributed (bool): train in all ``torchrun`` processes. (default: :obj:`False`)
-        lr (float, optional): deprecated name of ``learning_rate``.
-        checkpoint_every (float, optional): seconds between two writes of
-            ``checkpoint`` (the end is always written). (default: :obj:`300.`)
-        accumulate (int, optional): batches summed into one update.
-        groups (sequence, optional): a group label per sample, kept together.
-        split (str, optional): ``'auto'``, ``'groups'`` or ``'blocks'`` (``FitConfig``).
-        gap (int, optional): samples left out beside a held-out block.
-        callbacks (sequence of Callback): called after the built-in ones.
+        **options: fields of :class:`~torch_gsr.config.FitConfig` (and
+            ``preset``, a name for ``config``).
 
     Returns:
         History: the record of every epoch (those before ``resume`` too).
     """
-    learning_rate = renamed_learning_rate(learning_rate, lr)
-    config = fit_config(model, preset, epochs=epochs, batch_size=batch_size,
-                        learning_rate=learning_rate,
-                        weight_decay=weight_decay, val_fraction=val_fraction,
-                        patience=patience, stop_after=stop_after,
-                        updates=updates, schedule=schedule, accumulate=accumulate,
-                        split=split, gap=gap)
-    if clip_grad_norm is not None and not clip_grad_norm > 0:
-        raise ValueError(f"clip_grad_norm must be > 0, got {clip_grad_norm!r}")
-    if checkpoint_every is not None and not checkpoint_every >= 0:
-        raise ValueError(f"checkpoint_every must be >= 0 seconds, got {checkpoint_every!r}")
+    given, config = config, fit_config(model, config, **options)
+    explicit = {key for key, value in options.items() if value is not None}
     device = torch.device(device) if device is not None \
         else next(model.parameters()).device
     if distributed:
         device = dist.init_process_group(device)
-        progress = progress and dist.is_main_process()
+        progress = progress if dist.is_main_process() else False
     model.to(device)
     data = ConnectomeTensors.from_data(dataset, groups)
     data.require_hr('fit')
     train, val = split_validation(data, val_dataset, config,
-                                  val_fraction is not None, seed)
-    if patience is not None and val is None:
+                                  'val_fraction' in explicit, seed)
+    if 'patience' in explicit and val is None:
         raise ValueError("patience (early stopping) needs validation data: "
                          "pass val_dataset or val_fraction > 0")
     if model.members_trained_alone():
         # Every member as it would train alone: this call's options, the
         # member's own fit preset for the rest.
+        member_options = {key: options[key] for key in explicit
+                          if key not in ('val_fraction', 'split', 'gap')}
         fit_member = functools.partial(
-            fit, epochs=epochs, learning_rate=learning_rate,
-            batch_size=batch_size, device=device, seed=seed, preset=preset,
-            weight_decay=weight_decay, patience=patience, stop_after=stop_after,
-            updates=updates, schedule=schedule, clip_grad_norm=clip_grad_norm,
-            progress=progress, log=log, distributed=distributed,
-            checkpoint_every=checkpoint_every, accumulate=accumulate, callbacks=callbacks)
+            fit, config=given, device=device, seed=seed, progress=progress, distributed=distributed,
+            callbacks=callbacks, **member_options)
         return fit_members(model, train, val, fit_member, device, checkpoint, resume,
-                           dict(asdict(config), seed=seed, preset=preset))
-    train, val = _prepared(model, train, val, device, progress and log is None)
+                           dict(asdict(config), seed=seed))
+    train, val = _prepared(model, train, val, device, progress is True)
     patience = config.patience if val is not None else None
     num_epochs = planned_epochs(config, train.num_subjects)
     steps = updates_per_epoch(config, train.num_subjects)
@@ -170,28 +143,29 @@ def fit(model: SuperResolutionModel, dataset, epochs: Optional[int] = None,
     step: torch.nn.Module = LossModule(model)
     if distributed:  # after resume: DDP broadcasts rank 0's parameters
         step = data_parallel(step, device)
+    preset = given if isinstance(given, str) else options.get('preset')
     fit_options = dict(asdict(config), seed=seed, preset=preset, patience=patience,
-                       clip_grad_norm=clip_grad_norm, epochs=num_epochs)
+                       epochs=num_epochs)
     run = FitRun(model, optimizer, shuffle, history, fit_options, val)
     built_in: List[Callback] = [early_stopping, AfterFit()]
     if checkpoint is not None:
         built_in.append(CheckpointWriter(checkpoint, early_stopping,
-                                         checkpoint_every, write_checkpoint))
+                                         config.checkpoint_every, write_checkpoint))
     callbacks = built_in + list(callbacks)
     schedule_ = LearningRateSchedule(config.learning_rate, config.schedule,
                                      num_epochs * steps, steps)
-    # One channel: a bar on a terminal, else (or with ``log``) a line per
-    # epoch; only rank 0 reports.
-    display = Progress(end, 'epoch', log=log, every=0, initial=start,
-                       enabled=(progress or log is not None) and dist.is_main_process(),
-                       fractional=True)
+    # One channel: a bar on a terminal, else (or to a callable ``progress``)
+    # a line per epoch; only rank 0 reports.
+    display = Progress(end, 'epoch', log=None if isinstance(progress, bool) else progress,
+                       every=0, initial=start,
+                       enabled=bool(progress) and dist.is_main_process(), fractional=True)
     for callback in callbacks:
         callback.on_fit_start(run)
     for epoch in range(start, end):
         began = time.perf_counter()
         record: Dict[str, float] = dict(epoch=epoch + 1)
         record.update(_train_epoch(step, optimizer, train, config.batch_size,
-                                   shuffle, epoch + 1, clip_grad_norm,
+                                   shuffle, epoch + 1, config.clip_grad_norm,
                                    schedule_.for_epoch(epoch), display,
                                    config.accumulate))
         if val is not None:
@@ -216,7 +190,7 @@ def _prepared(model: SuperResolutionModel, train, val, device: torch.device,
               show_spectra: bool):
     r"""``train`` and ``val`` checked and on ``device``, with the spectra
     ``model`` uses."""
-    # The spectra are shown on the default channel only (``log`` is for the
+    # The spectra are shown on the default channel only (a callable is for the
     # epochs); the validation ones are a fraction of the training ones.
     train = prepare(model, train, device, show_spectra)
     if val is not None:
