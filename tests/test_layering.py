@@ -213,3 +213,16 @@ def test_every_layer_documents_its_shapes():
                     and name not in NOT_LAYERS and 'Shapes:' not in ast.get_docstring(node):
                 missing.append(f'{path.relative_to(ROOT.parent)} {name}')
     assert not missing, 'layers without a Shapes: section:\n' + '\n'.join(missing)
+
+
+def test_no_released_flag_is_tested_while_predicting_or_scoring():
+    # The released code paths are parts chosen when a model is built
+    # (init_* hooks), never a branch inside forward, super_resolve or loss.
+    found = []
+    for path in sorted((ROOT / 'nn').rglob('*.py')):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.FunctionDef) and node.name in (
+                    'forward', 'super_resolve', 'loss'):
+                found += [f'{path.name}:{node.name}' for inner in ast.walk(node)
+                          if isinstance(inner, ast.Attribute) and inner.attr == 'released']
+    assert not found, found

@@ -32,7 +32,7 @@ def test_generator_is_trained_by_the_adversarial_term(connectomes):
     torch.manual_seed(0)
     model = AGSRNet(10, 17)
     out = model(connectomes(3, 10))
-    gen, disc = model.adversarial_losses(out, connectomes(3, 17, seed=1))
+    gen, disc = model.adversarial_losses(out.hr_adj, connectomes(3, 17, seed=1))
     generator = generator_parameters(model)
     discriminator = dict(model.discriminator.named_parameters())
 
@@ -56,7 +56,7 @@ def test_total_holds_both_adversarial_terms(connectomes):
     torch.manual_seed(3)
     loss = model.loss(out, hr_adj)
     torch.manual_seed(3)
-    gen, disc = model.adversarial_losses(out, hr_adj)
+    gen, disc = model.adversarial_losses(out.hr_adj, hr_adj)
     base = GSRModel.loss(model, out, hr_adj)  # GSR-Net's loss, before the adversarial terms
     assert torch.allclose(loss.total, base.total + gen + disc)
     assert torch.allclose(loss.adversarial, gen + disc)
@@ -69,9 +69,9 @@ def test_adv_weight_scales_the_generator_term(connectomes):
     model = AGSRNet(8, 14, adv_weight=1.)
     out = model(connectomes(2, 8))
     hr_adj = connectomes(2, 14, seed=1)
-    gen, _ = model.adversarial_losses(out, hr_adj)
+    gen, _ = model.adversarial_losses(out.hr_adj, hr_adj)
     model.adv_weight = 3.
-    assert torch.allclose(model.adversarial_losses(out, hr_adj)[0], 3 * gen)
+    assert torch.allclose(model.adversarial_losses(out.hr_adj, hr_adj)[0], 3 * gen)
 
 
 def test_prior_samples_are_connectomes_near_the_target(connectomes):

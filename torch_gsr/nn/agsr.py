@@ -10,17 +10,17 @@ from torch_geometric.nn import MLP
 
 from ..config import AGSRConfig, GSRConfig
 from ..utils.matrix import set_diagonal, symmetrize
-from ..utils.padding import pad_hr
-from ..utils.validation import check_adjacency
 from .agsr_released import (
     NoisyGSRLayer,
     ReleasedDiscriminator,
     ReleasedGSRLayer,
     ReleasedHead,
+    ReleasedObjective,
 )
 from .base import preset_options
 from .gsr import GSRLayer
 from .gsr_model import GSRLoss, GSRModel, GSROutput
+from .losses import GSRObjective
 from .registry import register_model
 
 
@@ -139,18 +139,18 @@ class AGSRNet(GSRModel):
         noisy = hr_adj + self.prior_std * torch.randn_like(hr_adj)
         return set_diagonal(symmetrize(noisy.abs()))
 
-    def adversarial_losses(self, out: GSROutput, hr_adj: Tensor
-                           ) -> Tuple[Tensor, Tensor]:
+    def adversarial_losses(self, pred: Tensor, target: Tensor) -> Tuple[Tensor, Tensor]:
         r"""``(generator, discriminator)``: :math:`-w_{adv} \log
         D(\mathbf{Z}_h)` (gradients to the generator only) and
-        :math:`\mathcal{L}_D` (gradients to the discriminator only).
+        :math:`\mathcal{L}_D` (gradients to the discriminator only), the
+        prior drawn around ``target``.
 
         Args:
-            out (GSROutput): this model's output, ``hr_adj`` ``[B, N_h, N_h]``.
-            hr_adj (Tensor): ``[B, N_h, N_h]`` targets.
+            pred (Tensor): ``[B, N, N]`` predictions (cropped, or padded
+                for the released code).
+            target (Tensor): ``[B, N, N]`` their targets.
         """
-        pred = out.hr_adj
-        prior = self.sample_prior(hr_adj.to(pred))
+        prior = self.sample_prior(target.to(pred))
         real_logits = self.discriminator(prior)
         fake_logits = self.discriminator(pred.detach())
         disc = (F.binary_cross_entropy_with_logits(
@@ -164,41 +164,18 @@ class AGSRNet(GSRModel):
             gen_logits, torch.ones_like(gen_logits))
         return gen, disc
 
+    def init_objective(self) -> GSRObjective:
+        r"""GSR-Net's loss terms, or the released AGSR-Net's (padded)."""
+        return ReleasedObjective(padded=True) if self.released else super().init_objective()
+
     def loss(self, out: GSROutput, hr_adj: Tensor,
              hr_eigvecs: Optional[Tensor] = None,
              validate: bool = True) -> AGSRLoss:
-        r"""GSR-Net's loss (:meth:`GSRModel.loss`) plus both adversarial
-        terms (:meth:`adversarial_losses`) in ``total``; arguments as
+        r"""GSR-Net's loss terms plus both adversarial terms
+        (:meth:`adversarial_losses`) in ``total``; arguments as
         :meth:`GSRModel.loss`."""
-        if self.released:
-            return self._released_loss(out, hr_adj, validate)
-        base = super().loss(out, hr_adj, hr_eigvecs, validate)
-        hr_adj = check_adjacency(hr_adj, 'hr_adj', self.hr_nodes, values=False)
-        gen, disc = self.adversarial_losses(out, hr_adj)
-        return AGSRLoss(base.total + gen + disc, base.hr, base.eig, base.rec)
+        terms = self.objective(self, out, hr_adj, hr_eigvecs, validate)
+        gen, disc = self.adversarial_losses(terms.pred, terms.target)
+        return AGSRLoss(terms.hr + terms.eig + terms.rec + gen + disc, terms.hr,
+                        terms.eig, terms.rec)
 
-    def _released_loss(self, out: GSROutput, hr_adj: Tensor, validate: bool) -> AGSRLoss:
-        # train.py:29-61: every term on the padded matrices, the target
-        # padded with a unit diagonal; its eigenvectors computed here (the
-        # precomputed ones are of the zero-padded target).
-        hr_adj = self.read_target(hr_adj, out.hr_adj, validate)
-        target = set_diagonal(pad_hr(hr_adj, self.hr_padded))
-        eigvecs = torch.linalg.eigh(target).eigenvectors
-        pred = out.padded_hr_adj
-        term_hr = F.mse_loss(pred, target)
-        term_eig = F.mse_loss(self.gsr.weight.expand_as(eigvecs), eigvecs)
-        assert out.z0 is not None
-        term_rec = self.lambda_rec * F.mse_loss(out.z_lr, out.z0)
-        prior = self.sample_prior(target)
-        real_logits = self.discriminator(prior)
-        fake_logits = self.discriminator(pred.detach())
-        disc = (F.binary_cross_entropy_with_logits(real_logits, torch.ones_like(real_logits))
-                + F.binary_cross_entropy_with_logits(fake_logits,
-                                                     torch.zeros_like(fake_logits)))
-        frozen = {name: param.detach() for name, param
-                  in self.discriminator.named_parameters()}
-        gen_logits = functional_call(self.discriminator, frozen, (pred,))
-        gen = self.adv_weight * F.binary_cross_entropy_with_logits(
-            gen_logits, torch.ones_like(gen_logits))
-        return AGSRLoss(term_hr + term_eig + term_rec + gen + disc, term_hr, term_eig,
-                        term_rec)

@@ -4,15 +4,17 @@ discriminator, batched: ``GSRNet(generator='released')`` and
 ``AGSRNet(generator='released')`` build from them
 (``docs/models/gsr_net.md`` and ``agsr_net.md`` give the file and line of
 each)."""
-from typing import Optional, Sequence, Tuple, cast
+from typing import Any, Optional, Sequence, Tuple, cast
 
 import torch
 import torch.nn.functional as F
 from torch import Tensor
 
 from ..utils.matrix import set_diagonal, symmetrize
+from ..utils.padding import pad_hr
 from ..utils.spectra import normalize_adj
 from .gsr import GSRLayer
+from .losses import GSRObjective, LossTerms
 from .pool import _gather_rows, pool_dense_adj
 
 
@@ -270,3 +272,28 @@ class ReleasedDiscriminator(torch.nn.Module):
 
     def __repr__(self) -> str:
         return f'{self.__class__.__name__}({self.lins[0].in_features})'
+
+
+class ReleasedObjective(GSRObjective):
+    r"""The released code's loss terms (GSR-Net ``train.py:30-35``, AGSR-Net
+    ``train.py:29-61``): the target padded with a unit diagonal, its
+    eigenvectors computed here, every term a plain mean squared error
+    (:math:`\mathbf{W}` against each subject's eigenvectors). GSR-Net's
+    release scores the cropped prediction, AGSR-Net's the padded one
+    (``padded``; also what its discriminator judges)."""
+    def __init__(self, padded: bool):
+        self.padded = padded
+
+    def __call__(self, model: Any, out: Any, hr_adj: Tensor,
+                 hr_eigvecs: Optional[Tensor], validate: bool) -> LossTerms:
+        r"""The terms of ``model``'s output ``out`` against ``hr_adj``
+        ``[B, N_h, N_h]`` (``hr_eigvecs``, ``validate`` as in its loss)."""
+        hr_adj = model.read_target(hr_adj, out.hr_adj, validate)
+        target = set_diagonal(pad_hr(hr_adj, model.hr_padded))
+        eigvecs = torch.linalg.eigh(target).eigenvectors
+        pred, scored = (out.padded_hr_adj, target) if self.padded else (out.hr_adj, hr_adj)
+        term_hr = F.mse_loss(pred, scored)
+        term_eig = F.mse_loss(model.gsr.weight.expand_as(eigvecs), eigvecs)
+        assert out.z0 is not None
+        term_rec = model.lambda_rec * F.mse_loss(out.z_lr, out.z0)
+        return LossTerms(term_hr, term_eig, term_rec, pred, scored)

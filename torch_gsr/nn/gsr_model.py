@@ -12,16 +12,15 @@ from ..config import GSRConfig
 from ..utils.matrix import set_diagonal, symmetrize
 from ..utils.padding import pad_hr, padded_size, unpad_hr
 from ..utils.sparse import strongest_edges
-from ..utils.spectra import hr_eigvecs as compute_hr_eigvecs
 from ..utils.spectra import lr_eigvecs as compute_lr_eigvecs
-from ..utils.validation import check_eigvecs, check_sizes
+from ..utils.validation import check_sizes
 from .activation import resolve_activation
 from .agsr_released import ReleasedUAutoencoder
 from .base import SuperResolutionModel
 from .conv import ConnectomeGCNConv
 from .edge_batch import EdgeBatch, Graph, convolve, normalize
 from .gsr import GSRLayer
-from .losses import eig_loss, hr_loss, rec_loss
+from .losses import GSRObjective
 from .sparse_conv import SparseConnectomeGCNConv
 from .unet import GraphUAutoencoder, check_graph_kind
 
@@ -170,6 +169,11 @@ class GSRModel(SuperResolutionModel):
         self.encoder = self.init_encoder(config)
         self.gsr = self.init_gsr_layer(config)
         self.head = self.init_head(config)
+        self.objective = self.init_objective()
+
+    def init_objective(self) -> GSRObjective:
+        r"""The terms of the loss (a hook: the released code's differ)."""
+        return GSRObjective()
 
     def init_encoder(self, config: GSRConfig) -> Optional[torch.nn.Module]:
         r"""The LR encoder of ``encoder_kind``, or the released GSR-Net and
@@ -293,18 +297,8 @@ class GSRModel(SuperResolutionModel):
             validate (bool): check that ``hr_adj`` is finite and symmetric.
                 (default: :obj:`True`)
         """
-        batch_size = out.hr_adj.size(0)
-        hr_adj = self.read_target(hr_adj, out.hr_adj, validate)
-        if hr_eigvecs is None:
-            hr_eigvecs = compute_hr_eigvecs(hr_adj, self.hr_padded)
-        else:
-            hr_eigvecs = check_eigvecs(hr_eigvecs, 'hr_eigvecs', batch_size,
-                                       self.hr_padded, like=out.hr_adj)
-        term_hr = hr_loss(out.hr_adj, hr_adj)
-        term_eig = eig_loss(self.gsr.weight, hr_eigvecs, self.sign_invariant_eig)
-        term_rec = (self.lambda_rec * rec_loss(out.z0, out.z_lr)
-                    if out.z0 is not None else term_hr.new_zeros(()))
-        return GSRLoss(term_hr + term_eig + term_rec, term_hr, term_eig, term_rec)
+        terms = self.objective(self, out, hr_adj, hr_eigvecs, validate)
+        return GSRLoss(terms.hr + terms.eig + terms.rec, terms.hr, terms.eig, terms.rec)
 
     def __repr__(self) -> str:
         return (f'{self.__class__.__name__}({self.lr_nodes}, {self.hr_nodes}, '

@@ -7,8 +7,13 @@ Each term is a mean squared error averaged over every entry (and over the
 batch), as in the released code; the paper's :math:`\frac{1}{N}\sum_i
 \|\cdot\|_2^2` differs from it only by a constant factor per term.
 """
+from typing import Any, NamedTuple, Optional
+
 import torch.nn.functional as F
 from torch import Tensor
+
+from ..utils.spectra import hr_eigvecs as compute_hr_eigvecs
+from ..utils.validation import check_eigvecs
 
 
 def hr_loss(pred_hr_adj: Tensor, hr_adj: Tensor) -> Tensor:
@@ -57,3 +62,36 @@ def rec_loss(z0: Tensor, z_lr: Tensor) -> Tensor:
         z_lr (Tensor): ``[B, N, F]`` :math:`\mathbf{Z}_l`.
     """
     return F.mse_loss(z_lr, z0)
+
+
+class LossTerms(NamedTuple):
+    r"""GSR-Net's three terms of one batch, and the prediction and target
+    an adversary (AGSR-Net) judges them on."""
+    hr: Tensor
+    eig: Tensor
+    rec: Tensor
+    pred: Tensor
+    target: Tensor
+
+
+class GSRObjective:
+    r"""The package's terms of GSR-Net's loss: :func:`hr_loss` on the
+    cropped prediction, :func:`eig_loss` against the eigenvectors of the
+    zero-padded targets (given, or computed here), and
+    :math:`\lambda_{rec}` :func:`rec_loss`. A model holds one, chosen when
+    it is built (:meth:`GSRModel.init_objective`)."""
+    def __call__(self, model: Any, out: Any, hr_adj: Tensor,
+                 hr_eigvecs: Optional[Tensor], validate: bool) -> LossTerms:
+        r"""The terms of ``model``'s output ``out`` against ``hr_adj``
+        ``[B, N_h, N_h]`` (``hr_eigvecs``, ``validate`` as in its loss)."""
+        hr_adj = model.read_target(hr_adj, out.hr_adj, validate)
+        if hr_eigvecs is None:
+            hr_eigvecs = compute_hr_eigvecs(hr_adj, model.hr_padded)
+        else:
+            hr_eigvecs = check_eigvecs(hr_eigvecs, 'hr_eigvecs', out.hr_adj.size(0),
+                                       model.hr_padded, like=out.hr_adj)
+        term_hr = hr_loss(out.hr_adj, hr_adj)
+        term_eig = eig_loss(model.gsr.weight, hr_eigvecs, model.sign_invariant_eig)
+        term_rec = (model.lambda_rec * rec_loss(out.z0, out.z_lr)
+                    if out.z0 is not None else term_hr.new_zeros(()))
+        return LossTerms(term_hr, term_eig, term_rec, out.hr_adj, hr_adj)

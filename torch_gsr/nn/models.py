@@ -4,16 +4,13 @@ layer's output (``head_kind``)."""
 from typing import ClassVar, Optional, Sequence
 
 import torch
-import torch.nn.functional as F
-from torch import Tensor
 
 from ..config import GSRConfig
-from ..utils.matrix import set_diagonal
-from ..utils.padding import pad_hr
-from .agsr_released import ReleasedGSRLayer, ReleasedHead
+from .agsr_released import ReleasedGSRLayer, ReleasedHead, ReleasedObjective
 from .base import preset_options
 from .gsr import GSRLayer
-from .gsr_model import GSRLoss, GSRModel, GSROutput
+from .gsr_model import GSRModel
+from .losses import GSRObjective
 
 # MODELS and build_model lived here up to 0.2.0 (train/checkpoint.py and
 # cli.py still import them from here); their home is nn/registry.py.
@@ -100,22 +97,9 @@ class GSRNet(GSRModel):
                                     normalize=config.normalize_gsr, noise_std=0.)
         return super().init_gsr_layer(config)
 
-    def loss(self, out: GSROutput, hr_adj: Tensor,
-             hr_eigvecs: Optional[Tensor] = None,
-             validate: bool = True) -> GSRLoss:
-        r""":meth:`GSRModel.loss`; with the released generator, the released
-        loss (train.py:30-35): the eigen target is the HR matrix padded with
-        a unit diagonal (``hr_eigvecs`` unused)."""
-        if not self.released:
-            return super().loss(out, hr_adj, hr_eigvecs, validate)
-        hr_adj = self.read_target(hr_adj, out.hr_adj, validate)
-        target = set_diagonal(pad_hr(hr_adj, self.hr_padded))
-        eigvecs = torch.linalg.eigh(target).eigenvectors
-        term_hr = F.mse_loss(out.hr_adj, hr_adj)
-        term_eig = F.mse_loss(self.gsr.weight.expand_as(eigvecs), eigvecs)
-        assert out.z0 is not None
-        term_rec = self.lambda_rec * F.mse_loss(out.z_lr, out.z0)
-        return GSRLoss(term_hr + term_eig + term_rec, term_hr, term_eig, term_rec)
+    def init_objective(self) -> GSRObjective:
+        r"""The package's loss terms, or the released ones (train.py:30-35)."""
+        return ReleasedObjective(padded=False) if self.released else super().init_objective()
 
 
 @register_model
