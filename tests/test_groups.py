@@ -230,3 +230,14 @@ def test_cross_validation_warns_about_near_copies_across_folds(runs):
     with pytest.warns(UserWarning, match='the test samples are near-copies'):
         cross_validate(lambda: NodeMapGSR(lr.size(-1), HR_REGIONS), (lr, hr), folds=2,
                        epochs=1, progress=False, baselines=False)
+
+
+def test_a_dataset_carries_its_groups(runs):
+    from torch_gsr.datasets import PairedConnectomes
+    lr, hr, ids = runs
+    sessions = [source_of(i) for i in ids]
+    dataset = PairedConnectomes.from_numpy(lr[:30], hr[:30], groups=sessions[:30])
+    assert dataset[0].group == sessions[0]
+    assert ConnectomeTensors.from_data(dataset).groups == sessions[:30]
+    with pytest.raises(ValueError, match='30 subjects but 29 group labels'):
+        PairedConnectomes.from_numpy(lr[:30], hr[:30], groups=sessions[:29])

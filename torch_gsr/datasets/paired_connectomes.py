@@ -41,7 +41,9 @@ class PairedConnectomes(InMemoryDataset):
         reader (callable): returns ``(lr, hr, subjects, lr_source, hr_source)``:
             arrays ``[S, N_l, N_l]``, ``[S, N_h, N_h]`` (``hr`` may be ``None``
             for LR-only data), subject ids, and the names of the sources used
-            in error messages.
+            in error messages; optionally a sixth item, a group label per
+            subject (each pair's ``group``: the samples kept together by
+            every split, docs/training.md).
         name (str): identifies the source in the processed file name.
             (default: :obj:`'pairs'`)
         clean (bool or dict): cleaning, see :func:`cleaning_options`.
@@ -86,8 +88,13 @@ class PairedConnectomes(InMemoryDataset):
             self.save(pairs, tmp)
 
     def _pairs(self) -> List[ConnectomePair]:
-        lr, hr, subjects, lr_source, hr_source = self.reader()
+        lr, hr, subjects, lr_source, hr_source, *groups = self.reader()
         subjects = [str(s) for s in subjects]
+        if groups and groups[0] is not None and len(groups[0]) != len(subjects):
+            raise ValueError(f"{lr_source}: {len(subjects)} subjects but "
+                             f"{len(groups[0])} group labels")
+        labels = {} if not groups or groups[0] is None else dict(
+            zip(subjects, (str(g) for g in groups[0]), strict=True))
         lr = clean_connectomes(lr, lr_source, subjects, **self.clean)
         if len(subjects) != len(lr):
             raise ValueError(f"{lr_source}: {len(lr)} subjects but {len(subjects)} ids")
@@ -96,7 +103,8 @@ class PairedConnectomes(InMemoryDataset):
             if len(hr) != len(lr):
                 raise ValueError(f"{lr_source} has {len(lr)} subjects but {hr_source} "
                                  f"has {len(hr)}: they must pair one to one")
-        pairs = [ConnectomePair(lr[i], None if hr is None else hr[i], subject=s)
+        pairs = [ConnectomePair(lr[i], None if hr is None else hr[i], subject=s,
+                                **({'group': labels[s]} if labels else {}))
                  for i, s in enumerate(subjects)]
         if self.pre_filter is not None:
             pairs = [pair for pair in pairs if self.pre_filter(pair)]
@@ -106,13 +114,17 @@ class PairedConnectomes(InMemoryDataset):
 
     @classmethod
     def from_numpy(cls, lr, hr=None, subjects: Optional[Sequence[str]] = None,
-                   root: Optional[str] = None, name: str = 'numpy', **kwargs):
+                   root: Optional[str] = None, name: str = 'numpy',
+                   groups: Optional[Sequence] = None, **kwargs):
         r"""From arrays ``lr`` ``[S, N_l, N_l]`` and ``hr`` ``[S, N_h, N_h]``
-        (numpy or torch). Subject ids default to ``'0', '1', ...``; with a
-        ``root``, pass a ``name`` unique to these arrays (the cache key)."""
+        (numpy or torch). Subject ids default to ``'0', '1', ...``;
+        ``groups`` gives each pair a ``group`` (its subject, run or site:
+        kept together by every split); with a ``root``, pass a ``name``
+        unique to these arrays (the cache key)."""
         def reader():
             ids = subjects if subjects is not None else range(len(lr))
-            return np.asarray(lr), None if hr is None else np.asarray(hr), ids, 'lr', 'hr'
+            return (np.asarray(lr), None if hr is None else np.asarray(hr), ids, 'lr', 'hr',
+                    groups)
         return cls(root, reader, name=name, **kwargs)
 
     @classmethod
