@@ -93,8 +93,7 @@ class PairedConnectomes(InMemoryDataset):
         if groups and groups[0] is not None and len(groups[0]) != len(subjects):
             raise ValueError(f"{lr_source}: {len(subjects)} subjects but "
                              f"{len(groups[0])} group labels")
-        labels = {} if not groups or groups[0] is None else dict(
-            zip(subjects, (str(g) for g in groups[0]), strict=True))
+        labels = [] if not groups or groups[0] is None else [str(g) for g in groups[0]]
         lr = clean_connectomes(lr, lr_source, subjects, **self.clean)
         if len(subjects) != len(lr):
             raise ValueError(f"{lr_source}: {len(lr)} subjects but {len(subjects)} ids")
@@ -104,7 +103,7 @@ class PairedConnectomes(InMemoryDataset):
                 raise ValueError(f"{lr_source} has {len(lr)} subjects but {hr_source} "
                                  f"has {len(hr)}: they must pair one to one")
         pairs = [ConnectomePair(lr[i], None if hr is None else hr[i], subject=s,
-                                **({'group': labels[s]} if labels else {}))
+                                **({'group': labels[i]} if labels else {}))
                  for i, s in enumerate(subjects)]
         if self.pre_filter is not None:
             pairs = [pair for pair in pairs if self.pre_filter(pair)]
