@@ -281,8 +281,9 @@ class EnsembleGSR(SuperResolutionModel):
              hr_eigvecs: Optional[Tensor] = None,
              validate: bool = True) -> GSRLoss:
         r"""The trained members' losses: ``total``, ``eig`` and ``rec``
-        summed, ``hr`` the lowest member's (the term early stopping watches:
-        the ensemble is at least as good as its best member)."""
+        summed, ``hr`` the lowest member's (a score of the ensemble as a
+        whole; :func:`~torch_gsr.train.fit` trains each member on its own
+        loss, :meth:`members_trained_alone`)."""
         # A trained member's prediction gives the target's shape: out.hr_adj
         # would run the closed-form members, which the loss does not use.
         like = out.outputs[0].hr_adj if out.outputs else out.hr_adj
