@@ -92,6 +92,7 @@ SOURCES: Dict[str, Dict[str, str]] = {
         'gap': f'{OURS} (unused without validation)',
         'clip_grad_norm': f'GSR-Net {RELEASED} (no clipping)',
         'checkpoint_every': f'{OURS} (how often a checkpoint is written, not training)',
+        'distributed': f'GSR-Net {RELEASED} (one process)',
     },
     # STP-GSR's own fit presets (basiralab/STP-GSR at 239abd9).
     'FitConfig STPGSR': {

@@ -226,3 +226,14 @@ def test_no_released_flag_is_tested_while_predicting_or_scoring():
                 found += [f'{path.name}:{node.name}' for inner in ast.walk(node)
                           if isinstance(inner, ast.Attribute) and inner.attr == 'released']
     assert not found, found
+
+
+def test_fit_takes_at_most_twelve_parameters():
+    # The rest are FitConfig's fields (fit's **options).
+    tree = ast.parse((ROOT / 'train' / 'loop.py').read_text())
+    fit = next(node for node in tree.body
+               if isinstance(node, ast.FunctionDef) and node.name == 'fit')
+    arguments = fit.args
+    count = (len(arguments.args) + len(arguments.kwonlyargs)
+             + (arguments.vararg is not None) + (arguments.kwarg is not None))
+    assert count <= 12, count

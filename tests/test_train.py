@@ -7,6 +7,7 @@ import torch
 
 import torch_gsr.nn.base as model_base
 import torch_gsr.nn.gsr_model as gsr_model
+import torch_gsr.nn.losses as nn_losses
 import torch_gsr.train.loop as train_loop
 import torch_gsr.train.tensors as train_tensors
 from torch_gsr.config import FitConfig
@@ -92,7 +93,7 @@ def test_spectra_are_not_computed_inside_steps(dataset, monkeypatch, preset):
         raise AssertionError('eigendecomposition inside a training step')
     model = new_model(preset=preset)
     monkeypatch.setattr(gsr_model, 'compute_lr_eigvecs', forbidden)
-    monkeypatch.setattr(gsr_model, 'compute_hr_eigvecs', forbidden)
+    monkeypatch.setattr(nn_losses, 'compute_hr_eigvecs', forbidden)
     fit(model, dataset, epochs=1, val_fraction=0.25, **QUIET)
     assert predict(model, dataset).shape == (SUBJECTS, HR_NODES, HR_NODES)
 

@@ -53,10 +53,10 @@ class FitConfig:
             (default: :obj:`0`)
         clip_grad_norm (float, optional): clip the gradients' total 2-norm
             to this. (default: :obj:`None`)
-        checkpoint_every (float, optional): seconds between two writes of
-            ``fit``'s checkpoint during training (``0``: every epoch; the end
-            is always written; :obj:`None`: every 300 s,
-            ``train.callbacks.CHECKPOINT_EVERY``). (default: :obj:`None`)
+        checkpoint_every (float, optional): seconds between two checkpoint
+            writes (``0``: every epoch; :obj:`None`: 300). (default: :obj:`None`)
+        distributed (bool): train in all ``torchrun`` processes (DDP; a
+            global ``batch_size``). (default: :obj:`False`)
     """
     learning_rate: float = 3e-3
     batch_size: int = 8
@@ -72,6 +72,7 @@ class FitConfig:
     gap: int = 0
     clip_grad_norm: Optional[float] = None
     checkpoint_every: Optional[float] = None
+    distributed: bool = False
 
     def __post_init__(self):
         for name in ('batch_size', 'epochs', 'updates', 'patience', 'accumulate'):

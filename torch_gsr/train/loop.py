@@ -54,7 +54,7 @@ def fit(model: SuperResolutionModel, dataset,
         device=None, seed: int = 0,
         progress: Union[bool, Callable[[str], None]] = True,
         checkpoint: Optional[str] = None, resume: Optional[str] = None,
-        distributed: bool = False, **options: Any) -> History:
+        **options: Any) -> History:
     r"""Trains ``model`` in place with Adam on its loss.
 
     ``config`` and ``options`` give the :class:`~torch_gsr.config.FitConfig`
@@ -79,7 +79,6 @@ def fit(model: SuperResolutionModel, dataset,
             else a line); a callable receives the lines. (default: :obj:`True`)
         checkpoint (str, optional): file of the run's resumable state (atomic writes).
         resume (str, optional): a checkpoint to continue from (bit-identical on CPU).
-        distributed (bool): train in all ``torchrun`` processes. (default: :obj:`False`)
         **options: fields of :class:`~torch_gsr.config.FitConfig` (and
             ``preset``, a name for ``config``).
 
@@ -90,7 +89,7 @@ def fit(model: SuperResolutionModel, dataset,
     explicit = {key for key, value in options.items() if value is not None}
     device = torch.device(device) if device is not None \
         else next(model.parameters()).device
-    if distributed:
+    if config.distributed:
         device = dist.init_process_group(device)
         progress = progress if dist.is_main_process() else False
     model.to(device)
@@ -107,7 +106,7 @@ def fit(model: SuperResolutionModel, dataset,
         member_options = {key: options[key] for key in explicit
                           if key not in ('val_fraction', 'split', 'gap')}
         fit_member = functools.partial(
-            fit, config=given, device=device, seed=seed, progress=progress, distributed=distributed,
+            fit, config=given, device=device, seed=seed, progress=progress,
             callbacks=callbacks, **member_options)
         return fit_members(model, train, val, fit_member, device, checkpoint, resume,
                            dict(asdict(config), seed=seed))
@@ -141,7 +140,7 @@ def fit(model: SuperResolutionModel, dataset,
     end = start if history.stopped_early else num_epochs
 
     step: torch.nn.Module = LossModule(model)
-    if distributed:  # after resume: DDP broadcasts rank 0's parameters
+    if config.distributed:  # after resume: DDP broadcasts rank 0's parameters
         step = data_parallel(step, device)
     preset = given if isinstance(given, str) else options.get('preset')
     fit_options = dict(asdict(config), seed=seed, preset=preset, patience=patience,
