@@ -4,14 +4,8 @@ from dataclasses import FrozenInstanceError, asdict
 
 import pytest
 
-from torch_gsr.config import (
-    MODEL_PRESETS,
-    AGSRConfig,
-    GSRConfig,
-    NodeMapConfig,
-    STPConfig,
-    resolve_config,
-)
+from torch_gsr.config import MODEL_PRESETS, resolve_config
+from torch_gsr.nn import AGSRConfig, GSRConfig, NodeMapConfig, STPConfig
 
 # Issue 19: GSR-Net's paper preset is the released model (its own
 # generator, the released four pool ratios); `generator` joined GSRConfig.

@@ -7,7 +7,8 @@ import re
 
 import pytest
 
-from torch_gsr.config import MODEL_PRESETS, PAPER_FIT, RECOMMENDED_FIT, GSRConfig
+from torch_gsr.config import MODEL_PRESETS, PAPER_FIT, RECOMMENDED_FIT
+from torch_gsr.nn import GSRConfig
 
 ROOT = osp.join(osp.dirname(osp.abspath(__file__)), '..')
 

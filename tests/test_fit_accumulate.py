@@ -5,8 +5,8 @@ import copy
 import pytest
 import torch
 
-from torch_gsr.config import STP_PAPER_FIT, FitConfig
-from torch_gsr.nn import STPGSR, GSRNet
+from torch_gsr.config import FitConfig
+from torch_gsr.nn import STP_PAPER_FIT, STPGSR, GSRNet
 from torch_gsr.train import cross_validate, fit
 from torch_gsr.train.options import planned_epochs, updates_per_epoch
 

@@ -4,8 +4,9 @@ import pytest
 import torch
 from torch_geometric.nn import TransformerConv
 
-from torch_gsr.config import PAPER_STP, RECOMMENDED_STP
 from torch_gsr.nn import (
+    PAPER_STP,
+    RECOMMENDED_STP,
     STPGSR,
     DenseTransformerConv,
     LineGraphTransformerConv,

@@ -105,9 +105,3 @@ PAPER_FIT = FitConfig(learning_rate=1e-4, batch_size=1, epochs=200, updates=None
                       val_fraction=0., patience=None, stop_after=0., schedule='constant')
 #: The package default: an update budget, a validation hold-out, early stopping.
 RECOMMENDED_FIT = FitConfig()
-#: STP-GSR's released schedule (basiralab/STP-GSR at 239abd9,
-#: configs/experiment.yaml, src/train.py): Adam 1e-3, 60 epochs, one subject
-#: at a time with the gradients of 16 summed per step, no validation.
-STP_PAPER_FIT = FitConfig(learning_rate=1e-3, batch_size=1, accumulate=16, epochs=60,
-                          updates=None, val_fraction=0., patience=None, stop_after=0.,
-                          schedule='constant')

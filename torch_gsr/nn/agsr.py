@@ -1,5 +1,6 @@
 r"""AGSR-Net (Isallari & Rekik, Medical Image Analysis 71, 102084, 2021):
 GSR-Net with adversarial regularisation."""
+from dataclasses import dataclass
 from typing import Optional, Sequence, Tuple
 
 import torch
@@ -8,7 +9,7 @@ from torch import Tensor
 from torch.func import functional_call
 from torch_geometric.nn import MLP
 
-from ..config import AGSRConfig, GSRConfig
+from ..config.models import check_non_negative
 from ..utils.matrix import set_diagonal, symmetrize
 from .agsr_released import (
     NoisyGSRLayer,
@@ -19,9 +20,38 @@ from .agsr_released import (
 )
 from .base import preset_options
 from .gsr import GSRLayer
-from .gsr_model import GSRLoss, GSRModel, GSROutput
+from .gsr_model import GSRConfig, GSRLoss, GSRModel, GSROutput
 from .losses import GSRObjective
 from .registry import register_model
+
+
+@dataclass(frozen=True)
+class AGSRConfig(GSRConfig):
+    r"""Options of :class:`~torch_gsr.nn.AGSRNet`: those of
+    :class:`GSRConfig` and the adversarial ones (documented in the model).
+    """
+    adv_weight: float = 0.01
+    prior_std: float = 0.1
+    noise_std: float = 0.
+    disc_channels: Optional[int] = None
+
+    def __post_init__(self):
+        super().__post_init__()
+        check_non_negative(self, 'adv_weight', 'prior_std', 'noise_std')
+        if self.disc_channels is not None and (
+                isinstance(self.disc_channels, bool)
+                or not isinstance(self.disc_channels, int) or self.disc_channels < 1):
+            raise ValueError(f"disc_channels must be None or an int >= 1, got "
+                             f"{self.disc_channels!r}")
+
+
+#: AGSR-Net as released (basiralab/AGSR-Net at 73d5bc8): its own generator,
+#: ``lambda_rec`` and adversarial settings.
+PAPER_AGSR = AGSRConfig(lambda_rec=0.1, pool_ratios=(0.9, 0.7, 0.6, 0.5),
+                        node_features='identity', spectral=True, act='relu',
+                        root_weight=False, mean_residual=False,
+                        adv_weight=1., noise_std=0.1, generator='released')
+RECOMMENDED_AGSR = AGSRConfig()
 
 
 class AGSRLoss(GSRLoss):
@@ -78,7 +108,7 @@ class AGSRNet(GSRModel):
     config_class = AGSRConfig
     config: AGSRConfig
 
-    @preset_options(AGSRConfig)
+    @preset_options(AGSRConfig, dict(paper=PAPER_AGSR, recommended=RECOMMENDED_AGSR))
     def __init__(self, lr_nodes: int, hr_nodes: int, preset: str = 'recommended', *,
                  hidden_channels: Optional[int] = None,
                  pool_ratios: Sequence[float] = (0.9, 0.7),

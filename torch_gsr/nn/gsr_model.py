@@ -8,7 +8,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-from ..config import GSRConfig
+from ..config.models import check_activation, check_non_negative, check_positive_int
 from ..utils.matrix import set_diagonal, symmetrize
 from ..utils.padding import pad_hr, padded_size, unpad_hr
 from ..utils.sparse import strongest_edges
@@ -23,6 +23,60 @@ from .gsr import GSRLayer
 from .losses import GSRObjective
 from .sparse_conv import SparseConnectomeGCNConv
 from .unet import GraphUAutoencoder, check_graph_kind
+
+NODE_FEATURES = ('identity', 'adjacency')
+GENERATORS = ('gsr_net', 'released')
+
+
+@dataclass(frozen=True)
+class GSRConfig:
+    r"""Options of GSR-Net and its three ablations
+    (:class:`~torch_gsr.nn.GSRNet`, :class:`~torch_gsr.nn.GSRLayerOnly`,
+    :class:`~torch_gsr.nn.DeepGSR`, :class:`~torch_gsr.nn.GSRAutoencoder`);
+    each is documented in :class:`~torch_gsr.nn.GSRModel`. The defaults are
+    the ``recommended`` preset's. ``lr_top_k``'s upper bound depends on the
+    LR node count, so the model checks it.
+    """
+    hidden_channels: Optional[int] = None
+    pool_ratios: Tuple[float, ...] = (0.9, 0.7)
+    lambda_rec: float = 0.1
+    sign_invariant_eig: bool = False
+    dropout: float = 0.
+    node_features: str = 'adjacency'
+    normalize_gsr: bool = True
+    spectral: bool = False
+    act: str = 'elu'
+    lr_top_k: Optional[int] = None
+    root_weight: bool = True
+    mean_residual: bool = True
+    generator: str = 'gsr_net'
+
+    def __post_init__(self):
+        object.__setattr__(self, 'pool_ratios', tuple(self.pool_ratios))
+        check_positive_int('hidden_channels', self.hidden_channels, optional=True)
+        check_positive_int('lr_top_k', self.lr_top_k, optional=True)
+        check_non_negative(self, 'lambda_rec')
+        if not 0 <= self.dropout <= 1:
+            raise ValueError(f"dropout must be in [0, 1], got {self.dropout!r}")
+        if self.node_features not in NODE_FEATURES:
+            raise ValueError(f"node_features must be 'identity' or "
+                             f"'adjacency', got {self.node_features!r}")
+        check_activation(self.act)
+        if self.generator not in GENERATORS:
+            raise ValueError(f"generator must be one of {GENERATORS}, got "
+                             f"{self.generator!r}")
+        if self.generator == 'released' and (self.mean_residual or self.lr_top_k
+                                             is not None):
+            raise ValueError("generator='released' has no mean_residual and no "
+                             "lr_top_k: set them to False and None")
+
+
+#: GSR-Net as released (basiralab/GSR-Net at bb54332), its defects fixed
+#: (``docs/models/gsr_net.md``): its own generator, four U-Net levels.
+PAPER_GSR = GSRConfig(lambda_rec=16., pool_ratios=(0.9, 0.7, 0.6, 0.5),
+                      node_features='identity', spectral=True, act='relu',
+                      root_weight=False, mean_residual=False, generator='released')
+RECOMMENDED_GSR = GSRConfig()
 
 
 @dataclass

@@ -5,11 +5,10 @@ from typing import ClassVar, Optional, Sequence
 
 import torch
 
-from ..config import GSRConfig
 from .agsr_released import ReleasedGSRLayer, ReleasedHead, ReleasedObjective
 from .base import preset_options
 from .gsr import GSRLayer
-from .gsr_model import GSRModel
+from .gsr_model import PAPER_GSR, RECOMMENDED_GSR, GSRConfig, GSRModel
 from .losses import GSRObjective
 
 # MODELS and build_model lived here up to 0.2.0 (train/checkpoint.py and
@@ -66,7 +65,7 @@ class GSRNet(GSRModel):
     encoder_kind: ClassVar[Optional[str]] = 'unet'
     head_kind: ClassVar[Optional[str]] = 'gcn'
 
-    @preset_options(GSRConfig)
+    @preset_options(GSRConfig, dict(paper=PAPER_GSR, recommended=RECOMMENDED_GSR))
     def __init__(self, lr_nodes: int, hr_nodes: int, preset: str = 'recommended', *,
                  hidden_channels: Optional[int] = None,
                  pool_ratios: Sequence[float] = (0.9, 0.7),

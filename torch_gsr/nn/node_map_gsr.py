@@ -7,7 +7,7 @@ from typing import Dict, List, Optional
 import torch
 from torch import Tensor
 
-from ..config import NodeMapConfig
+from ..config.models import check_non_negative
 from ..utils.matrix import symmetrize
 from ..utils.validation import check_sizes
 from .base import SuperResolutionModel, preset_options
@@ -16,6 +16,21 @@ from .losses import hr_loss
 from .node_map import NodeMap
 from .registry import register_model
 from .ridge import RidgeBlend
+
+
+@dataclass(frozen=True)
+class NodeMapConfig:
+    r"""Options of :class:`~torch_gsr.nn.NodeMapGSR` (documented in the
+    model; the same in both presets)."""
+    map_decay: float = 1e-5
+    ridge_blend: bool = True
+    softmax_map: bool = True
+
+    def __post_init__(self):
+        check_non_negative(self, 'map_decay')
+
+
+PAPER_NODE_MAP = RECOMMENDED_NODE_MAP = NodeMapConfig()
 
 
 @dataclass
@@ -68,7 +83,7 @@ class NodeMapGSR(SuperResolutionModel):
     config: NodeMapConfig
     lr_mean: Tensor  # buffer: the training-mean LR connectome
 
-    @preset_options(NodeMapConfig)
+    @preset_options(NodeMapConfig, dict(paper=PAPER_NODE_MAP, recommended=RECOMMENDED_NODE_MAP))
     def __init__(self, lr_nodes: int, hr_nodes: int, preset: str = 'recommended', *,
                  map_decay: float = 1e-5, ridge_blend: bool = True,
                  softmax_map: bool = True):

@@ -1,14 +1,16 @@
 r"""STP-GSR (Singh & Rekik, "Strongly Topology-Preserving GNNs for Brain
 Graph Super-Resolution", PRIME-MICCAI 2024): edge regression as node
 regression on the dual (line) graph of the HR graph."""
-from typing import Optional, Sequence
+from dataclasses import dataclass
+from typing import Optional, Sequence, Tuple
 
 import torch
 import torch.nn.functional as F
 from torch import Tensor
 from torch_geometric.nn import GraphNorm
 
-from ..config import RECOMMENDED_FIT, STP_PAPER_FIT, STPConfig
+from ..config import RECOMMENDED_FIT, FitConfig
+from ..config.models import check_positive_int
 from ..utils.matrix import set_diagonal, symmetrize
 from ..utils.validation import check_sizes
 from .base import SuperResolutionModel, preset_options
@@ -17,6 +19,40 @@ from .gsr_model import GSRLoss, GSROutput
 from .line_graph import LineGraphTransformerConv, edges_to_matrix, matrix_to_edges, num_dual_nodes
 from .line_graph_mean_conv import LineGraphMeanConv
 from .registry import register_model
+
+
+@dataclass(frozen=True)
+class STPConfig:
+    r"""Options of :class:`~torch_gsr.nn.STPGSR` (documented in the model);
+    ``init_heads``' upper bound is the HR node count, which the model
+    checks."""
+    init_heads: int = 4
+    dual_channels: Tuple[int, ...] = (16,)
+    dropout: float = 0.
+    structured: bool = True
+    residual: bool = True
+
+    def __post_init__(self):
+        object.__setattr__(self, 'dual_channels', tuple(self.dual_channels))
+        if isinstance(self.init_heads, bool) or not isinstance(self.init_heads, int) \
+                or self.init_heads < 1:
+            raise ValueError(f"init_heads must be an int in [1, hr_nodes], got "
+                             f"{self.init_heads!r}")
+        for width in self.dual_channels:
+            check_positive_int('every dual_channels entry', width)
+        if not 0 <= self.dropout < 1:
+            raise ValueError(f"dropout must be in [0, 1), got {self.dropout!r}")
+
+
+#: STP-GSR as released (basiralab/STP-GSR at 239abd9).
+PAPER_STP = STPConfig(dual_channels=(), dropout=0.2, structured=False, residual=False)
+RECOMMENDED_STP = STPConfig()
+#: STP-GSR's released schedule (basiralab/STP-GSR at 239abd9,
+#: configs/experiment.yaml, src/train.py): Adam 1e-3, 60 epochs, one subject
+#: at a time with the gradients of 16 summed per step, no validation.
+STP_PAPER_FIT = FitConfig(learning_rate=1e-3, batch_size=1, accumulate=16, epochs=60,
+                          updates=None, val_fraction=0., patience=None, stop_after=0.,
+                          schedule='constant')
 
 
 def graph_norm(norm: GraphNorm, x: Tensor) -> Tensor:
@@ -82,7 +118,7 @@ class STPGSR(SuperResolutionModel):
     lr_mean: Tensor
     hr_mean: Tensor
 
-    @preset_options(STPConfig)
+    @preset_options(STPConfig, dict(paper=PAPER_STP, recommended=RECOMMENDED_STP))
     def __init__(self, lr_nodes: int, hr_nodes: int, preset: str = 'recommended', *,
                  init_heads: int = 4, dual_channels: Sequence[int] = (16,),
                  dropout: float = 0., structured: bool = True,
