@@ -15,7 +15,7 @@ from common import coverage_width, data_split, parser, start
 from intervals import _fit_validation, mae
 
 from torch_gsr.nn import EnsembleGSR
-from torch_gsr.nn.ensemble import INTERVAL_SCALES
+from torch_gsr.nn.models.ensemble import INTERVAL_SCALES
 from torch_gsr.train import fit, predict
 
 

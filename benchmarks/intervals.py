@@ -24,7 +24,7 @@ from torch_gsr.baselines import MeanHR, RidgeRegression
 from torch_gsr.interval_plot import plot_intervals
 from torch_gsr.metrics import evaluate_predictions
 from torch_gsr.nn import MODELS
-from torch_gsr.nn.ensemble import INTERVAL_SCALES
+from torch_gsr.nn.models.ensemble import INTERVAL_SCALES
 from torch_gsr.train import fit, predict
 
 HEADERS = ['data', 'S', 'test', 'method', 'MAE', 'MAE/mean', 'MAE/ridge',

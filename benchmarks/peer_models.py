@@ -24,7 +24,7 @@ import torch
 
 from torch_gsr.config import RECOMMENDED_FIT
 from torch_gsr.nn import MODELS, STPGSR
-from torch_gsr.nn.line_graph import complete_line_graph
+from torch_gsr.nn.conv.line_graph_conv import complete_line_graph
 from torch_gsr.train import fit
 
 

@@ -65,7 +65,7 @@ def read_imports(root: Path) -> Dict[str, Set[str]]:
 
 
 def unit(module: str) -> str:
-    """``torch_gsr.nn.conv`` -> ``nn``; the package itself -> ``torch_gsr``."""
+    """``torch_gsr.nn.conv.gcn_conv`` -> ``nn``; the package itself -> ``torch_gsr``."""
     parts = module.split('.')
     return parts[1] if len(parts) > 1 else parts[0]
 

@@ -6,7 +6,7 @@ import torch
 from torch_gsr.baselines import RidgeRegression
 from torch_gsr.datasets import synthetic_connectomes
 from torch_gsr.nn import MODELS, EnsembleGSR, NodeMapGSR, build_model
-from torch_gsr.nn.ensemble import _best_weights, _compositions
+from torch_gsr.nn.models.ensemble import _best_weights, _compositions
 from torch_gsr.train import fit, load_checkpoint, predict
 from torch_gsr.utils.vectorize import vectorize
 

@@ -13,7 +13,7 @@ from torch_gsr.nn import (
     build_model,
     complete_line_graph,
 )
-from torch_gsr.nn.line_graph import edges_to_matrix, matrix_to_edges, num_dual_nodes
+from torch_gsr.nn.conv.line_graph_conv import edges_to_matrix, matrix_to_edges, num_dual_nodes
 from torch_gsr.train import fit, load_checkpoint, predict
 from torch_gsr.utils.sparse import sparse_view
 

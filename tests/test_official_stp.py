@@ -7,7 +7,7 @@ import torch
 from official import stp_reference as ref
 
 from torch_gsr.nn import STPGSR
-from torch_gsr.nn.line_graph import matrix_to_edges
+from torch_gsr.nn.conv.line_graph_conv import matrix_to_edges
 
 pytestmark = pytest.mark.usefixtures('one_thread')
 

@@ -6,8 +6,8 @@ import pytest
 import torch
 
 import torch_gsr.nn.base as model_base
-import torch_gsr.nn.gsr_model as gsr_model
 import torch_gsr.nn.losses as nn_losses
+import torch_gsr.nn.models.gsr_model as gsr_model
 import torch_gsr.train.loop as train_loop
 import torch_gsr.train.tensors as train_tensors
 from torch_gsr.config import FitConfig

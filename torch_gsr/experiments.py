@@ -55,7 +55,7 @@ def model_factories(names: Sequence[str], lr_nodes: int, hr_nodes: int,
 
 
 def train_model(dataset, name: str, seed: int = 0, **fit_kwargs):
-    r"""Builds model ``name`` (from :obj:`~torch_gsr.nn.models.MODELS`, sized
+    r"""Builds model ``name`` (from :obj:`~torch_gsr.nn.MODELS`, sized
     to ``dataset``, with the preset's options) after seeding torch with
     ``seed``, and trains it with :func:`~torch_gsr.train.fit`.
 
@@ -159,7 +159,7 @@ def run_cross_validation(dataset, models: Sequence[str], out: str, folds: int = 
 
     Args:
         dataset: paired data (anything :func:`cross_validate` accepts).
-        models (sequence of str): names from :obj:`~torch_gsr.nn.models.MODELS`.
+        models (sequence of str): names from :obj:`~torch_gsr.nn.MODELS`.
         out (str): output folder.
         folds (int): number of folds.
         seed (int): seeds the folds, the models and the training.

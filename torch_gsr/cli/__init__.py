@@ -25,8 +25,7 @@ from ..experiments import (
     train_model,
     write_predictions,
 )
-from ..nn.models import MODELS
-from ..nn.registry import import_plugin, load_plugins
+from ..nn.registry import MODELS, import_plugin, load_plugins
 from ..train import NonFiniteLossError, evaluate, load_checkpoint, predict
 from ..utils.io import one_line, write_text
 from .options import (

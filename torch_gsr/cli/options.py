@@ -10,7 +10,7 @@ from ..config import DEFAULT_PRESET, PRESET_NAMES
 from ..config.fit import SPLITS
 from ..datasets import FORMATS, detect_format, load_dataset
 from ..experiments import DEFAULT_MODELS
-from ..nn.models import MODELS
+from ..nn.registry import MODELS
 from ..utils.progress import note
 
 

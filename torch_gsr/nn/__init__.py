@@ -1,45 +1,57 @@
-"""Layers and models: GCNs on weighted connectomes (dense and sparse), graph
-pooling, the Graph U-Autoencoder, the GSR layer, GSR-Net and its variants,
-NodeMapGSR, AGSR-Net, STP-GSR and ensembles of them; :data:`MODELS` names every model (each
-registers itself with :func:`register_model` where it is defined)."""
+"""Layers and models, laid out as PyG's: the contract every model keeps
+(:mod:`.base`, :mod:`.registry`), convolutions (:mod:`.conv`), pooling
+(:mod:`.pool`), the super-resolution layers and blocks (:mod:`.layers`),
+closed-form maps (:mod:`.maps`), prediction intervals
+(:mod:`.uncertainty`) and the models, one module per family
+(:mod:`.models`); :data:`MODELS` names every model (each registers itself
+with :func:`register_model` where it is defined)."""
 from .activation import resolve_activation
-from .agsr import (
-    PAPER_AGSR,
-    RECOMMENDED_AGSR,
-    AGSRConfig,
-    AGSRLoss,
-    AGSRNet,
-    NoisyGSRLayer,
-    ReleasedGSRLayer,
-)
-from .agsr_released import ReleasedDiscriminator, ReleasedHead, ReleasedUAutoencoder, ScoredPool
 from .base import SuperResolutionModel, preset_options
-from .conformal import ConformalIntervals
-from .conv import ConnectomeGCNConv, gcn_norm_dense
-from .dense_transformer_conv import DenseTransformerConv
+from .conv import (
+    ConnectomeGCNConv,
+    DenseTransformerConv,
+    LineGraphMeanConv,
+    LineGraphTransformerConv,
+    SparseConnectomeGCNConv,
+    complete_line_graph,
+    gcn_norm_dense,
+    gcn_norm_sparse,
+)
 from .edge_batch import EdgeBatch
-from .ensemble import EnsembleConfig, EnsembleGSR, EnsembleOutput
-from .gsr import GSRLayer
-from .gsr_model import PAPER_GSR, RECOMMENDED_GSR, GCNStack, GSRConfig, GSRLoss, GSRModel, GSROutput
-from .line_graph import LineGraphTransformerConv, complete_line_graph
-from .line_graph_mean_conv import LineGraphMeanConv
-from .local_ridge import LocalRidgeMap
+from .layers import GraphUAutoencoder, GSRLayer, NodeMap
 from .losses import eig_loss, hr_loss, rec_loss
-from .models import DeepGSR, GSRAutoencoder, GSRLayerOnly, GSRNet
-from .node_map import NodeMap
-from .node_map_gsr import (
+from .maps import LocalRidgeMap, RidgeBlend, RidgeMap
+from .models import (
+    STPGSR,
+    AGSRNet,
+    DeepGSR,
+    EnsembleGSR,
+    GSRAutoencoder,
+    GSRLayerOnly,
+    GSRModel,
+    GSRNet,
+    NodeMapGSR,
+)
+from .models.agsr import PAPER_AGSR, RECOMMENDED_AGSR, AGSRConfig, AGSRLoss, NoisyGSRLayer
+from .models.agsr_released import (
+    ReleasedDiscriminator,
+    ReleasedGSRLayer,
+    ReleasedHead,
+    ReleasedUAutoencoder,
+    ScoredPool,
+)
+from .models.ensemble import EnsembleConfig, EnsembleOutput
+from .models.gsr_model import PAPER_GSR, RECOMMENDED_GSR, GCNStack, GSRConfig, GSRLoss, GSROutput
+from .models.node_map_gsr import (
     PAPER_NODE_MAP,
     RECOMMENDED_NODE_MAP,
     NodeMapConfig,
-    NodeMapGSR,
     NodeMapOutput,
 )
+from .models.stp import PAPER_STP, RECOMMENDED_STP, STP_PAPER_FIT, STPConfig
 from .pool import GraphPool, GraphUnpool, pool_dense_adj, pool_edges
 from .registry import MODELS, build_model, import_plugin, load_plugins, register_model
-from .ridge import RidgeBlend, RidgeMap
-from .sparse_conv import SparseConnectomeGCNConv, gcn_norm_sparse
-from .stp import PAPER_STP, RECOMMENDED_STP, STP_PAPER_FIT, STPGSR, STPConfig
-from .unet import GraphUAutoencoder
+from .uncertainty import ConformalIntervals
 
 __all__ = [
     'load_plugins', 'import_plugin',

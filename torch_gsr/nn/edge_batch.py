@@ -8,9 +8,9 @@ from torch import Tensor
 from torch_geometric.utils import to_torch_csr_tensor
 
 from ..utils.sparse import sparse_view
-from .conv import gcn_norm_dense
-from .pool import pool_dense_adj, pool_edges
-from .sparse_conv import gcn_norm_sparse
+from .conv.gcn_conv import gcn_norm_dense
+from .conv.sparse_gcn_conv import gcn_norm_sparse
+from .pool.graph_pool import pool_dense_adj, pool_edges
 
 
 class EdgeBatch(NamedTuple):

@@ -155,7 +155,7 @@ def load_checkpoint(path: str, map_location='cpu'):
 
     Returns:
         (SuperResolutionModel, dict): the model (built with
-        :func:`~torch_gsr.nn.models.build_model`, weights loaded) and the
+        :func:`~torch_gsr.nn.build_model`, weights loaded) and the
         checkpoint dictionary (migrated to the current version).
     """
     checkpoint = read_checkpoint(path, map_location)

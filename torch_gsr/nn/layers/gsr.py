@@ -5,10 +5,10 @@ import torch
 from torch import Tensor
 from torch.nn import Parameter
 
-from ..utils.matrix import set_diagonal, symmetrize
-from ..utils.padding import padded_size, upscale_factor
-from ..utils.spectra import normalize_adj
-from ..utils.validation import check_sizes
+from ...utils.matrix import set_diagonal, symmetrize
+from ...utils.padding import padded_size, upscale_factor
+from ...utils.spectra import normalize_adj
+from ...utils.validation import check_sizes
 
 
 class GSRLayer(torch.nn.Module):

@@ -5,17 +5,12 @@ from typing import ClassVar, Optional, Sequence
 
 import torch
 
+from ..base import preset_options
+from ..layers.gsr import GSRLayer
+from ..losses import GSRObjective
+from ..registry import register_model
 from .agsr_released import ReleasedGSRLayer, ReleasedHead, ReleasedObjective
-from .base import preset_options
-from .gsr import GSRLayer
 from .gsr_model import PAPER_GSR, RECOMMENDED_GSR, GSRConfig, GSRModel
-from .losses import GSRObjective
-
-# MODELS and build_model lived here up to 0.2.0 (train/checkpoint.py and
-# cli.py still import them from here); their home is nn/registry.py.
-from .registry import MODELS as MODELS
-from .registry import build_model as build_model
-from .registry import register_model
 
 __all__ = ['GSRNet', 'GSRLayerOnly', 'DeepGSR', 'GSRAutoencoder']
 

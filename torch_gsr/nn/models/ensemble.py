@@ -8,14 +8,19 @@ from typing import Any, Callable, Dict, Iterator, List, Optional, Sequence, Tupl
 import torch
 from torch import Tensor
 
-from ..utils.validation import check_int, check_sizes
-from ..utils.vectorize import vectorize
-from .base import SuperResolutionModel
-from .conformal import ConformalIntervals, check_confidence, positive_scale, ridge_residual_scale
+from ...utils.validation import check_int, check_sizes
+from ...utils.vectorize import vectorize
+from ..base import SuperResolutionModel
+from ..maps.local_ridge import LocalRidgeMap
+from ..maps.ridge import RidgeMap
+from ..registry import MODELS, register_model
+from ..uncertainty.conformal import (
+    ConformalIntervals,
+    check_confidence,
+    positive_scale,
+    ridge_residual_scale,
+)
 from .gsr_model import GSRLoss
-from .local_ridge import LocalRidgeMap
-from .registry import MODELS, register_model
-from .ridge import RidgeMap
 
 INTERVAL_SCALES = ('spread', 'ridge_residual', 'edge_std', 'constant')
 

@@ -6,9 +6,9 @@ from typing import Any, Optional, Tuple
 import torch
 from torch import Tensor
 
-from ..baselines import RidgeRegression
-from ..utils.validation import check_int
-from ..utils.vectorize import vectorize
+from ...baselines import RidgeRegression
+from ...utils.validation import check_int
+from ...utils.vectorize import vectorize
 
 #: Candidate thresholds searched per calibration (pooled score quantiles).
 MAX_CANDIDATES = 1 << 16

@@ -8,21 +8,21 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-from ..config.models import check_activation, check_non_negative, check_positive_int
-from ..utils.matrix import set_diagonal, symmetrize
-from ..utils.padding import pad_hr, padded_size, unpad_hr
-from ..utils.sparse import strongest_edges
-from ..utils.spectra import lr_eigvecs as compute_lr_eigvecs
-from ..utils.validation import check_sizes
-from .activation import resolve_activation
+from ...config.models import check_activation, check_non_negative, check_positive_int
+from ...utils.matrix import set_diagonal, symmetrize
+from ...utils.padding import pad_hr, padded_size, unpad_hr
+from ...utils.sparse import strongest_edges
+from ...utils.spectra import lr_eigvecs as compute_lr_eigvecs
+from ...utils.validation import check_sizes
+from ..activation import resolve_activation
+from ..base import SuperResolutionModel
+from ..conv.gcn_conv import ConnectomeGCNConv
+from ..conv.sparse_gcn_conv import SparseConnectomeGCNConv
+from ..edge_batch import EdgeBatch, Graph, convolve, normalize
+from ..layers.gsr import GSRLayer
+from ..layers.unet import GraphUAutoencoder, check_graph_kind
+from ..losses import GSRObjective
 from .agsr_released import ReleasedUAutoencoder
-from .base import SuperResolutionModel
-from .conv import ConnectomeGCNConv
-from .edge_batch import EdgeBatch, Graph, convolve, normalize
-from .gsr import GSRLayer
-from .losses import GSRObjective
-from .sparse_conv import SparseConnectomeGCNConv
-from .unet import GraphUAutoencoder, check_graph_kind
 
 NODE_FEATURES = ('identity', 'adjacency')
 GENERATORS = ('gsr_net', 'released')

@@ -7,9 +7,9 @@ from typing import Sequence
 import torch
 from torch import Tensor
 
-from ..baselines import DEFAULT_ALPHAS, RidgeRegression
-from ..utils.validation import check_adjacency, check_int, check_sizes
-from ..utils.vectorize import num_edges, unvectorize, vectorize
+from ...baselines import DEFAULT_ALPHAS, RidgeRegression
+from ...utils.validation import check_adjacency, check_int, check_sizes
+from ...utils.vectorize import num_edges, unvectorize, vectorize
 
 # Buffers whose first dimension is the number of training subjects.
 _SUBJECT_BUFFERS = ('train_edges', 'dual_coef')

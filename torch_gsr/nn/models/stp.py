@@ -9,16 +9,21 @@ import torch.nn.functional as F
 from torch import Tensor
 from torch_geometric.nn import GraphNorm
 
-from ..config import RECOMMENDED_FIT, FitConfig
-from ..config.models import check_positive_int
-from ..utils.matrix import set_diagonal, symmetrize
-from ..utils.validation import check_sizes
-from .base import SuperResolutionModel, preset_options
-from .dense_transformer_conv import DenseTransformerConv
+from ...config import RECOMMENDED_FIT, FitConfig
+from ...config.models import check_positive_int
+from ...utils.matrix import set_diagonal, symmetrize
+from ...utils.validation import check_sizes
+from ..base import SuperResolutionModel, preset_options
+from ..conv.dense_transformer_conv import DenseTransformerConv
+from ..conv.line_graph_conv import (
+    LineGraphTransformerConv,
+    edges_to_matrix,
+    matrix_to_edges,
+    num_dual_nodes,
+)
+from ..conv.line_graph_mean_conv import LineGraphMeanConv
+from ..registry import register_model
 from .gsr_model import GSRLoss, GSROutput
-from .line_graph import LineGraphTransformerConv, edges_to_matrix, matrix_to_edges, num_dual_nodes
-from .line_graph_mean_conv import LineGraphMeanConv
-from .registry import register_model
 
 
 @dataclass(frozen=True)

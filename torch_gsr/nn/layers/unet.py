@@ -6,11 +6,11 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-from .activation import resolve_activation
-from .conv import ConnectomeGCNConv
-from .edge_batch import EdgeBatch, Graph, convolve, normalize, pool_graph
-from .pool import GraphPool, GraphUnpool
-from .sparse_conv import SparseConnectomeGCNConv
+from ..activation import resolve_activation
+from ..conv.gcn_conv import ConnectomeGCNConv
+from ..conv.sparse_gcn_conv import SparseConnectomeGCNConv
+from ..edge_batch import EdgeBatch, Graph, convolve, normalize, pool_graph
+from ..pool.graph_pool import GraphPool, GraphUnpool
 
 
 def check_graph_kind(graph: Graph, sparse: bool, owner: str) -> None:

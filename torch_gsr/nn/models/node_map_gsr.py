@@ -7,15 +7,15 @@ from typing import Dict, List, Optional
 import torch
 from torch import Tensor
 
-from ..config.models import check_non_negative
-from ..utils.matrix import symmetrize
-from ..utils.validation import check_sizes
-from .base import SuperResolutionModel, preset_options
+from ...config.models import check_non_negative
+from ...utils.matrix import symmetrize
+from ...utils.validation import check_sizes
+from ..base import SuperResolutionModel, preset_options
+from ..layers.node_map import NodeMap
+from ..losses import hr_loss
+from ..maps.ridge import RidgeBlend
+from ..registry import register_model
 from .gsr_model import GSRLoss
-from .losses import hr_loss
-from .node_map import NodeMap
-from .registry import register_model
-from .ridge import RidgeBlend
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,7 @@ r"""Mean aggregation on the line graph of the complete graph."""
 import torch
 from torch import Tensor
 
-from .line_graph import edges_to_matrix, matrix_to_edges, num_dual_nodes
+from .line_graph_conv import edges_to_matrix, matrix_to_edges, num_dual_nodes
 
 
 class LineGraphMeanConv(torch.nn.Module):

@@ -9,8 +9,12 @@ from torch import Tensor
 from torch.func import functional_call
 from torch_geometric.nn import MLP
 
-from ..config.models import check_non_negative
-from ..utils.matrix import set_diagonal, symmetrize
+from ...config.models import check_non_negative
+from ...utils.matrix import set_diagonal, symmetrize
+from ..base import preset_options
+from ..layers.gsr import GSRLayer
+from ..losses import GSRObjective
+from ..registry import register_model
 from .agsr_released import (
     NoisyGSRLayer,
     ReleasedDiscriminator,
@@ -18,11 +22,7 @@ from .agsr_released import (
     ReleasedHead,
     ReleasedObjective,
 )
-from .base import preset_options
-from .gsr import GSRLayer
 from .gsr_model import GSRConfig, GSRLoss, GSRModel, GSROutput
-from .losses import GSRObjective
-from .registry import register_model
 
 
 @dataclass(frozen=True)

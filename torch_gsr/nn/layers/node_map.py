@@ -2,7 +2,7 @@ r"""A learned map from LR regions to HR regions applied to a connectome."""
 import torch
 from torch import Tensor
 
-from ..utils.validation import check_adjacency, check_int
+from ...utils.validation import check_adjacency, check_int
 
 
 class NodeMap(torch.nn.Module):

@@ -5,9 +5,9 @@ from typing import Iterator, Optional, Sequence, Tuple
 import torch
 from torch import Tensor
 
-from ..baselines import DEFAULT_ALPHAS, RidgeRegression
-from ..utils.validation import check_adjacency, check_int, check_sizes
-from ..utils.vectorize import num_edges, unvectorize, vectorize
+from ...baselines import DEFAULT_ALPHAS, RidgeRegression
+from ...utils.validation import check_adjacency, check_int, check_sizes
+from ...utils.vectorize import num_edges, unvectorize, vectorize
 
 # HR edges per block of the fit and the prediction: the features of a block
 # are [S, EDGE_BLOCK, k * k], a few hundred MB at most.

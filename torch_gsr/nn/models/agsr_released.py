@@ -10,12 +10,12 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-from ..utils.matrix import set_diagonal, symmetrize
-from ..utils.padding import pad_hr
-from ..utils.spectra import normalize_adj
-from .gsr import GSRLayer
-from .losses import GSRObjective, LossTerms
-from .pool import _gather_rows, pool_dense_adj
+from ...utils.matrix import set_diagonal, symmetrize
+from ...utils.padding import pad_hr
+from ...utils.spectra import normalize_adj
+from ..layers.gsr import GSRLayer
+from ..losses import GSRObjective, LossTerms
+from ..pool.graph_pool import _gather_rows, pool_dense_adj
 
 
 def released_gsr_graph(product: Tensor, normalize: bool) -> Tuple[Tensor, Tensor]:
