@@ -6,15 +6,21 @@ bit for bit with another's on the same machine.
     PYTHONPATH=/path/to/old/checkout python same_numbers.py --save old.pt
     python same_numbers.py --save new.pt --compare old.pt
 
-EnsembleGSR is left out: it combines the others' outputs.
+EnsembleGSR is left out: it combines the others' outputs. With
+``--checkpoints DIR``, the first run (the old checkout) also trains every
+model, EnsembleGSR included, for two epochs and writes its checkpoint and
+predictions to DIR; the second loads those checkpoints and compares its
+predictions (and the ensemble's intervals) with them.
 """
 import argparse
+import os
+import os.path as osp
 
 import torch
 
 from torch_gsr.datasets import synthetic_connectomes
 from torch_gsr.nn import MODELS
-from torch_gsr.train import fit, predict
+from torch_gsr.train import fit, load_checkpoint, predict
 
 
 def outputs() -> dict:
@@ -34,13 +40,37 @@ def outputs() -> dict:
     return out
 
 
+def checkpoints(folder: str) -> dict:
+    r"""Predictions of every model: trained and written to ``folder``, or
+    (when its checkpoints are there) loaded from it."""
+    lr, hr = (torch.from_numpy(a) for a in synthetic_connectomes(30, 10, 16, seed=4))
+    out = {}
+    for name in sorted(MODELS):
+        path = osp.join(folder, f'{name}.pt')
+        if osp.isfile(path):
+            model = load_checkpoint(path)[0]
+        else:
+            torch.manual_seed(0)
+            model = MODELS[name](10, 16)
+            fit(model, (lr[:24], hr[:24]), epochs=2, batch_size=4, seed=0,
+                progress=False, checkpoint=path)
+        out[f'{name}/checkpoint'] = predict(model, lr[24:])
+        if name == 'EnsembleGSR':
+            out[f'{name}/intervals'] = torch.stack(model.predict_intervals(lr[24:]))
+    return out
+
+
 def main() -> int:
     args = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     args.add_argument('--save', required=True)
     args.add_argument('--compare')
+    args.add_argument('--checkpoints', metavar='DIR')
     args = args.parse_args()
     torch.set_num_threads(1)
     out = outputs()
+    if args.checkpoints:
+        os.makedirs(args.checkpoints, exist_ok=True)
+        out.update(checkpoints(args.checkpoints))
     torch.save(out, args.save)
     if args.compare:
         old = torch.load(args.compare)
