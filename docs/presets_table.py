@@ -10,7 +10,7 @@ import os.path as osp
 import re
 import sys
 from dataclasses import fields
-from typing import Dict, List, Tuple
+from typing import Dict, List, Optional, Tuple
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 if ROOT not in sys.path:
@@ -28,110 +28,54 @@ END = '<!-- presets-table: end -->'
 PAPER = 'paper, sec. 3'
 RELEASED = 'released code'
 OURS = 'this package'
-# Where each option's `paper` value comes from, per config class (a subclass
-# falls back to its parent's entries). Every option needs one.
+# Where each of FitConfig's `paper` values comes from; a model's own
+# configuration says it in its `sources` (a subclass falls back to its
+# parent's), a model's own fit presets in `fit_preset_sources`. Every option
+# needs one.
 SOURCES: Dict[str, Dict[str, str]] = {
-    'GSRConfig': {
-        'hidden_channels': f'{RELEASED} (`None`: P, hidden_dim=320, demo.py:79-80)',
-        'pool_ratios': f'{RELEASED} (demo.py:99)',
-        'lambda_rec': f'{PAPER}, {RELEASED} (demo.py:73)',
-        'sign_invariant_eig': f'{RELEASED} (plain eigen loss, train.py:35)',
-        'dropout': f'{RELEASED} (its GCNs drop nothing, ops.py:45)',
-        'node_features': f'{RELEASED} (identity, model.py:23)',
-        'normalize_gsr': f'{RELEASED} (layers.py:33)',
-        'spectral': f'{RELEASED} (U0, layers.py:23)',
-        'act': ("the variants' GCNs (paper's sigma, read as ReLU); unused by "
-                "GSRNet's released generator (none, layers.py:63)"),
-        'lr_top_k': f'{OURS} (`None`: dense, as published)',
-        'root_weight': f"{OURS} (off: the paper's GCN; unused by the released generator)",
-        'mean_residual': f"{OURS} (off: the paper's prediction)",
-        'generator': (f'{RELEASED} (basiralab/GSR-Net at bb54332; GSRNet only, '
-                      'the variants ignore it)'),
-    },
-    'AGSRConfig': {
-        'hidden_channels': 'unused by the released generator (its width is P)',
-        'node_features': f'{RELEASED} (identity, model.py:27)',
-        'spectral': f'{RELEASED} (U0, layers.py:26)',
-        'dropout': f'{RELEASED} (0, layers.py:64)',
-        'act': 'unused by the released generator (ReLU in its HR GCNs only)',
-        'normalize_gsr': 'unused by the released generator (not normalised, layers.py:37)',
-        'root_weight': 'unused by the released generator',
-        'pool_ratios': f'{RELEASED} (demo.py:72)',
-        'lambda_rec': f'{RELEASED} (demo.py:49)',
-        'adv_weight': 'paper (AGSR-Net); the released term is a constant',
-        'prior_std': f'{RELEASED} (demo.py:65)',
-        'noise_std': ("this package's earlier reading of the AGSR-Net paper, not "
-                      "checked against it; the released code adds none"),
-        'disc_channels': f'{RELEASED} (`None`: N_h)',
-        'generator': f'{RELEASED} (basiralab/AGSR-Net at 73d5bc8)',
-    },
-    'STPConfig': {
-        'init_heads': f'{RELEASED} (configs/model/stp_gsr.yaml:5)',
-        'dual_channels': f'{RELEASED} (one 1 -> 1 layer, configs/model/stp_gsr.yaml:12-13)',
-        'dropout': f'{RELEASED} (configs/model/stp_gsr.yaml:7, 15)',
-        'structured': f'{OURS} (off: message passing on the line graph)',
-        'residual': f'{OURS} (off: the released design)',
-    },
-    'NodeMapConfig': {
-        'map_decay': f'{OURS} (not a published model)',
-        'ridge_blend': f'{OURS} (not a published model)',
-        'softmax_map': f'{OURS} (not a published model)',
-    },
     'FitConfig': {
-        'learning_rate': f'GSR-Net {PAPER}',
-        'batch_size': f'GSR-Net {RELEASED}',
-        'epochs': f'GSR-Net {RELEASED}',
-        'updates': f'{OURS} (`None`: a fixed number of epochs)',
-        'weight_decay': f"GSR-Net {RELEASED} (Adam's default)",
-        'val_fraction': f'{OURS} (0: train on every subject)',
-        'patience': f'{OURS} (`None`: no early stopping)',
-        'stop_after': OURS,
-        'schedule': f'GSR-Net {PAPER} (a constant rate)',
-        'accumulate': f'GSR-Net {RELEASED} (a step per subject)',
-        'split': f'{OURS} (unused without validation)',
-        'gap': f'{OURS} (unused without validation)',
-        'clip_grad_norm': f'GSR-Net {RELEASED} (no clipping)',
-        'checkpoint_every': f'{OURS} (how often a checkpoint is written, not training)',
-        'distributed': f'GSR-Net {RELEASED} (one process)',
-    },
-    # STP-GSR's own fit presets (basiralab/STP-GSR at 239abd9).
-    'FitConfig STPGSR': {
-        'learning_rate': f'STP-GSR {RELEASED} (configs/experiment.yaml:10)',
-        'batch_size': f'STP-GSR {RELEASED} (a subject at a time, src/train.py:96)',
-        'epochs': f'STP-GSR {RELEASED} (configs/experiment.yaml:7)',
-        'weight_decay': f"STP-GSR {RELEASED} (Adam's default)",
-        'val_fraction': f'STP-GSR {RELEASED} (no validation split, main.py:37-57)',
-        'schedule': f'STP-GSR {RELEASED} (a constant rate)',
-        'accumulate': f'STP-GSR {RELEASED} (16 per step, configs/experiment.yaml:8)',
+        'learning_rate': 'GSR-Net paper, sec. 3',
+        'batch_size': 'GSR-Net released code',
+        'epochs': 'GSR-Net released code',
+        'updates': 'this package (`None`: a fixed number of epochs)',
+        'weight_decay': "GSR-Net released code (Adam's default)",
+        'val_fraction': 'this package (0: train on every subject)',
+        'patience': 'this package (`None`: no early stopping)',
+        'stop_after': 'this package',
+        'schedule': 'GSR-Net paper, sec. 3 (a constant rate)',
+        'accumulate': 'GSR-Net released code (a step per subject)',
+        'split': 'this package (unused without validation)',
+        'gap': 'this package (unused without validation)',
+        'clip_grad_norm': 'GSR-Net released code (no clipping)',
+        'checkpoint_every': 'this package (how often a checkpoint is written, not training)',
+        'distributed': 'GSR-Net released code (one process)',
     },
 }
 
 
-def source(cls: type, name: str, key: str = '') -> str:
-    """Where option ``name`` of config class ``cls`` takes its paper value
-    (``SOURCES[key]`` first, when given; then the class's own ``sources``, a
-    ``ClassVar`` dict a model's module may declare beside its config)."""
-    if name in SOURCES.get(key, {}):
-        return SOURCES[key][name]
-    if name in getattr(cls, 'sources', {}):
-        return cls.sources[name]
+def source(cls: type, name: str, own: Optional[Dict[str, str]] = None) -> str:
+    """Where option ``name`` of config class ``cls`` takes its paper value:
+    ``own`` first (a model's ``fit_preset_sources``), then the ``sources``
+    of ``cls`` and its parents, then :data:`SOURCES`."""
+    if own and name in own:
+        return own[name]
     for klass in cls.__mro__:
-        entry = SOURCES.get(klass.__name__, {})
+        entry = {**SOURCES.get(klass.__name__, {}), **vars(klass).get('sources', {})}
         if name in entry:
             return entry[name]
     raise KeyError(f"docs/presets_table.py: no source for {cls.__name__}.{name}; "
                    f"declare it in {cls.__name__}.sources (a ClassVar dict beside "
-                   f"the model) or SOURCES")
+                   f"the model)")
 
 
-def _table(paper, recommended, key: str = '') -> List[str]:
+def _table(paper, recommended, own: Optional[Dict[str, str]] = None) -> List[str]:
     cls = type(paper)
     lines = ['| option | `paper` | `recommended` (default) | source of the paper value |',
              '|---|---|---|---|']
     for field in fields(cls):
         values = [f'`{getattr(preset, field.name)!r}`' for preset in (paper, recommended)]
         lines.append(f'| `{field.name}` | {values[0]} | {values[1]} | '
-                     f'{source(cls, field.name, key)} |')
+                     f'{source(cls, field.name, own)} |')
     return lines
 
 
@@ -177,7 +121,7 @@ def presets_table() -> str:
         assert all(isinstance(p, FitConfig) for p in presets.values())
         out += [f'**`FitConfig`** (`fit_presets` of {_names(names)}):', '']
         out += _table(presets['paper'], presets['recommended'],
-                      f'FitConfig {names[0]}') + ['']
+                      getattr(MODELS[names[0]], 'fit_preset_sources', None)) + ['']
     return '\n'.join(out + [END])
 
 

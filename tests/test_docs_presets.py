@@ -8,7 +8,7 @@ import re
 import pytest
 
 from torch_gsr.config import MODEL_PRESETS, PAPER_FIT, RECOMMENDED_FIT
-from torch_gsr.nn import GSRConfig
+from torch_gsr.nn import AGSRConfig, GSRConfig
 
 ROOT = osp.join(osp.dirname(osp.abspath(__file__)), '..')
 
@@ -57,7 +57,8 @@ def test_a_changed_preset_changes_the_table(monkeypatch):
 
 def test_an_option_without_a_source_is_an_error(monkeypatch):
     script = _script()
-    monkeypatch.delitem(script.SOURCES['GSRConfig'], 'lambda_rec')
-    monkeypatch.delitem(script.SOURCES['AGSRConfig'], 'lambda_rec')
+    # A configuration declares its own sources, beside its model.
+    monkeypatch.delitem(GSRConfig.sources, 'lambda_rec')
+    monkeypatch.delitem(AGSRConfig.sources, 'lambda_rec')
     with pytest.raises(KeyError, match='lambda_rec'):
         script.presets_table()

@@ -1,7 +1,7 @@
 r"""AGSR-Net (Isallari & Rekik, Medical Image Analysis 71, 102084, 2021):
 GSR-Net with adversarial regularisation."""
 from dataclasses import dataclass
-from typing import Optional, Sequence, Tuple
+from typing import ClassVar, Dict, Optional, Sequence, Tuple
 
 import torch
 import torch.nn.functional as F
@@ -34,6 +34,24 @@ class AGSRConfig(GSRConfig):
     prior_std: float = 0.1
     noise_std: float = 0.
     disc_channels: Optional[int] = None
+    # Where each `paper` value comes from (docs/presets.md).
+    sources: ClassVar[Dict[str, str]] = {
+        'hidden_channels': 'unused by the released generator (its width is P)',
+        'node_features': 'released code (identity, model.py:27)',
+        'spectral': 'released code (U0, layers.py:26)',
+        'dropout': 'released code (0, layers.py:64)',
+        'act': 'unused by the released generator (ReLU in its HR GCNs only)',
+        'normalize_gsr': 'unused by the released generator (not normalised, layers.py:37)',
+        'root_weight': 'unused by the released generator',
+        'pool_ratios': 'released code (demo.py:72)',
+        'lambda_rec': 'released code (demo.py:49)',
+        'adv_weight': 'paper (AGSR-Net); the released term is a constant',
+        'prior_std': 'released code (demo.py:65)',
+        'noise_std': ("this package's earlier reading of the AGSR-Net paper, not "
+                      "checked against it; the released code adds none"),
+        'disc_channels': 'released code (`None`: N_h)',
+        'generator': 'released code (basiralab/AGSR-Net at 73d5bc8)',
+    }
 
     def __post_init__(self):
         super().__post_init__()

@@ -2,7 +2,7 @@ r"""The parts every GSR model is built from: :class:`GSRModel` (encoder, GSR
 layer, head), :class:`GCNStack`, and what the models return
 (:class:`GSROutput`, :class:`GSRLoss`)."""
 from dataclasses import dataclass
-from typing import Callable, ClassVar, NamedTuple, Optional, Sequence, Tuple, Union
+from typing import Callable, ClassVar, Dict, NamedTuple, Optional, Sequence, Tuple, Union
 
 import torch
 import torch.nn.functional as F
@@ -50,6 +50,24 @@ class GSRConfig:
     root_weight: bool = True
     mean_residual: bool = True
     generator: str = 'gsr_net'
+    # Where each `paper` value comes from (docs/presets.md).
+    sources: ClassVar[Dict[str, str]] = {
+        'hidden_channels': 'released code (`None`: P, hidden_dim=320, demo.py:79-80)',
+        'pool_ratios': 'released code (demo.py:99)',
+        'lambda_rec': 'paper, sec. 3, released code (demo.py:73)',
+        'sign_invariant_eig': 'released code (plain eigen loss, train.py:35)',
+        'dropout': 'released code (its GCNs drop nothing, ops.py:45)',
+        'node_features': 'released code (identity, model.py:23)',
+        'normalize_gsr': 'released code (layers.py:33)',
+        'spectral': 'released code (U0, layers.py:23)',
+        'act': ("the variants' GCNs (paper's sigma, read as ReLU); unused by "
+                "GSRNet's released generator (none, layers.py:63)"),
+        'lr_top_k': 'this package (`None`: dense, as published)',
+        'root_weight': "this package (off: the paper's GCN; unused by the released generator)",
+        'mean_residual': "this package (off: the paper's prediction)",
+        'generator': ('released code (basiralab/GSR-Net at bb54332; GSRNet only, '
+                      'the variants ignore it)'),
+    }
 
     def __post_init__(self):
         object.__setattr__(self, 'pool_ratios', tuple(self.pool_ratios))

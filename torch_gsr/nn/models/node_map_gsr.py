@@ -2,7 +2,7 @@ r"""NodeMapGSR: the training-mean HR connectome plus a gated, node-mapped
 subject deviation. Not in the paper: a small model with the inductive bias
 that HR regions are mixtures of LR regions."""
 from dataclasses import dataclass
-from typing import Dict, List, Optional
+from typing import ClassVar, Dict, List, Optional
 
 import torch
 from torch import Tensor
@@ -25,6 +25,12 @@ class NodeMapConfig:
     map_decay: float = 1e-5
     ridge_blend: bool = True
     softmax_map: bool = True
+    # Where each `paper` value comes from (docs/presets.md).
+    sources: ClassVar[Dict[str, str]] = {
+        'map_decay': 'this package (not a published model)',
+        'ridge_blend': 'this package (not a published model)',
+        'softmax_map': 'this package (not a published model)',
+    }
 
     def __post_init__(self):
         check_non_negative(self, 'map_decay')

@@ -2,7 +2,7 @@ r"""STP-GSR (Singh & Rekik, "Strongly Topology-Preserving GNNs for Brain
 Graph Super-Resolution", PRIME-MICCAI 2024): edge regression as node
 regression on the dual (line) graph of the HR graph."""
 from dataclasses import dataclass
-from typing import Optional, Sequence, Tuple
+from typing import ClassVar, Dict, Optional, Sequence, Tuple
 
 import torch
 import torch.nn.functional as F
@@ -36,6 +36,14 @@ class STPConfig:
     dropout: float = 0.
     structured: bool = True
     residual: bool = True
+    # Where each `paper` value comes from (docs/presets.md).
+    sources: ClassVar[Dict[str, str]] = {
+        'init_heads': 'released code (configs/model/stp_gsr.yaml:5)',
+        'dual_channels': 'released code (one 1 -> 1 layer, configs/model/stp_gsr.yaml:12-13)',
+        'dropout': 'released code (configs/model/stp_gsr.yaml:7, 15)',
+        'structured': 'this package (off: message passing on the line graph)',
+        'residual': 'this package (off: the released design)',
+    }
 
     def __post_init__(self):
         object.__setattr__(self, 'dual_channels', tuple(self.dual_channels))
@@ -120,6 +128,16 @@ class STPGSR(SuperResolutionModel):
     monitor = 'hr'
     config: STPConfig
     fit_presets = {'paper': STP_PAPER_FIT, 'recommended': RECOMMENDED_FIT}
+    #: Where each value of ``fit_presets['paper']`` comes from (docs/presets.md).
+    fit_preset_sources: ClassVar[Dict[str, str]] = {
+        'learning_rate': 'STP-GSR released code (configs/experiment.yaml:10)',
+        'batch_size': 'STP-GSR released code (a subject at a time, src/train.py:96)',
+        'epochs': 'STP-GSR released code (configs/experiment.yaml:7)',
+        'weight_decay': "STP-GSR released code (Adam's default)",
+        'val_fraction': 'STP-GSR released code (no validation split, main.py:37-57)',
+        'schedule': 'STP-GSR released code (a constant rate)',
+        'accumulate': 'STP-GSR released code (16 per step, configs/experiment.yaml:8)',
+    }
     lr_mean: Tensor
     hr_mean: Tensor
 
