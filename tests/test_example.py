@@ -63,3 +63,23 @@ def test_estimate_spans_what_early_stopping_allows(connectomes):
     shortest, longest = estimate_cv_seconds(factories, data, folds=2, preset='paper',
                                             epochs=4)
     assert 0 < shortest == longest  # no validation, no early stopping
+
+
+def test_timed_epochs_are_not_cut_by_early_stopping(connectomes, monkeypatch):
+    # Early stopping cut the timing runs short of the second they asked for,
+    # and the estimate asked again and again (minutes before the first fold).
+    import torch_gsr.experiments as experiments
+    from torch_gsr.train import ConnectomeTensors
+    runs = []
+
+    def counting(model, data, **options):
+        history = fit(model, data, **options)
+        runs.append((options['epochs'], len(history)))
+        return history
+
+    from torch_gsr.train import fit
+    monkeypatch.setattr(experiments, 'fit', counting)
+    data = ConnectomeTensors.from_data((connectomes(12, 6, seed=1), connectomes(12, 10, seed=2)))
+    factory = experiments.model_factories(['NodeMapGSR'], 6, 10)['NodeMapGSR']
+    experiments._timed_fit(factory, data, dict(patience=1, val_fraction=0.25))
+    assert all(asked == ran for asked, ran in runs) and len(runs) <= 3

@@ -91,7 +91,10 @@ def _timed_fit(factory: Callable, sample: ConnectomeTensors,
     epochs = 3
     while True:
         began = time.perf_counter()
-        history = fit(factory(), sample, epochs=epochs, progress=False, **fit_kwargs)
+        # Every epoch asked for runs (stop_after=1): a run cut by early
+        # stopping would never add up to the second asked for.
+        history = fit(factory(), sample, epochs=epochs, progress=False,
+                      **dict(fit_kwargs, stop_after=1.))
         elapsed = time.perf_counter() - began
         warm = history['time'][1:]
         if sum(warm) >= 1 or epochs >= 50:
