@@ -125,18 +125,19 @@ def nearest_distance_ratio(train_lr: Tensor, held_lr: Tensor,
 
 
 def lag_of_independence(lr_adj: Tensor, threshold: float = 0.95,
-                        max_samples: int = 512) -> int:
+                        max_samples: int = 512, max_lag: int = 256) -> int:
     r"""The gap that makes samples in order independent-looking: one less
-    than the smallest lag :math:`L` at which the median distance between
-    samples :math:`L` apart reaches ``threshold`` times the median distance
-    between two samples (strict upper triangles of ``[S, N, N]``; the
-    reference from at most ``max_samples``)."""
+    than the smallest lag :math:`L` (at most ``max_lag``) at which the median
+    distance between samples :math:`L` apart reaches ``threshold`` times the
+    median distance between two samples (strict upper triangles of
+    ``[S, N, N]``; the reference from at most ``max_samples``)."""
     x = vectorize(lr_adj, 'triu').double()
     step = max(1, -(-x.size(0) // max_samples))
     thinned = x[::step]
     rows, cols = torch.triu_indices(len(thinned), len(thinned), 1)
     typical = float(torch.cdist(thinned, thinned)[rows, cols].median())
-    for lag in range(1, x.size(0)):
+    lags = range(1, min(x.size(0), max_lag + 1))
+    for lag in lags:
         if float((x[lag:] - x[:-lag]).norm(dim=1).median()) >= threshold * typical:
             return lag - 1
-    return x.size(0) - 1
+    return len(lags)
