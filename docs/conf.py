@@ -6,6 +6,13 @@ sys.path.insert(0, os.path.abspath('..'))
 
 from torch_gsr.version import __version__  # noqa: E402
 
+# The presets tables of presets.md are regenerated from the models' own
+# configurations at every build: a new model needs no edit here.
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import presets_table  # noqa: E402
+
+presets_table.rewrite()
+
 project = 'torch_gsr'
 author = 'The torch_gsr developers'
 copyright = '2026, The torch_gsr developers'
