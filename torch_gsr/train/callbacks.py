@@ -138,6 +138,14 @@ class EarlyStopping(Callback):
                                for key, value in current.items()}
 
 
+def after_fit_figures(model: SuperResolutionModel,
+                      val: ConnectomeTensors) -> Dict[str, float]:
+    r"""``model.after_fit`` on the validation subjects ``val`` and their
+    groups: the figures it returns."""
+    return model.after_fit(val.lr_adj, val.require_hr('the after-fit hook'),
+                           val.group_index)
+
+
 class AfterFit(Callback):
     r"""Calls the model's
     :meth:`~torch_gsr.nn.SuperResolutionModel.after_fit` with the validation
@@ -145,9 +153,7 @@ class AfterFit(Callback):
     def on_fit_end(self, run: FitRun) -> None:
         r"""Runs the hook on the validation subjects, if any."""
         if run.val is not None:
-            run.history.after_fit.update(run.model.after_fit(
-                run.val.lr_adj, run.val.require_hr('the after-fit hook'),
-                run.val.group_index))
+            run.history.after_fit.update(after_fit_figures(run.model, run.val))
 
 
 class CheckpointWriter(Callback):

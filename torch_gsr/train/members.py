@@ -8,7 +8,7 @@ from typing import Callable, Optional
 import torch
 
 from ..nn.base import SuperResolutionModel
-from .callbacks import EarlyStopping
+from .callbacks import EarlyStopping, after_fit_figures
 from .checkpoint import model_state, training_checkpoint, write_checkpoint
 from .history import History
 from .tensors import ConnectomeTensors
@@ -41,8 +41,7 @@ def fit_members(model: SuperResolutionModel, train: ConnectomeTensors,
     model.initialize(train.lr_adj, train.require_hr('fit'))
     if val is not None:
         val = val.check().to(device, dtype)
-        history.after_fit.update(model.after_fit(
-            val.lr_adj, val.require_hr('the after-fit hook'), val.group_index))
+        history.after_fit.update(after_fit_figures(model, val))
     model.eval()
     if checkpoint is not None:
         # Complete from the start: nothing of the model's own to resume.
