@@ -2,7 +2,7 @@ r"""One set of predictions evaluated under a protocol: per subject
 (``"subject"``) or as the public challenge pools them (``"challenge"``);
 the protocols are compared in ``docs/metrics.md``."""
 from dataclasses import dataclass, field
-from typing import Dict, Optional, Tuple
+from typing import Dict, Optional, Sequence, Tuple, Union
 
 import numpy as np
 import scipy.spatial.distance
@@ -20,6 +20,7 @@ from .edges import (
     residual_pearson_correlation,
 )
 from .topology import _centrality_errors
+from .topology_errors import topology_errors, topology_names
 
 PROTOCOLS = ('subject', 'challenge')
 
@@ -68,10 +69,10 @@ def _pooled_challenge_metrics(pred: Tensor, target: Tensor) -> Dict[str, float]:
 
 
 def evaluate_predictions(pred, target, protocol: str = 'subject',
-                         topology: Optional[bool] = None,
+                         topology: Union[None, bool, str, Sequence[str]] = None,
                          upper_triangle: bool = True, num_workers: int = 0,
                          progress: bool = False,
-                         reference=None) -> Evaluation:
+                         reference=None, seed: int = 0) -> Evaluation:
     r"""Evaluates predicted connectomes against the ground truth.
 
     Args:
@@ -80,29 +81,35 @@ def evaluate_predictions(pred, target, protocol: str = 'subject',
         protocol (str): ``"subject"`` (per-subject metrics, mean and std over
             subjects) or ``"challenge"`` (the public challenge's reference
             evaluation); see the module documentation for the differences.
-        topology (bool, optional): compute the centrality errors (slow:
-            networkx). Defaults to ``False`` for ``"subject"`` and ``True``
-            for ``"challenge"``.
+        topology (bool, str or sequence, optional): ``True``: the
+            challenge's centrality errors (slow: networkx); ``"all"`` or
+            names from :obj:`~torch_gsr.metrics.TOPOLOGY_MEASURES`: those
+            measures' errors (:func:`~torch_gsr.metrics.topology_errors`).
+            Defaults to ``False`` for ``"subject"``, ``True`` for
+            ``"challenge"``.
         upper_triangle (bool): elementwise metrics on the strict upper
             triangle, or on the full matrix (``"subject"`` only).
-        num_workers (int): worker processes for the centralities.
-        progress (bool): show a progress bar for the centralities.
+        num_workers (int): worker processes for the topology.
+        progress (bool): show a progress bar for the topology.
         reference (Tensor or ndarray, optional): ``[N, N]`` the training-set
             mean HR connectome: adds ``residual_pcc``
             (:func:`residual_pearson_correlation`, per subject in both
             protocols).
+        seed (int): seeds the named measures' Louvain partitions and
+            small-world references.
 
     Returns:
         Evaluation: ``"subject"`` reports ``mse``, ``mae``, ``pcc``, ``jsd``
         (natural log), with ``reference`` ``residual_pcc``, and, with
         ``topology``, ``betweenness_mae``, ``eigenvector_mae``,
-        ``pagerank_mae``; ``"challenge"`` reports pooled ``mae``, ``pcc``,
-        ``jsd`` and, with ``topology``, the three centrality errors averaged
-        over subjects.
+        ``pagerank_mae`` (named measures: ``<name>_mae``, small-worldness
+        ``small_worldness_error``); ``"challenge"`` reports pooled ``mae``,
+        ``pcc``, ``jsd`` and the topology errors averaged over subjects.
 
     Raises:
-        ValueError: unknown protocol, shapes that differ, NaN/inf (naming the
-            subject index) or a graph on which networkx fails.
+        ValueError: unknown protocol or measure name, shapes that differ,
+            NaN/inf (naming the subject index) or a graph on which networkx
+            fails.
     """
     if protocol not in PROTOCOLS:
         raise ValueError(f"protocol must be one of {PROTOCOLS}, got {protocol!r}")
@@ -110,8 +117,10 @@ def evaluate_predictions(pred, target, protocol: str = 'subject',
         raise ValueError("protocol='challenge' is defined on the strict upper "
                          "triangle; got upper_triangle=False (expected True)")
     check_int(num_workers, 'num_workers', 0)
+    check_int(seed, 'seed', 0)
     if topology is None:
         topology = protocol == 'challenge'
+    names = () if isinstance(topology, bool) else topology_names(topology)
     pred, target = _check_pair(pred, target)
     result = Evaluation(protocol=protocol, num_subjects=pred.size(0))
 
@@ -127,11 +136,15 @@ def evaluate_predictions(pred, target, protocol: str = 'subject',
         result._add('residual_pcc', residual_pearson_correlation(
             pred, target, reference, upper_triangle))
 
-    if topology:
+    if topology is True:
         # The challenge builds graphs from the whole (clipped) matrix.
         errors = _centrality_errors(pred, target,
                                     keep_diagonal=protocol == 'challenge',
                                     num_workers=num_workers, progress=progress)
-        for name, values in errors.items():
-            result._add(name, values)
+    else:
+        errors = topology_errors(pred, target, names, seed=seed,
+                                 num_workers=num_workers,
+                                 progress=progress) if names else {}
+    for name, values in errors.items():
+        result._add(name, values)
     return result

@@ -67,8 +67,8 @@ def louvain_partition(adj, seed: int = 0, resolution: float = 1.0) -> Tensor:
 
     Args:
         adj (Tensor or ndarray): ``[B, N, N]`` connectomes.
-        seed (int): seeds the order in which Louvain visits the nodes.
-            (default: :obj:`0`)
+        seed (int): subject ``b``'s Louvain visits the nodes in an order
+            seeded with ``seed + b``. (default: :obj:`0`)
         resolution (float): :math:`\gamma`. (default: :obj:`1.0`)
 
     Returns:
@@ -80,7 +80,7 @@ def louvain_partition(adj, seed: int = 0, resolution: float = 1.0) -> Tensor:
     for index, subject in enumerate(weights):
         graph = nx.from_numpy_array(subject, edge_attr='weight')
         modules = nx.community.louvain_communities(
-            graph, weight='weight', resolution=resolution, seed=seed)
+            graph, weight='weight', resolution=resolution, seed=seed + index)
         for label, module in enumerate(sorted(modules, key=min)):
             labels[index, sorted(module)] = label
     return labels
@@ -104,7 +104,8 @@ def participation_coefficient(adj, partition=None, seed: int = 0,
         partition (Tensor or ndarray, optional): ``[N]`` or ``[B, N]``
             integer module labels (default: :func:`louvain_partition` of
             each graph, as the DEFEND release partitions each graph).
-        seed (int): seeds the Louvain partition. (default: :obj:`0`)
+        seed (int): seeds the Louvain partitions
+            (:func:`louvain_partition`). (default: :obj:`0`)
         own_module_only (bool): :math:`1 - (s_{i g_i} / s_i)^2`, the own
             module's term only, as the DEFEND release computes it.
             (default: :obj:`False`)
