@@ -34,6 +34,7 @@ from .options import (
     add_models_option,
     add_output_options,
     add_runtime_options,
+    add_topology_option,
     add_training_options,
     cleaning_from_args,
     dataset_from_args,
@@ -146,7 +147,8 @@ def run_evaluate(args: argparse.Namespace) -> None:
     # subjects' own mean HR connectome (no training data is at hand here).
     evaluation = evaluate(model, dataset, protocol=args.protocol,
                           topology=args.topology, device=args.device,
-                          progress=not args.quiet, reference=dataset)
+                          progress=not args.quiet, reference=dataset,
+                          seed=args.seed)
     text = evaluation_csv(evaluation)
     print(text, end='')
     if args.out is not None:
@@ -229,7 +231,7 @@ def build_parser() -> argparse.ArgumentParser:
                   "Jensen-Shannon distance, residual PCC (prediction and truth "
                   "minus the scored subjects' mean HR connectome, correlated "
                   "per subject: the subject-specific signal a prediction "
-                  "carries) and, with --topology, centrality errors.")
+                  "carries) and, with --topology, topological errors.")
     ev.add_argument('--checkpoint', required=True, metavar='PATH',
                     help="checkpoint written by 'torch-gsr train' or 'cv'")
     ev.add_argument('--out', metavar='PATH', help="also write the table as CSV")
@@ -240,9 +242,7 @@ def build_parser() -> argparse.ArgumentParser:
                              help="'subject': per-subject metrics, mean and std; "
                                   "'challenge': the public challenge's pooled "
                                   "evaluation (default: subject)")
-        command.add_argument('--topology', action=argparse.BooleanOptionalAction,
-                             help="compute the centrality errors (slow; "
-                                  "default: on for the challenge protocol only)")
+        add_topology_option(command)
 
     plot = _command(subparsers, 'plot', run_plot, 'draw the figures',
                     "Draw fig2_subject.png, mse_bars.png and training_curves.png "

@@ -10,6 +10,7 @@ from ..config import DEFAULT_PRESET, PRESET_NAMES
 from ..config.fit import SPLITS
 from ..datasets import FORMATS, detect_format, load_dataset
 from ..experiments import DEFAULT_MODELS
+from ..metrics import TOPOLOGY_MEASURES
 from ..nn.registry import MODELS
 from ..utils.progress import note
 
@@ -193,6 +194,32 @@ def add_models_option(parser: argparse.ArgumentParser) -> None:
                              f"from {', '.join(MODELS)} (default: "
                              f"{','.join(DEFAULT_MODELS)}; STPGSR costs about "
                              f"20x GSRNet's time per epoch)")
+
+
+class _TopologyNames(argparse.Action):
+    # ``--topology``: True (the challenge's centralities); ``--topology all``
+    # or names (space- or comma-separated): those measures.
+    def __call__(self, parser, namespace, values, option_string=None):
+        names = [name for value in values for name in value.split(',') if name]
+        unknown = sorted(set(names) - set(TOPOLOGY_MEASURES) - {'all'})
+        if unknown:
+            parser.error(f"{option_string}: unknown measure(s) {unknown}; expected "
+                         f"'all' or names from {', '.join(TOPOLOGY_MEASURES)}")
+        setattr(namespace, self.dest, 'all' if 'all' in names else names or True)
+
+
+def add_topology_option(parser: argparse.ArgumentParser) -> None:
+    r"""Adds ``--topology [NAMES...]`` and ``--no-topology`` (``topology=``
+    of :func:`~torch_gsr.metrics.evaluate_predictions`)."""
+    parser.add_argument('--topology', nargs='*', action=_TopologyNames,
+                        metavar='MEASURE',
+                        help=f"alone: the challenge's betweenness, eigenvector "
+                             f"and PageRank errors; with names (or 'all'): "
+                             f"those of {', '.join(TOPOLOGY_MEASURES)} "
+                             f"(docs/metrics.md; betweenness is slow) "
+                             f"(default: alone for the challenge protocol only)")
+    parser.add_argument('--no-topology', dest='topology', action='store_false',
+                        help="no topological errors")
 
 
 def dataset_from_args(args: argparse.Namespace, lr_path: Optional[str],

@@ -2,7 +2,7 @@ r"""One set of predictions evaluated under a protocol: per subject
 (``"subject"``) or as the public challenge pools them (``"challenge"``);
 the protocols are compared in ``docs/metrics.md``."""
 from dataclasses import dataclass, field
-from typing import Dict, Optional, Sequence, Tuple, Union
+from typing import Dict, Sequence, Tuple, Union
 
 import numpy as np
 import scipy.spatial.distance

@@ -3,6 +3,7 @@ subject at a time (networkx, scipy): betweenness centrality, Louvain
 partitions, the participation coefficient and small-worldness (sources:
 ``docs/metrics.md``)."""
 import random
+
 import networkx as nx
 import numpy as np
 import scipy.sparse.csgraph

@@ -139,7 +139,7 @@ def topology_errors(pred, target, names: Sequence[str] = TOPOLOGY_MEASURES,
     with Progress(pred.size(0), 'topology', enabled=progress) as bar:
         if num_workers > 0:
             with ProcessPoolExecutor(max_workers=num_workers) as pool:
-                for job, part in zip(jobs, pool.map(_chunk_errors, jobs)):
+                for job, part in zip(jobs, pool.map(_chunk_errors, jobs), strict=True):
                     parts.append(part)
                     bar.step(count=job[0].size(0))
         else:

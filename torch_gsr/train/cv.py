@@ -175,7 +175,7 @@ def cross_validate(model_factory: Union[Callable[[], SuperResolutionModel],
                                         Dict[str, Callable[[], SuperResolutionModel]]],
                    dataset, folds: int = 5, seed: int = 0,
                    baselines: bool = True, protocol: str = 'subject',
-                   topology: Optional[bool] = False, progress: bool = True,
+                   topology=False, progress: bool = True,
                    checkpoint_dir: Optional[str] = None,
                    distributed: bool = False, groups: Optional[Sequence] = None,
                    split: str = 'auto', gap: int = 0, **fit_kwargs) -> CVResult:
@@ -200,8 +200,10 @@ def cross_validate(model_factory: Union[Callable[[], SuperResolutionModel],
             (default: :obj:`True`)
         protocol (str): ``'subject'`` or ``'challenge'`` metrics.
             (default: :obj:`'subject'`)
-        topology (bool, optional): also the centrality errors (:obj:`None`:
-            with the challenge protocol only). (default: :obj:`False`)
+        topology (bool, str or sequence, optional): also the centrality
+            errors, or the named measures' (:func:`evaluate_predictions`;
+            :obj:`None`: with the challenge protocol only).
+            (default: :obj:`False`)
         progress (bool): report the spectra, the runs and the epochs.
             (default: :obj:`True`)
         checkpoint_dir (str, optional): the folder of a resumable run
@@ -261,7 +263,8 @@ def cross_validate(model_factory: Union[Callable[[], SuperResolutionModel],
         evaluate = functools.partial(evaluate_predictions,
                                      target=test.require_hr('testing').cpu(),
                                      protocol=protocol, topology=topology,
-                                     progress=progress, reference=reference)
+                                     progress=progress, reference=reference,
+                                     seed=seed)
         for name in methods:
             run = (cv_state.load_result(checkpoint_dir, name, k, factories.get(name))
                    if checkpoint_dir is not None and (name, k) in finished else None)

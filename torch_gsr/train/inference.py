@@ -76,9 +76,9 @@ def predict(model: SuperResolutionModel, lr_adj, batch_size: int = 64,
 
 
 def evaluate(model: SuperResolutionModel, dataset, protocol: str = 'subject',
-             topology: bool = False, batch_size: int = 64, device=None,
+             topology=False, batch_size: int = 64, device=None,
              num_workers: int = 0, progress: bool = False,
-             reference=None) -> Evaluation:
+             reference=None, seed: int = 0) -> Evaluation:
     r"""Evaluates ``model``'s predictions on ``dataset`` against its HR
     connectomes with :func:`~torch_gsr.metrics.evaluate_predictions`.
 
@@ -87,7 +87,10 @@ def evaluate(model: SuperResolutionModel, dataset, protocol: str = 'subject',
         dataset: paired data (anything :func:`~torch_gsr.train.fit` accepts).
         protocol (str): ``'subject'`` or ``'challenge'``.
             (default: :obj:`'subject'`)
-        topology (bool): also the centrality errors. (default: :obj:`False`)
+        topology (bool, str or sequence): also the centrality errors
+            (``True``) or the named topological measures' errors
+            (:func:`~torch_gsr.metrics.evaluate_predictions`).
+            (default: :obj:`False`)
         batch_size (int): subjects per forward pass. (default: :obj:`64`)
         device (optional): where to predict. (default: the model's device)
         num_workers (int): processes for the centralities.
@@ -97,6 +100,8 @@ def evaluate(model: SuperResolutionModel, dataset, protocol: str = 'subject',
         reference (optional): ``[N_h, N_h]`` reference of ``residual_pcc``,
             or the training data set, whose mean HR connectome is then the
             reference. (default: :obj:`None`)
+        seed (int): seeds the named measures' Louvain partitions and
+            small-world references. (default: :obj:`0`)
     """
     data = ConnectomeTensors.from_data(dataset)
     hr_adj = data.require_hr('evaluate')
@@ -105,7 +110,8 @@ def evaluate(model: SuperResolutionModel, dataset, protocol: str = 'subject',
     return evaluate_predictions(pred, hr_adj.cpu(), protocol=protocol,
                                 topology=topology, num_workers=num_workers,
                                 progress=progress,
-                                reference=mean_hr_reference(reference))
+                                reference=mean_hr_reference(reference),
+                                seed=seed)
 
 
 def mean_hr_reference(reference) -> Optional[Tensor]:
