@@ -198,3 +198,23 @@ def test_models_option_takes_spaces_commas_and_names_unknown_models(capsys):
         parser.parse_args(['cv', '--models', 'GSRNet,Nope'])
     assert stop.value.code == 2
     assert "unknown model(s) ['Nope']" in capsys.readouterr().err
+
+
+def test_evaluate_topology_names(tmp_path, checkpoint, numpy_pair, capsys):
+    lr, hr = numpy_pair
+    out = str(tmp_path / 'metrics.csv')
+    assert main(['evaluate', '--checkpoint', checkpoint, '--lr', lr, '--hr', hr,
+                 '--topology', 'strength,clustering', 'degree', '--out', out,
+                 '--quiet']) == 0
+    with open(out) as f:
+        rows = {row['metric']: row for row in csv.DictReader(f)}
+    assert {'strength_mae', 'clustering_mae', 'degree_mae'} <= set(rows)
+    assert 'pagerank_mae' not in rows and float(rows['strength_mae']['mean']) > 0
+    capsys.readouterr()
+    with pytest.raises(SystemExit) as stop:
+        main(['evaluate', '--checkpoint', checkpoint, '--lr', lr, '--hr', hr,
+              '--topology', 'strength', 'nope'])
+    assert stop.value.code == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err[-1].startswith('torch-gsr evaluate: error: --topology: '
+                              "unknown measure(s) ['nope']")
