@@ -9,6 +9,7 @@ import pytest
 import torch
 from official.releases import release_module
 
+import torch_gsr.metrics.measure_errors as measure_errors
 from torch_gsr.metrics import (
     TOPOLOGY_MEASURES,
     betweenness_centrality,
@@ -144,7 +145,7 @@ def test_small_worldness_of_a_lattice_and_its_errors():
         small_worldness(nx.to_numpy_array(nx.path_graph(6)), max_tries=1)
 
 
-def test_topology_errors_are_per_subject_errors_of_the_measures():
+def test_topology_errors_are_per_subject_errors_of_the_measures(monkeypatch):
     pred = weighted_graphs(num_subjects=3, num_nodes=14, seed=1, sparsity=0)
     target = weighted_graphs(num_subjects=3, num_nodes=14, seed=2, sparsity=0)
     errors = topology_errors(pred, target, 'all', density=0.3, seed=5)
@@ -159,6 +160,12 @@ def test_topology_errors_are_per_subject_errors_of_the_measures():
                           (mine['small_worldness'] - theirs['small_worldness']).abs())
     same = topology_errors(target, target, 'all', density=0.3)
     assert torch.all(same['small_worldness_error'] == 0)
+    # Worker processes, CHUNK subjects each, give the same numbers.
+    monkeypatch.setattr(measure_errors, 'CHUNK', 2)
+    parallel = topology_errors(pred, target, ['participation', 'small_worldness'],
+                               density=0.3, seed=5, num_workers=1)
+    assert torch.equal(parallel['participation_mae'], errors['participation_mae'])
+    assert torch.equal(parallel['small_worldness_error'], errors['small_worldness_error'])
     with pytest.raises(ValueError, match=r"unknown topological measure\(s\) \['nope'\]"):
         topology_errors(pred, target, ['strength', 'nope'])
     with pytest.raises(TypeError, match='topology must be'):

@@ -3,7 +3,7 @@ subject (:mod:`~torch_gsr.metrics.edges`), centrality errors
 (:mod:`~torch_gsr.metrics.topology`), topological measures and their errors
 (:mod:`~torch_gsr.metrics.graph_measures`,
 :mod:`~torch_gsr.metrics.network_measures`,
-:mod:`~torch_gsr.metrics.topology_errors`), the coverage and width of prediction
+:mod:`~torch_gsr.metrics.measure_errors`), the coverage and width of prediction
 intervals (:mod:`~torch_gsr.metrics.intervals`) and :func:`evaluate_predictions` under
 the ``"subject"`` or the challenge's ``"challenge"`` protocol
 (:mod:`~torch_gsr.metrics.evaluation`; how the two differ:
@@ -26,6 +26,11 @@ from .graph_measures import (
     pagerank,
 )
 from .intervals import interval_coverage, interval_width
+from .measure_errors import (
+    TOPOLOGY_MEASURES,
+    topology_errors,
+    topology_measures,
+)
 from .network_measures import (
     betweenness_centrality,
     louvain_partition,
@@ -33,11 +38,6 @@ from .network_measures import (
     small_worldness,
 )
 from .topology import CENTRALITIES, centrality_errors, node_centralities
-from .topology_errors import (
-    TOPOLOGY_MEASURES,
-    topology_errors,
-    topology_measures,
-)
 
 __all__ = [
     'PROTOCOLS', 'CENTRALITIES', 'Evaluation', 'evaluate_predictions',

@@ -19,8 +19,8 @@ from .edges import (
     pearson_correlation,
     residual_pearson_correlation,
 )
+from .measure_errors import topology_errors, topology_names
 from .topology import _centrality_errors
-from .topology_errors import topology_errors, topology_names
 
 PROTOCOLS = ('subject', 'challenge')
 
