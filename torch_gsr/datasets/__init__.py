@@ -22,11 +22,14 @@ from .files import read_mat, read_numpy, write_mat, write_numpy
 from .fmri import FMRIWindowConnectomes, split_by_subject
 from .paired_connectomes import PairedConnectomes, cleaning_options
 from .simulated import (
+                        RELEASE_GRAPHS,
                         DynamicsConnectomes,
+                        ReleaseGraphs,
                         SmoothFieldConnectomes,
                         SyntheticConnectomes,
                         WiringConnectomes,
                         dynamics_connectomes,
+                        release_graphs,
                         smooth_field_connectomes,
                         synthetic_connectomes,
                         wiring_connectomes,
@@ -41,6 +44,7 @@ __all__ = [
     'SmoothFieldConnectomes', 'smooth_field_connectomes',
     'WiringConnectomes', 'wiring_connectomes',
     'DynamicsConnectomes', 'dynamics_connectomes',
+    'ReleaseGraphs', 'release_graphs', 'RELEASE_GRAPHS',
     'clean_connectomes', 'replace_nonfinite', 'remove_negatives',
     'read_challenge_csv', 'write_challenge_csv', 'read_challenge_mat',
     'write_challenge_mat', 'write_submission_csv', 'read_submission_csv',

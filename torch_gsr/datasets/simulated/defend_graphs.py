@@ -10,7 +10,7 @@ import numpy as np
 import torch
 
 from ...utils.validation import check_int
-from .walk_embedding import row_correlations, walk_embedding
+from .walk_embedding import cosine_similarities, walk_embedding
 
 Pairs = Tuple[np.ndarray, np.ndarray]
 Range = Tuple[float, float]
@@ -73,7 +73,7 @@ def _ws_graph(streams: _Streams, num_nodes: int, neighbours: Tuple[int, int],
 
 
 def _embed(adj: np.ndarray, dim: int, node_order: str) -> np.ndarray:
-    corr = row_correlations(walk_embedding(adj, dim))
+    corr = cosine_similarities(walk_embedding(adj, dim))
     if node_order == 'index':
         return corr
     order = np.argsort(-adj.sum(-1), axis=-1, kind='stable')
@@ -89,6 +89,9 @@ def _pairs(draw: Callable[[_Streams], nx.Graph], num_subjects: int, lr_nodes: in
     if lr_nodes > hr_nodes:
         raise ValueError(f"lr_nodes ({lr_nodes}) must be at most hr_nodes ({hr_nodes}): "
                          f"the LR graph is a sub-graph of the HR graph")
+    if embedding_dim > lr_nodes:
+        raise ValueError(f"embedding_dim ({embedding_dim}) must be at most lr_nodes "
+                         f"({lr_nodes})")
     if node_order not in NODE_ORDERS:
         raise ValueError(f"node_order must be one of {NODE_ORDERS}, got {node_order!r}")
     streams = _Streams(seed)
@@ -112,7 +115,7 @@ def defend_sbm_graphs(num_subjects: int = 128, lr_nodes: int = 32, hr_nodes: int
     on the diagonal, symmetrised :math:`U`(``inter_probs``) off it.
 
     The LR graph is the HR graph's sub-graph on its ``lr_nodes`` nodes of
-    largest degree; both connectomes are the Pearson correlations between the
+    largest degree; both connectomes are the cosine similarities between the
     nodes' :func:`walk_embedding` features (zero diagonal), rows in decreasing
     degree (``node_order='degree'``) or node index (``'index'``).
 
@@ -130,7 +133,7 @@ def defend_sbm_graphs(num_subjects: int = 128, lr_nodes: int = 32, hr_nodes: int
 
     Returns:
         (numpy.ndarray, numpy.ndarray): float32 LR ``[S, N_l, N_l]`` and HR
-        ``[S, N_h, N_h]`` in ``[-1, 1]``, symmetric, zero diagonal.
+        ``[S, N_h, N_h]`` in ``[-1, 1]`` (mostly positive), symmetric, zero diagonal.
     """
     _check_range(num_blocks, 'num_blocks', 1, hr_nodes, integer=True)
     _check_range(inter_probs, 'inter_probs', 0, 1)
@@ -148,7 +151,7 @@ def defend_ba_graphs(num_subjects: int = 128, lr_nodes: int = 32, hr_nodes: int 
     preferential attachment of :math:`m` edges per new node.
 
     The LR graph is the HR graph's sub-graph on its ``lr_nodes`` nodes of
-    largest degree; both connectomes are the Pearson correlations between the
+    largest degree; both connectomes are the cosine similarities between the
     nodes' :func:`walk_embedding` features (zero diagonal), rows in decreasing
     degree (``node_order='degree'``) or node index (``'index'``).
 
@@ -165,7 +168,7 @@ def defend_ba_graphs(num_subjects: int = 128, lr_nodes: int = 32, hr_nodes: int 
 
     Returns:
         (numpy.ndarray, numpy.ndarray): float32 LR ``[S, N_l, N_l]`` and HR
-        ``[S, N_h, N_h]`` in ``[-1, 1]``, symmetric, zero diagonal.
+        ``[S, N_h, N_h]`` in ``[-1, 1]`` (mostly positive), symmetric, zero diagonal.
     """
     _check_range(edges_per_node, 'edges_per_node', 1, hr_nodes - 1, integer=True)
     return _pairs(lambda s: _ba_graph(s, hr_nodes, edges_per_node),
@@ -183,7 +186,7 @@ def defend_ws_graphs(num_subjects: int = 128, lr_nodes: int = 32, hr_nodes: int 
     are rewired with probability :math:`p`.
 
     The LR graph is the HR graph's sub-graph on its ``lr_nodes`` nodes of
-    largest degree; both connectomes are the Pearson correlations between the
+    largest degree; both connectomes are the cosine similarities between the
     nodes' :func:`walk_embedding` features (zero diagonal), rows in decreasing
     degree (``node_order='degree'``) or node index (``'index'``).
 
@@ -201,7 +204,7 @@ def defend_ws_graphs(num_subjects: int = 128, lr_nodes: int = 32, hr_nodes: int 
 
     Returns:
         (numpy.ndarray, numpy.ndarray): float32 LR ``[S, N_l, N_l]`` and HR
-        ``[S, N_h, N_h]`` in ``[-1, 1]``, symmetric, zero diagonal.
+        ``[S, N_h, N_h]`` in ``[-1, 1]`` (mostly positive), symmetric, zero diagonal.
     """
     _check_range(neighbours, 'neighbours', 1, hr_nodes - 1, integer=True)
     _check_range(rewiring, 'rewiring', 0, 1)

@@ -1,28 +1,25 @@
-r"""Deterministic random-walk node embeddings and the correlations between
+r"""Deterministic random-walk node embeddings and the similarities between
 them: the stand-in for the node2vec features of the DEFEND release's
 simulated sets (docs/datasets.md)."""
 import numpy as np
 
 
-def walk_embedding(adj: np.ndarray, dim: int = 8, window: int = 10,
-                   negative: int = 5) -> np.ndarray:
-    r"""Node embeddings factorising the matrix that DeepWalk (node2vec with
-    :math:`p = q = 1`) factorises implicitly (NetMF, Qiu et al., WSDM 2018).
+def walk_embedding(adj: np.ndarray, dim: int = 8, window: int = 10) -> np.ndarray:
+    r"""Node embeddings of the random-walk co-occurrence matrix within
+    ``window`` steps, the matrix DeepWalk (node2vec with :math:`p = q = 1`)
+    factorises after a log (Qiu et al., WSDM 2018).
 
     .. math::
-        M = \log \max\!\Big(\frac{\mathrm{vol}(G)}{b T}
-        \Big(\sum_{r=1}^{T} (D^{-1} A)^r\Big) D^{-1},\, 1\Big),
-        \qquad X = U_d \Sigma_d^{1/2}
+        M = \frac{\mathrm{vol}(G)}{T} \Big(\sum_{r=1}^{T} (D^{-1} A)^r\Big)
+        D^{-1}, \qquad X = V_d\, |\Lambda_d|^{1/2}
 
-    (:math:`M = U \Sigma V^\top`, window :math:`T`, :math:`b` negative
-    samples); each column's sign makes its largest entry positive. Isolated
-    nodes get zero rows.
+    (:math:`M = V \Lambda V^\top`, the :math:`d` eigenvalues of largest
+    magnitude, window :math:`T`). Isolated nodes get zero rows.
 
     Args:
         adj (numpy.ndarray): ``[S, N, N]`` binary symmetric adjacency.
-        dim (int): ``d``. (default: :obj:`8`)
+        dim (int): ``d``, at most ``N``. (default: :obj:`8`)
         window (int): :math:`T`. (default: :obj:`10`)
-        negative (int): :math:`b`. (default: :obj:`5`)
 
     Shapes:
         adj ``[S, N, N]`` -> ``[S, N, d]`` float64.
@@ -35,27 +32,25 @@ def walk_embedding(adj: np.ndarray, dim: int = 8, window: int = 10,
     for _ in range(window - 1):
         power = power @ step
         walks += power
-    volume = degree.sum(-1)[:, None, None]
-    target = volume / (negative * window) * walks * inverse[..., None, :]
-    target = np.log(np.maximum(target, 1.))
-    target = (target + target.transpose(0, 2, 1)) / 2  # exactly symmetric
-    left, singular, _ = np.linalg.svd(target)
-    features = left[..., :dim] * np.sqrt(singular[..., None, :dim])
-    largest = np.take_along_axis(features, np.abs(features).argmax(-2)[..., None, :], -2)
-    return features * np.where(largest < 0, -1., 1.)
+    cooccurrence = degree.sum(-1)[:, None, None] / window * walks * inverse[..., None, :]
+    cooccurrence = (cooccurrence + cooccurrence.transpose(0, 2, 1)) / 2  # exactly
+    values, vectors = np.linalg.eigh(cooccurrence)
+    largest = np.argsort(-np.abs(values), axis=-1, kind='stable')[..., :dim]
+    values = np.take_along_axis(values, largest, -1)
+    vectors = np.take_along_axis(vectors, largest[:, None, :], -1)
+    return vectors * np.sqrt(np.abs(values))[:, None, :]
 
 
-def row_correlations(features: np.ndarray) -> np.ndarray:
-    r"""Pearson correlations between the rows of ``features``, zero diagonal
-    (and zero for a constant row).
+def cosine_similarities(features: np.ndarray) -> np.ndarray:
+    r"""Cosine similarities between the rows of ``features``, zero diagonal
+    (and zero for a zero row); unchanged by any rotation of the features.
 
     Shapes:
         features ``[S, N, d]`` -> ``[S, N, N]`` float32.
     """
-    centred = features - features.mean(-1, keepdims=True)
-    norm = np.linalg.norm(centred, axis=-1, keepdims=True)
-    unit = np.divide(centred, norm, out=np.zeros_like(centred), where=norm > 1e-12)
-    corr = np.clip(unit @ unit.transpose(0, 2, 1), -1., 1.)
-    idx = np.arange(corr.shape[-1])
-    corr[:, idx, idx] = 0.
-    return corr.astype(np.float32)
+    norm = np.linalg.norm(features, axis=-1, keepdims=True)
+    unit = np.divide(features, norm, out=np.zeros_like(features), where=norm > 1e-12)
+    similarity = np.clip(unit @ unit.transpose(0, 2, 1), -1., 1.)
+    idx = np.arange(similarity.shape[-1])
+    similarity[:, idx, idx] = 0.
+    return similarity.astype(np.float32)
