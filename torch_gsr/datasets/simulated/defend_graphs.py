@@ -111,8 +111,9 @@ def defend_sbm_graphs(num_subjects: int = 128, lr_nodes: int = 32, hr_nodes: int
     r"""DEFEND's stochastic block model pairs (LR: top-degree sub-graph).
 
     Each HR graph draws its number of blocks, a random partition of the nodes
-    (every block non-empty) and block probabilities: :math:`U`(``intra_probs``)
-    on the diagonal, symmetrised :math:`U`(``inter_probs``) off it.
+    (every block non-empty) and block probabilities, uniform in
+    ``intra_probs`` on the diagonal and symmetrised uniform in ``inter_probs``
+    off it.
 
     The LR graph is the HR graph's sub-graph on its ``lr_nodes`` nodes of
     largest degree; both connectomes are the cosine similarities between the
