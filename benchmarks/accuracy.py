@@ -24,6 +24,11 @@ baselines train on training and validation subjects). Models with
 prediction intervals (:class:`~torch_gsr.nn.EnsembleGSR`) add the
 coverage and mean width of their 90% intervals on the test subjects.
 
+The simulated sets of the STP-GSR and DEFEND/Bi-SR releases
+(:data:`~torch_gsr.datasets.RELEASE_GRAPHS`: ``stp_sbm``, ..., ``defend_physics``;
+docs/datasets.md) are selectable with ``--generators`` (not in the default
+list), drawn with ``seed=--seed`` and cleaned as ``fit`` cleans its data.
+
 ``--curve GENERATOR`` adds test MAE against training wall-clock time for
 GSRNet with the recommended and the paper preset (the paper run is cut at
 ``--curve-seconds``), saved as a figure.
@@ -37,7 +42,16 @@ import sys
 import time
 
 import torch
-from common import GENERATORS, coverage_width, data_split, format_table, parser, start, synchronize
+from common import (
+    GENERATORS,
+    RELEASE_SETS,
+    coverage_width,
+    data_split,
+    format_table,
+    parser,
+    start,
+    synchronize,
+)
 from matplotlib.figure import Figure
 
 from torch_gsr.baselines import MeanHR, RidgeRegression
@@ -49,7 +63,7 @@ from torch_gsr.nn import MODELS
 from torch_gsr.train import fit, predict
 
 BASELINES = {'MeanHR': MeanHR, 'RidgeRegression': RidgeRegression}
-DATA_SETS = [*GENERATORS, 'fmri']
+DATA_SETS = [*GENERATORS, 'fmri', *RELEASE_SETS]
 COVERAGE = 0.9
 QUICK = dict(models=['GSRNet', 'NodeMapGSR', 'EnsembleGSR'], sizes=[50, 100, 250])
 FULL = dict(models=list(MODELS), sizes=[50, 100, 250])

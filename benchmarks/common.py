@@ -25,8 +25,11 @@ from typing import Callable, List, Sequence, Tuple
 import torch
 
 from torch_gsr.datasets import (
+    RELEASE_GRAPHS,
     FMRIWindowConnectomes,
+    clean_connectomes,
     dynamics_connectomes,
+    release_graphs,
     smooth_field_connectomes,
     split_by_subject,
     synthetic_connectomes,
@@ -254,16 +257,23 @@ GENERATORS = {'synthetic': synthetic_connectomes,
               'smooth_fields': smooth_field_connectomes,
               'wiring': wiring_connectomes,
               'dynamics': dynamics_connectomes}
+#: The simulated sets of the STP-GSR and DEFEND/Bi-SR releases, by name.
+RELEASE_SETS = list(RELEASE_GRAPHS)
 
 
 def data_split(data: str, num_subjects: int, seed: int):
     r"""``(train, val or None, test)`` pairs of ``[S, N, N]`` tensors: the
     first 80% of a generator's subjects for training, or the real fMRI
-    windows split by subject (``num_subjects`` unused)."""
+    windows split by subject (``num_subjects`` unused). The releases' sets
+    (:data:`RELEASE_SETS`) are cleaned as ``fit`` cleans its data (unit
+    diagonal, absolute values), so that the scored targets are the trained ones."""
     if data == 'fmri':
         return fmri_split(seed)
-    lr, hr = GENERATORS[data](num_subjects, seed=seed, population_seed=seed)
-    lr, hr = torch.from_numpy(lr), torch.from_numpy(hr)
+    if data in RELEASE_SETS:
+        lr, hr = map(clean_connectomes, release_graphs(data, num_subjects, seed))
+    else:
+        lr, hr = GENERATORS[data](num_subjects, seed=seed, population_seed=seed)
+        lr, hr = torch.from_numpy(lr), torch.from_numpy(hr)
     k = int(0.8 * num_subjects)
     return (lr[:k], hr[:k]), None, (lr[k:], hr[k:])
 
