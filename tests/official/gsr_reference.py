@@ -81,7 +81,8 @@ def gsr_layer(weight: Tensor, a: Tensor, z: Tensor, normalize: bool,
     # (not symmetrised first), AGSR-Net uses it as it is; X = f f^T,
     # symmetrised, unit diagonal, absolute value.
     n = a.size(0)
-    u = torch.linalg.eigh(a).eigenvectors if lr_eigvecs is None else lr_eigvecs
+    # torch.symeig(..., upper=True) (layers.py:23 / :26): the upper triangle.
+    u = torch.linalg.eigh(a, UPLO='U').eigenvectors if lr_eigvecs is None else lr_eigvecs
     s_d = torch.cat([torch.eye(n, dtype=a.dtype)] * (weight.size(0) // n), dim=0)
     f_d = (weight @ s_d @ u.t() @ z).abs()
     f_d = f_d.clone()
@@ -146,7 +147,8 @@ def generator_loss(w: Weights, out: Dict[str, Tensor], hr_adj: Tensor,
     term on the padded matrices, ``MSE(out, pad(A_h))``). ``U_1``: the
     eigenvectors of the padded target (unit diagonal)."""
     padded = pad_target(hr_adj, out['out'].size(0))
-    u1 = torch.linalg.eigh(padded).eigenvectors
+    # torch.symeig(..., upper=True) (train.py:33 / :33-34).
+    u1 = torch.linalg.eigh(padded, UPLO='U').eigenvectors
     rec = lambda_rec * F.mse_loss(out['z_lr'], out['z0'])
     eig = F.mse_loss(w['gsr.weight'], u1)
     if padded_hr_loss:

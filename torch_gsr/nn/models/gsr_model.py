@@ -12,7 +12,7 @@ from ...config.models import check_activation, check_non_negative, check_positiv
 from ...utils.matrix import set_diagonal, symmetrize
 from ...utils.padding import pad_hr, padded_size, unpad_hr
 from ...utils.sparse import strongest_edges
-from ...utils.spectra import lr_eigvecs as compute_lr_eigvecs
+from ...utils.spectra import given_spectrum, no_spectrum, released_spectrum
 from ...utils.validation import check_sizes
 from ..activation import resolve_activation
 from ..base import SuperResolutionModel
@@ -238,10 +238,20 @@ class GSRModel(SuperResolutionModel):
         # U-Autoencoder and the head of GSR-Net's shape (not the variants').
         self.released = (config.generator == 'released' and self.encoder_kind == 'unet'
                          and self.head_kind == 'gcn')
+        self.lr_spectrum = self.init_lr_spectrum()
         self.encoder = self.init_encoder(config)
         self.gsr = self.init_gsr_layer(config)
         self.head = self.init_head(config)
         self.objective = self.init_objective()
+
+    def init_lr_spectrum(self) -> Callable[[Tensor, Optional[Tensor]], Optional[Tensor]]:
+        r"""How :meth:`super_resolve` gets ``U0`` from ``(lr_adj, given)`` (a
+        hook): none unless ``spectral``; the given (cached) eigenvectors, else
+        computed; the released code's, always computed from the upper
+        triangle (the cache holds the lower one's)."""
+        if not self.spectral:
+            return no_spectrum
+        return released_spectrum if self.released else given_spectrum
 
     def init_objective(self) -> GSRObjective:
         r"""The terms of the loss (a hook: the released code's differ)."""
@@ -335,10 +345,7 @@ class GSRModel(SuperResolutionModel):
         r"""GSR-Net's prediction for checked ``[B, N, N]`` LR connectomes;
         ``lr_eigvecs`` (``[B, N, N]``, :func:`torch_gsr.utils.lr_eigvecs`)
         are computed here when ``spectral`` needs them and none are given."""
-        if not self.spectral:
-            lr_eigvecs = None
-        elif lr_eigvecs is None:
-            lr_eigvecs = compute_lr_eigvecs(lr_adj)
+        lr_eigvecs = self.lr_spectrum(lr_adj, lr_eigvecs)
         z0, z_lr = self.encode(lr_adj)
         product = self.gsr.product(z_lr, lr_eigvecs)
         a_hr, x_hr = self.gsr.graph(product)
