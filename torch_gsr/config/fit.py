@@ -57,6 +57,9 @@ class FitConfig:
             writes (``0``: every epoch; :obj:`None`: 300). (default: :obj:`None`)
         distributed (bool): train in all ``torchrun`` processes (DDP; a
             global ``batch_size``). (default: :obj:`False`)
+        shuffle (bool): visit the training subjects in a new seeded order
+            every epoch; :obj:`False` keeps their order, as the released
+            GSR-Net and AGSR-Net code does. (default: :obj:`True`)
     """
     learning_rate: float = 3e-3
     batch_size: int = 8
@@ -73,6 +76,7 @@ class FitConfig:
     clip_grad_norm: Optional[float] = None
     checkpoint_every: Optional[float] = None
     distributed: bool = False
+    shuffle: bool = True
 
     def __post_init__(self):
         for name in ('batch_size', 'epochs', 'updates', 'patience', 'accumulate'):
@@ -96,6 +100,8 @@ class FitConfig:
         if self.checkpoint_every is not None and not self.checkpoint_every >= 0:
             raise ValueError(f"checkpoint_every must be >= 0 seconds, got "
                              f"{self.checkpoint_every!r}")
+        if not isinstance(self.shuffle, bool):
+            raise TypeError(f"shuffle must be a bool, got {self.shuffle!r}")
         if self.schedule not in SCHEDULES:
             raise ValueError(f"schedule must be one of {SCHEDULES}, got {self.schedule!r}")
 
@@ -105,3 +111,8 @@ PAPER_FIT = FitConfig(learning_rate=1e-4, batch_size=1, epochs=200, updates=None
                       val_fraction=0., patience=None, stop_after=0., schedule='constant')
 #: The package default: an update budget, a validation hold-out, early stopping.
 RECOMMENDED_FIT = FitConfig()
+#: The released GSR-Net and AGSR-Net schedule: :data:`PAPER_FIT` with the
+#: subjects in a fixed order (``for lr, hr in zip(...)``, train.py:21 / 25).
+GSR_PAPER_FIT = FitConfig(learning_rate=1e-4, batch_size=1, epochs=200, updates=None,
+                          val_fraction=0., patience=None, stop_after=0.,
+                          schedule='constant', shuffle=False)

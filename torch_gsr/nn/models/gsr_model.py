@@ -8,6 +8,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
+from ...config.fit import GSR_PAPER_FIT, RECOMMENDED_FIT
 from ...config.models import check_activation, check_non_negative, check_positive_int
 from ...utils.matrix import set_diagonal, symmetrize
 from ...utils.padding import pad_hr, padded_size, unpad_hr
@@ -209,6 +210,10 @@ class GSRModel(SuperResolutionModel):
     head_kind: ClassVar[Optional[str]] = None
     config_class: ClassVar[type] = GSRConfig
     config: GSRConfig
+    fit_presets = {'paper': GSR_PAPER_FIT, 'recommended': RECOMMENDED_FIT}
+    #: Where the ``paper`` fit values not in docs/presets_table.py come from.
+    fit_preset_sources: ClassVar[Dict[str, str]] = {
+        'shuffle': 'GSR-Net, AGSR-Net released code (a fixed order, train.py:21, 25)'}
     # Buffers with ``mean_residual``: the training-mean LR and padded HR
     # connectomes.
     lr_mean: Tensor
