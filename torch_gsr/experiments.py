@@ -171,7 +171,8 @@ def run_cross_validation(dataset, models: Sequence[str], out: str, folds: int = 
             challenge protocol only).
         progress (bool): report every phase (:mod:`torch_gsr.utils.progress`).
         log (callable): receives the messages.
-        **fit_kwargs: ``groups``, ``split``, ``gap`` for :func:`cross_validate`;
+        **fit_kwargs: ``groups``, ``split``, ``gap``, ``fold_order``,
+            ``fold_seed`` for :func:`cross_validate`;
             ``preset``, ``epochs``, ``batch_size``, ``learning_rate``,
             ``device``, ``distributed`` for :func:`~torch_gsr.train.fit`
             (under ``distributed``, only rank 0 writes files).
