@@ -212,7 +212,7 @@ def train_gsr_net(w: Weights, lr_adj: Tensor, hr_adj: Tensor, ratios: Sequence[f
     params = leaves(w, '', True)
     opt = torch.optim.Adam(list(params.values()), lr=learning_rate)
     for _ in range(epochs):
-        for lr, hr in zip(lr_adj, hr_adj):
+        for lr, hr in zip(lr_adj, hr_adj, strict=True):
             opt.zero_grad()
             out = forward(params, lr, ratios, agsr=False, propagate=True)
             generator_loss(params, out, hr, lambda_rec, padded_hr_loss=False)['total'].backward()
@@ -238,7 +238,7 @@ def train_agsr_net(w: Weights, lr_adj: Tensor, hr_adj: Tensor, ratios: Sequence[
     opt_g = torch.optim.Adam(list(gen.values()), lr=learning_rate)
     opt_d = torch.optim.Adam(list(disc.values()), lr=learning_rate)
     for _ in range(epochs):
-        for lr, hr in zip(lr_adj, hr_adj):
+        for lr, hr in zip(lr_adj, hr_adj, strict=True):
             out = forward(gen, lr, ratios, agsr=True)
             terms = generator_loss(gen, out, hr, lambda_rec, padded_hr_loss=True)
             prior = prior_sample(pad_target(hr, out['out'].size(0)), draw_noise())
