@@ -22,8 +22,7 @@ class FitConfig:
     r"""Training settings of :func:`~torch_gsr.train.fit`.
 
     Args:
-        learning_rate (float): Adam's (peak) learning rate.
-            (default: :obj:`3e-3`)
+        learning_rate (float): Adam's (peak) rate. (default: :obj:`3e-3`)
         batch_size (int): subjects per optimiser step. (default: :obj:`8`)
         epochs (int, optional): epochs to run; :obj:`None` trains for the
             ``updates`` budget instead. (default: :obj:`None`)
@@ -53,13 +52,12 @@ class FitConfig:
             (default: :obj:`0`)
         clip_grad_norm (float, optional): clip the gradients' total 2-norm
             to this. (default: :obj:`None`)
-        checkpoint_every (float, optional): seconds between two checkpoint
-            writes (``0``: every epoch; :obj:`None`: 300). (default: :obj:`None`)
+        checkpoint_every (float, optional): seconds between checkpoint writes
+            (``0``: every epoch; :obj:`None`: 300). (default: :obj:`None`)
         distributed (bool): train in all ``torchrun`` processes (DDP; a
             global ``batch_size``). (default: :obj:`False`)
-        shuffle (bool): visit the training subjects in a new seeded order
-            every epoch; :obj:`False` keeps their order, as the released
-            GSR-Net and AGSR-Net code does. (default: :obj:`True`)
+        shuffle (bool): a new seeded subject order every epoch (:obj:`False`:
+            the data's order, as GSR-Net's release). (default: :obj:`True`)
     """
     learning_rate: float = 3e-3
     batch_size: int = 8

@@ -247,11 +247,8 @@ def cross_validate(model_factory: Union[Callable[[], SuperResolutionModel],
         split (str): how folds and validation hold groups out
             (:func:`kfold_indices`). (default: :obj:`'auto'`)
         gap (int): samples left out beside a held-out block. (default: :obj:`0`)
-        fold_order (str): ``'seeded'``, the package's folds; ``'contiguous'``
-            or ``'shuffled'``, scikit-learn's ``KFold`` without or with
-            shuffling (:func:`kfold_indices`). (default: :obj:`'seeded'`)
-        fold_seed (int): ``'shuffled'``'s ``random_state``.
-            (default: :obj:`42`)
+        fold_order (str), fold_seed (int): the folds of
+            :func:`kfold_indices`. (default: :obj:`'seeded'`, :obj:`42`)
         **fit_kwargs: passed to :func:`fit` (``epochs``, ``preset``, ...).
 
     Returns:
