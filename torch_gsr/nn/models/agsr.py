@@ -62,8 +62,9 @@ class AGSRConfig(GSRConfig):
                              f"{self.disc_channels!r}")
 
 
-#: AGSR-Net as released (basiralab/AGSR-Net at 73d5bc8): its own generator,
-#: ``lambda_rec`` and adversarial settings.
+#: AGSR-Net as released (basiralab/AGSR-Net at 73d5bc8), its defects fixed
+#: (``docs/models/agsr_net.md``): its own generator, ``lambda_rec`` and
+#: adversarial settings, no input noise.
 PAPER_AGSR = AGSRConfig(lambda_rec=0.1, pool_ratios=(0.9, 0.7, 0.6, 0.5),
                         node_features='identity', spectral=True, act='relu',
                         root_weight=False, mean_residual=False,
