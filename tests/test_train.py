@@ -432,7 +432,8 @@ def test_bad_arguments(dataset, pairs, connectomes):
 
 
 def test_preset_defaults_and_overrides(dataset, monkeypatch):
-    monkeypatch.setitem(model_base.SuperResolutionModel.fit_presets, 'tiny', FitConfig(
+    # GSRNet's presets (the GSR-Net family's own dict since issue 27).
+    monkeypatch.setitem(GSRNet.fit_presets, 'tiny', FitConfig(
         learning_rate=1e-2, batch_size=5, epochs=2, updates=None, weight_decay=0.,
         val_fraction=0., patience=None, stop_after=0., schedule='constant'))
     history = fit(new_model(), dataset, preset='tiny', progress=False)

@@ -247,8 +247,8 @@ def cross_validate(model_factory: Union[Callable[[], SuperResolutionModel],
         split (str): how folds and validation hold groups out
             (:func:`kfold_indices`). (default: :obj:`'auto'`)
         gap (int): samples left out beside a held-out block. (default: :obj:`0`)
-        fold_order (str), fold_seed (int): the folds of
-            :func:`kfold_indices`. (default: :obj:`'seeded'`, :obj:`42`)
+        fold_order (str): :func:`kfold_indices`'s. (default: :obj:`'seeded'`)
+        fold_seed (int): its ``random_state``. (default: :obj:`42`)
         **fit_kwargs: passed to :func:`fit` (``epochs``, ``preset``, ...).
 
     Returns:
