@@ -49,6 +49,7 @@ SOURCES: Dict[str, Dict[str, str]] = {
         'clip_grad_norm': 'GSR-Net released code (no clipping)',
         'checkpoint_every': 'this package (how often a checkpoint is written, not training)',
         'distributed': 'GSR-Net released code (one process)',
+        'shuffle': 'this package (a new order every epoch)',
     },
 }
 

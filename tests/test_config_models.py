@@ -20,8 +20,9 @@ RECOMMENDED_MODEL = dict(PAPER_MODEL, pool_ratios=(0.9, 0.7), lambda_rec=0.1,
 EXPECTED = {
     GSRConfig: dict(paper=PAPER_MODEL, recommended=RECOMMENDED_MODEL),
     AGSRConfig: dict(
+        # Issue 27: no noise on the GSR input, as released.
         paper=dict(PAPER_MODEL, lambda_rec=0.1, adv_weight=1., prior_std=0.1,
-                   noise_std=0.1, disc_channels=None),
+                   noise_std=0., disc_channels=None),
         recommended=dict(RECOMMENDED_MODEL, adv_weight=0.01, prior_std=0.1,
                          noise_std=0., disc_channels=None)),
     # Issue 19: STP-GSR's paper preset is the released model, its

@@ -4,7 +4,7 @@ from dataclasses import fields, replace
 import pytest
 import torch
 
-from torch_gsr.config import PAPER_FIT, RECOMMENDED_FIT
+from torch_gsr.config import GSR_PAPER_FIT, PAPER_FIT, RECOMMENDED_FIT
 from torch_gsr.nn import (
     MODELS,
     PAPER_GSR,
@@ -108,7 +108,9 @@ def test_dtype_follows_input(connectomes, cls, dtype):
 
 def test_precomputed_spectra_give_the_same_loss(connectomes):
     torch.manual_seed(0)
-    model = GSRNet(8, 14, preset='paper').double()
+    # The package's spectral generator (the released one computes its own
+    # upper-triangle U0 and eigen target: tests/test_official_*.py).
+    model = GSRNet(8, 14, preset='paper', generator='gsr_net', pool_ratios=(0.9, 0.7)).double()
     lr_adj = connectomes(3, 8, dtype=torch.float64)
     hr_adj = connectomes(3, 14, seed=3, dtype=torch.float64)
     lazy = model.loss(model(lr_adj), hr_adj)
@@ -409,7 +411,8 @@ def test_registry_is_read_only_and_filled_by_registration():
 def test_contract_defaults():
     model = GSRNet(8, 12)
     assert model.after_fit(None, None) == {} and model.derived_state_keys() == []
-    assert GSRNet.fit_presets['paper'] == PAPER_FIT
+    # Issue 27: the GSR-Net family's paper schedule keeps the subjects' order.
+    assert GSRNet.fit_presets['paper'] == replace(PAPER_FIT, shuffle=False) == GSR_PAPER_FIT
     assert GSRNet.fit_presets['recommended'] == RECOMMENDED_FIT
     assert not SuperResolutionModel.spectral and GSRNet(8, 12, preset='paper').spectral
     with pytest.raises(TypeError, match='abstract'):

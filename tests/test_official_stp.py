@@ -5,9 +5,11 @@ compared in float64, eval mode."""
 import pytest
 import torch
 from official import stp_reference as ref
+from official.releases import OFFICIAL, release_module
 
 from torch_gsr.nn import STPGSR
 from torch_gsr.nn.conv.line_graph_conv import matrix_to_edges
+from torch_gsr.train import fit
 
 pytestmark = pytest.mark.usefixtures('one_thread')
 
@@ -124,3 +126,51 @@ def test_paper_preset_is_the_released_model(seed):
     expected = torch.stack([ref.loss(p.unsqueeze(-1), h)
                             for p, h in zip(theirs, hr_adj, strict=True)]).mean()
     torch.testing.assert_close(loss, expected, rtol=0, atol=1e-10)
+
+
+@pytest.mark.parametrize('seed', [0, 1])
+def test_paper_training_is_the_released_loop(seed):
+    r"""``fit(preset='paper')`` (attention dropout off in both; 2 subjects per
+    step instead of 16 so that 5 subjects make 3 steps an epoch, and the
+    order matters) = the released loop from the same weights: Adam, a new
+    order every epoch (the package's seeded generator in both), summed
+    per-subject L1 gradients. The key bias cancels in the softmax, so the
+    package has none and the reference's stays fixed."""
+    torch.manual_seed(seed)
+    model = perturbed(STPGSR(6, 8, preset='paper', dropout=0.).double(), seed)
+    initial = {k: v.clone() for k, v in weights_of(model, seed).items()}
+    lr_adj, hr_adj = sparse_connectomes(5, 6, seed), sparse_connectomes(5, 8, seed + 10)
+    fit(model, (lr_adj, hr_adj), preset='paper', epochs=2, accumulate=2, seed=seed,
+        progress=False)
+    keys = ('init.key.bias', 'dual.key.bias')
+    theirs = ref.train(initial, lr_adj, hr_adj, 8, learning_rate=1e-3, epochs=2,
+                       accumulate=2, order=torch.Generator().manual_seed(seed),
+                       frozen=keys)
+    ours = weights_of(model, seed)
+    for name in ours:
+        torch.testing.assert_close(ours[name], theirs[name], rtol=0, atol=1e-9,
+                                   msg=lambda m, n=name: f'{n}: {m}')
+    # Training moved the weights, but the dual GraphNorm's bias: the min-max
+    # after it cancels a shift wherever the ReLU passes, so its gradient is ~0.
+    still = [n for n in ours if (ours[n] - initial[n]).abs().max() < 1e-6]
+    assert set(still) - set(keys) <= {'dual.norm.bias'}, still
+
+
+def test_paper_dropout_is_the_released_configs():
+    r"""The release trains with attention dropout 0.2 in both transformers
+    (configs/model/stp_gsr.yaml:7, 15): the paper preset's every attention
+    layer drops that share, in training only."""
+    yaml = pytest.importorskip('yaml', reason='PyYAML reads the release config')
+    release_module('stp-gsr', 'src.dual_graph_utils')  # skips without ../shared
+    config = yaml.safe_load((OFFICIAL / 'stp-gsr' / 'configs' / 'model' /
+                             'stp_gsr.yaml').read_text())
+    model = STPGSR(6, 8, preset='paper')
+    assert model.init_conv.dropout == config['target_edge_initializer']['dropout']
+    assert [conv.dropout for conv in model.dual_convs] == \
+        [config['dual_learner']['dropout']]
+    lr_adj = sparse_connectomes(1, 6, 0).float()
+    model.train()
+    first, second = model(lr_adj).hr_adj, model(lr_adj).hr_adj
+    assert (first - second).abs().max() > 1e-6
+    model.eval()
+    torch.testing.assert_close(model(lr_adj).hr_adj, model(lr_adj).hr_adj)

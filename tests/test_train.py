@@ -1,4 +1,5 @@
 import dataclasses
+import importlib
 import math
 import os
 
@@ -7,13 +8,13 @@ import torch
 
 import torch_gsr.nn.base as model_base
 import torch_gsr.nn.losses as nn_losses
-import torch_gsr.nn.models.gsr_model as gsr_model
 import torch_gsr.train.loop as train_loop
 import torch_gsr.train.tensors as train_tensors
 from torch_gsr.config import FitConfig
 from torch_gsr.datasets import PairedConnectomes
 from torch_gsr.nn.models import GSRLayerOnly, GSRNet
 from torch_gsr.train import (
+    ConnectomeTensors,
     CVResult,
     History,
     NonFiniteLossError,
@@ -25,6 +26,8 @@ from torch_gsr.train import (
     predict,
 )
 
+# The module (torch_gsr.utils.spectra is also the name of a function).
+spectra_utils = importlib.import_module('torch_gsr.utils.spectra')
 LR_NODES, HR_NODES, SUBJECTS = 8, 14, 12
 QUIET = dict(progress=False, learning_rate=1e-3, batch_size=4)
 
@@ -89,13 +92,25 @@ def test_loss_decreases_on_learnable_data(pairs):
 
 @pytest.mark.parametrize('preset', ['paper', 'recommended'])
 def test_spectra_are_not_computed_inside_steps(dataset, monkeypatch, preset):
+    r"""The package's spectra (lower triangle) come from the cache, never
+    from a step; the released generator (``paper``) computes its ``U0`` from
+    the upper triangle in the forward pass, as released (issue 27)."""
     def forbidden(*args, **kwargs):
         raise AssertionError('eigendecomposition inside a training step')
+    real, upper_calls = spectra_utils.lr_eigvecs, []
+
+    def upper_only(lr_adj, upper=False):
+        if not upper:
+            forbidden()
+        upper_calls.append(len(lr_adj))
+        return real(lr_adj, upper=True)
     model = new_model(preset=preset)
-    monkeypatch.setattr(gsr_model, 'compute_lr_eigvecs', forbidden)
+    data = ConnectomeTensors.from_data(dataset).with_spectra()
+    monkeypatch.setattr(spectra_utils, 'lr_eigvecs', upper_only)
     monkeypatch.setattr(nn_losses, 'compute_hr_eigvecs', forbidden)
-    fit(model, dataset, epochs=1, val_fraction=0.25, **QUIET)
-    assert predict(model, dataset).shape == (SUBJECTS, HR_NODES, HR_NODES)
+    fit(model, data, epochs=1, val_fraction=0.25, **QUIET)
+    assert predict(model, data).shape == (SUBJECTS, HR_NODES, HR_NODES)
+    assert bool(upper_calls) == (preset == 'paper')
 
 
 def test_lr_spectra_only_for_spectral_models(dataset, monkeypatch):
@@ -417,7 +432,8 @@ def test_bad_arguments(dataset, pairs, connectomes):
 
 
 def test_preset_defaults_and_overrides(dataset, monkeypatch):
-    monkeypatch.setitem(model_base.SuperResolutionModel.fit_presets, 'tiny', FitConfig(
+    # GSRNet's presets (the GSR-Net family's own dict since issue 27).
+    monkeypatch.setitem(GSRNet.fit_presets, 'tiny', FitConfig(
         learning_rate=1e-2, batch_size=5, epochs=2, updates=None, weight_decay=0.,
         val_fraction=0., patience=None, stop_after=0., schedule='constant'))
     history = fit(new_model(), dataset, preset='tiny', progress=False)

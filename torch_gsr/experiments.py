@@ -145,6 +145,7 @@ def run_cross_validation(dataset, models: Sequence[str], out: str, folds: int = 
                          seed: int = 0, protocol: str = 'subject',
                          topology: Optional[bool] = None, progress: bool = True,
                          log: Callable[[str], None] = print,
+                         fold_order: str = 'seeded', fold_seed: int = 42,
                          **fit_kwargs) -> CVResult:
     r"""Cross-validates ``models`` and the baselines on identical folds and
     writes everything to the folder ``out``: ``results.csv`` and
@@ -171,6 +172,8 @@ def run_cross_validation(dataset, models: Sequence[str], out: str, folds: int = 
             challenge protocol only).
         progress (bool): report every phase (:mod:`torch_gsr.utils.progress`).
         log (callable): receives the messages.
+        fold_order (str): the folds, as in :func:`cross_validate`.
+        fold_seed (int): ``'shuffled'``'s ``random_state``.
         **fit_kwargs: ``groups``, ``split``, ``gap`` for :func:`cross_validate`;
             ``preset``, ``epochs``, ``batch_size``, ``learning_rate``,
             ``device``, ``distributed`` for :func:`~torch_gsr.train.fit`
@@ -198,7 +201,7 @@ def run_cross_validation(dataset, models: Sequence[str], out: str, folds: int = 
     result = cross_validate(factories, data, folds=folds, seed=seed,
                             protocol=protocol, topology=topology,
                             progress=progress, checkpoint_dir=checkpoint_dir,
-                            **fit_kwargs)
+                            fold_order=fold_order, fold_seed=fold_seed, **fit_kwargs)
     result.to_csv(osp.join(out, 'results.csv'))
     result.to_markdown(osp.join(out, 'results.md'))
     if not is_main_process():

@@ -81,7 +81,8 @@ def gsr_layer(weight: Tensor, a: Tensor, z: Tensor, normalize: bool,
     # (not symmetrised first), AGSR-Net uses it as it is; X = f f^T,
     # symmetrised, unit diagonal, absolute value.
     n = a.size(0)
-    u = torch.linalg.eigh(a).eigenvectors if lr_eigvecs is None else lr_eigvecs
+    # torch.symeig(..., upper=True) (layers.py:23 / :26): the upper triangle.
+    u = torch.linalg.eigh(a, UPLO='U').eigenvectors if lr_eigvecs is None else lr_eigvecs
     s_d = torch.cat([torch.eye(n, dtype=a.dtype)] * (weight.size(0) // n), dim=0)
     f_d = (weight @ s_d @ u.t() @ z).abs()
     f_d = f_d.clone()
@@ -146,7 +147,8 @@ def generator_loss(w: Weights, out: Dict[str, Tensor], hr_adj: Tensor,
     term on the padded matrices, ``MSE(out, pad(A_h))``). ``U_1``: the
     eigenvectors of the padded target (unit diagonal)."""
     padded = pad_target(hr_adj, out['out'].size(0))
-    u1 = torch.linalg.eigh(padded).eigenvectors
+    # torch.symeig(..., upper=True) (train.py:33 / :33-34).
+    u1 = torch.linalg.eigh(padded, UPLO='U').eigenvectors
     rec = lambda_rec * F.mse_loss(out['z_lr'], out['z0'])
     eig = F.mse_loss(w['gsr.weight'], u1)
     if padded_hr_loss:
@@ -184,3 +186,71 @@ def adversarial_losses(w: Weights, pred: Tensor, prior: Tensor):
             + F.binary_cross_entropy_with_logits(fake, torch.zeros_like(fake)))
     gen = F.binary_cross_entropy_with_logits(fake, torch.ones_like(fake))
     return gen, disc
+
+
+def bce_logits(logits: Tensor, label: float) -> Tensor:
+    r"""``BCELoss(sigmoid(logits), label)`` (the released discriminator's
+    sigmoid with nn.BCELoss, model.py:75-77, train.py:15)."""
+    return F.binary_cross_entropy_with_logits(logits, torch.full_like(logits, label))
+
+
+def leaves(w: Weights, prefix: str, keep: bool) -> Dict[str, Tensor]:
+    r"""Trainable copies of the weights whose name starts with ``prefix``
+    (``keep``) or does not (not ``keep``)."""
+    return {name: value.detach().clone().requires_grad_()
+            for name, value in w.items() if name.startswith(prefix) == keep}
+
+
+def train_gsr_net(w: Weights, lr_adj: Tensor, hr_adj: Tensor, ratios: Sequence[float],
+                  lambda_rec: float, learning_rate: float, epochs: int) -> Weights:
+    r"""train.py:10-40 (GSR-Net) on ``[S, N, N]`` / ``[S, N_h, N_h]``: one
+    Adam (demo.py:104), every epoch the subjects in their order
+    (train.py:21), one step per subject on :func:`generator_loss` (HR term
+    cropped). With the package's fixes: the U-Net GCNs propagate (ops.py:50)
+    and every weight trains (the level GCNs and pools the release keeps in
+    Python lists, ops.py:64-73, included). Returns the trained weights."""
+    params = leaves(w, '', True)
+    opt = torch.optim.Adam(list(params.values()), lr=learning_rate)
+    for _ in range(epochs):
+        for lr, hr in zip(lr_adj, hr_adj, strict=True):
+            opt.zero_grad()
+            out = forward(params, lr, ratios, agsr=False, propagate=True)
+            generator_loss(params, out, hr, lambda_rec, padded_hr_loss=False)['total'].backward()
+            opt.step()
+    return {name: value.detach() for name, value in params.items()}
+
+
+def train_agsr_net(w: Weights, lr_adj: Tensor, hr_adj: Tensor, ratios: Sequence[float],
+                   lambda_rec: float, learning_rate: float, epochs: int, draw_noise,
+                   adv_weight: float = 1., stepped_discriminator: bool = False) -> Weights:
+    r"""train.py:12-64 (AGSR-Net): two Adams (train.py:17-18), every epoch
+    the subjects in their order (train.py:25); per subject the
+    discriminator's step first, on the detached padded prediction and a
+    prior sample ``draw_noise()`` (train.py:43-54), then the generator's
+    step (train.py:56-61) on :func:`generator_loss` (padded) plus
+    ``adv_weight * BCE(D(prediction), 1)``. With the package's fixes: the
+    labels of :func:`adversarial_losses`, a generator term that scores the
+    prediction (the release's scores a prior sample, a constant), every
+    weight trained. The generator term reads the discriminator as it was
+    before its step (the package's single update), or with
+    ``stepped_discriminator`` after it."""
+    gen, disc = leaves(w, 'disc.', False), leaves(w, 'disc.', True)
+    opt_g = torch.optim.Adam(list(gen.values()), lr=learning_rate)
+    opt_d = torch.optim.Adam(list(disc.values()), lr=learning_rate)
+    for _ in range(epochs):
+        for lr, hr in zip(lr_adj, hr_adj, strict=True):
+            out = forward(gen, lr, ratios, agsr=True)
+            terms = generator_loss(gen, out, hr, lambda_rec, padded_hr_loss=True)
+            prior = prior_sample(pad_target(hr, out['out'].size(0)), draw_noise())
+            before = {name: value.detach().clone() for name, value in disc.items()}
+            opt_d.zero_grad()
+            (bce_logits(discriminator(disc, prior), 1.)
+             + bce_logits(discriminator(disc, out['out'].detach()), 0.)).backward()
+            opt_d.step()
+            judge = {name: value.detach() for name, value in disc.items()} \
+                if stepped_discriminator else before
+            opt_g.zero_grad()
+            adv = adv_weight * bce_logits(discriminator(judge, out['out']), 1.)
+            (terms['total'] + adv).backward()
+            opt_g.step()
+    return {name: value.detach() for name, value in {**gen, **disc}.items()}

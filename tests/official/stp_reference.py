@@ -111,3 +111,27 @@ def loss(pred: Tensor, hr_adj: Tensor) -> Tensor:
     r"""train.py:75 and 105-109: L1 (mean) between the predicted and target
     upper triangles (dual_graph_utils.py:57-70)."""
     return F.l1_loss(pred, upper(hr_adj).unsqueeze(-1))
+
+
+def train(w: Weights, lr_adj: Tensor, hr_adj: Tensor, hr_nodes: int, learning_rate: float,
+          epochs: int, accumulate: int, order: torch.Generator,
+          frozen: tuple = ()) -> Weights:
+    r"""train.py:64-135: one Adam; every epoch a new permutation of the
+    subjects (train.py:90-92; drawn here from ``order``, the release draws
+    from torch's global generator); per subject ``loss(...).backward()``,
+    a step after every ``accumulate`` subjects and after the last
+    (train.py:111-135). The weights named in ``frozen`` do not train.
+    Returns the trained weights."""
+    params = {name: value.detach().clone().requires_grad_(name not in frozen)
+              for name, value in w.items()}
+    opt = torch.optim.Adam([p for p in params.values() if p.requires_grad],
+                           lr=learning_rate)
+    for _ in range(epochs):
+        index = torch.randperm(lr_adj.size(0), generator=order)
+        opt.zero_grad()
+        for count, i in enumerate(index.tolist(), start=1):
+            loss(forward(params, lr_adj[i], hr_nodes), hr_adj[i]).backward()
+            if count % accumulate == 0 or count == len(index):
+                opt.step()
+                opt.zero_grad()
+    return {name: value.detach() for name, value in params.items()}

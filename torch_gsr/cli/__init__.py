@@ -27,6 +27,7 @@ from ..experiments import (
 )
 from ..nn.registry import MODELS, import_plugin, load_plugins
 from ..train import NonFiniteLossError, evaluate, load_checkpoint, predict
+from ..train.cv import FOLD_ORDERS
 from ..utils.io import one_line, write_text
 from .options import (
     _positive_int,
@@ -98,7 +99,8 @@ def run_cv(args: argparse.Namespace) -> None:
                                   seed=args.seed, protocol=args.protocol,
                                   topology=args.topology,
                                   distributed=args.distributed,
-                                  progress=not args.quiet, **fit_options(args, len(dataset)))
+                                  progress=not args.quiet, fold_order=args.fold_order,
+                                  fold_seed=args.fold_seed, **fit_options(args, len(dataset)))
     if is_main_process():
         print('\n'.join(summary_lines(result, osp.join(args.out, 'results.md'))))
         print(f"results, checkpoints and figures written to {args.out}")
@@ -208,6 +210,14 @@ def build_parser() -> argparse.ArgumentParser:
     add_models_option(cv)
     cv.add_argument('--folds', type=_positive_int, default=5,
                     help="number of folds (default: 5)")
+    cv.add_argument('--fold-order', choices=FOLD_ORDERS, default='seeded',
+                    help="seeded: the package's folds (a permutation drawn with "
+                         "--seed); contiguous or shuffled: scikit-learn's KFold "
+                         "without or with shuffling, as the GSR-Net (contiguous) "
+                         "and STP-GSR (shuffled, --fold-seed 42) releases "
+                         "(default: seeded)")
+    cv.add_argument('--fold-seed', type=int, default=42,
+                    help="random_state of --fold-order shuffled (default: 42)")
     cv.add_argument('--out', default='runs/cv', metavar='DIR',
                     help="output folder (default: runs/cv)")
 

@@ -22,8 +22,7 @@ class FitConfig:
     r"""Training settings of :func:`~torch_gsr.train.fit`.
 
     Args:
-        learning_rate (float): Adam's (peak) learning rate.
-            (default: :obj:`3e-3`)
+        learning_rate (float): Adam's (peak) rate. (default: :obj:`3e-3`)
         batch_size (int): subjects per optimiser step. (default: :obj:`8`)
         epochs (int, optional): epochs to run; :obj:`None` trains for the
             ``updates`` budget instead. (default: :obj:`None`)
@@ -53,10 +52,12 @@ class FitConfig:
             (default: :obj:`0`)
         clip_grad_norm (float, optional): clip the gradients' total 2-norm
             to this. (default: :obj:`None`)
-        checkpoint_every (float, optional): seconds between two checkpoint
-            writes (``0``: every epoch; :obj:`None`: 300). (default: :obj:`None`)
+        checkpoint_every (float, optional): seconds between checkpoint writes
+            (``0``: every epoch; :obj:`None`: 300). (default: :obj:`None`)
         distributed (bool): train in all ``torchrun`` processes (DDP; a
             global ``batch_size``). (default: :obj:`False`)
+        shuffle (bool): a new seeded subject order every epoch (:obj:`False`:
+            the data's order, as GSR-Net's release). (default: :obj:`True`)
     """
     learning_rate: float = 3e-3
     batch_size: int = 8
@@ -73,6 +74,7 @@ class FitConfig:
     clip_grad_norm: Optional[float] = None
     checkpoint_every: Optional[float] = None
     distributed: bool = False
+    shuffle: bool = True
 
     def __post_init__(self):
         for name in ('batch_size', 'epochs', 'updates', 'patience', 'accumulate'):
@@ -96,6 +98,8 @@ class FitConfig:
         if self.checkpoint_every is not None and not self.checkpoint_every >= 0:
             raise ValueError(f"checkpoint_every must be >= 0 seconds, got "
                              f"{self.checkpoint_every!r}")
+        if not isinstance(self.shuffle, bool):
+            raise TypeError(f"shuffle must be a bool, got {self.shuffle!r}")
         if self.schedule not in SCHEDULES:
             raise ValueError(f"schedule must be one of {SCHEDULES}, got {self.schedule!r}")
 
@@ -105,3 +109,8 @@ PAPER_FIT = FitConfig(learning_rate=1e-4, batch_size=1, epochs=200, updates=None
                       val_fraction=0., patience=None, stop_after=0., schedule='constant')
 #: The package default: an update budget, a validation hold-out, early stopping.
 RECOMMENDED_FIT = FitConfig()
+#: The released GSR-Net and AGSR-Net schedule: :data:`PAPER_FIT` with the
+#: subjects in a fixed order (``for lr, hr in zip(...)``, train.py:21 / 25).
+GSR_PAPER_FIT = FitConfig(learning_rate=1e-4, batch_size=1, epochs=200, updates=None,
+                          val_fraction=0., patience=None, stop_after=0.,
+                          schedule='constant', shuffle=False)

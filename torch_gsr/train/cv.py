@@ -13,7 +13,13 @@ from ..baselines import MeanHR, RidgeRegression
 from ..config.fit import check_split
 from ..metrics import Evaluation, evaluate_predictions
 from ..nn.base import SuperResolutionModel
-from ..utils.groups import group_index, held_out_parts, split_units, training_part
+from ..utils.groups import (
+    group_index,
+    held_out_parts,
+    kfold_parts,
+    split_units,
+    training_part,
+)
 from ..utils.io import write_text
 from ..utils.progress import Progress
 from ..utils.validation import check_int
@@ -27,18 +33,29 @@ from .tensors import ConnectomeTensors
 BASELINES = {'MeanHR': MeanHR, 'RidgeRegression': RidgeRegression}
 
 
+#: How :func:`kfold_indices` orders the subjects before cutting the folds.
+FOLD_ORDERS = ('seeded', 'contiguous', 'shuffled')
+
+
 def kfold_indices(num_subjects: int, folds: int, seed: int = 0,
-                  groups: Optional[Sequence] = None, split: str = 'auto') -> List[Tensor]:
+                  groups: Optional[Sequence] = None, split: str = 'auto',
+                  fold_order: str = 'seeded', fold_seed: int = 42) -> List[Tensor]:
     r"""Test indices of each fold, disjoint and covering every subject once:
     with ``split='groups'`` (or ``'auto'``) a seeded permutation of the groups (default:
     each subject its own) cut into ``folds`` near-equal parts; with
     ``'blocks'`` the ``k``-th of ``folds`` contiguous blocks of every group
-    (:func:`~torch_gsr.utils.groups.held_out_parts`)."""
+    (:func:`~torch_gsr.utils.groups.held_out_parts`). ``fold_order``
+    ``'contiguous'`` and ``'shuffled'`` replace these by scikit-learn's
+    ``KFold(folds)`` folds, ``shuffle=False``, or ``shuffle=True`` with
+    ``random_state=fold_seed`` (:func:`~torch_gsr.utils.groups.kfold_parts`;
+    independent subjects only)."""
     check_int(folds, 'folds', 2)
     check_split(split, 0)
+    group = group_index(range(num_subjects) if groups is None else groups, num_subjects)
+    if fold_order != 'seeded':
+        return release_folds(group, folds, fold_order, fold_seed)
     split = 'groups' if split == 'auto' else split
-    group = split_units(group_index(range(num_subjects) if groups is None else groups,
-                                    num_subjects), split)
+    group = split_units(group, split)
     units = int(group.max()) + 1 if split == 'groups' else int(group.bincount().min())
     what = ('subjects' if units == num_subjects else 'groups') if split == 'groups' \
         else 'samples of the smallest group'
@@ -46,6 +63,23 @@ def kfold_indices(num_subjects: int, folds: int, seed: int = 0,
         raise ValueError(f"folds={folds} is more than the {units} {what} "
                          f"(each fold needs at least one test subject)")
     return [held.nonzero().view(-1) for held in held_out_parts(group, folds, split, seed)]
+
+
+def release_folds(group: Tensor, folds: int, fold_order: str,
+                  fold_seed: int) -> List[Tensor]:
+    r"""scikit-learn's ``KFold`` test indices (sorted) for ``fold_order``
+    ``'contiguous'`` or ``'shuffled'`` on independent samples ``group``."""
+    if fold_order not in FOLD_ORDERS:
+        raise ValueError(f"fold_order must be one of {FOLD_ORDERS}, got {fold_order!r}")
+    check_int(fold_seed, 'fold_seed', 0)
+    if int(group.max()) + 1 != group.numel():
+        raise ValueError(f"fold_order={fold_order!r} cuts the samples as they come "
+                         f"and would split groups apart; use fold_order='seeded'")
+    if folds > group.numel():
+        raise ValueError(f"folds={folds} is more than the {group.numel()} subjects "
+                         f"(each fold needs at least one test subject)")
+    seed = fold_seed if fold_order == 'shuffled' else None
+    return [held.nonzero().view(-1) for held in kfold_parts(group.numel(), folds, seed)]
 
 
 @dataclass
@@ -178,7 +212,8 @@ def cross_validate(model_factory: Union[Callable[[], SuperResolutionModel],
                    topology=False, progress: bool = True,
                    checkpoint_dir: Optional[str] = None,
                    distributed: bool = False, groups: Optional[Sequence] = None,
-                   split: str = 'auto', gap: int = 0, **fit_kwargs) -> CVResult:
+                   split: str = 'auto', gap: int = 0, fold_order: str = 'seeded',
+                   fold_seed: int = 42, **fit_kwargs) -> CVResult:
     r"""K-fold cross-validation with a fresh model per fold, resumable.
 
     In fold ``k`` a new model from ``model_factory()`` (built after seeding
@@ -214,6 +249,8 @@ def cross_validate(model_factory: Union[Callable[[], SuperResolutionModel],
         split (str): how folds and validation hold groups out
             (:func:`kfold_indices`). (default: :obj:`'auto'`)
         gap (int): samples left out beside a held-out block. (default: :obj:`0`)
+        fold_order (str): :func:`kfold_indices`'s. (default: :obj:`'seeded'`)
+        fold_seed (int): its ``random_state``. (default: :obj:`42`)
         **fit_kwargs: passed to :func:`fit` (``epochs``, ``preset``, ...).
 
     Returns:
@@ -230,7 +267,8 @@ def cross_validate(model_factory: Union[Callable[[], SuperResolutionModel],
     check_split(split, gap)
     data = ConnectomeTensors.from_data(dataset, groups)
     data.require_hr('cross_validate')
-    test_folds = kfold_indices(data.num_subjects, folds, seed, data.groups, split)
+    test_folds = kfold_indices(data.num_subjects, folds, seed, data.groups, split,
+                               fold_order, fold_seed)
     data = data.check()
     finished: Set[Tuple[str, int]] = set()
     if checkpoint_dir is not None:
@@ -239,7 +277,9 @@ def cross_validate(model_factory: Union[Callable[[], SuperResolutionModel],
             protocol=protocol, topology=topology, fit_kwargs=fit_kwargs,
             # Only what differs from a run of independent subjects, so that
             # runs begun before groups existed still continue.
-            **_dependence(data, split, gap)))
+            **_dependence(data, split, gap),
+            **({} if fold_order == 'seeded' else dict(fold_order=fold_order,
+                                                      fold_seed=fold_seed))))
     fit_kwargs = dict(fit_kwargs, split=split, gap=gap)
     # Spectra once for every model and fold (the LR ones are cheap and
     # ignored by models that are not spectral); each fit casts to its model.

@@ -49,11 +49,12 @@ def check_finite(sums: Tensor, epoch: int, index: Tensor,
 
 def train_epoch(step: torch.nn.Module, optimizer: torch.optim.Optimizer,
                 data: ConnectomeTensors, batch_size: int,
-                shuffle: torch.Generator, epoch: int,
+                shuffle: Optional[torch.Generator], epoch: int,
                 clip_grad_norm: Optional[float],
                 learning_rate_at: Callable[[int], float],
                 display: Progress, accumulate: int = 1) -> Dict[str, float]:
-    r"""One epoch over a permutation drawn from ``shuffle``; returns the mean
+    r"""One epoch over a permutation drawn from ``shuffle`` (:obj:`None`: the
+    subjects in order); returns the mean
     loss terms and the rate of the last update. ``learning_rate_at(k)`` is
     the rate of the epoch's ``k``-th update; an update sums the gradients of
     ``accumulate`` batches (the epoch's last update those left)."""

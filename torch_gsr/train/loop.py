@@ -164,7 +164,8 @@ def fit(model: SuperResolutionModel, dataset,
         began = time.perf_counter()
         record: Dict[str, float] = dict(epoch=epoch + 1)
         record.update(_train_epoch(step, optimizer, train, config.batch_size,
-                                   shuffle, epoch + 1, config.clip_grad_norm,
+                                   shuffle if config.shuffle else None,
+                                   epoch + 1, config.clip_grad_norm,
                                    schedule_.for_epoch(epoch), display,
                                    config.accumulate))
         if val is not None:

@@ -7,6 +7,7 @@ the held-out ones in order (overlapping windows of one source)."""
 import re
 from typing import List, Optional, Sequence, Tuple
 
+import numpy as np
 import torch
 from torch import Tensor
 
@@ -60,6 +61,25 @@ def held_out_parts(group: Tensor, parts: int, split: str = 'groups',
     for g in range(int(group.max()) + 1):
         for k, block in enumerate(group.eq(g).nonzero().view(-1).tensor_split(parts)):
             held[k][block] = True
+    return held
+
+
+def kfold_parts(num_samples: int, parts: int,
+                shuffle_seed: Optional[int] = None) -> List[Tensor]:
+    r"""The held-out samples ``[S]`` (bool) of scikit-learn's
+    ``KFold(parts)``, without scikit-learn: contiguous blocks of the samples
+    in order (``shuffle=False``), or with ``shuffle_seed`` of the samples
+    shuffled by ``numpy.random.RandomState(shuffle_seed)`` (``shuffle=True,
+    random_state=shuffle_seed``); the first ``S % parts`` blocks hold one
+    sample more."""
+    order = np.arange(num_samples)
+    if shuffle_seed is not None:
+        np.random.RandomState(shuffle_seed).shuffle(order)
+    held = []
+    for block in torch.from_numpy(order).tensor_split(parts):
+        part = torch.zeros(num_samples, dtype=torch.bool)
+        part[block] = True
+        held.append(part)
     return held
 
 

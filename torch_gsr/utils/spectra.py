@@ -20,9 +20,11 @@ def normalize_adj(adj: Tensor) -> Tensor:
     return deg_inv_sqrt.unsqueeze(-1) * adj * deg_inv_sqrt.unsqueeze(-2)
 
 
-def lr_eigvecs(lr_adj: Tensor) -> Tensor:
+def lr_eigvecs(lr_adj: Tensor, upper: bool = False) -> Tensor:
     r"""``U0`` ``[..., N_l, N_l]``: eigenvectors (columns, ascending eigenvalues)
-    of the normalised LR adjacency ``lr_adj`` ``[..., N_l, N_l]``.
+    of the normalised LR adjacency ``lr_adj`` ``[..., N_l, N_l]``, read from
+    its lower triangle, or with ``upper`` its upper one (as the released
+    GSR-Net and AGSR-Net code does; the eigenvectors' signs may differ).
 
     Raises:
         ValueError: a node of negative weighted degree, whose
@@ -38,7 +40,7 @@ def lr_eigvecs(lr_adj: Tensor) -> Tensor:
                          f"non-negative degrees (clean the connectomes, e.g. "
                          f"CleanConnectomes(negatives='abs'), on the command "
                          f"line --negatives abs)")
-    return torch.linalg.eigh(normalize_adj(lr_adj)).eigenvectors
+    return torch.linalg.eigh(normalize_adj(lr_adj), UPLO='U' if upper else 'L').eigenvectors
 
 
 def spectra(lr_adj: Tensor, hr_adj: Optional[Tensor] = None, lr: bool = True
@@ -59,3 +61,18 @@ def hr_eigvecs(hr_adj: Tensor, hr_padded: int) -> Tensor:
     the HR adjacency ``[..., N_h, N_h]`` zero-padded to ``P = hr_padded``, the
     target of the eigen-decomposition loss."""
     return torch.linalg.eigh(pad_hr(hr_adj, hr_padded)).eigenvectors
+
+
+def no_spectrum(lr_adj: Tensor, given: Optional[Tensor]) -> None:
+    r"""No ``U0``: the model is not ``spectral``."""
+    return None
+
+
+def given_spectrum(lr_adj: Tensor, given: Optional[Tensor]) -> Tensor:
+    r"""``given`` (cached) ``U0``, else :func:`~torch_gsr.utils.lr_eigvecs`."""
+    return lr_eigvecs(lr_adj) if given is None else given
+
+
+def released_spectrum(lr_adj: Tensor, given: Optional[Tensor]) -> Tensor:
+    r"""The released code's ``U0``: the upper triangle's eigenvectors."""
+    return lr_eigvecs(lr_adj, upper=True)

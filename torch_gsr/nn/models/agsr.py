@@ -47,8 +47,7 @@ class AGSRConfig(GSRConfig):
         'lambda_rec': 'released code (demo.py:49)',
         'adv_weight': 'paper (AGSR-Net); the released term is a constant',
         'prior_std': 'released code (demo.py:65)',
-        'noise_std': ("this package's earlier reading of the AGSR-Net paper, not "
-                      "checked against it; the released code adds none"),
+        'noise_std': 'released code (no noise on the GSR input, layers.py:20-42)',
         'disc_channels': 'released code (`None`: N_h)',
         'generator': 'released code (basiralab/AGSR-Net at 73d5bc8)',
     }
@@ -63,12 +62,13 @@ class AGSRConfig(GSRConfig):
                              f"{self.disc_channels!r}")
 
 
-#: AGSR-Net as released (basiralab/AGSR-Net at 73d5bc8): its own generator,
-#: ``lambda_rec`` and adversarial settings.
+#: AGSR-Net as released (basiralab/AGSR-Net at 73d5bc8), its defects fixed
+#: (``docs/models/agsr_net.md``): its own generator, ``lambda_rec`` and
+#: adversarial settings, no input noise.
 PAPER_AGSR = AGSRConfig(lambda_rec=0.1, pool_ratios=(0.9, 0.7, 0.6, 0.5),
                         node_features='identity', spectral=True, act='relu',
                         root_weight=False, mean_residual=False,
-                        adv_weight=1., noise_std=0.1, generator='released')
+                        adv_weight=1., noise_std=0., generator='released')
 RECOMMENDED_AGSR = AGSRConfig()
 
 

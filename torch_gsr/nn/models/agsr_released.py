@@ -277,7 +277,8 @@ class ReleasedDiscriminator(torch.nn.Module):
 class ReleasedObjective(GSRObjective):
     r"""The released code's loss terms (GSR-Net ``train.py:30-35``, AGSR-Net
     ``train.py:29-61``): the target padded with a unit diagonal, its
-    eigenvectors computed here, every term a plain mean squared error
+    eigenvectors computed here from its upper triangle (as released),
+    every term a plain mean squared error
     (:math:`\mathbf{W}` against each subject's eigenvectors). GSR-Net's
     release scores the cropped prediction, AGSR-Net's the padded one
     (``padded``; also what its discriminator judges)."""
@@ -290,7 +291,7 @@ class ReleasedObjective(GSRObjective):
         ``[B, N_h, N_h]`` (``hr_eigvecs``, ``validate`` as in its loss)."""
         hr_adj = model.read_target(hr_adj, out.hr_adj, validate)
         target = set_diagonal(pad_hr(hr_adj, model.hr_padded))
-        eigvecs = torch.linalg.eigh(target).eigenvectors
+        eigvecs = torch.linalg.eigh(target, UPLO='U').eigenvectors
         pred, scored = (out.padded_hr_adj, target) if self.padded else (out.hr_adj, hr_adj)
         term_hr = F.mse_loss(pred, scored)
         term_eig = F.mse_loss(model.gsr.weight.expand_as(eigvecs), eigvecs)

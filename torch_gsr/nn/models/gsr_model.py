@@ -8,11 +8,12 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
+from ...config.fit import GSR_PAPER_FIT, RECOMMENDED_FIT
 from ...config.models import check_activation, check_non_negative, check_positive_int
 from ...utils.matrix import set_diagonal, symmetrize
 from ...utils.padding import pad_hr, padded_size, unpad_hr
 from ...utils.sparse import strongest_edges
-from ...utils.spectra import lr_eigvecs as compute_lr_eigvecs
+from ...utils.spectra import given_spectrum, no_spectrum, released_spectrum
 from ...utils.validation import check_sizes
 from ..activation import resolve_activation
 from ..base import SuperResolutionModel
@@ -209,6 +210,10 @@ class GSRModel(SuperResolutionModel):
     head_kind: ClassVar[Optional[str]] = None
     config_class: ClassVar[type] = GSRConfig
     config: GSRConfig
+    fit_presets = {'paper': GSR_PAPER_FIT, 'recommended': RECOMMENDED_FIT}
+    #: Where the ``paper`` fit values not in docs/presets_table.py come from.
+    fit_preset_sources: ClassVar[Dict[str, str]] = {
+        'shuffle': 'GSR-Net, AGSR-Net released code (a fixed order, train.py:21, 25)'}
     # Buffers with ``mean_residual``: the training-mean LR and padded HR
     # connectomes.
     lr_mean: Tensor
@@ -238,10 +243,20 @@ class GSRModel(SuperResolutionModel):
         # U-Autoencoder and the head of GSR-Net's shape (not the variants').
         self.released = (config.generator == 'released' and self.encoder_kind == 'unet'
                          and self.head_kind == 'gcn')
+        self.lr_spectrum = self.init_lr_spectrum()
         self.encoder = self.init_encoder(config)
         self.gsr = self.init_gsr_layer(config)
         self.head = self.init_head(config)
         self.objective = self.init_objective()
+
+    def init_lr_spectrum(self) -> Callable[[Tensor, Optional[Tensor]], Optional[Tensor]]:
+        r"""How :meth:`super_resolve` gets ``U0`` from ``(lr_adj, given)`` (a
+        hook): none unless ``spectral``; the given (cached) eigenvectors, else
+        computed; the released code's, always computed from the upper
+        triangle (the cache holds the lower one's)."""
+        if not self.spectral:
+            return no_spectrum
+        return released_spectrum if self.released else given_spectrum
 
     def init_objective(self) -> GSRObjective:
         r"""The terms of the loss (a hook: the released code's differ)."""
@@ -335,10 +350,7 @@ class GSRModel(SuperResolutionModel):
         r"""GSR-Net's prediction for checked ``[B, N, N]`` LR connectomes;
         ``lr_eigvecs`` (``[B, N, N]``, :func:`torch_gsr.utils.lr_eigvecs`)
         are computed here when ``spectral`` needs them and none are given."""
-        if not self.spectral:
-            lr_eigvecs = None
-        elif lr_eigvecs is None:
-            lr_eigvecs = compute_lr_eigvecs(lr_adj)
+        lr_eigvecs = self.lr_spectrum(lr_adj, lr_eigvecs)
         z0, z_lr = self.encode(lr_adj)
         product = self.gsr.product(z_lr, lr_eigvecs)
         a_hr, x_hr = self.gsr.graph(product)

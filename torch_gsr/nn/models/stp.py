@@ -137,6 +137,7 @@ class STPGSR(SuperResolutionModel):
         'val_fraction': 'STP-GSR released code (no validation split, main.py:37-57)',
         'schedule': 'STP-GSR released code (a constant rate)',
         'accumulate': 'STP-GSR released code (16 per step, configs/experiment.yaml:8)',
+        'shuffle': 'STP-GSR released code (torch.randperm every epoch, src/train.py:90-92)',
     }
     lr_mean: Tensor
     hr_mean: Tensor
