@@ -239,18 +239,17 @@ def cross_validate(model_factory: Union[Callable[[], SuperResolutionModel],
             errors, or the named measures' (:func:`evaluate_predictions`;
             :obj:`None`: with the challenge protocol only).
             (default: :obj:`False`)
-        progress (bool): report the spectra, the runs and the epochs.
-            (default: :obj:`True`)
+        progress (bool): report spectra, runs, epochs. (default: :obj:`True`)
         checkpoint_dir (str, optional): the folder of a resumable run
-            (layout: :mod:`torch_gsr.train.cv_state`). (default: :obj:`None`)
+            (:mod:`~torch_gsr.train.cv_state`). (default: :obj:`None`)
         distributed (bool): train every fold in all ``torchrun`` processes;
             rank 0 alone writes. (default: :obj:`False`)
         groups (sequence, optional): group labels replacing the data's.
         split (str): how folds and validation hold groups out
             (:func:`kfold_indices`). (default: :obj:`'auto'`)
         gap (int): samples left out beside a held-out block. (default: :obj:`0`)
-        fold_order (str): :func:`kfold_indices`'s. (default: :obj:`'seeded'`)
-        fold_seed (int): its ``random_state``. (default: :obj:`42`)
+        fold_order (str), fold_seed (int): :func:`kfold_indices`'s order and
+            ``random_state``. (default: :obj:`'seeded'`, :obj:`42`)
         **fit_kwargs: passed to :func:`fit` (``epochs``, ``preset``, ...).
 
     Returns:
