@@ -237,13 +237,12 @@ def cross_validate(model_factory: Union[Callable[[], SuperResolutionModel],
             (default: :obj:`'subject'`)
         topology (bool, str or sequence, optional): also the centrality
             errors, or the named measures' (:func:`evaluate_predictions`;
-            :obj:`None`: with the challenge protocol only).
-            (default: :obj:`False`)
+            :obj:`None`: the challenge protocol's). (default: :obj:`False`)
         progress (bool): report spectra, runs, epochs. (default: :obj:`True`)
         checkpoint_dir (str, optional): the folder of a resumable run
             (:mod:`~torch_gsr.train.cv_state`). (default: :obj:`None`)
-        distributed (bool): train every fold in all ``torchrun`` processes;
-            rank 0 alone writes. (default: :obj:`False`)
+        distributed (bool): train in all ``torchrun`` processes, rank 0
+            writes. (default: :obj:`False`)
         groups (sequence, optional): group labels replacing the data's.
         split (str): how folds and validation hold groups out
             (:func:`kfold_indices`). (default: :obj:`'auto'`)
