@@ -131,7 +131,8 @@ def test_bi_sr_matches_the_reference(initializer, refine):
     out = model(lr_adj)
     theirs = torch.stack([ref.bi_sr(w, initializer, a, refine=refine) for a in lr_adj])
     torch.testing.assert_close(out.a_hr, theirs, rtol=0, atol=1e-10)
-    expected = torch.stack([ref.bi_sr_loss(p, h) for p, h in zip(theirs, hr_adj)]).mean()
+    expected = torch.stack([ref.bi_sr_loss(p, h)
+                            for p, h in zip(theirs, hr_adj, strict=True)]).mean()
     torch.testing.assert_close(model.loss(out, hr_adj).total, expected, rtol=0, atol=1e-10)
 
 
@@ -161,7 +162,7 @@ def test_bi_sr_matches_the_official_module(initializer, refine):
     # The release's training loss (runs/brain/main.py:79, 128-131) on its
     # zero-diagonal HR matrices.
     expected = torch.stack([torch.nn.functional.l1_loss(p, h.fill_diagonal_(0.))
-                            for p, h in zip(theirs, hr_adj.clone())]).mean()
+                            for p, h in zip(theirs, hr_adj.clone(), strict=True)]).mean()
     torch.testing.assert_close(model.loss(out, hr_adj).total, expected, rtol=0, atol=1e-10)
 
 
@@ -184,7 +185,7 @@ def test_defend_matches_the_official_module(initializer, refine):
                                rtol=0, atol=1e-10)
     expected = torch.stack([
         torch.nn.functional.l1_loss(p, utils.create_dual_graph_feature_matrix(h))
-        for p, h in zip(theirs, hr_adj)]).mean()
+        for p, h in zip(theirs, hr_adj, strict=True)]).mean()
     torch.testing.assert_close(model.loss(out, hr_adj).total, expected, rtol=0, atol=1e-10)
 
 
