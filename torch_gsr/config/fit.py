@@ -37,9 +37,7 @@ class FitConfig:
             (default: :obj:`10`)
         stop_after (float): share of the planned epochs that always runs.
             (default: :obj:`0.5`)
-        warm_up (int): first epochs whose validation loss early stopping
-            ignores (neither a best epoch nor one without improvement).
-            (default: :obj:`0`)
+        warm_up (int): first epochs early stopping ignores. (default: :obj:`0`)
         schedule (str): ``'constant'`` or ``'cosine'`` learning rate.
             (default: :obj:`'cosine'`)
         accumulate (int): batches whose gradients are summed into one
