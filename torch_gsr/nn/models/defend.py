@@ -78,7 +78,7 @@ class DEFEND(SuperResolutionModel):
     :class:`LineGraphTransformerConv` layers (widths ``1 ->
     *dual_channels -> 1``, GraphNorm, ReLU), a min-max (``min_max_scale``)
     and, with ``binarize``, a z-score into a sigmoid. ``initializer=
-    'linear_algebraic'`` is STP-GSR's released model.
+    'linear_algebraic'`` is STP-GSR's released design.
     ``residual=True`` (``'recommended'``) learns on weighted connectomes:
     the initialiser reads LR rows centred on the training mean, the HR
     edges start from :math:`\mathbf{X}\,\mathrm{diag}(\mathbf{w}_k)
