@@ -4,7 +4,7 @@ import pytest
 import torch
 from torch_geometric.nn import TransformerConv
 
-from torch_gsr.nn import DEFEND, BipartiteTransformerConv, BiSR
+from torch_gsr.nn import DEFEND, STPGSR, BipartiteTransformerConv, BiSR
 from torch_gsr.nn.conv.line_graph_conv import matrix_to_edges
 
 pytestmark = pytest.mark.usefixtures('one_thread')
@@ -75,3 +75,17 @@ def test_bi_mp_embeddings_are_kept_in_checkpoints():
     other.load_state_dict(state)
     lr_adj = symmetric(2, 6, 2)
     assert torch.equal(other.eval()(lr_adj).hr_adj, model.eval()(lr_adj).hr_adj)
+
+
+def test_defend_with_the_linear_algebraic_initializer_is_stp_gsr():
+    torch.manual_seed(0)
+    stp = STPGSR(6, 8, preset='paper', structured=True).double().eval()
+    defend = DEFEND(6, 8, preset='paper').double().eval()
+    names = {'init_conv': 'initializer.lr_conv', 'init_norm': 'initializer.lr_norm'}
+    state = {}
+    for name, value in stp.state_dict().items():
+        head, _, rest = name.partition('.')
+        state[f'{names.get(head, head)}.{rest}'] = value
+    defend.load_state_dict(state)
+    lr_adj = symmetric(3, 6, 3).double()
+    torch.testing.assert_close(defend(lr_adj).hr_adj, stp(lr_adj).hr_adj, rtol=0, atol=1e-12)
