@@ -89,3 +89,14 @@ def test_defend_with_the_linear_algebraic_initializer_is_stp_gsr():
     defend.load_state_dict(state)
     lr_adj = symmetric(3, 6, 3).double()
     torch.testing.assert_close(defend(lr_adj).hr_adj, stp(lr_adj).hr_adj, rtol=0, atol=1e-12)
+
+
+@pytest.mark.parametrize('preset', ['paper', 'recommended'])
+@pytest.mark.parametrize('initializer', ['bi_lc', 'bi_mp'])
+def test_every_parameter_of_the_refined_initializer_learns(preset, initializer):
+    torch.manual_seed(0)
+    model = BiSR(6, 8, preset=preset, initializer=initializer, refine_target=True,
+                 heads=2, hidden_channels=4)
+    model.loss(model(symmetric(3, 6, 4)), symmetric(3, 8, 5)).total.backward()
+    for name, param in model.named_parameters():
+        assert param.grad is not None and param.grad.abs().sum() > 0, name

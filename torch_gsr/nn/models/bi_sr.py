@@ -167,8 +167,9 @@ class BipartiteInitializer(torch.nn.Module):
             norms.append('bipartite_norm')
         self.refine = None
         if config.refine_target:
-            self.refine = DenseTransformerConv(self.channels, hidden, heads=heads,
-                                               dropout=config.dropout, all_pairs=True)
+            # All HR pairs, self-loops included, no edge features.
+            self.refine = BipartiteTransformerConv(self.channels, hidden, heads=heads,
+                                                   dropout=config.dropout)
             norms.append('refine_norm')
         for name in norms:
             setattr(self, name, GraphNorm(self.channels) if normalize else None)
@@ -203,8 +204,7 @@ class BipartiteInitializer(torch.nn.Module):
                 both = torch.cat([self.bipartite.lin_skip(z), xt], dim=1)
                 xt = self.norm('bipartite_norm', both)[:, z.size(1):]
         if self.refine is not None:
-            no_edges = xt.new_zeros(xt.shape[:2] + (xt.size(1),))
-            xt = self.norm('refine_norm', self.refine(xt, no_edges))
+            xt = self.norm('refine_norm', self.refine(xt, xt))
         return xt
 
 
