@@ -115,12 +115,16 @@ def scaled(x: Tensor, min_max_scale: bool, binarize: bool) -> Tensor:
     return x
 
 
-def bilinear_edges(x: Tensor, weight: Tensor) -> Tensor:
-    r"""``[B, N_h, N_h, K]`` edge features :math:`\mathbf{X}\,
-    \mathrm{diag}(\mathbf{w}_k) \mathbf{X}^\top / F` of HR node embeddings
-    ``x`` ``[B, N_h, F]``, one per row of ``weight`` ``[K, F]``."""
-    xt = x.transpose(-1, -2) / x.size(-1)
-    return torch.stack([torch.matmul(x * w, xt) for w in weight], dim=-1)
+def residual_edges(x: Tensor, weight: Tensor, basis: Tensor) -> Tensor:
+    r"""``[B, N_h, N_h, 2]`` edge features of HR node embeddings ``x``
+    ``[B, N_h, F]``: a term linear in them, :math:`(\mathbf{P}\mathbf{X}^\top
+    + \mathbf{X}\mathbf{P}^\top) / F` (``basis`` :math:`\mathbf{P}`
+    ``[N_h, F]``), and a weighted inner product, :math:`\mathbf{X}\,
+    \mathrm{diag}(\mathbf{w}) \mathbf{X}^\top / F` (``weight`` ``[F]``)."""
+    xt = x.transpose(-1, -2)
+    cross = torch.matmul(basis, xt)
+    return torch.stack([cross + cross.transpose(-1, -2),
+                        torch.matmul(x * weight, xt)], dim=-1) / x.size(-1)
 
 
 class BipartiteInitializer(torch.nn.Module):
@@ -265,7 +269,9 @@ class BiSR(SuperResolutionModel):
         self.initializer = BipartiteInitializer(lr_nodes, hr_nodes, self.config,
                                                 normalize=not residual)
         if residual:
-            self.edge_weight = torch.nn.Parameter(torch.empty(1, self.initializer.out_channels))
+            width = self.initializer.out_channels
+            self.edge_weight = torch.nn.Parameter(torch.empty(width))
+            self.hr_basis = torch.nn.Parameter(torch.empty(hr_nodes, width))
             self.register_buffer('lr_mean', torch.zeros(lr_nodes, lr_nodes))
             self.register_buffer('hr_mean', torch.zeros(hr_nodes, hr_nodes))
         self.reset_parameters()
@@ -276,6 +282,7 @@ class BiSR(SuperResolutionModel):
         if self.residual:
             # The model starts close to the training-mean predictor.
             torch.nn.init.normal_(self.edge_weight, std=1e-2)
+            torch.nn.init.normal_(self.hr_basis, std=1e-2)
 
     @torch.no_grad()
     def initialize(self, lr_adj: Tensor, hr_adj: Tensor) -> None:
@@ -300,7 +307,7 @@ class BiSR(SuperResolutionModel):
         diagonal is set."""
         x = self.embed(lr_adj)
         if self.residual:
-            raw = self.hr_mean + bilinear_edges(x, self.edge_weight).squeeze(-1)
+            raw = self.hr_mean + residual_edges(x, self.edge_weight, self.hr_basis).sum(-1)
         else:
             raw = gram_edges(x, self.config.min_max_scale, self.config.binarize)
         pred = set_diagonal(symmetrize(raw).abs())

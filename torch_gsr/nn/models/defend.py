@@ -29,8 +29,8 @@ from .bi_sr import (
     BI_SR_PAPER_FIT,
     BipartiteInitializer,
     BiSRConfig,
-    bilinear_edges,
     gram_edges,
+    residual_edges,
     scaled,
 )
 from .gsr_model import GSRLoss, GSROutput
@@ -127,8 +127,9 @@ class DEFEND(SuperResolutionModel):
         self.initializer = BipartiteInitializer(lr_nodes, hr_nodes, self.config,
                                                 normalize=not residual)
         if residual:
-            self.edge_weight = torch.nn.Parameter(
-                torch.empty(2, self.initializer.out_channels))
+            width = self.initializer.out_channels
+            self.edge_weight = torch.nn.Parameter(torch.empty(width))
+            self.hr_basis = torch.nn.Parameter(torch.empty(hr_nodes, width))
             widths = [2, *dual_channels]
             self.dual_convs = torch.nn.ModuleList(
                 LineGraphMeanConv(c_in, c_out)
@@ -151,6 +152,7 @@ class DEFEND(SuperResolutionModel):
             conv.reset_parameters()
         if self.residual:
             torch.nn.init.normal_(self.edge_weight)
+            torch.nn.init.normal_(self.hr_basis)
             # The model starts close to the training-mean predictor.
             torch.nn.init.normal_(self.readout.weight, std=1e-3)
             torch.nn.init.zeros_(self.readout.bias)
@@ -173,7 +175,7 @@ class DEFEND(SuperResolutionModel):
         N]`` LR connectomes (``K = 1`` released, ``2`` residual)."""
         if self.residual:
             x = self.initializer(lr_adj - self.lr_mean, lr_adj)
-            return bilinear_edges(x, self.edge_weight)
+            return residual_edges(x, self.edge_weight, self.hr_basis)
         x = self.initializer(lr_adj, lr_adj)
         # The release hands ``binarize`` to the dual learner alone.
         return gram_edges(x, self.config.min_max_scale, False).unsqueeze(-1)
