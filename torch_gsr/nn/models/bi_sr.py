@@ -224,9 +224,9 @@ class BiSR(SuperResolutionModel):
     whole matrix against a zero diagonal, as the release's data have.
     ``residual=True`` (``'recommended'``) learns on weighted connectomes:
     the LR rows are centred on the training mean, no GraphNorm or ReLU, and
-    the prediction is the training-mean HR connectome plus
-    :math:`\mathbf{X}\,\mathrm{diag}(\mathbf{w})\mathbf{X}^\top / F`
-    (:meth:`initialize`), with the L1 loss over the upper triangle.
+    the prediction is the training-mean HR connectome (:meth:`initialize`)
+    plus the two :func:`residual_edges` terms, with the L1 loss over the
+    upper triangle.
     ``docs/models/bi_sr.md`` compares both with the released code.
 
     Args:

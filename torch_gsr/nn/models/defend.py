@@ -81,8 +81,8 @@ class DEFEND(SuperResolutionModel):
     'linear_algebraic'`` is STP-GSR's released design.
     ``residual=True`` (``'recommended'``) learns on weighted connectomes:
     the initialiser reads LR rows centred on the training mean, the HR
-    edges start from :math:`\mathbf{X}\,\mathrm{diag}(\mathbf{w}_k)
-    \mathbf{X}^\top / F` (two learnt :math:`\mathbf{w}_k`), and
+    edges start from the two features of
+    :func:`~torch_gsr.nn.models.bi_sr.residual_edges`, and
     :class:`LineGraphMeanConv` layers with a linear read-out correct the
     training-mean HR connectome (:meth:`initialize`).
     ``docs/models/defend.md`` compares both with the released code.
