@@ -42,6 +42,7 @@ SOURCES: Dict[str, Dict[str, str]] = {
         'val_fraction': 'this package (0: train on every subject)',
         'patience': 'this package (`None`: no early stopping)',
         'stop_after': 'this package',
+        'warm_up': 'this package (0: every epoch watched)',
         'schedule': 'GSR-Net paper, sec. 3 (a constant rate)',
         'accumulate': 'GSR-Net released code (a step per subject)',
         'split': 'this package (unused without validation)',

@@ -626,6 +626,26 @@ def test_early_stopping_waits_for_stop_after(dataset, monkeypatch):
         fit(new_model(), dataset, stop_after=1.5, **options)
 
 
+def test_early_stopping_ignores_the_warm_up_epochs(dataset, monkeypatch):
+    epoch = []
+
+    def val_loss(model, data, batch_size):  # best in epoch 3, then worse
+        epoch.append(1)
+        loss = [3., 2., 1., 5., 5., 5., 5., 5.][len(epoch) - 1]
+        return dict(val_total=loss, val_hr=loss, val_eig=0., val_rec=0.)
+    monkeypatch.setattr(train_loop, '_validation_loss', val_loss)
+    options = dict(epochs=8, val_fraction=0.25, patience=1, progress=False,
+                   batch_size=4, stop_after=0.)
+    history = fit(new_model(), dataset, **options)
+    assert len(history) == 4 and history.best_epoch == 3
+    epoch.clear()
+    # Epochs 1-3 unwatched: epoch 4 is the first best, epoch 5 the stop.
+    history = fit(new_model(), dataset, warm_up=3, **options)
+    assert len(history) == 5 and history.best_epoch == 4
+    with pytest.raises(ValueError, match='warm_up must be an int'):
+        fit(new_model(), dataset, warm_up=-1, **options)
+
+
 def test_spectra_are_computed_only_for_models_that_read_them(pairs):
     from torch_gsr.nn import NodeMapGSR
     from torch_gsr.train.tensors import prepare

@@ -127,7 +127,9 @@ def estimate_cv_seconds(factories: Dict[str, Callable], data: ConnectomeTensors,
         fit_subjects = round(train_subjects) - round(config.val_fraction * round(train_subjects))
         epochs = planned_epochs(config, fit_subjects)
         stops_early = config.patience is not None and config.val_fraction > 0
-        fewest = math.ceil(config.stop_after * epochs) if stops_early else epochs
+        fewest = (max(math.ceil(config.stop_after * epochs),
+                      config.warm_up + (config.patience or 0))
+                  if stops_early else epochs)
         (once_small, epoch_small), (once_large, epoch_large) = (
             _timed_fit(factory, sample, timed) for sample in samples)
         # t(n) = a + b n through both sizes, neither part below zero

@@ -36,6 +36,7 @@ class FitConfig:
             (default: :obj:`10`)
         stop_after (float): share of the planned epochs that always runs.
             (default: :obj:`0.5`)
+        warm_up (int): first epochs early stopping ignores. (default: :obj:`0`)
         schedule (str): ``'constant'`` or ``'cosine'`` learning rate.
             (default: :obj:`'cosine'`)
         accumulate (int): batches whose gradients are summed into one
@@ -67,6 +68,7 @@ class FitConfig:
     val_fraction: float = 0.1
     patience: Optional[int] = 10
     stop_after: float = 0.5
+    warm_up: int = 0
     schedule: str = 'cosine'
     accumulate: int = 1
     split: str = 'auto'
@@ -93,6 +95,9 @@ class FitConfig:
         if not 0 <= self.stop_after <= 1:
             raise ValueError(f"stop_after must be in [0, 1], got {self.stop_after!r}")
         check_split(self.split, self.gap)
+        if isinstance(self.warm_up, bool) or not isinstance(self.warm_up, int) \
+                or self.warm_up < 0:
+            raise ValueError(f"warm_up must be an int >= 0, got {self.warm_up!r}")
         if self.clip_grad_norm is not None and not self.clip_grad_norm > 0:
             raise ValueError(f"clip_grad_norm must be > 0, got {self.clip_grad_norm!r}")
         if self.checkpoint_every is not None and not self.checkpoint_every >= 0:

@@ -72,3 +72,21 @@ __all__ = [
     'PAPER_GSR', 'RECOMMENDED_GSR', 'PAPER_AGSR', 'RECOMMENDED_AGSR',
     'PAPER_STP', 'RECOMMENDED_STP', 'STP_PAPER_FIT', 'PAPER_NODE_MAP', 'RECOMMENDED_NODE_MAP',
 ]
+
+# Bi-SR and DEFEND (Singh & Rekik, arXiv:2511.08853).
+from .conv import BipartiteTransformerConv  # noqa: E402
+from .models import DEFEND, BiSR  # noqa: E402
+from .models.bi_sr import (  # noqa: E402
+    BI_SR_PAPER_FIT,
+    PAPER_BI_SR,
+    RECOMMENDED_BI_SR,
+    BipartiteInitializer,
+    BiSRConfig,
+)
+from .models.defend import PAPER_DEFEND, RECOMMENDED_DEFEND, DEFENDConfig  # noqa: E402
+
+__all__ += [
+    'BiSR', 'BiSRConfig', 'PAPER_BI_SR', 'RECOMMENDED_BI_SR', 'BI_SR_PAPER_FIT',
+    'BipartiteInitializer', 'BipartiteTransformerConv',
+    'DEFEND', 'DEFENDConfig', 'PAPER_DEFEND', 'RECOMMENDED_DEFEND',
+]

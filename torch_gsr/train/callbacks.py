@@ -85,23 +85,27 @@ class EarlyStopping(Callback):
     r"""Tracks the epoch of the lowest validation loss term the model
     watches (``val_<model.monitor>``, e.g. ``val_hr``) and, with
     ``patience``, stops after ``patience`` epochs without a lower one (not
-    before epoch ``min_epochs``) and restores that epoch's weights.
+    before epoch ``min_epochs``) and restores that epoch's weights. The
+    first ``warm_up`` epochs are ignored.
 
     Args:
         patience (int, optional): epochs without improvement to stop after;
             :obj:`None` tracks the best epoch only.
         min_epochs (float): the epoch before which no run stops.
             (default: :obj:`0.`)
+        warm_up (int): epochs whose validation loss is not watched.
+            (default: :obj:`0`)
     """
-    def __init__(self, patience: Optional[int], min_epochs: float = 0.):
-        self.patience, self.min_epochs = patience, min_epochs
+    def __init__(self, patience: Optional[int], min_epochs: float = 0.,
+                 warm_up: int = 0):
+        self.patience, self.min_epochs, self.warm_up = patience, min_epochs, warm_up
         self.best_loss, self.bad_epochs = math.inf, 0
         self.best_epoch: Optional[int] = None
         self.best_state: Optional[Dict[str, Tensor]] = None
 
     def on_epoch_end(self, run: FitRun, record: Dict[str, float]) -> None:
         r"""Tracks the best epoch; stops when patience has run out."""
-        if run.val is not None:
+        if run.val is not None and record['epoch'] > self.warm_up:
             watched = record[f'val_{run.model.monitor}']
             if watched < self.best_loss:
                 self.best_loss, self.best_epoch = watched, int(record['epoch'])

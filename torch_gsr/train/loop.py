@@ -126,7 +126,8 @@ def fit(model: SuperResolutionModel, dataset,
                                  weight_decay=config.weight_decay, fused=True)
     torch.manual_seed(seed)
     shuffle = torch.Generator().manual_seed(seed)
-    early_stopping = EarlyStopping(patience, config.stop_after * num_epochs)
+    early_stopping = EarlyStopping(patience, config.stop_after * num_epochs,
+                                   config.warm_up)
     history = History(planned_epochs=num_epochs,
                       val_subjects=0 if val is None else val.num_subjects)
     if resume is not None and saved is not None and state is not None:

@@ -1,5 +1,6 @@
 r"""Convolutions on connectomes: GCNs on weighted graphs (dense and sparse),
 and the transformer convolutions of STP-GSR (dense, and on the dual graph)."""
+from .bipartite_transformer_conv import BipartiteTransformerConv
 from .dense_transformer_conv import DenseTransformerConv
 from .gcn_conv import ConnectomeGCNConv, gcn_norm_dense
 from .line_graph_conv import LineGraphTransformerConv, complete_line_graph
@@ -9,5 +10,5 @@ from .sparse_gcn_conv import SparseConnectomeGCNConv, gcn_norm_sparse
 __all__ = [
     'ConnectomeGCNConv', 'gcn_norm_dense', 'SparseConnectomeGCNConv', 'gcn_norm_sparse',
     'DenseTransformerConv', 'LineGraphTransformerConv', 'complete_line_graph',
-    'LineGraphMeanConv',
+    'LineGraphMeanConv', 'BipartiteTransformerConv',
 ]

@@ -1,0 +1,226 @@
+r"""DEFEND (Singh & Rekik, "Rethinking Graph Super-resolution: Dual Frameworks
+for Topological Fidelity", arXiv:2511.08853): a Bi-SR node initialiser gives
+every HR edge an initial value, then a graph learner on the dual (line) graph
+of the HR graph regresses the edges as its node features, generalising
+STP-GSR."""
+from dataclasses import dataclass
+from typing import ClassVar, Dict, Optional, Sequence, Tuple
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor
+from torch_geometric.nn import GraphNorm
+
+from ...config import RECOMMENDED_FIT
+from ...config.models import check_positive_int
+from ...utils.matrix import set_diagonal, symmetrize
+from ...utils.validation import check_sizes
+from ..base import SuperResolutionModel, preset_options
+from ..conv.line_graph_conv import (
+    LineGraphTransformerConv,
+    edges_to_matrix,
+    matrix_to_edges,
+    num_dual_nodes,
+)
+from ..conv.line_graph_mean_conv import LineGraphMeanConv
+from ..registry import register_model
+from .bi_sr import (
+    BI_SR_FIT_SOURCES,
+    BI_SR_PAPER_FIT,
+    BipartiteInitializer,
+    BiSRConfig,
+    gram_edges,
+    residual_edges,
+    scaled,
+)
+from .gsr_model import GSRLoss, GSROutput
+from .stp import graph_norm
+
+
+@dataclass(frozen=True)
+class DEFENDConfig(BiSRConfig):
+    r"""Options of :class:`~torch_gsr.nn.DEFEND` (documented in the model):
+    those of Bi-SR and the dual graph learner's."""
+    dual_channels: Tuple[int, ...] = (16,)
+    structured: bool = True
+    sources: ClassVar[Dict[str, str]] = {
+        'dual_channels': 'released code (one 1 -> 1 layer: dual_node_in_dim, '
+                         'dual_node_out_dim, configs/brain.py:49-50; '
+                         'models/dual_sr.py:41-56)',
+        'structured': 'this package (the same numbers either way)',
+        'binarize': 'released code (configs/brain.py:43; applied after the dual '
+                    'learner, models/dual_sr.py:23-25)',
+    }
+
+    def __post_init__(self):
+        super().__post_init__()
+        object.__setattr__(self, 'dual_channels', tuple(self.dual_channels))
+        for width in self.dual_channels:
+            check_positive_int('every dual_channels entry', width)
+
+
+#: DEFEND as configured for the brain data (basiralab/DEFEND at 5f9aef6,
+#: configs/brain.py with use_dual = True).
+PAPER_DEFEND = DEFENDConfig(initializer='linear_algebraic', dropout=0.2, min_max_scale=True,
+                            residual=False, dual_channels=())
+RECOMMENDED_DEFEND = DEFENDConfig()
+
+
+@register_model
+class DEFEND(SuperResolutionModel):
+    r"""DEFEND (Singh & Rekik, arXiv:2511.08853): Bi-SR's node initialiser
+    (:class:`~torch_gsr.nn.BipartiteInitializer`) gives every HR edge a
+    value, and a graph learner on the HR graph's dual (line) graph refines
+    them as node features.
+
+    ``residual=False`` (``'paper'``) is the released design: the initial
+    edges are :math:`\mathrm{minmax}(\mathbf{X}\mathbf{X}^\top)`, then
+    :class:`LineGraphTransformerConv` layers (widths ``1 ->
+    *dual_channels -> 1``, GraphNorm, ReLU), a min-max (``min_max_scale``)
+    and, with ``binarize``, a z-score into a sigmoid. ``initializer=
+    'linear_algebraic'`` is STP-GSR's released design.
+    ``residual=True`` (``'recommended'``) learns on weighted connectomes:
+    the initialiser reads LR rows centred on the training mean, the HR
+    edges start from the two features of
+    :func:`~torch_gsr.nn.models.bi_sr.residual_edges`, and
+    :class:`LineGraphMeanConv` layers with a linear read-out correct the
+    training-mean HR connectome (:meth:`initialize`).
+    ``docs/models/defend.md`` compares both with the released code.
+
+    Args:
+        lr_nodes (int): ``N``.
+        hr_nodes (int): ``N_h >= 3``.
+        preset (str): ``'recommended'`` or ``'paper'``.
+        initializer, heads, hidden_channels, dropout, refine_target,
+            min_max_scale, binarize, residual: as in
+            :class:`~torch_gsr.nn.BiSR` (same defaults).
+        dual_channels (sequence of int): hidden widths of the dual graph
+            learner. (default: :obj:`(16,)`)
+        structured (bool): structured or sparse message passing in the
+            released dual learner; the same numbers. (default: :obj:`True`)
+    """
+    config_class = DEFENDConfig
+    monitor = 'hr'
+    config: DEFENDConfig
+    fit_presets = {'paper': BI_SR_PAPER_FIT, 'recommended': RECOMMENDED_FIT}
+    fit_preset_sources: ClassVar[Dict[str, str]] = BI_SR_FIT_SOURCES
+    lr_mean: Tensor
+    hr_mean: Tensor
+
+    @preset_options(DEFENDConfig, dict(paper=PAPER_DEFEND, recommended=RECOMMENDED_DEFEND))
+    def __init__(self, lr_nodes: int, hr_nodes: int, preset: str = 'recommended', *,
+                 initializer: str = 'bi_lc', heads: int = 4, hidden_channels: int = 32,
+                 dropout: float = 0., refine_target: bool = False,
+                 min_max_scale: bool = False, binarize: bool = False,
+                 residual: bool = True, dual_channels: Sequence[int] = (16,),
+                 structured: bool = True):
+        super().__init__()
+        check_sizes(lr_nodes, hr_nodes)
+        if hr_nodes < 3:
+            raise ValueError(f"DEFEND needs hr_nodes >= 3 (the dual graph of "
+                             f"K_2 has no edges), got {hr_nodes}")
+        self.config = DEFENDConfig(initializer, heads, hidden_channels, dropout,
+                                   refine_target, min_max_scale, binarize, residual,
+                                   tuple(dual_channels), structured)
+        self.lr_nodes, self.hr_nodes = lr_nodes, hr_nodes
+        self.residual = residual
+        self.initializer = BipartiteInitializer(lr_nodes, hr_nodes, self.config,
+                                                normalize=not residual)
+        if residual:
+            width = self.initializer.out_channels
+            self.edge_weight = torch.nn.Parameter(torch.empty(width))
+            self.hr_basis = torch.nn.Parameter(torch.empty(hr_nodes, width))
+            widths = [2, *dual_channels]
+            self.dual_convs = torch.nn.ModuleList(
+                LineGraphMeanConv(c_in, c_out)
+                for c_in, c_out in zip(widths[:-1], widths[1:], strict=True))
+            self.readout = torch.nn.Linear(widths[-1], 1)
+            self.register_buffer('lr_mean', torch.zeros(lr_nodes, lr_nodes))
+            self.register_buffer('hr_mean', torch.zeros(hr_nodes, hr_nodes))
+        else:
+            widths = [1, *dual_channels, 1]
+            self.dual_convs = torch.nn.ModuleList(
+                LineGraphTransformerConv(c_in, c_out, dropout=dropout, structured=structured)
+                for c_in, c_out in zip(widths[:-1], widths[1:], strict=True))
+            self.dual_norms = torch.nn.ModuleList(GraphNorm(c) for c in widths[1:])
+        self.reset_parameters()
+
+    def reset_parameters(self):
+        """Re-initialises the initialiser and the dual graph learner."""
+        self.initializer.reset_parameters()
+        for conv in self.dual_convs:
+            conv.reset_parameters()
+        if self.residual:
+            torch.nn.init.normal_(self.edge_weight)
+            torch.nn.init.normal_(self.hr_basis)
+            # The model starts close to the training-mean predictor.
+            torch.nn.init.normal_(self.readout.weight, std=1e-3)
+            torch.nn.init.zeros_(self.readout.bias)
+            return
+        for norm in self.dual_norms:
+            norm.reset_parameters()
+
+    @torch.no_grad()
+    def initialize(self, lr_adj: Tensor, hr_adj: Tensor) -> None:
+        r"""With ``residual``, stores the training-mean LR and HR
+        connectomes of ``lr_adj`` ``[S, N, N]`` and ``hr_adj``
+        ``[S, N_h, N_h]`` (nothing otherwise)."""
+        if self.residual:
+            lr_mean, hr_mean = self.training_means(lr_adj, hr_adj)
+            self.lr_mean.copy_(lr_mean)
+            self.hr_mean.copy_(hr_mean)
+
+    def initial_edges(self, lr_adj: Tensor) -> Tensor:
+        r"""The initial HR edge features ``[B, N_h, N_h, K]`` of ``[B, N,
+        N]`` LR connectomes (``K = 1`` released, ``2`` residual)."""
+        if self.residual:
+            x = self.initializer(lr_adj - self.lr_mean, lr_adj)
+            return residual_edges(x, self.edge_weight, self.hr_basis)
+        x = self.initializer(lr_adj, lr_adj)
+        # The release hands ``binarize`` to the dual learner alone.
+        return gram_edges(x, self.config.min_max_scale, False).unsqueeze(-1)
+
+    def decode(self, edges: Tensor) -> Tensor:
+        r"""The dual graph learner: initial HR edge features ``[B, N_h,
+        N_h, K]`` to HR connectomes ``[B, N_h, N_h]``."""
+        x = matrix_to_edges(edges)
+        if self.residual:
+            for conv in self.dual_convs:
+                x = F.relu(conv(x, self.hr_nodes))
+            out = edges_to_matrix(self.readout(x), self.hr_nodes).squeeze(-1)
+            return self.hr_mean + out
+        for conv, norm in zip(self.dual_convs, self.dual_norms, strict=True):
+            x = F.relu(graph_norm(norm, conv(x, self.hr_nodes)))
+        x = scaled(x, self.config.min_max_scale, self.config.binarize)
+        return edges_to_matrix(x, self.hr_nodes).squeeze(-1)
+
+    def super_resolve(self, lr_adj: Tensor, lr_eigvecs: Optional[Tensor]) -> GSROutput:
+        r"""DEFEND's prediction for checked ``[B, N, N]`` LR connectomes
+        (``lr_eigvecs`` unused)."""
+        edges = self.initial_edges(lr_adj)
+        pred = set_diagonal(symmetrize(self.decode(edges)).abs())
+        a_hr = edges[..., 0]
+        return GSROutput(hr_adj=pred, padded_hr_adj=pred, a_hr=a_hr, x_hr=a_hr,
+                         z0=None, z_lr=a_hr)
+
+    def loss(self, out: GSROutput, hr_adj: Tensor,
+             hr_eigvecs: Optional[Tensor] = None,
+             validate: bool = True) -> GSRLoss:
+        r"""The release's L1 loss over HR edges (upper triangle) as ``hr``
+        (and ``total``); ``eig`` and ``rec`` are zero.
+
+        Args:
+            out (GSROutput): this model's output for the batch.
+            hr_adj (Tensor): ``[B, N_h, N_h]`` targets.
+            hr_eigvecs (Tensor, optional): accepted and unused.
+            validate (bool): check that ``hr_adj`` is finite and symmetric.
+        """
+        hr_adj = self.read_target(hr_adj, out.hr_adj, validate)
+        term = F.l1_loss(matrix_to_edges(out.hr_adj), matrix_to_edges(hr_adj))
+        zero = term.new_zeros(())
+        return GSRLoss(term, term, zero, zero)
+
+    def __repr__(self) -> str:
+        return (f'{self.__class__.__name__}({self.lr_nodes}, {self.hr_nodes}, '
+                f'initializer={self.config.initializer!r}, '
+                f'dual_nodes={num_dual_nodes(self.hr_nodes)}, residual={self.residual})')
