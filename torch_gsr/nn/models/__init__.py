@@ -1,8 +1,9 @@
 r"""The models, one module per family, each registered where it is defined
-(:data:`MODELS`): GSR-Net and its ablations, AGSR-Net, STP-GSR, NodeMapGSR
-and EnsembleGSR."""
+(:data:`MODELS`): GSR-Net and its ablations, AGSR-Net, STP-GSR, NodeMapGSR,
+DirectSR and EnsembleGSR."""
 from ..registry import MODELS, build_model
 from .agsr import AGSRNet
+from .direct_sr import DirectSR
 from .ensemble import EnsembleGSR
 from .gsr_model import GSRModel
 from .gsr_net import DeepGSR, GSRAutoencoder, GSRLayerOnly, GSRNet
@@ -10,4 +11,5 @@ from .node_map_gsr import NodeMapGSR
 from .stp import STPGSR
 
 __all__ = ['MODELS', 'build_model', 'GSRModel', 'GSRNet', 'GSRLayerOnly', 'DeepGSR',
-           'GSRAutoencoder', 'AGSRNet', 'STPGSR', 'NodeMapGSR', 'EnsembleGSR']
+           'GSRAutoencoder', 'AGSRNet', 'STPGSR', 'NodeMapGSR', 'EnsembleGSR',
+           'DirectSR']
