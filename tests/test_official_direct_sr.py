@@ -92,3 +92,8 @@ def test_reference_needs_the_second_layer_graph_norm():
     w['norm2.mean_scale'] = torch.ones_like(w['norm2.mean_scale'])
     lr_adj = sparse_connectomes(1, LR, 0)
     assert (model(lr_adj).a_hr[0] - ref.forward(w, lr_adj[0])).abs().max() > 1e-3
+
+
+def test_rejects_more_heads_than_hr_nodes():
+    with pytest.raises(ValueError, match=r'heads must be an int in \[1, hr_nodes = 3\]'):
+        DirectSR(3, 3, heads=4)
