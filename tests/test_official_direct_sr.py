@@ -58,8 +58,9 @@ def test_paper_preset_is_the_official_module(seed):
     hr_adj = sparse_connectomes(2, HR, seed + 10)
     out = model(lr_adj)
     with torch.no_grad():
-        theirs = [released(dataset.create_pyg_graph(a, LR), h) for a, h in zip(lr_adj, hr_adj)]
-    for ours, (pred, target) in zip(out.a_hr, theirs, strict=True):
+        theirs = [released(dataset.create_pyg_graph(a, LR), h)
+                  for a, h in zip(lr_adj, hr_adj, strict=True)]
+    for ours, (pred, _) in zip(out.a_hr, theirs, strict=True):
         torch.testing.assert_close(ours, pred, rtol=0, atol=1e-10)
     # Off the diagonal the package's prediction is the released one.
     off = ~torch.eye(HR, dtype=torch.bool)

@@ -197,6 +197,8 @@ class LineGraphAttention(torch.autograd.Function):
 
     @staticmethod
     def forward(ctx, query: Tensor, key: Tensor, value: Tensor, dropout: float) -> Tensor:
+        r"""The ``[B, H, n, n, C]`` outputs, symmetric (``[i, j]`` = dual node
+        :math:`\{i, j\}`)."""
         n = query.size(-2)
         scores = torch.matmul(query, key.transpose(-1, -2))
         scores.masked_fill_(_non_neighbours(n, query.device), torch.finfo(scores.dtype).min)
@@ -224,6 +226,7 @@ class LineGraphAttention(torch.autograd.Function):
     @staticmethod
     @once_differentiable
     def backward(ctx, grad_out: Tensor):
+        """Gradients of the queries, keys and values."""
         query, key, value, scores, dropped, norm, half = ctx.saved_tensors
         # Both rows of a dual node feed its output; per row, divided by the norm.
         grad_half = (grad_out + grad_out.transpose(-2, -3)) / norm
