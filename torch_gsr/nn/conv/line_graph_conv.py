@@ -211,15 +211,14 @@ class LineGraphAttention(torch.autograd.Function):
         scores.sub_(shift.unsqueeze(-1)).exp_()
         norm = scores.sum(dim=-1)
         norm = (norm + norm.transpose(-1, -2)).unsqueeze(-1)
-        dropped = None
         kept = scores
         if dropout > 0:
-            dropped = torch.rand_like(scores) < dropout
-            kept = scores.masked_fill(dropped, 0.)
+            kept = torch.where(torch.rand_like(scores) < dropout, 0., scores)
             norm = norm * (1 - dropout)
         # Normalised after the product: [n, n, C] values, not [n, n, n] scores.
         half = torch.matmul(kept, value) / norm
-        ctx.save_for_backward(query, key, value, scores, dropped, norm, half)
+        ctx.save_for_backward(query, key, value, scores, kept if dropout > 0 else None,
+                              norm, half)
         ctx.dropout = dropout
         return half + half.transpose(-2, -3)
 
@@ -227,20 +226,16 @@ class LineGraphAttention(torch.autograd.Function):
     @once_differentiable
     def backward(ctx, grad_out: Tensor):
         """Gradients of the queries, keys and values."""
-        query, key, value, scores, dropped, norm, half = ctx.saved_tensors
+        query, key, value, scores, kept, norm, half = ctx.saved_tensors
+        kept = scores if kept is None else kept
         # Both rows of a dual node feed its output; per row, divided by the norm.
         grad_half = (grad_out + grad_out.transpose(-2, -3)) / norm
-        kept = scores if dropped is None else scores.masked_fill(dropped, 0.)
         grad_value = torch.matmul(kept.transpose(-1, -2), grad_half)
-        del kept
-        # d loss / d score, then times the score (exp's derivative).
+        # Through the norm, (1 - p) times the sum of both rows' scores.
         through_norm = (grad_half * half).sum(-1)
-        through_norm = through_norm + through_norm.transpose(-1, -2)
-        # The norm is (1 - p) times the sum of the scores of both rows.
-        through_norm = through_norm * (1 - ctx.dropout)
-        grad = torch.matmul(grad_half, value.transpose(-1, -2))
-        if dropped is not None:
-            grad.masked_fill_(dropped, 0.)
-        grad.sub_(through_norm.unsqueeze(-1)).mul_(scores)
+        through_norm = (through_norm + through_norm.transpose(-1, -2)) * (1 - ctx.dropout)
+        # d loss / d logit = score * d loss / d score (exp's derivative).
+        grad = torch.matmul(grad_half, value.transpose(-1, -2)).mul_(kept)
+        grad.addcmul_(scores, through_norm.unsqueeze(-1), value=-1)
         return (torch.matmul(grad, key), torch.matmul(grad.transpose(-1, -2), query),
                 grad_value, None)
