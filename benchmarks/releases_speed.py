@@ -9,7 +9,10 @@ For each pair of :data:`PAIRS` at ``--lr-nodes -> --hr-nodes`` (default
   ``src/dual_graph_utils.create_dual_graph`` on the complete HR graph);
 - **step**: one training step (forward, L1 loss, backward, Adam step) in
   training mode (attention dropout on), the median of ``--repeats`` steps
-  after a warm-up one, package and release alternating, in this process;
+  after a warm-up one, package and release alternating, in this process:
+  wall-clock seconds and CPU seconds (``time.process_time``, all threads;
+  less sensitive to other jobs on the machine, though waiting threads may
+  spin);
 - **peak MiB**: the growth of a fresh ``spawn``-ed process's resident set
   (kernel ``VmHWM``, reset after the setup; ``benchmarks/common.py``) during
   one training step after a warm-up step (``step``), and during the
@@ -23,7 +26,7 @@ Then seconds per epoch of each package model with its ``paper`` and
 ``recommended`` fit presets (batch size and gradient accumulation of
 ``Model.fit_presets``; ``--epoch-subjects`` random subjects), and as a
 multiple of GSRNet's with the same preset. Release inputs are built by the
-release's own ``src/dataset.create_pyg_graph`` (not timed).
+release's own ``create_pyg_graph`` (not timed).
 
     python releases_speed.py --threads 2
 
@@ -52,13 +55,19 @@ from official import releases  # noqa: E402
 
 @dataclass(frozen=True)
 class Pair:
-    r"""A package model and its release: ``package(lr, hr)`` and
-    ``release(lr, hr)`` build them, ``copy(package, release)`` copies the
-    weights, the views give the comparable predictions of one subject."""
+    r"""A package model and its release. ``package(lr, hr)`` and
+    ``release(lr, hr)`` build them (the release with whatever it builds
+    before training, e.g. a dual graph), ``copy(package, release)`` copies
+    the weights, ``release_forward(release, graph, hr_adj)`` gives the
+    release's ``(prediction, target)`` of one subject (its L1 loss is the
+    training loss), and the views give the comparable predictions.
+    ``input_module`` of the release holds its ``create_pyg_graph``."""
     release_name: str
+    input_module: str
     package: Callable
     release: Callable
     copy: Callable
+    release_forward: Callable
     package_view: Callable
     release_view: Callable
 
@@ -73,13 +82,18 @@ def direct_sr_release(lr_nodes, hr_nodes):
     return module.DirectSR(weights.direct_sr_config(lr_nodes, hr_nodes))
 
 
+def predict_and_target(model, graph, hr_adj):
+    r"""STP-GSR's and DirectSR's releases return both (src/train.py:104-109)."""
+    return model(graph, hr_adj)
+
+
 PAIRS = {
-    'STPGSR': Pair('stp-gsr', lambda n, m: STPGSR(n, m, preset='paper'), stp_release,
-                   weights.copy_stp, lambda out: matrix_to_edges(out.hr_adj)[0],
-                   lambda pred: pred.squeeze(-1)),
-    'DirectSR': Pair('stp-gsr', lambda n, m: DirectSR(n, m, preset='paper'),
-                     direct_sr_release, weights.copy_direct_sr, lambda out: out.a_hr[0],
-                     lambda pred: pred),
+    'STPGSR': Pair('stp-gsr', 'src.dataset', lambda n, m: STPGSR(n, m, preset='paper'),
+                   stp_release, weights.copy_stp, predict_and_target,
+                   lambda out: matrix_to_edges(out.hr_adj)[0], lambda pred: pred.squeeze(-1)),
+    'DirectSR': Pair('stp-gsr', 'src.dataset', lambda n, m: DirectSR(n, m, preset='paper'),
+                     direct_sr_release, weights.copy_direct_sr, predict_and_target,
+                     lambda out: out.a_hr[0], lambda pred: pred),
 }
 
 
@@ -90,12 +104,12 @@ def subject(lr_nodes, hr_nodes, seed):
     return [(a + a.transpose(-1, -2)) / 2 for a in (lr_adj, hr_adj)]
 
 
-def release_graph(release_name, lr_adj):
-    dataset = releases.release_module(release_name, 'src.dataset')
+def release_graph(pair, lr_adj):
+    dataset = releases.release_module(pair.release_name, pair.input_module)
     return dataset.create_pyg_graph(lr_adj[0], lr_adj.size(-1))
 
 
-def step_function(side, model, lr_adj, hr_adj, release_name):
+def step_function(side, model, lr_adj, hr_adj, pair):
     r"""One training step of ``model`` (``side``: 'package' or 'release')."""
     optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
     model.train()
@@ -106,11 +120,11 @@ def step_function(side, model, lr_adj, hr_adj, release_name):
             model.loss(out, hr_adj, validate=False).total.backward()
             optimizer.step()
         return step
-    graph = release_graph(release_name, lr_adj)
+    graph = release_graph(pair, lr_adj)
 
     def step():
         optimizer.zero_grad()
-        pred, target = model(graph, hr_adj[0])
+        pred, target = pair.release_forward(model, graph, hr_adj[0])
         F.l1_loss(pred, target).backward()
         optimizer.step()
     return step
@@ -124,7 +138,7 @@ def step_setup(name, side, lr_nodes, hr_nodes, seed, official):
     torch.manual_seed(seed)
     model = pair.package(lr_nodes, hr_nodes) if side == 'package' else \
         pair.release(lr_nodes, hr_nodes)
-    step = step_function(side, model, *subject(lr_nodes, hr_nodes, seed), pair.release_name)
+    step = step_function(side, model, *subject(lr_nodes, hr_nodes, seed), pair)
     step()
     return step
 
@@ -136,7 +150,7 @@ def build_setup(name, side, lr_nodes, hr_nodes, seed, official):
     pair = PAIRS[name]
     builder = pair.package if side == 'package' else pair.release
     if side == 'release':
-        releases.release_module(pair.release_name, 'src.dataset')
+        releases.release_module(pair.release_name, pair.input_module)
     torch.manual_seed(seed)
 
     def build():
@@ -150,12 +164,18 @@ def timed(fn):
     return time.perf_counter() - began, result
 
 
+def wall_and_cpu(fn):
+    began, began_cpu = time.perf_counter(), time.process_time()
+    fn()
+    return time.perf_counter() - began, time.process_time() - began_cpu
+
+
 def agreement(pair, package, release, lr_adj, hr_adj) -> float:
     r"""Largest |package - release| prediction in evaluation mode."""
     package.eval(), release.eval()
     with torch.no_grad():
         ours = pair.package_view(package(lr_adj))
-        pred, _ = release(release_graph(pair.release_name, lr_adj), hr_adj[0])
+        pred, _ = pair.release_forward(release, release_graph(pair, lr_adj), hr_adj[0])
     return (ours - pair.release_view(pred)).abs().max().item()
 
 
@@ -175,26 +195,28 @@ def compare(name, args, device) -> list:
     pair.copy(package, release)
     lr_adj, hr_adj = subject(n, m, args.seed)
     agree = agreement(pair, package, release, lr_adj, hr_adj)
-    steps = {side: step_function(side, model, lr_adj, hr_adj, pair.release_name)
+    steps = {side: step_function(side, model, lr_adj, hr_adj, pair)
              for side, model in (('package', package), ('release', release))}
     times = {side: [] for side in steps}
     for _ in range(args.repeats + 1):
         for side, step in steps.items():
-            times[side].append(timed(step)[0])
-    step_s = {side: statistics.median(t[1:]) for side, t in times.items()}
+            times[side].append(wall_and_cpu(step))
+    step_s = {side: statistics.median(wall for wall, _ in t[1:]) for side, t in times.items()}
+    cpu_s = {side: statistics.median(cpu for _, cpu in t[1:]) for side, t in times.items()}
     peak = {(kind, side): in_fresh_process(
         setup, (name, side, n, m, args.seed, str(releases.OFFICIAL)), device,
         settings(args))[0]
         for kind, setup in (('step', step_setup), ('build', build_setup))
         for side in ('package', 'release')}
-    return [[name, side, f'{build[side]:.2f}', f'{step_s[side]:.3f}',
+    return [[name, side, f'{build[side]:.2f}', f'{step_s[side]:.3f}', f'{cpu_s[side]:.3f}',
              f'{peak["step", side]:.0f}', f'{peak["build", side]:.0f}']
             for side in ('package', 'release')] + \
         [[name, 'release / package', f'{build["release"] / build["package"]:.1f}x',
           f'{step_s["release"] / step_s["package"]:.2f}x',
+          f'{cpu_s["release"] / cpu_s["package"]:.2f}x',
           f'{peak["step", "release"] / max(peak["step", "package"], 1):.1f}x',
           f'{peak["build", "release"] / max(peak["build", "package"], 1):.0f}x'],
-         [name, f'max |diff| (eval) {agree:.1e}', '', '', '', '']]
+         [name, f'max |diff| (eval) {agree:.1e}', '', '', '', '', '']]
 
 
 def epoch_seconds(model, lr_adj, hr_adj, preset) -> float:
@@ -252,8 +274,9 @@ def main() -> None:
     print(f'release dual graph alone (create_dual_graph, K_{args.hr_nodes}): '
           f'{dual_graph_seconds(args.hr_nodes):.2f} s', flush=True)
     for name in args.models:
-        print(format_table(['model', 'side', 'build s', 'step s (median)', 'step peak MiB',
-                            'build peak MiB'], compare(name, args, device)), flush=True)
+        print(format_table(['model', 'side', 'build s', 'step s (median)', 'step CPU s',
+                            'step peak MiB', 'build peak MiB'], compare(name, args, device)),
+              flush=True)
     if args.epoch_presets:
         print(format_table(['preset', 'model', 's/epoch', 'x GSRNet'], epochs(args)))
 
