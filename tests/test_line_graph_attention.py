@@ -4,7 +4,7 @@ its definition (the same dropout draws)."""
 import pytest
 import torch
 
-from torch_gsr.nn.conv.line_graph_conv import LineGraphAttention, _non_neighbours
+from torch_gsr.nn.conv.line_graph_conv import LineGraphAttention
 
 pytestmark = pytest.mark.usefixtures('one_thread')
 B, H, N, C = 2, 2, 5, 3
@@ -22,8 +22,9 @@ def by_definition(query, key, value, dropped, p):
     r"""Dual node {i, j} attends over {i, k} (row [i, j], key K[i, k], value
     V[i, k]) and {j, k} (row [j, i]), k not in {i, j}: one softmax over both
     rows, dropped attention coefficients zeroed, the rest scaled by 1/(1-p)."""
-    logits = (query @ key.transpose(-1, -2)).masked_fill(_non_neighbours(N, query.device),
-                                                         float('-inf'))
+    eye = torch.eye(N, dtype=torch.bool)
+    not_neighbour = eye.view(N, N, 1) | eye.view(N, 1, N) | eye.view(1, N, N)
+    logits = (query @ key.transpose(-1, -2)).masked_fill(not_neighbour, float('-inf'))
     both = torch.cat([logits, logits.transpose(2, 3)], -1)
     alpha = torch.nan_to_num(torch.softmax(both, -1))
     keep = torch.cat([~dropped, (~dropped).transpose(2, 3)], -1).to(value) / (1 - p)

@@ -66,14 +66,6 @@ def complete_line_graph(num_nodes: int, device: torch.device = CPU) -> Tensor:
                         target.expand_as(source).reshape(-1)])
 
 
-@functools.lru_cache(maxsize=2)
-def _non_neighbours(num_nodes: int, device: torch.device) -> Tensor:
-    # ``[n, n, n]``: whether {i, k} is not a neighbour of {i, j}, i.e. two of
-    # i, j, k are equal.
-    eye = torch.eye(num_nodes, dtype=torch.bool, device=device)
-    return eye.unsqueeze(2) | eye.unsqueeze(1) | eye.unsqueeze(0)
-
-
 def edges_to_matrix(x: Tensor, num_nodes: int) -> Tensor:
     r"""Dual node features ``[B, E, F]`` as a symmetric ``[B, n, n, F]``
     (zero diagonal)."""
@@ -199,9 +191,11 @@ class LineGraphAttention(torch.autograd.Function):
     def forward(ctx, query: Tensor, key: Tensor, value: Tensor, dropout: float) -> Tensor:
         r"""The ``[B, H, n, n, C]`` outputs, symmetric (``[i, j]`` = dual node
         :math:`\{i, j\}`)."""
-        n = query.size(-2)
         scores = torch.matmul(query, key.transpose(-1, -2))
-        scores.masked_fill_(_non_neighbours(n, query.device), torch.finfo(scores.dtype).min)
+        # Not neighbours: [i, j, k] with two of i, j, k equal (three
+        # diagonals, written in place).
+        for dims in ((-3, -2), (-3, -1), (-2, -1)):
+            scores.diagonal(dim1=dims[0], dim2=dims[1]).fill_(torch.finfo(scores.dtype).min)
         # Any shift shared by the two rows of a dual node leaves its softmax
         # unchanged; the larger row maximum keeps exp() from overflowing and
         # sends masked logits to exp() = 0. (Rows i = j are all masked and
@@ -213,7 +207,8 @@ class LineGraphAttention(torch.autograd.Function):
         norm = (norm + norm.transpose(-1, -2)).unsqueeze(-1)
         kept = scores
         if dropout > 0:
-            kept = torch.where(torch.rand_like(scores) < dropout, 0., scores)
+            # In place: every fresh [n, n, n] tensor costs page faults.
+            kept = torch.rand_like(scores).ge_(dropout).mul_(scores)
             norm = norm * (1 - dropout)
         # Normalised after the product: [n, n, C] values, not [n, n, n] scores.
         half = torch.matmul(kept, value) / norm
