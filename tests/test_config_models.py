@@ -5,7 +5,7 @@ from dataclasses import FrozenInstanceError, asdict
 import pytest
 
 from torch_gsr.config import MODEL_PRESETS, resolve_config
-from torch_gsr.nn import AGSRConfig, GSRConfig, NodeMapConfig, STPConfig
+from torch_gsr.nn import AGSRConfig, DirectSRConfig, GSRConfig, NodeMapConfig, STPConfig
 
 # Issue 19: GSR-Net's paper preset is the released model (its own
 # generator, the released four pool ratios); `generator` joined GSRConfig.
@@ -28,10 +28,14 @@ EXPECTED = {
     # Issue 19: STP-GSR's paper preset is the released model, its
     # recommended preset the residual design.
     STPConfig: dict(
-        paper=dict(init_heads=4, dual_channels=(), dropout=0.2, structured=False,
+        # Issue 27: the structured (exact, faster) dual learner.
+        paper=dict(init_heads=4, dual_channels=(), dropout=0.2, structured=True,
                    residual=False),
         recommended=dict(init_heads=4, dual_channels=(16,), dropout=0., structured=True,
                          residual=True)),
+    # Issue 27: DirectSR, STP-GSR's baseline (configs/model/direct_sr.yaml).
+    DirectSRConfig: dict(paper=dict(heads=4, dropout=0.2, residual=False),
+                         recommended=dict(heads=4, dropout=0., residual=True)),
     # Issue 20: the node map's rows on the simplex (softmax_map).
     NodeMapConfig: dict(paper=dict(map_decay=1e-5, ridge_blend=True, softmax_map=True),
                         recommended=dict(map_decay=1e-5, ridge_blend=True,
@@ -86,6 +90,9 @@ def test_resolve_config_rejects_unknown_options_and_presets():
     (STPConfig, dict(dual_channels=(2, 0)), 'every dual_channels entry'),
     (STPConfig, dict(dropout=1.), r'dropout must be in \[0, 1\)'),
     (NodeMapConfig, dict(map_decay=-1.), 'map_decay must be >= 0'),
+    (DirectSRConfig, dict(heads=0), 'heads must be an int in'),
+    (DirectSRConfig, dict(heads=True), 'heads must be an int in'),
+    (DirectSRConfig, dict(dropout=-0.1), r'dropout must be in \[0, 1\)'),
 ])
 def test_post_init_checks(cls, options, match):
     with pytest.raises(ValueError, match=match):

@@ -189,7 +189,7 @@ def test_config_and_repr():
     model = STPGSR(8, 12, preset='paper', dual_channels=[4])
     config = model.get_config()
     assert config == dict(name='STPGSR', lr_nodes=8, hr_nodes=12, init_heads=4,
-                          dual_channels=(4,), dropout=0.2, structured=False,
+                          dual_channels=(4,), dropout=0.2, structured=True,
                           residual=False)
     assert type(build_model(config)) is STPGSR
     assert repr(model) == 'STPGSR(8, 12, dual_nodes=66, residual=False)'

@@ -174,3 +174,31 @@ def test_paper_dropout_is_the_released_configs():
     assert (first - second).abs().max() > 1e-6
     model.eval()
     torch.testing.assert_close(model(lr_adj).hr_adj, model(lr_adj).hr_adj)
+
+
+@pytest.mark.parametrize('seed', [0, 1])
+def test_paper_preset_is_the_official_module(seed):
+    r"""``STPGSR(preset='paper')`` = the official ``STPGSR``
+    (``src/models/stp_gsr.py``, its own dual graph and input graphs) to
+    1e-10 in float64, eval mode: the predicted upper triangle and the L1
+    loss."""
+    from official.release_weights import copy_stp, stp_config
+    released_module = release_module('stp-gsr', 'src.models.stp_gsr')
+    dataset = release_module('stp-gsr', 'src.dataset')
+    lr_nodes, hr_nodes = 6, 8
+    torch.manual_seed(seed)
+    model = perturbed(STPGSR(lr_nodes, hr_nodes, preset='paper').double().eval(), seed)
+    released = released_module.STPGSR(stp_config(lr_nodes, hr_nodes)).double().eval()
+    copy_stp(model, released, seed)
+    lr_adj = sparse_connectomes(2, lr_nodes, seed)
+    hr_adj = sparse_connectomes(2, hr_nodes, seed + 10)
+    out = model(lr_adj)
+    with torch.no_grad():
+        theirs = [released(dataset.create_pyg_graph(a, lr_nodes), h)
+                  for a, h in zip(lr_adj, hr_adj, strict=True)]
+    ours = matrix_to_edges(out.hr_adj)
+    torch.testing.assert_close(ours, torch.stack([p.squeeze(-1) for p, _ in theirs]),
+                               rtol=0, atol=1e-10)
+    expected = torch.stack([(p - t).abs().mean() for p, t in theirs]).mean()
+    torch.testing.assert_close(model.loss(out, hr_adj).total, expected.double(),
+                               rtol=0, atol=1e-7)

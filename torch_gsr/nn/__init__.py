@@ -40,6 +40,7 @@ from .models.agsr_released import (
     ReleasedUAutoencoder,
     ScoredPool,
 )
+from .models.direct_sr import PAPER_DIRECT_SR, RECOMMENDED_DIRECT_SR, DirectSR, DirectSRConfig
 from .models.ensemble import EnsembleConfig, EnsembleOutput
 from .models.gsr_model import PAPER_GSR, RECOMMENDED_GSR, GCNStack, GSRConfig, GSRLoss, GSROutput
 from .models.node_map_gsr import (
@@ -71,6 +72,7 @@ __all__ = [
     'GSRConfig', 'AGSRConfig', 'STPConfig', 'NodeMapConfig',
     'PAPER_GSR', 'RECOMMENDED_GSR', 'PAPER_AGSR', 'RECOMMENDED_AGSR',
     'PAPER_STP', 'RECOMMENDED_STP', 'STP_PAPER_FIT', 'PAPER_NODE_MAP', 'RECOMMENDED_NODE_MAP',
+    'DirectSR', 'DirectSRConfig', 'PAPER_DIRECT_SR', 'RECOMMENDED_DIRECT_SR',
 ]
 
 # Bi-SR and DEFEND (Singh & Rekik, arXiv:2511.08853).

@@ -1,0 +1,203 @@
+r"""DirectSR, STP-GSR's baseline (Singh & Rekik, PRIME-MICCAI 2024): two graph
+transformer layers on the LR graph and :math:`\mathbf{Z}^\top\mathbf{Z}`,
+with no dual graph."""
+from dataclasses import dataclass
+from typing import ClassVar, Dict, Optional
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor
+from torch_geometric.nn import GraphNorm
+
+from ...config import RECOMMENDED_FIT
+from ...utils.matrix import set_diagonal, symmetrize
+from ...utils.validation import check_sizes
+from ..base import SuperResolutionModel, preset_options
+from ..conv.dense_transformer_conv import DenseTransformerConv
+from ..conv.line_graph_conv import matrix_to_edges
+from ..registry import register_model
+from .gsr_model import GSRLoss, GSROutput
+from .stp import STP_PAPER_FIT, gram_initializer, graph_norm
+
+
+@dataclass(frozen=True)
+class DirectSRConfig:
+    r"""Options of :class:`~torch_gsr.nn.DirectSR` (documented in the
+    model); ``heads``' upper bound is the HR node count, which the model
+    checks."""
+    heads: int = 4
+    dropout: float = 0.
+    residual: bool = True
+    # Where each `paper` value comes from (docs/presets.md).
+    sources: ClassVar[Dict[str, str]] = {
+        'heads': 'released code (configs/model/direct_sr.yaml:5)',
+        'dropout': 'released code (configs/model/direct_sr.yaml:7)',
+        'residual': 'this package (off: the released design)',
+    }
+
+    def __post_init__(self):
+        if isinstance(self.heads, bool) or not isinstance(self.heads, int) \
+                or self.heads < 1:
+            raise ValueError(f"heads must be an int in [1, hr_nodes], got {self.heads!r}")
+        if not 0 <= self.dropout < 1:
+            raise ValueError(f"dropout must be in [0, 1), got {self.dropout!r}")
+
+
+#: DirectSR as released (basiralab/STP-GSR at 239abd9).
+PAPER_DIRECT_SR = DirectSRConfig(dropout=0.2, residual=False)
+RECOMMENDED_DIRECT_SR = DirectSRConfig()
+
+
+@register_model
+class DirectSR(SuperResolutionModel):
+    r"""DirectSR, the baseline of STP-GSR (Singh & Rekik, PRIME-MICCAI 2024):
+    the HR connectome is the Gram matrix of an LR node embedding.
+
+    ``residual=False`` (``'paper'``) is the released model: two graph
+    transformers over all :math:`N^2` LR pairs
+    (:class:`DenseTransformerConv`, widths :math:`N \to H N \to N_h`), each
+    followed by GraphNorm and ReLU, give :math:`\mathbf{Z} \in
+    \mathbb{R}^{N \times N_h}`, and the prediction is
+    :math:`\mathrm{minmax}(\mathbf{Z}^\top\mathbf{Z})`; the loss is the L1
+    over the whole matrix, diagonal included.
+
+    ``residual=True`` (``'recommended'``) learns on weighted connectomes: the
+    transformers read LR rows centred on the training mean (a ReLU between
+    them, no GraphNorm), and a linear read-out of :math:`[(\mathbf{T}^\top
+    \mathbf{Z} + \mathbf{Z}^\top\mathbf{T})/N, \mathbf{Z}^\top\mathbf{Z}/N]`
+    (:math:`\mathbf{T}` learnt) corrects the training-mean HR connectome
+    (:meth:`initialize`); L1 over the upper triangle.
+    ``docs/models/direct_sr.md`` compares both with the released code.
+
+    Args:
+        lr_nodes (int): ``N``.
+        hr_nodes (int): ``N_h >= 2``.
+        preset (str): ``'recommended'`` or ``'paper'``.
+        heads (int): attention heads of both layers; the second's are
+            :math:`\lceil N_h / H \rceil` wide, cut to :math:`N_h`
+            features. (default: :obj:`4`)
+        dropout (float): attention dropout. (default: :obj:`0.`)
+        residual (bool): the recommended design instead of the released
+            one. (default: :obj:`True`)
+    """
+    config_class = DirectSRConfig
+    monitor = 'hr'
+    config: DirectSRConfig
+    fit_presets = {'paper': STP_PAPER_FIT, 'recommended': RECOMMENDED_FIT}
+    #: Where each value of ``fit_presets['paper']`` comes from (docs/presets.md).
+    fit_preset_sources: ClassVar[Dict[str, str]] = {
+        'learning_rate': 'STP-GSR released code (configs/experiment.yaml:10)',
+        'batch_size': 'STP-GSR released code (a subject at a time, src/train.py:96)',
+        'epochs': 'STP-GSR released code (configs/experiment.yaml:7)',
+        'weight_decay': "STP-GSR released code (Adam's default)",
+        'val_fraction': 'STP-GSR released code (no validation split, main.py:37-57)',
+        'schedule': 'STP-GSR released code (a constant rate)',
+        'accumulate': 'STP-GSR released code (16 per step, configs/experiment.yaml:8)',
+    }
+    lr_mean: Tensor
+    hr_mean: Tensor
+
+    @preset_options(DirectSRConfig, dict(paper=PAPER_DIRECT_SR,
+                                         recommended=RECOMMENDED_DIRECT_SR))
+    def __init__(self, lr_nodes: int, hr_nodes: int, preset: str = 'recommended', *,
+                 heads: int = 4, dropout: float = 0., residual: bool = True):
+        super().__init__()
+        check_sizes(lr_nodes, hr_nodes)
+        if heads > hr_nodes:
+            raise ValueError(f"heads must be an int in [1, hr_nodes = {hr_nodes}], "
+                             f"got {heads!r}")
+        self.config = DirectSRConfig(heads=heads, dropout=dropout, residual=residual)
+        self.lr_nodes, self.hr_nodes = lr_nodes, hr_nodes
+        self.hr_padded = hr_nodes
+        self.residual = residual
+        self.conv1 = DenseTransformerConv(lr_nodes, lr_nodes, heads=heads,
+                                          dropout=dropout, all_pairs=True)
+        self.conv2 = DenseTransformerConv(heads * lr_nodes, -(-hr_nodes // heads),
+                                          heads=heads, dropout=dropout, all_pairs=True)
+        if residual:
+            self.cross = torch.nn.Parameter(torch.empty(lr_nodes, hr_nodes))
+            self.readout = torch.nn.Linear(2, 1)
+            self.register_buffer('lr_mean', torch.zeros(lr_nodes, lr_nodes))
+            self.register_buffer('hr_mean', torch.zeros(hr_nodes, hr_nodes))
+        else:
+            self.norm1 = GraphNorm(heads * lr_nodes)
+            self.norm2 = GraphNorm(hr_nodes)
+        self.reset_parameters()
+
+    def reset_parameters(self):
+        """Re-initialises both layers and the read-out."""
+        self.conv1.reset_parameters()
+        self.conv2.reset_parameters()
+        if self.residual:
+            torch.nn.init.normal_(self.cross, std=self.lr_nodes ** -0.5)
+            # The model starts close to the training-mean predictor.
+            torch.nn.init.normal_(self.readout.weight, std=1e-3)
+            torch.nn.init.zeros_(self.readout.bias)
+            return
+        self.norm1.reset_parameters()
+        self.norm2.reset_parameters()
+
+    @torch.no_grad()
+    def initialize(self, lr_adj: Tensor, hr_adj: Tensor) -> None:
+        r"""With ``residual``, stores the training-mean LR and HR
+        connectomes of ``lr_adj`` ``[S, N, N]`` and ``hr_adj``
+        ``[S, N_h, N_h]`` (nothing otherwise)."""
+        if self.residual:
+            lr_mean, hr_mean = self.training_means(lr_adj, hr_adj)
+            self.lr_mean.copy_(lr_mean)
+            self.hr_mean.copy_(hr_mean)
+
+    def encode(self, lr_adj: Tensor) -> Tensor:
+        r"""The LR embedding :math:`\mathbf{Z}` ``[B, N, N_h]`` of ``[B, N, N]``
+        LR connectomes."""
+        if self.residual:
+            h = F.relu(self.conv1(lr_adj - self.lr_mean, lr_adj))
+            return self.conv2(h, lr_adj)[..., :self.hr_nodes]
+        h = F.relu(graph_norm(self.norm1, self.conv1(lr_adj, lr_adj)))
+        z = self.conv2(h, lr_adj)[..., :self.hr_nodes]
+        return F.relu(graph_norm(self.norm2, z))
+
+    def decode(self, z: Tensor) -> Tensor:
+        r"""The HR matrix ``[B, N_h, N_h]`` of the embedding ``z``
+        ``[B, N, N_h]``, before the diagonal is set."""
+        if not self.residual:
+            return gram_initializer(z)
+        cross = torch.matmul(self.cross.t(), z)
+        gram = torch.matmul(z.transpose(-1, -2), z)
+        features = torch.stack([cross + cross.transpose(-1, -2), gram], -1) / self.lr_nodes
+        return self.hr_mean + self.readout(features).squeeze(-1)
+
+    def super_resolve(self, lr_adj: Tensor, lr_eigvecs: Optional[Tensor]) -> GSROutput:
+        r"""DirectSR's prediction for checked ``[B, N, N]`` LR connectomes
+        (``lr_eigvecs`` unused); ``a_hr`` is the matrix before the diagonal
+        is set (the released prediction)."""
+        z = self.encode(lr_adj)
+        matrix = self.decode(z)
+        pred = set_diagonal(symmetrize(matrix).abs())
+        return GSROutput(hr_adj=pred, padded_hr_adj=pred, a_hr=matrix, x_hr=matrix,
+                         z0=None, z_lr=z)
+
+    def loss(self, out: GSROutput, hr_adj: Tensor,
+             hr_eigvecs: Optional[Tensor] = None,
+             validate: bool = True) -> GSRLoss:
+        r"""L1 loss as ``hr`` (and ``total``): released, over every entry of
+        ``a_hr`` (diagonal included); residual, over the HR edges (upper
+        triangle) of ``hr_adj``. ``eig`` and ``rec`` are zero.
+
+        Args:
+            out (GSROutput): this model's output for the batch.
+            hr_adj (Tensor): ``[B, N_h, N_h]`` targets.
+            hr_eigvecs (Tensor, optional): accepted and unused.
+            validate (bool): check that ``hr_adj`` is finite and symmetric.
+        """
+        hr_adj = self.read_target(hr_adj, out.hr_adj, validate)
+        if self.residual:
+            term_hr = F.l1_loss(matrix_to_edges(out.hr_adj), matrix_to_edges(hr_adj))
+        else:
+            term_hr = F.l1_loss(out.a_hr, hr_adj)
+        zero = term_hr.new_zeros(())
+        return GSRLoss(term_hr, term_hr, zero, zero)
+
+    def __repr__(self) -> str:
+        return (f'{self.__class__.__name__}({self.lr_nodes}, {self.hr_nodes}, '
+                f'heads={self.config.heads}, residual={self.residual})')
