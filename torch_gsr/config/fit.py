@@ -32,8 +32,7 @@ class FitConfig:
         val_fraction (float): share of the training subjects held out for
             validation and early stopping. (default: :obj:`0.1`)
         patience (int, optional): epochs without a lower validation loss
-            before stopping; :obj:`None` never stops early.
-            (default: :obj:`10`)
+            before stopping; :obj:`None`: never. (default: :obj:`10`)
         stop_after (float): share of the planned epochs that always runs.
             (default: :obj:`0.5`)
         warm_up (int): first epochs early stopping ignores. (default: :obj:`0`)
@@ -49,8 +48,7 @@ class FitConfig:
             measured gap when samples without groups would be near-copies
             on both sides. (default: :obj:`'auto'`)
         gap (int): training samples left out next to each held-out block,
-            in order within a group (windows overlapping it).
-            (default: :obj:`0`)
+            in order within a group (overlapping ones). (default: :obj:`0`)
         clip_grad_norm (float, optional): clip the gradients' total 2-norm
             to this. (default: :obj:`None`)
         checkpoint_every (float, optional): seconds between checkpoint writes

@@ -231,8 +231,7 @@ def cross_validate(model_factory: Union[Callable[[], SuperResolutionModel],
         seed (int): seeds the split, the models and training.
             (default: :obj:`0`)
         baselines (bool): also :class:`~torch_gsr.baselines.MeanHR` and
-            :class:`~torch_gsr.baselines.RidgeRegression` on the same folds.
-            (default: :obj:`True`)
+            :class:`~torch_gsr.baselines.RidgeRegression`. (default: :obj:`True`)
         protocol (str): ``'subject'`` or ``'challenge'`` metrics.
             (default: :obj:`'subject'`)
         topology (bool, str or sequence, optional): also the centrality
@@ -247,8 +246,8 @@ def cross_validate(model_factory: Union[Callable[[], SuperResolutionModel],
         split (str): how folds and validation hold groups out
             (:func:`kfold_indices`). (default: :obj:`'auto'`)
         gap (int): samples left out beside a held-out block. (default: :obj:`0`)
-        fold_order (str), fold_seed (int): :func:`kfold_indices`'s order and
-            ``random_state``. (default: :obj:`'seeded'`, :obj:`42`)
+        fold_order (str): :func:`kfold_indices`'s. (default: :obj:`'seeded'`)
+        fold_seed (int): its ``random_state``. (default: :obj:`42`)
         **fit_kwargs: passed to :func:`fit` (``epochs``, ``preset``, ...).
 
     Returns:
