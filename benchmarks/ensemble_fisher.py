@@ -35,10 +35,6 @@ def fit_pred(kind, lr, hr, groups, *xs):
     if kind == "zinridge":
         m = RidgeRegression().fit(z(lr), hr, groups)
         return [m.predict(z(x)) for x in xs]
-    if kind == "hop2":
-        f = lambda a: torch.cat([a, a @ a / a.size(-1)], -1)
-        # not symmetric-square; use block-diagonal trick: vectorize both
-        raise NotImplementedError
     raise ValueError(kind)
 
 
@@ -53,7 +49,8 @@ for path in sys.argv[1:]:
         f"ensemble {mae(torch.einsum('k,kbij->bij', w, mt), d['test_hr']) / ref:.4f} w={w.tolist()}"
     )
     out.append(
-        "members " + " ".join(f"{n}={mae(m, d['test_hr']) / ref:.4f}" for n, m in zip(names, mt))
+        "members "
+        + " ".join(f"{n}={mae(m, d['test_hr']) / ref:.4f}" for n, m in zip(names, mt, strict=True))
     )
     extra_v, extra_t = {}, {}
     for kind in ("zridge", "zinridge"):
