@@ -58,7 +58,7 @@ class STPConfig:
             raise ValueError(f"dropout must be in [0, 1), got {self.dropout!r}")
 
 
-#: STP-GSR as released (basiralab/STP-GSR at 239abd9).
+#: STP-GSR's released design (basiralab/STP-GSR at 239abd9; departures: docs/models/stp_gsr.md).
 PAPER_STP = STPConfig(dual_channels=(), dropout=0.2, structured=True, residual=False)
 RECOMMENDED_STP = STPConfig()
 #: STP-GSR's released schedule (basiralab/STP-GSR at 239abd9,
@@ -95,7 +95,7 @@ class STPGSR(SuperResolutionModel):
     r"""STP-GSR (Singh & Rekik, PRIME-MICCAI 2024): the HR edges are the nodes
     of the HR graph's dual (line) graph, regressed as node features.
 
-    ``residual=False`` (``'paper'``) is the released model: a graph
+    ``residual=False`` (``'paper'``) is the released design: a graph
     transformer over all :math:`N^2` LR pairs (:class:`DenseTransformerConv`),
     GraphNorm and ReLU give :math:`\mathbf{Z} \in \mathbb{R}^{N \times N_h}`;
     :math:`\mathrm{minmax}(\mathbf{Z}^\top\mathbf{Z})` initialises the HR
