@@ -6,7 +6,8 @@ For each pair of :data:`PAIRS` at ``--lr-nodes -> --hr-nodes`` (default
 
 - **build**: seconds to construct the model (the release's STP-GSR builds its
   dual graph in its constructor; ``dual graph`` times that part alone,
-  ``src/dual_graph_utils.create_dual_graph`` on the complete HR graph);
+  ``src/dual_graph_utils.create_dual_graph`` on the complete HR graph;
+  DEFEND's release builder here includes its ``create_dual_graph``);
 - **step**: one training step (forward, L1 loss, backward, Adam step) in
   training mode (attention dropout on), the median of ``--repeats`` steps
   after a warm-up one, package and release alternating, in this process:
@@ -20,7 +21,7 @@ For each pair of :data:`PAIRS` at ``--lr-nodes -> --hr-nodes`` (default
   only tensors;
 - **agree**: the largest difference between the two models' predictions in
   evaluation mode (float32, one subject), on the entries the release
-  predicts.
+  predicts; the script fails if it exceeds ``--tolerance`` (1e-4).
 
 Then seconds per epoch of each package model with its ``paper`` and
 ``recommended`` fit presets (batch size and gradient accumulation of
@@ -30,8 +31,12 @@ release's own ``create_pyg_graph`` (not timed).
 
     python releases_speed.py --threads 2
 
-Adding a pair (DEFEND, Bi-SR) is one :class:`Pair` entry: the package
-builder, the release builder, the weight copier and the two prediction views.
+``--models`` picks pairs: ``BiSR`` and ``DEFEND`` are the ``paper``
+models (initialiser ``linear_algebraic``), ``-bi_lc`` / ``-bi_mp`` the
+other released initialisers; DEFEND's release builds its dual graph
+(``data/utils.create_dual_graph``) as part of the build. A new pair is one
+:class:`Pair` entry: the package builder, the release builder, the weight
+copier and the two prediction views.
 """
 import statistics
 import sys
@@ -44,7 +49,7 @@ import torch
 import torch.nn.functional as F
 from common import format_table, in_fresh_process, parser, settings, start
 
-from torch_gsr.nn import MODELS, STPGSR, DirectSR
+from torch_gsr.nn import DEFEND, MODELS, STPGSR, BiSR, DirectSR
 from torch_gsr.nn.conv.line_graph_conv import matrix_to_edges
 from torch_gsr.utils import spectra
 
@@ -82,18 +87,92 @@ def direct_sr_release(lr_nodes, hr_nodes):
     return module.DirectSR(weights.direct_sr_config(lr_nodes, hr_nodes))
 
 
+def defend_release(initializer):
+    r"""The release's DEFEND (``load_dual_model``) with ``initializer``;
+    its dual graph (``create_dual_graph`` on the complete HR graph, which
+    the release's training script builds once) is part of the build."""
+    def build(lr_nodes, hr_nodes):
+        dual_sr = releases.release_module('defend', 'models.dual_sr')
+        config = weights.defend_config(lr_nodes, hr_nodes, initializer)
+        model = dual_sr.load_dual_model(config, hr_embeddings(config))
+        utils = releases.release_module('defend', 'data.utils')
+        model.dual_edge_index = utils.create_dual_graph(torch.ones(hr_nodes, hr_nodes))[0]
+        return model
+    return build
+
+
+def bi_sr_release(initializer):
+    r"""The release's Bi-SR (``load_bi_sr_model``) with ``initializer``."""
+    def build(lr_nodes, hr_nodes):
+        config = weights.defend_config(lr_nodes, hr_nodes, initializer)
+        bi_sr = releases.release_module('defend', 'models.bi_sr')
+        return bi_sr.load_bi_sr_model(config, hr_embeddings(config))
+    return build
+
+
+def hr_embeddings(config):
+    r"""``bi_mp``'s fixed HR node embeddings (runs/brain/main.py:24), to be
+    replaced by the package's (``load_into``)."""
+    if config.model.sr_method != 'bi_mp':
+        return None
+    return torch.randn(config.data.n_target_nodes,
+                       config.model.hidden_dim * config.model.num_heads)
+
+
 def predict_and_target(model, graph, hr_adj):
     r"""STP-GSR's and DirectSR's releases return both (src/train.py:104-109)."""
     return model(graph, hr_adj)
 
 
+def defend_forward(model, graph, hr_adj):
+    r"""DEFEND's release: the dual graph's node values against the HR upper
+    triangle (runs/brain/main.py)."""
+    utils = releases.release_module('defend', 'data.utils')
+    return model(graph, model.dual_edge_index), utils.create_dual_graph_feature_matrix(hr_adj)
+
+
+def bi_sr_forward(model, graph, hr_adj):
+    r"""Bi-SR's release: the whole matrix against the HR matrix with a zero
+    diagonal (data/connectomes.py:22-24)."""
+    return model(graph), hr_adj - torch.diag(hr_adj.diagonal())
+
+
+def paper(cls, **options):
+    r"""``cls(lr_nodes, hr_nodes, preset='paper', **options)`` (the preset
+    may be changed for the epochs)."""
+    return lambda n, m, preset='paper': cls(n, m, preset=preset, **options)
+
+
+def edges(out):
+    return matrix_to_edges(out.hr_adj)[0]
+
+
+def defend_pair(initializer):
+    return Pair('defend', 'data.utils', paper(DEFEND, initializer=initializer),
+                defend_release(initializer), weights.copy_bi_sr, defend_forward,
+                edges, lambda pred: pred.squeeze(-1))
+
+
+def bi_sr_pair(initializer):
+    return Pair('defend', 'data.utils', paper(BiSR, initializer=initializer),
+                bi_sr_release(initializer), weights.copy_bi_sr, bi_sr_forward,
+                lambda out: out.a_hr[0], lambda pred: pred)
+
+
+#: Bi-SR's and DEFEND's ``paper`` initialiser is ``linear_algebraic``
+#: (configs/brain.py); the others are the release's ``sr_method`` options.
 PAIRS = {
-    'STPGSR': Pair('stp-gsr', 'src.dataset', lambda n, m: STPGSR(n, m, preset='paper'),
-                   stp_release, weights.copy_stp, predict_and_target,
-                   lambda out: matrix_to_edges(out.hr_adj)[0], lambda pred: pred.squeeze(-1)),
-    'DirectSR': Pair('stp-gsr', 'src.dataset', lambda n, m: DirectSR(n, m, preset='paper'),
-                     direct_sr_release, weights.copy_direct_sr, predict_and_target,
+    'STPGSR': Pair('stp-gsr', 'src.dataset', paper(STPGSR), stp_release, weights.copy_stp,
+                   predict_and_target, edges, lambda pred: pred.squeeze(-1)),
+    'DirectSR': Pair('stp-gsr', 'src.dataset', paper(DirectSR), direct_sr_release,
+                     weights.copy_direct_sr, predict_and_target,
                      lambda out: out.a_hr[0], lambda pred: pred),
+    'BiSR': bi_sr_pair('linear_algebraic'),
+    'BiSR-bi_lc': bi_sr_pair('bi_lc'),
+    'BiSR-bi_mp': bi_sr_pair('bi_mp'),
+    'DEFEND': defend_pair('linear_algebraic'),
+    'DEFEND-bi_lc': defend_pair('bi_lc'),
+    'DEFEND-bi_mp': defend_pair('bi_mp'),
 }
 
 
@@ -216,7 +295,16 @@ def compare(name, args, device) -> list:
           f'{cpu_s["release"] / cpu_s["package"]:.2f}x',
           f'{peak["step", "release"] / max(peak["step", "package"], 1):.1f}x',
           f'{peak["build", "release"] / max(peak["build", "package"], 1):.0f}x'],
-         [name, f'max |diff| (eval) {agree:.1e}', '', '', '', '', '']]
+         [name, f'max |diff| (eval) {agree:.1e}', agrees(name, agree, args), '', '', '', '']]
+
+
+def agrees(name, agree, args) -> str:
+    r"""Whether the predictions agree within ``--tolerance``; a pair that
+    does not is noted in ``args.disagree`` (the script then fails)."""
+    if agree <= args.tolerance:
+        return f'<= {args.tolerance:.0e}'
+    args.disagree.append(name)
+    return f'OVER {args.tolerance:.0e}'
 
 
 def epoch_seconds(model, lr_adj, hr_adj, preset) -> float:
@@ -247,7 +335,8 @@ def epochs(args) -> list:
         seconds = {}
         for name in ['GSRNet', *args.models]:
             torch.manual_seed(args.seed)
-            model = MODELS[name](args.lr_nodes, args.hr_nodes, preset=preset)
+            build = MODELS[name] if name == 'GSRNet' else PAIRS[name].package
+            model = build(args.lr_nodes, args.hr_nodes, preset=preset)
             model.initialize(lr_adj, hr_adj)
             seconds[name] = epoch_seconds(model, lr_adj, hr_adj, preset)
             rows.append([preset, name, f'{seconds[name]:.2f}',
@@ -264,21 +353,28 @@ def main() -> None:
     args.add_argument('--repeats', type=int, default=5)
     args.add_argument('--official', default=str(releases.OFFICIAL),
                       help='folder of the official releases')
+    args.add_argument('--tolerance', type=float, default=1e-4,
+                      help='largest float32 |package - release| prediction allowed')
     args.add_argument('--epoch-subjects', type=int, default=40)
     args.add_argument('--epoch-presets', nargs='*', default=['paper', 'recommended'])
     args = args.parse_args()
+    args.disagree = []
     releases.OFFICIAL = Path(args.official)
     if not releases.OFFICIAL.is_dir():
         raise SystemExit(f'no official releases at {releases.OFFICIAL} (--official)')
     device = start('package models against their official releases', args)
-    print(f'release dual graph alone (create_dual_graph, K_{args.hr_nodes}): '
-          f'{dual_graph_seconds(args.hr_nodes):.2f} s', flush=True)
+    if 'STPGSR' in args.models:
+        print(f'release dual graph alone (create_dual_graph, K_{args.hr_nodes}): '
+              f'{dual_graph_seconds(args.hr_nodes):.2f} s', flush=True)
     for name in args.models:
         print(format_table(['model', 'side', 'build s', 'step s (median)', 'step CPU s',
                             'step peak MiB', 'build peak MiB'], compare(name, args, device)),
               flush=True)
     if args.epoch_presets:
         print(format_table(['preset', 'model', 's/epoch', 'x GSRNet'], epochs(args)))
+    if args.disagree:
+        raise SystemExit(f'package and release predictions differ by more than '
+                         f'{args.tolerance:g}: {args.disagree}')
 
 
 if __name__ == '__main__':

@@ -3,11 +3,10 @@ the package model's weights are copied into an independent re-implementation
 (``tests/official/defend_reference.py``) and into the official modules
 themselves (``release_module``), and outputs and losses compared in float64,
 eval mode, for all three node initialisers."""
-from types import SimpleNamespace
-
 import pytest
 import torch
 from official import defend_reference as ref
+from official.release_weights import defend_config, load_into
 from official.releases import release_module
 
 from torch_gsr.nn import DEFEND, BiSR
@@ -18,10 +17,6 @@ pytestmark = pytest.mark.usefixtures('one_thread')
 LR, HR = 6, 8
 CASES = [('linear_algebraic', False), ('bi_lc', False), ('bi_lc', True),
          ('bi_mp', False), ('bi_mp', True)]
-#: The package's modules under the release's names (models/bi_sr.py).
-RELEASE_NAMES = {'conv1': 'lr_conv', 'bn1': 'lr_norm', 'bipartitie_fc': 'bipartite',
-                 'bipartite_attn': 'bipartite', 'bipartite_attn_bn': 'bipartite_norm',
-                 'conv2': 'refine', 'bn2': 'refine_norm'}
 #: And under the reference's (tests/official/defend_reference.py).
 REFERENCE_NAMES = {'lr_conv': 'lr', 'lr_norm': 'lr.norm', 'bipartite': 'bi',
                    'bipartite_norm': 'bi.norm', 'refine': 'refine',
@@ -75,48 +70,8 @@ def reference_weights(model, seed=0):
     return w
 
 
-def release_name(name):
-    r"""The package name of a released model's parameter."""
-    parts = name.split('.')
-    if parts[0] == 'dual_learner':
-        return '.'.join([{'conv1': 'dual_convs.0', 'bn1': 'dual_norms.0'}[parts[1]],
-                         *parts[2:]])
-    if parts[0] == 'node_init_model':
-        parts = parts[1:]
-    return '.'.join(['initializer', RELEASE_NAMES[parts[0]], *parts[1:]])
-
-
-def load_into(released, model, seed=0):
-    r"""Copies ``model``'s weights into the released module; its key
-    biases (which the package drops) get random values."""
-    gen = torch.Generator().manual_seed(seed)
-    released.double()  # before loading: a float32 copy would round
-    ours = model.state_dict()
-    state = {}
-    for name, value in released.state_dict().items():
-        mine = ours.get(release_name(name))
-        if mine is None:
-            assert name.endswith('lin_key.bias'), name
-            mine = torch.randn(value.shape, generator=gen, dtype=torch.float64)
-        state[name] = mine
-    released.load_state_dict(state)
-    return released.eval()
-
-
 def brain_config(initializer, refine, binarize=False):
-    r"""The release's configs/brain.py (copied, so the module stays
-    unchanged) at the test's sizes."""
-    brain = release_module('defend', 'configs.brain').Config
-
-    def copy(section):
-        return SimpleNamespace(**{k: v for k, v in vars(section).items()
-                                  if not k.startswith('_')})
-    config = SimpleNamespace(model=copy(brain.model), data=copy(brain.data),
-                             experiment=copy(brain.experiment))
-    config.model.sr_method, config.model.refine_target = initializer, refine
-    config.model.binarize = binarize
-    config.data.n_source_nodes, config.data.n_target_nodes = LR, HR
-    return config
+    return defend_config(LR, HR, initializer, refine, binarize)
 
 
 def release_input(adj):

@@ -1,9 +1,11 @@
-r"""Copies the package's STP-GSR and DirectSR weights into the official
-modules (PyG ``TransformerConv`` and ``GraphNorm``), builds their inputs and
-configurations; for the tests and ``benchmarks/releases_speed.py``."""
+r"""Copies the package's STP-GSR, DirectSR, Bi-SR and DEFEND weights into
+the official modules (PyG ``TransformerConv`` and ``GraphNorm``), builds
+their configurations; for the tests and ``benchmarks/releases_speed.py``."""
 from types import SimpleNamespace
 
 import torch
+
+from .releases import release_module
 
 
 def copy_transformer(ours, theirs, gen: torch.Generator) -> None:
@@ -75,3 +77,66 @@ def copy_direct_sr(model, released, seed: int = 0) -> None:
     copy_norm(model.norm1, released.bn1)
     copy_norm(model.norm2, released.bn2)
 
+
+
+#: The package's Bi-SR / DEFEND modules under the release's names
+#: (DEFEND's models/bi_sr.py).
+RELEASE_NAMES = {'conv1': 'lr_conv', 'bn1': 'lr_norm', 'bipartitie_fc': 'bipartite',
+                 'bipartite_attn': 'bipartite', 'bipartite_attn_bn': 'bipartite_norm',
+                 'conv2': 'refine', 'bn2': 'refine_norm'}
+
+
+def release_name(name: str) -> str:
+    r"""The package name of a released Bi-SR or DEFEND parameter."""
+    parts = name.split('.')
+    if parts[0] == 'dual_learner':
+        return '.'.join([{'conv1': 'dual_convs.0', 'bn1': 'dual_norms.0'}[parts[1]],
+                         *parts[2:]])
+    if parts[0] == 'node_init_model':
+        parts = parts[1:]
+    return '.'.join(['initializer', RELEASE_NAMES[parts[0]], *parts[1:]])
+
+
+def load_into(released, model, seed: int = 0):
+    r"""Copies a ``BiSR`` or ``DEFEND`` ``model``'s weights (and ``bi_mp``'s
+    fixed HR node embeddings) into the released module, in ``model``'s
+    dtype; its key biases (which the package drops) get random values."""
+    gen = torch.Generator().manual_seed(seed)
+    ours = model.state_dict()
+    dtype = next(model.parameters()).dtype
+    released.to(dtype)  # before loading: a float32 copy of float64 would round
+    state = {}
+    for name, value in released.state_dict().items():
+        mine = ours.get(release_name(name))
+        if mine is None:
+            assert name.endswith('lin_key.bias'), name
+            mine = torch.randn(value.shape, generator=gen, dtype=torch.float64).to(dtype)
+        state[name] = mine
+    released.load_state_dict(state)
+    node_init = getattr(released, 'node_init_model', released)
+    if hasattr(node_init, 'target_node_embeddings'):
+        node_init.target_node_embeddings = model.initializer.hr_embeddings.clone()
+    return released.eval()
+
+
+def copy_bi_sr(model, released, seed: int = 0) -> None:
+    r"""A ``BiSR`` or ``DEFEND`` into the release's model (:func:`load_into`
+    in the argument order of the other copiers)."""
+    load_into(released, model, seed)
+
+
+def defend_config(lr_nodes: int, hr_nodes: int, initializer: str, refine: bool = False,
+                  binarize: bool = False):
+    r"""A copy of the release's ``configs/brain.py`` (the module stays
+    unchanged) with these sizes and options."""
+    brain = release_module('defend', 'configs.brain').Config
+
+    def copy(section):
+        return SimpleNamespace(**{k: v for k, v in vars(section).items()
+                                  if not k.startswith('_')})
+    config = SimpleNamespace(model=copy(brain.model), data=copy(brain.data),
+                             experiment=copy(brain.experiment))
+    config.model.sr_method, config.model.refine_target = initializer, refine
+    config.model.binarize = binarize
+    config.data.n_source_nodes, config.data.n_target_nodes = lr_nodes, hr_nodes
+    return config
