@@ -88,11 +88,11 @@ def stp_sbm_graphs(num_subjects: int = 200,
         HR ``[S, N_h, N_h]``, symmetric, zero diagonal.
     """
     check_int(num_subjects, 'num_subjects')
-    lr_probs = _check_blocks(lr_blocks, lr_probs, 'lr')
-    hr_probs = _check_blocks(hr_blocks, hr_probs, 'hr')
+    lr_matrix = _check_blocks(lr_blocks, lr_probs, 'lr')
+    hr_matrix = _check_blocks(hr_blocks, hr_probs, 'hr')
     rng = np.random.RandomState(seed)
-    return (_sbm(rng, num_subjects, lr_blocks, lr_probs),
-            _sbm(rng, num_subjects, hr_blocks, hr_probs))
+    return (_sbm(rng, num_subjects, lr_blocks, lr_matrix),
+            _sbm(rng, num_subjects, hr_blocks, hr_matrix))
 
 
 def stp_er_graphs(num_subjects: int = 30, lr_nodes: int = 160, hr_nodes: int = 268,
@@ -120,8 +120,9 @@ def stp_er_graphs(num_subjects: int = 30, lr_nodes: int = 160, hr_nodes: int = 2
     _check_probability(lr_edge_prob, 'lr_edge_prob')
     _check_probability(hr_edge_prob, 'hr_edge_prob')
     rng = random.Random(seed)
-    return tuple(_stack([nx.erdos_renyi_graph(n, p, seed=rng) for _ in range(num_subjects)], n)
-                 for n, p in ((lr_nodes, lr_edge_prob), (hr_nodes, hr_edge_prob)))
+    lr, hr = (_stack([nx.erdos_renyi_graph(n, p, seed=rng) for _ in range(num_subjects)], n)
+              for n, p in ((lr_nodes, lr_edge_prob), (hr_nodes, hr_edge_prob)))
+    return lr, hr
 
 
 def stp_ba_graphs(num_subjects: int = 100, lr_nodes: int = 160, hr_nodes: int = 268,
@@ -153,8 +154,9 @@ def stp_ba_graphs(num_subjects: int = 100, lr_nodes: int = 160, hr_nodes: int = 
             raise ValueError(f"{name}_edges_per_node ({m}) must be less than "
                              f"{name}_nodes ({n})")
     rng = random.Random(seed)
-    return tuple(_stack([nx.barabasi_albert_graph(n, m, seed=rng) for _ in range(num_subjects)], n)
-                 for n, m in ((lr_nodes, lr_edges_per_node), (hr_nodes, hr_edges_per_node)))
+    lr, hr = (_stack([nx.barabasi_albert_graph(n, m, seed=rng) for _ in range(num_subjects)], n)
+              for n, m in ((lr_nodes, lr_edges_per_node), (hr_nodes, hr_edges_per_node)))
+    return lr, hr
 
 
 def _kronecker(rng: np.random.RandomState, initiator_size: int, iterations: int) -> np.ndarray:
@@ -202,5 +204,6 @@ def stp_kronecker_graphs(num_subjects: int = 100, lr_initiator: int = 4,
                             hr_initiator=hr_initiator, iterations=iterations).items():
         check_int(value, name)
     rng = np.random.RandomState(seed)
-    return tuple(np.stack([_kronecker(rng, size, iterations) for _ in range(num_subjects)])
-                 for size in (lr_initiator, hr_initiator))
+    lr, hr = (np.stack([_kronecker(rng, size, iterations) for _ in range(num_subjects)])
+              for size in (lr_initiator, hr_initiator))
+    return lr, hr

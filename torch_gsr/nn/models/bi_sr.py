@@ -3,7 +3,7 @@ for Topological Fidelity", arXiv:2511.08853): the HR nodes are initialised
 from the LR nodes through a bipartite LR -> HR map, and each HR edge is the
 inner product of its two nodes' embeddings."""
 from dataclasses import dataclass
-from typing import ClassVar, Dict, Optional
+from typing import ClassVar, Dict, Optional, cast
 
 import torch
 import torch.nn.functional as F
@@ -169,7 +169,7 @@ class BipartiteInitializer(torch.nn.Module):
                                                       dropout=config.dropout)
             self.register_buffer('hr_embeddings', torch.empty(hr_nodes, self.channels))
             norms.append('bipartite_norm')
-        self.refine = None
+        self.refine: Optional[BipartiteTransformerConv] = None
         if config.refine_target:
             # All HR pairs, self-loops included, no edge features.
             self.refine = BipartiteTransformerConv(self.channels, hidden, heads=heads,
@@ -205,7 +205,8 @@ class BipartiteInitializer(torch.nn.Module):
             if self.normalize:
                 # The released GraphNorm runs over the source nodes too,
                 # whose output is their root term alone.
-                both = torch.cat([self.bipartite.lin_skip(z), xt], dim=1)
+                root = cast(torch.nn.Module, self.bipartite.lin_skip)
+                both = torch.cat([root(z), xt], dim=1)
                 xt = self.norm('bipartite_norm', both)[:, z.size(1):]
         if self.refine is not None:
             xt = self.norm('refine_norm', self.refine(xt, xt))
