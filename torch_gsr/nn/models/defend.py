@@ -91,8 +91,9 @@ class DEFEND(SuperResolutionModel):
         lr_nodes (int): ``N``.
         hr_nodes (int): ``N_h >= 3``.
         preset (str): ``'recommended'`` or ``'paper'``.
-        initializer, heads, hidden_channels, dropout, refine_target,
-            min_max_scale, binarize, residual: as in
+        initializer (str): the Bi-SR initialiser; it, ``heads``,
+            ``hidden_channels``, ``dropout``, ``refine_target``,
+            ``min_max_scale``, ``binarize`` and ``residual`` as in
             :class:`~torch_gsr.nn.BiSR` (same defaults).
         dual_channels (sequence of int): hidden widths of the dual graph
             learner. (default: :obj:`(16,)`)
