@@ -125,6 +125,20 @@ def test_cv_writes_tables_checkpoints_and_figures(tmp_path, numpy_pair):
     assert (again / 'mse_bars.png').stat().st_size > 0
 
 
+def test_cv_topology_names_reach_every_method(tmp_path, numpy_pair):
+    out = tmp_path / 'cv'
+    assert main(['cv', '--lr', numpy_pair[0], '--hr', numpy_pair[1], '--models',
+                 'GSRLayerOnly', '--folds', '2', '--topology', 'strength,degree',
+                 '--out', str(out)] + FAST) == 0
+    with open(out / 'results.csv') as f:
+        rows = list(csv.DictReader(f))
+    assert [row['method'] for row in rows] == ['GSRLayerOnly', 'MeanHR', 'RidgeRegression']
+    for row in rows:
+        assert float(row['strength_mae_mean']) > 0
+        assert np.isfinite(float(row['degree_mae_mean']))
+        assert 'pagerank_mae_mean' not in row
+
+
 def test_plot_from_checkpoints(tmp_path, checkpoint, numpy_pair):
     assert main(['plot', '--checkpoint', checkpoint, '--lr', numpy_pair[0],
                  '--hr', numpy_pair[1], '--out', str(tmp_path / 'figs')]) == 0
