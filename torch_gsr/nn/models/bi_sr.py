@@ -17,10 +17,9 @@ from ...utils.validation import check_sizes
 from ..base import SuperResolutionModel, preset_options
 from ..conv.bipartite_transformer_conv import BipartiteTransformerConv
 from ..conv.dense_transformer_conv import DenseTransformerConv
-from ..conv.line_graph_conv import matrix_to_edges
 from ..registry import register_model
 from .gsr_model import GSRLoss, GSROutput
-from .stp import graph_norm, min_max
+from .stp import edge_l1, graph_norm, l1_terms, min_max, store_training_means
 
 #: The released node initialisers (``sr_method`` in configs/brain.py).
 INITIALIZERS = ('linear_algebraic', 'bi_lc', 'bi_mp')
@@ -291,9 +290,7 @@ class BiSR(SuperResolutionModel):
         connectomes of ``lr_adj`` ``[S, N, N]`` and ``hr_adj``
         ``[S, N_h, N_h]`` (nothing otherwise)."""
         if self.residual:
-            lr_mean, hr_mean = self.training_means(lr_adj, hr_adj)
-            self.lr_mean.copy_(lr_mean)
-            self.hr_mean.copy_(hr_mean)
+            store_training_means(self, lr_adj, hr_adj)
 
     def embed(self, lr_adj: Tensor) -> Tensor:
         r"""The HR node embeddings ``[B, N_h, F]`` of ``[B, N, N]`` LR
@@ -330,11 +327,8 @@ class BiSR(SuperResolutionModel):
         """
         hr_adj = self.read_target(hr_adj, out.hr_adj, validate)
         if self.residual:
-            term = F.l1_loss(matrix_to_edges(out.hr_adj), matrix_to_edges(hr_adj))
-        else:
-            term = F.l1_loss(out.a_hr, set_diagonal(hr_adj, 0.))
-        zero = term.new_zeros(())
-        return GSRLoss(term, term, zero, zero)
+            return l1_terms(edge_l1(out.hr_adj, hr_adj))
+        return l1_terms(F.l1_loss(out.a_hr, set_diagonal(hr_adj, 0.)))
 
     def __repr__(self) -> str:
         return (f'{self.__class__.__name__}({self.lr_nodes}, {self.hr_nodes}, '

@@ -34,7 +34,7 @@ from .bi_sr import (
     scaled,
 )
 from .gsr_model import GSRLoss, GSROutput
-from .stp import graph_norm
+from .stp import edge_l1, graph_norm, l1_terms, store_training_means
 
 
 @dataclass(frozen=True)
@@ -167,9 +167,7 @@ class DEFEND(SuperResolutionModel):
         connectomes of ``lr_adj`` ``[S, N, N]`` and ``hr_adj``
         ``[S, N_h, N_h]`` (nothing otherwise)."""
         if self.residual:
-            lr_mean, hr_mean = self.training_means(lr_adj, hr_adj)
-            self.lr_mean.copy_(lr_mean)
-            self.hr_mean.copy_(hr_mean)
+            store_training_means(self, lr_adj, hr_adj)
 
     def initial_edges(self, lr_adj: Tensor) -> Tensor:
         r"""The initial HR edge features ``[B, N_h, N_h, K]`` of ``[B, N,
@@ -217,9 +215,7 @@ class DEFEND(SuperResolutionModel):
             validate (bool): check that ``hr_adj`` is finite and symmetric.
         """
         hr_adj = self.read_target(hr_adj, out.hr_adj, validate)
-        term = F.l1_loss(matrix_to_edges(out.hr_adj), matrix_to_edges(hr_adj))
-        zero = term.new_zeros(())
-        return GSRLoss(term, term, zero, zero)
+        return l1_terms(edge_l1(out.hr_adj, hr_adj))
 
     def __repr__(self) -> str:
         return (f'{self.__class__.__name__}({self.lr_nodes}, {self.hr_nodes}, '

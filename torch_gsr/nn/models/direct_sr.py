@@ -14,10 +14,16 @@ from ...utils.matrix import set_diagonal, symmetrize
 from ...utils.validation import check_sizes
 from ..base import SuperResolutionModel, preset_options
 from ..conv.dense_transformer_conv import DenseTransformerConv
-from ..conv.line_graph_conv import matrix_to_edges
 from ..registry import register_model
 from .gsr_model import GSRLoss, GSROutput
-from .stp import STP_PAPER_FIT, gram_initializer, graph_norm
+from .stp import (
+    STP_PAPER_FIT,
+    edge_l1,
+    gram_initializer,
+    graph_norm,
+    l1_terms,
+    store_training_means,
+)
 
 
 @dataclass(frozen=True)
@@ -143,9 +149,7 @@ class DirectSR(SuperResolutionModel):
         connectomes of ``lr_adj`` ``[S, N, N]`` and ``hr_adj``
         ``[S, N_h, N_h]`` (nothing otherwise)."""
         if self.residual:
-            lr_mean, hr_mean = self.training_means(lr_adj, hr_adj)
-            self.lr_mean.copy_(lr_mean)
-            self.hr_mean.copy_(hr_mean)
+            store_training_means(self, lr_adj, hr_adj)
 
     def encode(self, lr_adj: Tensor) -> Tensor:
         r"""The LR embedding :math:`\mathbf{Z}` ``[B, N, N_h]`` of ``[B, N, N]``
@@ -192,11 +196,8 @@ class DirectSR(SuperResolutionModel):
         """
         hr_adj = self.read_target(hr_adj, out.hr_adj, validate)
         if self.residual:
-            term_hr = F.l1_loss(matrix_to_edges(out.hr_adj), matrix_to_edges(hr_adj))
-        else:
-            term_hr = F.l1_loss(out.a_hr, hr_adj)
-        zero = term_hr.new_zeros(())
-        return GSRLoss(term_hr, term_hr, zero, zero)
+            return l1_terms(edge_l1(out.hr_adj, hr_adj))
+        return l1_terms(F.l1_loss(out.a_hr, hr_adj))
 
     def __repr__(self) -> str:
         return (f'{self.__class__.__name__}({self.lr_nodes}, {self.hr_nodes}, '

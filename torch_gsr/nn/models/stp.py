@@ -90,6 +90,29 @@ def gram_initializer(z: Tensor) -> Tensor:
     return min_max(torch.matmul(z.transpose(-1, -2), z))
 
 
+def store_training_means(model: SuperResolutionModel, lr_adj: Tensor,
+                         hr_adj: Tensor) -> None:
+    r"""Copies the training-mean LR and HR connectomes of ``lr_adj``
+    ``[S, N, N]`` and ``hr_adj`` ``[S, N_h, N_h]`` into ``model``'s
+    ``lr_mean`` and ``hr_mean`` buffers (the residual designs' start)."""
+    lr_mean, hr_mean = model.training_means(lr_adj, hr_adj)
+    model.get_buffer('lr_mean').copy_(lr_mean)
+    model.get_buffer('hr_mean').copy_(hr_mean)
+
+
+def l1_terms(term: Tensor) -> GSRLoss:
+    r"""One L1 term as the loss's ``total`` and ``hr``; ``eig`` and ``rec``
+    are zero (the STP-GSR family's loss)."""
+    zero = term.new_zeros(())
+    return GSRLoss(term, term, zero, zero)
+
+
+def edge_l1(pred: Tensor, target: Tensor) -> Tensor:
+    r"""Mean absolute error over the HR edges (upper triangles) of
+    ``[B, N_h, N_h]`` matrices."""
+    return F.l1_loss(matrix_to_edges(pred), matrix_to_edges(target))
+
+
 @register_model
 class STPGSR(SuperResolutionModel):
     r"""STP-GSR (Singh & Rekik, PRIME-MICCAI 2024): the HR edges are the nodes
@@ -204,9 +227,7 @@ class STPGSR(SuperResolutionModel):
         connectomes of ``lr_adj`` ``[S, N, N]`` and ``hr_adj``
         ``[S, N_h, N_h]`` (nothing otherwise)."""
         if self.residual:
-            lr_mean, hr_mean = self.training_means(lr_adj, hr_adj)
-            self.lr_mean.copy_(lr_mean)
-            self.hr_mean.copy_(hr_mean)
+            store_training_means(self, lr_adj, hr_adj)
 
     def encode(self, lr_adj: Tensor) -> Tensor:
         r"""The initialiser's LR embedding :math:`\mathbf{Z}` ``[B, N, N_h]``
@@ -264,9 +285,7 @@ class STPGSR(SuperResolutionModel):
             validate (bool): check that ``hr_adj`` is finite and symmetric.
         """
         hr_adj = self.read_target(hr_adj, out.hr_adj, validate)
-        term_hr = F.l1_loss(matrix_to_edges(out.hr_adj), matrix_to_edges(hr_adj))
-        zero = term_hr.new_zeros(())
-        return GSRLoss(term_hr, term_hr, zero, zero)
+        return l1_terms(edge_l1(out.hr_adj, hr_adj))
 
     def __repr__(self) -> str:
         return (f'{self.__class__.__name__}({self.lr_nodes}, {self.hr_nodes}, '
