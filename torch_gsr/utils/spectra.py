@@ -1,7 +1,10 @@
 """Eigenvectors GSR-Net needs: ``U0`` of the LR graph and ``U1`` of the padded HR graph.
 
 Both are constants of a subject, so they are computed once (see
-:class:`torch_gsr.transforms.AddSpectra`) and never inside a training step.
+:class:`torch_gsr.transforms.AddSpectra`), read from the lower triangle. The
+`paper` GSR-Net and AGSR-Net read ``U0`` from the upper triangle, as the
+releases do, and compute it in their forward pass
+(:func:`released_spectrum`): the cache holds the lower triangle's.
 """
 from typing import Optional, Tuple
 
