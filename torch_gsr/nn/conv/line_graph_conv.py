@@ -15,12 +15,13 @@ from typing import Optional
 import torch
 import torch.nn.functional as F
 from torch import Tensor
-from torch.autograd.function import once_differentiable
 from torch_geometric.nn import TransformerConv
 from torch_geometric.nn.dense.linear import Linear
 from torch_geometric.utils import softmax
 
+from ...utils.counter_random import random_seed
 from .dense_transformer_conv import drop_key_bias
+from .line_graph_attention import LineGraphAttention
 
 
 def num_dual_nodes(num_nodes: int) -> int:
@@ -168,69 +169,12 @@ class LineGraphTransformerConv(TransformerConv):
 
         query = as_matrix(query) / math.sqrt(self.out_channels)
         dropout = self.dropout if self.training else 0.
-        out = LineGraphAttention.apply(query, as_matrix(key), as_matrix(value), dropout)
+        seed = random_seed() if dropout > 0 else None
+        out = LineGraphAttention.apply(query, as_matrix(key), as_matrix(value),
+                                       dropout, seed)
         return matrix_to_edges(out.permute(0, 2, 3, 1, 4))
 
     def __repr__(self) -> str:
         return (f'{self.__class__.__name__}({self.in_channels}, '
                 f'{self.out_channels}, heads={self.heads}, '
                 f'structured={self.structured})')
-
-
-class LineGraphAttention(torch.autograd.Function):
-    r"""Attention over the line graph of :math:`K_n` from ``[B, H, n, n, C]``
-    matrices of (scaled) queries, keys and values, with a hand-written
-    backward: the ``[B, H, n, n, n]`` scores are computed in place and saved
-    once (autograd kept several copies). Row ``[i, j]`` of the scores holds
-    dual node :math:`\{i, j\}`'s logits over its neighbours :math:`\{i,
-    k\}`; its neighbours :math:`\{j, k\}` are row ``[j, i]``: the softmax
-    of a dual node runs over both rows. Dropout zeroes scores (each dual
-    edge independently) and rescales by :math:`1/(1-p)`."""
-
-    @staticmethod
-    def forward(ctx, query: Tensor, key: Tensor, value: Tensor, dropout: float) -> Tensor:
-        r"""The ``[B, H, n, n, C]`` outputs, symmetric (``[i, j]`` = dual node
-        :math:`\{i, j\}`)."""
-        scores = torch.matmul(query, key.transpose(-1, -2))
-        # Not neighbours: [i, j, k] with two of i, j, k equal (three
-        # diagonals, written in place).
-        for dims in ((-3, -2), (-3, -1), (-2, -1)):
-            scores.diagonal(dim1=dims[0], dim2=dims[1]).fill_(torch.finfo(scores.dtype).min)
-        # Any shift shared by the two rows of a dual node leaves its softmax
-        # unchanged; the larger row maximum keeps exp() from overflowing and
-        # sends masked logits to exp() = 0. (Rows i = j are all masked and
-        # never read.)
-        shift = scores.amax(dim=-1)
-        shift = torch.maximum(shift, shift.transpose(-1, -2))
-        scores.sub_(shift.unsqueeze(-1)).exp_()
-        norm = scores.sum(dim=-1)
-        norm = (norm + norm.transpose(-1, -2)).unsqueeze(-1)
-        kept = scores
-        if dropout > 0:
-            # In place: every fresh [n, n, n] tensor costs page faults.
-            kept = torch.rand_like(scores).ge_(dropout).mul_(scores)
-            norm = norm * (1 - dropout)
-        # Normalised after the product: [n, n, C] values, not [n, n, n] scores.
-        half = torch.matmul(kept, value) / norm
-        ctx.save_for_backward(query, key, value, scores, kept if dropout > 0 else None,
-                              norm, half)
-        ctx.dropout = dropout
-        return half + half.transpose(-2, -3)
-
-    @staticmethod
-    @once_differentiable
-    def backward(ctx, grad_out: Tensor):
-        """Gradients of the queries, keys and values."""
-        query, key, value, scores, kept, norm, half = ctx.saved_tensors
-        kept = scores if kept is None else kept
-        # Both rows of a dual node feed its output; per row, divided by the norm.
-        grad_half = (grad_out + grad_out.transpose(-2, -3)) / norm
-        grad_value = torch.matmul(kept.transpose(-1, -2), grad_half)
-        # Through the norm, (1 - p) times the sum of both rows' scores.
-        through_norm = (grad_half * half).sum(-1)
-        through_norm = (through_norm + through_norm.transpose(-1, -2)) * (1 - ctx.dropout)
-        # d loss / d logit = score * d loss / d score (exp's derivative).
-        grad = torch.matmul(grad_half, value.transpose(-1, -2)).mul_(kept)
-        grad.addcmul_(scores, through_norm.unsqueeze(-1), value=-1)
-        return (torch.matmul(grad, key), torch.matmul(grad.transpose(-1, -2), query),
-                grad_value, None)
