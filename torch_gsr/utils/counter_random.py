@@ -7,6 +7,8 @@ drawn again in the backward pass instead of being stored.
 :func:`torch.rand` draws serially from one Mersenne Twister; these are a
 few vectorised integer passes.
 """
+from typing import Optional
+
 import torch
 from torch import Tensor
 
@@ -25,7 +27,7 @@ GOLDEN_GAMMA = as_int64(0x9E3779B97F4A7C15)
 _MIX = ((30, as_int64(0xBF58476D1CE4E5B9)), (27, as_int64(0x94D049BB133111EB)), (31, None))
 
 
-def random_seed(generator: torch.Generator = None) -> int:
+def random_seed(generator: Optional[torch.Generator] = None) -> int:
     r"""A 64-bit stream seed drawn from ``generator`` (the default one
     when ``None``), so ``torch.manual_seed`` fixes every stream."""
     return int(torch.randint(-(1 << 63), (1 << 63) - 1, (), dtype=torch.int64,

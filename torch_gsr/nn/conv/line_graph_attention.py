@@ -92,6 +92,15 @@ class KeepMask:
         return torch.ge(quarters, self.threshold, out=self.mask[block])
 
 
+def _keep_mask(seed: Optional[int], dropout: float, query: Tensor,
+               rows: int) -> Optional[KeepMask]:
+    if dropout == 0:
+        return None
+    if seed is None:
+        raise ValueError("attention dropout needs a stream seed, got None")
+    return KeepMask(seed, dropout, query.size(1), query.size(0), rows, query)
+
+
 def _blocks(num_nodes: int, slabs: int):
     rows = max(1, BLOCK_ELEMENTS // (slabs * num_nodes * num_nodes))
     return rows, [(start, min(num_nodes, start + rows)) for start in range(0, num_nodes, rows)]
@@ -123,7 +132,7 @@ class LineGraphAttention(torch.autograd.Function):
         n, slabs = query.size(0), query.size(1)
         rows, blocks = _blocks(n, slabs)
         logits, scratch = (query.new_empty(rows, slabs, n, n) for _ in range(2))
-        keep = KeepMask(seed, dropout, slabs, n, rows, query) if dropout > 0 else None
+        keep = _keep_mask(seed, dropout, query, rows)
         kept_share = 1. if keep is None else keep.keep_probability
         shift, total = (query.new_empty(n, slabs, n) for _ in range(2))
         summed = torch.empty_like(value)
@@ -159,8 +168,7 @@ class LineGraphAttention(torch.autograd.Function):
         through_norm = (grad_half * out).sum(-1).mul_(ctx.kept_share).unsqueeze(-1)
         rows, blocks = _blocks(n, slabs)
         exps, kept, dlogits, scratch = (query.new_empty(rows, slabs, n, n) for _ in range(4))
-        keep = (KeepMask(ctx.seed, ctx.dropout, slabs, n, rows, query)
-                if ctx.dropout > 0 else None)
+        keep = _keep_mask(ctx.seed, ctx.dropout, query, rows)
         grads = [torch.empty_like(t) for t in (query, key, value)]
         for start, stop in blocks:
             block, size = slice(start, stop), stop - start
