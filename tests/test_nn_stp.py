@@ -81,6 +81,25 @@ def test_structured_and_sparse_give_the_same_gradients():
         assert torch.allclose(a.grad, b.grad, atol=1e-10), name
 
 
+@pytest.mark.parametrize('structured', [True, False])
+def test_line_graph_conv_drops_attention_in_training_only(structured):
+    torch.manual_seed(0)
+    conv = LineGraphTransformerConv(2, 3, dropout=0.5, structured=structured).double()
+    x = torch.randn(2, num_dual_nodes(6), 2, dtype=torch.float64)
+    conv.eval()
+    evaluated = conv(x, 6)
+    conv.dropout = 0.
+    torch.testing.assert_close(conv(x, 6), evaluated, rtol=0, atol=0)
+    conv.dropout = 0.5
+    conv.train()
+    torch.manual_seed(1)
+    first = conv(x, 6)
+    torch.manual_seed(1)
+    torch.testing.assert_close(conv(x, 6), first, rtol=0, atol=0)
+    assert (conv(x, 6) - first).abs().max() > 1e-3
+    assert (first - evaluated).abs().max() > 1e-3
+
+
 def test_line_graph_conv_rejects_wrong_sizes():
     conv = LineGraphTransformerConv(1, 1)
     with pytest.raises(ValueError, match=r'\[B, 15, F\] for the line graph of K_6'):
