@@ -14,12 +14,12 @@ from ...config import RECOMMENDED_FIT, FitConfig
 from ...config.models import check_positive_int
 from ...utils.matrix import set_diagonal, symmetrize
 from ...utils.validation import check_sizes
-from ..base import SuperResolutionModel, preset_options
+from ..base import preset_options
 from ..conv.bipartite_transformer_conv import BipartiteTransformerConv
 from ..conv.dense_transformer_conv import DenseTransformerConv
 from ..registry import register_model
-from .gsr_model import GSRLoss, GSROutput
-from .stp import edge_l1, graph_norm, l1_terms, min_max, store_training_means
+from .gsr_model import GSROutput
+from .stp_family import EdgeL1Model, graph_norm, min_max
 
 #: The released node initialisers (``sr_method`` in configs/brain.py).
 INITIALIZERS = ('linear_algebraic', 'bi_lc', 'bi_mp')
@@ -213,7 +213,7 @@ class BipartiteInitializer(torch.nn.Module):
 
 
 @register_model
-class BiSR(SuperResolutionModel):
+class BiSR(EdgeL1Model):
     r"""Bi-SR (Singh & Rekik, arXiv:2511.08853): bipartite LR -> HR node
     initialisation (:class:`BipartiteInitializer`), then each HR edge is
     the inner product of its nodes' embeddings :math:`\mathbf{X}`.
@@ -247,12 +247,9 @@ class BiSR(SuperResolutionModel):
             one. (default: :obj:`True`)
     """
     config_class = BiSRConfig
-    monitor = 'hr'
     config: BiSRConfig
     fit_presets = {'paper': BI_SR_PAPER_FIT, 'recommended': RECOMMENDED_FIT}
     fit_preset_sources: ClassVar[Dict[str, str]] = BI_SR_FIT_SOURCES
-    lr_mean: Tensor
-    hr_mean: Tensor
 
     @preset_options(BiSRConfig, dict(paper=PAPER_BI_SR, recommended=RECOMMENDED_BI_SR))
     def __init__(self, lr_nodes: int, hr_nodes: int, preset: str = 'recommended', *,
@@ -272,8 +269,7 @@ class BiSR(SuperResolutionModel):
             width = self.initializer.out_channels
             self.edge_weight = torch.nn.Parameter(torch.empty(width))
             self.hr_basis = torch.nn.Parameter(torch.empty(hr_nodes, width))
-            self.register_buffer('lr_mean', torch.zeros(lr_nodes, lr_nodes))
-            self.register_buffer('hr_mean', torch.zeros(hr_nodes, hr_nodes))
+            self.register_training_means(lr_nodes, hr_nodes)
         self.reset_parameters()
 
     def reset_parameters(self):
@@ -283,14 +279,6 @@ class BiSR(SuperResolutionModel):
             # The model starts close to the training-mean predictor.
             torch.nn.init.normal_(self.edge_weight, std=1e-2)
             torch.nn.init.normal_(self.hr_basis, std=1e-2)
-
-    @torch.no_grad()
-    def initialize(self, lr_adj: Tensor, hr_adj: Tensor) -> None:
-        r"""With ``residual``, stores the training-mean LR and HR
-        connectomes of ``lr_adj`` ``[S, N, N]`` and ``hr_adj``
-        ``[S, N_h, N_h]`` (nothing otherwise)."""
-        if self.residual:
-            store_training_means(self, lr_adj, hr_adj)
 
     def embed(self, lr_adj: Tensor) -> Tensor:
         r"""The HR node embeddings ``[B, N_h, F]`` of ``[B, N, N]`` LR
@@ -312,23 +300,14 @@ class BiSR(SuperResolutionModel):
         return GSROutput(hr_adj=pred, padded_hr_adj=pred, a_hr=raw, x_hr=raw,
                          z0=None, z_lr=x)
 
-    def loss(self, out: GSROutput, hr_adj: Tensor,
-             hr_eigvecs: Optional[Tensor] = None,
-             validate: bool = True) -> GSRLoss:
-        r"""L1 as ``hr`` (and ``total``): released, over the whole matrix
-        before its diagonal is set, against ``hr_adj`` with a zero diagonal;
-        recommended, over the upper triangle. ``eig`` and ``rec`` are zero.
-
-        Args:
-            out (GSROutput): this model's output for the batch.
-            hr_adj (Tensor): ``[B, N_h, N_h]`` targets.
-            hr_eigvecs (Tensor, optional): accepted and unused.
-            validate (bool): check that ``hr_adj`` is finite and symmetric.
-        """
-        hr_adj = self.read_target(hr_adj, out.hr_adj, validate)
+    def l1(self, out: GSROutput, hr_adj: Tensor) -> Tensor:
+        r"""The loss's one term, the mean absolute error: released, over
+        the whole matrix before its diagonal is set, against ``hr_adj``
+        with a zero diagonal; recommended, over the HR edges (upper
+        triangle)."""
         if self.residual:
-            return l1_terms(edge_l1(out.hr_adj, hr_adj))
-        return l1_terms(F.l1_loss(out.a_hr, set_diagonal(hr_adj, 0.)))
+            return super().l1(out, hr_adj)
+        return F.l1_loss(out.a_hr, set_diagonal(hr_adj, 0.))
 
     def __repr__(self) -> str:
         return (f'{self.__class__.__name__}({self.lr_nodes}, {self.hr_nodes}, '

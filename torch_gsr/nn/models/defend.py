@@ -7,22 +7,14 @@ from dataclasses import dataclass
 from typing import ClassVar, Dict, Optional, Sequence, Tuple
 
 import torch
-import torch.nn.functional as F
 from torch import Tensor
-from torch_geometric.nn import GraphNorm
 
 from ...config import RECOMMENDED_FIT
 from ...config.models import check_positive_int
 from ...utils.matrix import set_diagonal, symmetrize
 from ...utils.validation import check_sizes
-from ..base import SuperResolutionModel, preset_options
-from ..conv.line_graph_conv import (
-    LineGraphTransformerConv,
-    edges_to_matrix,
-    matrix_to_edges,
-    num_dual_nodes,
-)
-from ..conv.line_graph_mean_conv import LineGraphMeanConv
+from ..base import preset_options
+from ..conv.line_graph_conv import num_dual_nodes
 from ..registry import register_model
 from .bi_sr import (
     BI_SR_FIT_SOURCES,
@@ -33,8 +25,8 @@ from .bi_sr import (
     residual_edges,
     scaled,
 )
-from .gsr_model import GSRLoss, GSROutput
-from .stp import edge_l1, graph_norm, l1_terms, store_training_means
+from .gsr_model import GSROutput
+from .stp_family import DualGraphModel
 
 
 @dataclass(frozen=True)
@@ -67,7 +59,7 @@ RECOMMENDED_DEFEND = DEFENDConfig()
 
 
 @register_model
-class DEFEND(SuperResolutionModel):
+class DEFEND(DualGraphModel):
     r"""DEFEND (Singh & Rekik, arXiv:2511.08853): Bi-SR's node initialiser
     (:class:`~torch_gsr.nn.BipartiteInitializer`) gives every HR edge a
     value, and a graph learner on the HR graph's dual (line) graph refines
@@ -101,12 +93,9 @@ class DEFEND(SuperResolutionModel):
             released dual learner; the same numbers. (default: :obj:`True`)
     """
     config_class = DEFENDConfig
-    monitor = 'hr'
     config: DEFENDConfig
     fit_presets = {'paper': BI_SR_PAPER_FIT, 'recommended': RECOMMENDED_FIT}
     fit_preset_sources: ClassVar[Dict[str, str]] = BI_SR_FIT_SOURCES
-    lr_mean: Tensor
-    hr_mean: Tensor
 
     @preset_options(DEFENDConfig, dict(paper=PAPER_DEFEND, recommended=RECOMMENDED_DEFEND))
     def __init__(self, lr_nodes: int, hr_nodes: int, preset: str = 'recommended', *,
@@ -131,43 +120,19 @@ class DEFEND(SuperResolutionModel):
             width = self.initializer.out_channels
             self.edge_weight = torch.nn.Parameter(torch.empty(width))
             self.hr_basis = torch.nn.Parameter(torch.empty(hr_nodes, width))
-            widths = [2, *dual_channels]
-            self.dual_convs = torch.nn.ModuleList(
-                LineGraphMeanConv(c_in, c_out)
-                for c_in, c_out in zip(widths[:-1], widths[1:], strict=True))
-            self.readout = torch.nn.Linear(widths[-1], 1)
-            self.register_buffer('lr_mean', torch.zeros(lr_nodes, lr_nodes))
-            self.register_buffer('hr_mean', torch.zeros(hr_nodes, hr_nodes))
-        else:
-            widths = [1, *dual_channels, 1]
-            self.dual_convs = torch.nn.ModuleList(
-                LineGraphTransformerConv(c_in, c_out, dropout=dropout, structured=structured)
-                for c_in, c_out in zip(widths[:-1], widths[1:], strict=True))
-            self.dual_norms = torch.nn.ModuleList(GraphNorm(c) for c in widths[1:])
+        self.build_dual_learner(dual_channels, dropout, structured)
+        if residual:
+            self.register_training_means(lr_nodes, hr_nodes)
         self.reset_parameters()
 
     def reset_parameters(self):
         """Re-initialises the initialiser and the dual graph learner."""
         self.initializer.reset_parameters()
-        for conv in self.dual_convs:
-            conv.reset_parameters()
+        self.reset_dual_convs()
         if self.residual:
             torch.nn.init.normal_(self.edge_weight)
             torch.nn.init.normal_(self.hr_basis)
-            # The model starts close to the training-mean predictor.
-            torch.nn.init.normal_(self.readout.weight, std=1e-3)
-            torch.nn.init.zeros_(self.readout.bias)
-            return
-        for norm in self.dual_norms:
-            norm.reset_parameters()
-
-    @torch.no_grad()
-    def initialize(self, lr_adj: Tensor, hr_adj: Tensor) -> None:
-        r"""With ``residual``, stores the training-mean LR and HR
-        connectomes of ``lr_adj`` ``[S, N, N]`` and ``hr_adj``
-        ``[S, N_h, N_h]`` (nothing otherwise)."""
-        if self.residual:
-            store_training_means(self, lr_adj, hr_adj)
+        self.reset_dual_output()
 
     def initial_edges(self, lr_adj: Tensor) -> Tensor:
         r"""The initial HR edge features ``[B, N_h, N_h, K]`` of ``[B, N,
@@ -179,19 +144,9 @@ class DEFEND(SuperResolutionModel):
         # The release hands ``binarize`` to the dual learner alone.
         return gram_edges(x, self.config.min_max_scale, False).unsqueeze(-1)
 
-    def decode(self, edges: Tensor) -> Tensor:
-        r"""The dual graph learner: initial HR edge features ``[B, N_h,
-        N_h, K]`` to HR connectomes ``[B, N_h, N_h]``."""
-        x = matrix_to_edges(edges)
-        if self.residual:
-            for conv in self.dual_convs:
-                x = F.relu(conv(x, self.hr_nodes))
-            out = edges_to_matrix(self.readout(x), self.hr_nodes).squeeze(-1)
-            return self.hr_mean + out
-        for conv, norm in zip(self.dual_convs, self.dual_norms, strict=True):
-            x = F.relu(graph_norm(norm, conv(x, self.hr_nodes)))
-        x = scaled(x, self.config.min_max_scale, self.config.binarize)
-        return edges_to_matrix(x, self.hr_nodes).squeeze(-1)
+    def scale_released(self, x: Tensor) -> Tensor:
+        r"""The release's ``min_max_scale`` and ``binarize``."""
+        return scaled(x, self.config.min_max_scale, self.config.binarize)
 
     def super_resolve(self, lr_adj: Tensor, lr_eigvecs: Optional[Tensor]) -> GSROutput:
         r"""DEFEND's prediction for checked ``[B, N, N]`` LR connectomes
@@ -201,21 +156,6 @@ class DEFEND(SuperResolutionModel):
         a_hr = edges[..., 0]
         return GSROutput(hr_adj=pred, padded_hr_adj=pred, a_hr=a_hr, x_hr=a_hr,
                          z0=None, z_lr=a_hr)
-
-    def loss(self, out: GSROutput, hr_adj: Tensor,
-             hr_eigvecs: Optional[Tensor] = None,
-             validate: bool = True) -> GSRLoss:
-        r"""The release's L1 loss over HR edges (upper triangle) as ``hr``
-        (and ``total``); ``eig`` and ``rec`` are zero.
-
-        Args:
-            out (GSROutput): this model's output for the batch.
-            hr_adj (Tensor): ``[B, N_h, N_h]`` targets.
-            hr_eigvecs (Tensor, optional): accepted and unused.
-            validate (bool): check that ``hr_adj`` is finite and symmetric.
-        """
-        hr_adj = self.read_target(hr_adj, out.hr_adj, validate)
-        return l1_terms(edge_l1(out.hr_adj, hr_adj))
 
     def __repr__(self) -> str:
         return (f'{self.__class__.__name__}({self.lr_nodes}, {self.hr_nodes}, '

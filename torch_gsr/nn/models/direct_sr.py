@@ -12,18 +12,12 @@ from torch_geometric.nn import GraphNorm
 from ...config import RECOMMENDED_FIT
 from ...utils.matrix import set_diagonal, symmetrize
 from ...utils.validation import check_sizes
-from ..base import SuperResolutionModel, preset_options
+from ..base import preset_options
 from ..conv.dense_transformer_conv import DenseTransformerConv
 from ..registry import register_model
-from .gsr_model import GSRLoss, GSROutput
-from .stp import (
-    STP_PAPER_FIT,
-    edge_l1,
-    gram_initializer,
-    graph_norm,
-    l1_terms,
-    store_training_means,
-)
+from .gsr_model import GSROutput
+from .stp import STP_PAPER_FIT, gram_initializer
+from .stp_family import EdgeL1Model, graph_norm
 
 
 @dataclass(frozen=True)
@@ -55,7 +49,7 @@ RECOMMENDED_DIRECT_SR = DirectSRConfig()
 
 
 @register_model
-class DirectSR(SuperResolutionModel):
+class DirectSR(EdgeL1Model):
     r"""DirectSR, the baseline of STP-GSR (Singh & Rekik, PRIME-MICCAI 2024):
     the HR connectome is the Gram matrix of an LR node embedding.
 
@@ -87,7 +81,6 @@ class DirectSR(SuperResolutionModel):
             one. (default: :obj:`True`)
     """
     config_class = DirectSRConfig
-    monitor = 'hr'
     config: DirectSRConfig
     fit_presets = {'paper': STP_PAPER_FIT, 'recommended': RECOMMENDED_FIT}
     #: Where each value of ``fit_presets['paper']`` comes from (docs/presets.md).
@@ -100,8 +93,6 @@ class DirectSR(SuperResolutionModel):
         'schedule': 'STP-GSR released code (a constant rate)',
         'accumulate': 'STP-GSR released code (16 per step, configs/experiment.yaml:8)',
     }
-    lr_mean: Tensor
-    hr_mean: Tensor
 
     @preset_options(DirectSRConfig, dict(paper=PAPER_DIRECT_SR,
                                          recommended=RECOMMENDED_DIRECT_SR))
@@ -123,8 +114,7 @@ class DirectSR(SuperResolutionModel):
         if residual:
             self.cross = torch.nn.Parameter(torch.empty(lr_nodes, hr_nodes))
             self.readout = torch.nn.Linear(2, 1)
-            self.register_buffer('lr_mean', torch.zeros(lr_nodes, lr_nodes))
-            self.register_buffer('hr_mean', torch.zeros(hr_nodes, hr_nodes))
+            self.register_training_means(lr_nodes, hr_nodes)
         else:
             self.norm1 = GraphNorm(heads * lr_nodes)
             self.norm2 = GraphNorm(hr_nodes)
@@ -142,14 +132,6 @@ class DirectSR(SuperResolutionModel):
             return
         self.norm1.reset_parameters()
         self.norm2.reset_parameters()
-
-    @torch.no_grad()
-    def initialize(self, lr_adj: Tensor, hr_adj: Tensor) -> None:
-        r"""With ``residual``, stores the training-mean LR and HR
-        connectomes of ``lr_adj`` ``[S, N, N]`` and ``hr_adj``
-        ``[S, N_h, N_h]`` (nothing otherwise)."""
-        if self.residual:
-            store_training_means(self, lr_adj, hr_adj)
 
     def encode(self, lr_adj: Tensor) -> Tensor:
         r"""The LR embedding :math:`\mathbf{Z}` ``[B, N, N_h]`` of ``[B, N, N]``
@@ -181,23 +163,13 @@ class DirectSR(SuperResolutionModel):
         return GSROutput(hr_adj=pred, padded_hr_adj=pred, a_hr=matrix, x_hr=matrix,
                          z0=None, z_lr=z)
 
-    def loss(self, out: GSROutput, hr_adj: Tensor,
-             hr_eigvecs: Optional[Tensor] = None,
-             validate: bool = True) -> GSRLoss:
-        r"""L1 loss as ``hr`` (and ``total``): released, over every entry of
-        ``a_hr`` (diagonal included); residual, over the HR edges (upper
-        triangle) of ``hr_adj``. ``eig`` and ``rec`` are zero.
-
-        Args:
-            out (GSROutput): this model's output for the batch.
-            hr_adj (Tensor): ``[B, N_h, N_h]`` targets.
-            hr_eigvecs (Tensor, optional): accepted and unused.
-            validate (bool): check that ``hr_adj`` is finite and symmetric.
-        """
-        hr_adj = self.read_target(hr_adj, out.hr_adj, validate)
+    def l1(self, out: GSROutput, hr_adj: Tensor) -> Tensor:
+        r"""The loss's one term, the mean absolute error: released, over
+        every entry of ``a_hr`` (diagonal included); residual, over the HR
+        edges (upper triangle)."""
         if self.residual:
-            return l1_terms(edge_l1(out.hr_adj, hr_adj))
-        return l1_terms(F.l1_loss(out.a_hr, hr_adj))
+            return super().l1(out, hr_adj)
+        return F.l1_loss(out.a_hr, hr_adj)
 
     def __repr__(self) -> str:
         return (f'{self.__class__.__name__}({self.lr_nodes}, {self.hr_nodes}, '

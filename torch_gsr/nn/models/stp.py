@@ -13,17 +13,12 @@ from ...config import RECOMMENDED_FIT, FitConfig
 from ...config.models import check_positive_int
 from ...utils.matrix import set_diagonal, symmetrize
 from ...utils.validation import check_sizes
-from ..base import SuperResolutionModel, preset_options
+from ..base import preset_options
 from ..conv.dense_transformer_conv import DenseTransformerConv
-from ..conv.line_graph_conv import (
-    LineGraphTransformerConv,
-    edges_to_matrix,
-    matrix_to_edges,
-    num_dual_nodes,
-)
-from ..conv.line_graph_mean_conv import LineGraphMeanConv
+from ..conv.line_graph_conv import num_dual_nodes
 from ..registry import register_model
-from .gsr_model import GSRLoss, GSROutput
+from .gsr_model import GSROutput
+from .stp_family import DualGraphModel, graph_norm, min_max
 
 
 @dataclass(frozen=True)
@@ -69,52 +64,14 @@ STP_PAPER_FIT = FitConfig(learning_rate=1e-3, batch_size=1, accumulate=16, epoch
                           schedule='constant')
 
 
-def graph_norm(norm: GraphNorm, x: Tensor) -> Tensor:
-    r""":class:`~torch_geometric.nn.GraphNorm` over the nodes of each graph
-    of a dense batch ``x`` ``[B, N, F]``."""
-    batch = torch.arange(x.size(0), device=x.device).repeat_interleave(x.size(1))
-    return norm(x.flatten(0, 1), batch, batch_size=x.size(0)).view_as(x)
-
-
-def min_max(x: Tensor) -> Tensor:
-    r"""Rescales each graph of ``x`` ``[B, ...]`` to ``[0, 1]``."""
-    flat = x.flatten(1)
-    low = flat.amin(dim=1).view((-1,) + (1,) * (x.dim() - 1))
-    high = flat.amax(dim=1).view_as(low)
-    return (x - low) / (high - low + 1e-8)
-
-
 def gram_initializer(z: Tensor) -> Tensor:
     r"""STP-GSR's initial HR adjacency :math:`\mathrm{minmax}(\mathbf{Z}^\top
     \mathbf{Z})` ``[B, N_h, N_h]`` of an LR embedding ``z`` ``[B, N, N_h]``."""
     return min_max(torch.matmul(z.transpose(-1, -2), z))
 
 
-def store_training_means(model: SuperResolutionModel, lr_adj: Tensor,
-                         hr_adj: Tensor) -> None:
-    r"""Copies the training-mean LR and HR connectomes of ``lr_adj``
-    ``[S, N, N]`` and ``hr_adj`` ``[S, N_h, N_h]`` into ``model``'s
-    ``lr_mean`` and ``hr_mean`` buffers (the residual designs' start)."""
-    lr_mean, hr_mean = model.training_means(lr_adj, hr_adj)
-    model.get_buffer('lr_mean').copy_(lr_mean)
-    model.get_buffer('hr_mean').copy_(hr_mean)
-
-
-def l1_terms(term: Tensor) -> GSRLoss:
-    r"""One L1 term as the loss's ``total`` and ``hr``; ``eig`` and ``rec``
-    are zero (the STP-GSR family's loss)."""
-    zero = term.new_zeros(())
-    return GSRLoss(term, term, zero, zero)
-
-
-def edge_l1(pred: Tensor, target: Tensor) -> Tensor:
-    r"""Mean absolute error over the HR edges (upper triangles) of
-    ``[B, N_h, N_h]`` matrices."""
-    return F.l1_loss(matrix_to_edges(pred), matrix_to_edges(target))
-
-
 @register_model
-class STPGSR(SuperResolutionModel):
+class STPGSR(DualGraphModel):
     r"""STP-GSR (Singh & Rekik, PRIME-MICCAI 2024): the HR edges are the nodes
     of the HR graph's dual (line) graph, regressed as node features.
 
@@ -149,7 +106,6 @@ class STPGSR(SuperResolutionModel):
             one. (default: :obj:`True`)
     """
     config_class = STPConfig
-    monitor = 'hr'
     config: STPConfig
     fit_presets = {'paper': STP_PAPER_FIT, 'recommended': RECOMMENDED_FIT}
     #: Where each value of ``fit_presets['paper']`` comes from (docs/presets.md).
@@ -163,8 +119,6 @@ class STPGSR(SuperResolutionModel):
         'accumulate': 'STP-GSR released code (16 per step, configs/experiment.yaml:8)',
         'shuffle': 'STP-GSR released code (torch.randperm every epoch, src/train.py:90-92)',
     }
-    lr_mean: Tensor
-    hr_mean: Tensor
 
     @preset_options(STPConfig, dict(paper=PAPER_STP, recommended=RECOMMENDED_STP))
     def __init__(self, lr_nodes: int, hr_nodes: int, preset: str = 'recommended', *,
@@ -190,44 +144,23 @@ class STPGSR(SuperResolutionModel):
             all_pairs=True)
         if residual:
             self.cross = torch.nn.Parameter(torch.empty(lr_nodes, hr_nodes))
-            widths = [2, *dual_channels]
-            self.dual_convs = torch.nn.ModuleList(
-                LineGraphMeanConv(c_in, c_out)
-                for c_in, c_out in zip(widths[:-1], widths[1:], strict=True))
-            self.readout = torch.nn.Linear(widths[-1], 1)
-            self.register_buffer('lr_mean', torch.zeros(lr_nodes, lr_nodes))
-            self.register_buffer('hr_mean', torch.zeros(hr_nodes, hr_nodes))
+        else:
+            self.init_norm = GraphNorm(hr_nodes)
+        self.build_dual_learner(dual_channels, dropout, structured)
+        if residual:
+            self.register_training_means(lr_nodes, hr_nodes)
+            # (The released design keeps its layers' own first draws.)
             self.reset_parameters()
-            return
-        self.init_norm = GraphNorm(hr_nodes)
-        widths = [1, *dual_channels, 1]
-        self.dual_convs = torch.nn.ModuleList(
-            LineGraphTransformerConv(c_in, c_out, dropout=dropout,
-                                     structured=structured)
-            for c_in, c_out in zip(widths[:-1], widths[1:], strict=True))
-        self.dual_norms = torch.nn.ModuleList(GraphNorm(c) for c in widths[1:])
 
     def reset_parameters(self):
         """Re-initialises the initialiser and the dual graph learner."""
         self.init_conv.reset_parameters()
-        for conv in self.dual_convs:
-            conv.reset_parameters()
+        self.reset_dual_convs()
         if self.residual:
             torch.nn.init.normal_(self.cross, std=self.lr_nodes ** -0.5)
-            # The model starts close to the training-mean predictor.
-            torch.nn.init.normal_(self.readout.weight, std=1e-3)
-            torch.nn.init.zeros_(self.readout.bias)
-            return
-        for norm in (self.init_norm, *self.dual_norms):
-            norm.reset_parameters()
-
-    @torch.no_grad()
-    def initialize(self, lr_adj: Tensor, hr_adj: Tensor) -> None:
-        r"""With ``residual``, stores the training-mean LR and HR
-        connectomes of ``lr_adj`` ``[S, N, N]`` and ``hr_adj``
-        ``[S, N_h, N_h]`` (nothing otherwise)."""
-        if self.residual:
-            store_training_means(self, lr_adj, hr_adj)
+        else:
+            self.init_norm.reset_parameters()
+        self.reset_dual_output()
 
     def encode(self, lr_adj: Tensor) -> Tensor:
         r"""The initialiser's LR embedding :math:`\mathbf{Z}` ``[B, N, N_h]``
@@ -247,18 +180,9 @@ class STPGSR(SuperResolutionModel):
         gram = torch.matmul(z.transpose(-1, -2), z)
         return torch.stack([cross + cross.transpose(-1, -2), gram], -1) / self.lr_nodes
 
-    def decode(self, edges: Tensor) -> Tensor:
-        r"""The dual graph learner: initial HR edge features ``[B, N_h,
-        N_h, F]`` to HR connectomes ``[B, N_h, N_h]``."""
-        x = matrix_to_edges(edges)
-        if self.residual:
-            for conv in self.dual_convs:
-                x = F.relu(conv(x, self.hr_nodes))
-            out = edges_to_matrix(self.readout(x), self.hr_nodes).squeeze(-1)
-            return self.hr_mean + out
-        for conv, norm in zip(self.dual_convs, self.dual_norms, strict=True):
-            x = F.relu(graph_norm(norm, conv(x, self.hr_nodes)))
-        return edges_to_matrix(min_max(x), self.hr_nodes).squeeze(-1)
+    def scale_released(self, x: Tensor) -> Tensor:
+        r"""A min-max over each graph, as released."""
+        return min_max(x)
 
     def super_resolve(self, lr_adj: Tensor, lr_eigvecs: Optional[Tensor]) -> GSROutput:
         r"""STP-GSR's prediction for checked ``[B, N, N]`` LR connectomes
@@ -271,21 +195,6 @@ class STPGSR(SuperResolutionModel):
         a_hr = edges[..., 0]
         return GSROutput(hr_adj=pred, padded_hr_adj=pred, a_hr=a_hr, x_hr=a_hr,
                          z0=None, z_lr=z)
-
-    def loss(self, out: GSROutput, hr_adj: Tensor,
-             hr_eigvecs: Optional[Tensor] = None,
-             validate: bool = True) -> GSRLoss:
-        r"""The paper's L1 loss over HR edges (upper triangle) as ``hr``
-        (and ``total``); ``eig`` and ``rec`` are zero.
-
-        Args:
-            out (GSROutput): this model's output for the batch.
-            hr_adj (Tensor): ``[B, N_h, N_h]`` targets.
-            hr_eigvecs (Tensor, optional): accepted and unused.
-            validate (bool): check that ``hr_adj`` is finite and symmetric.
-        """
-        hr_adj = self.read_target(hr_adj, out.hr_adj, validate)
-        return l1_terms(edge_l1(out.hr_adj, hr_adj))
 
     def __repr__(self) -> str:
         return (f'{self.__class__.__name__}({self.lr_nodes}, {self.hr_nodes}, '
