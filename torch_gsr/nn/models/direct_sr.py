@@ -16,7 +16,7 @@ from ..base import preset_options
 from ..conv.dense_transformer_conv import DenseTransformerConv
 from ..registry import register_model
 from .gsr_model import GSROutput
-from .stp import STP_PAPER_FIT, gram_initializer
+from .stp import STP_PAPER_FIT, STP_PAPER_FIT_SOURCES, gram_initializer
 from .stp_family import EdgeL1Model, graph_norm
 
 
@@ -84,15 +84,7 @@ class DirectSR(EdgeL1Model):
     config: DirectSRConfig
     fit_presets = {'paper': STP_PAPER_FIT, 'recommended': RECOMMENDED_FIT}
     #: Where each value of ``fit_presets['paper']`` comes from (docs/presets.md).
-    fit_preset_sources: ClassVar[Dict[str, str]] = {
-        'learning_rate': 'STP-GSR released code (configs/experiment.yaml:10)',
-        'batch_size': 'STP-GSR released code (a subject at a time, src/train.py:96)',
-        'epochs': 'STP-GSR released code (configs/experiment.yaml:7)',
-        'weight_decay': "STP-GSR released code (Adam's default)",
-        'val_fraction': 'STP-GSR released code (no validation split, main.py:37-57)',
-        'schedule': 'STP-GSR released code (a constant rate)',
-        'accumulate': 'STP-GSR released code (16 per step, configs/experiment.yaml:8)',
-    }
+    fit_preset_sources: ClassVar[Dict[str, str]] = STP_PAPER_FIT_SOURCES
 
     @preset_options(DirectSRConfig, dict(paper=PAPER_DIRECT_SR,
                                          recommended=RECOMMENDED_DIRECT_SR))

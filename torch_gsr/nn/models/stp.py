@@ -62,6 +62,16 @@ RECOMMENDED_STP = STPConfig()
 STP_PAPER_FIT = FitConfig(learning_rate=1e-3, batch_size=1, accumulate=16, epochs=60,
                           updates=None, val_fraction=0., patience=None, stop_after=0.,
                           schedule='constant')
+#: Where each value of :data:`STP_PAPER_FIT` comes from (docs/presets.md).
+STP_PAPER_FIT_SOURCES = {
+    'learning_rate': 'STP-GSR released code (configs/experiment.yaml:10)',
+    'batch_size': 'STP-GSR released code (a subject at a time, src/train.py:96)',
+    'epochs': 'STP-GSR released code (configs/experiment.yaml:7)',
+    'weight_decay': "STP-GSR released code (Adam's default)",
+    'val_fraction': 'STP-GSR released code (no validation split, main.py:37-57)',
+    'schedule': 'STP-GSR released code (a constant rate)',
+    'accumulate': 'STP-GSR released code (16 per step, configs/experiment.yaml:8)',
+}
 
 
 def gram_initializer(z: Tensor) -> Tensor:
@@ -110,13 +120,7 @@ class STPGSR(DualGraphModel):
     fit_presets = {'paper': STP_PAPER_FIT, 'recommended': RECOMMENDED_FIT}
     #: Where each value of ``fit_presets['paper']`` comes from (docs/presets.md).
     fit_preset_sources: ClassVar[Dict[str, str]] = {
-        'learning_rate': 'STP-GSR released code (configs/experiment.yaml:10)',
-        'batch_size': 'STP-GSR released code (a subject at a time, src/train.py:96)',
-        'epochs': 'STP-GSR released code (configs/experiment.yaml:7)',
-        'weight_decay': "STP-GSR released code (Adam's default)",
-        'val_fraction': 'STP-GSR released code (no validation split, main.py:37-57)',
-        'schedule': 'STP-GSR released code (a constant rate)',
-        'accumulate': 'STP-GSR released code (16 per step, configs/experiment.yaml:8)',
+        **STP_PAPER_FIT_SOURCES,
         'shuffle': 'STP-GSR released code (torch.randperm every epoch, src/train.py:90-92)',
     }
 
