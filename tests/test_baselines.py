@@ -3,6 +3,7 @@ import torch
 
 from torch_gsr.baselines import MeanHR, RidgeRegression
 from torch_gsr.metrics import evaluate_predictions
+from torch_gsr.utils.groups import held_out_parts
 
 
 def symmetric_batch(num_subjects, num_nodes, generator):
@@ -92,6 +93,26 @@ def test_dual_and_primal_agree(alphas):
         assert torch.allclose(dual.cv_errors_, primal.cv_errors_)
     lr_test = lr_adj[25:].double()
     assert torch.allclose(dual.predict(lr_test), primal.predict(lr_test), atol=1e-8)
+
+
+@pytest.mark.parametrize('solver', ['dual', 'primal'])
+def test_cv_errors_are_the_held_out_errors_of_each_alpha(solver):
+    # The definition: per fold and alpha, a ridge fitted on the rest
+    # predicts the held-out subjects.
+    lr_adj, hr_adj = linear_problem(num_subjects=30)
+    alphas = [1e-2, 1.0, 10.0]
+    ridge = RidgeRegression(alphas, folds=3, solver=solver).fit(lr_adj, hr_adj)
+    row, col = torch.triu_indices(15, 15, 1)
+    expected = torch.zeros(len(alphas), dtype=torch.float64)
+    for held_out in held_out_parts(torch.arange(30), 3, seed=0):
+        target = hr_adj[held_out][:, row, col].double()
+        for k, alpha in enumerate(alphas):
+            fold = RidgeRegression([alpha], solver=solver).fit(lr_adj[~held_out],
+                                                               hr_adj[~held_out])
+            predicted = fold.predict(lr_adj[held_out].double())[:, row, col]
+            expected[k] += (predicted - target).pow(2).sum()
+    assert torch.allclose(ridge.cv_errors_, expected / (30 * row.numel()),
+                          rtol=1e-10, atol=0)
 
 
 def test_alpha_choice_uses_training_data_only():

@@ -170,8 +170,8 @@ class RidgeRegression(_Baseline):
         # (S x P and S x Q) instead of a P x Q weight matrix that may not fit
         # in memory (12720 x 35778 for 160 -> 268 nodes).
         x_c = x - self.x_mean_
-        solve = self._solve_dual if self.solver_ == 'dual' else self._solve_primal
-        self.coef_ = next(solve(x_c, y - self.y_mean_, [self.alpha_]))
+        eigvals, eigvecs, projected = self._spectrum(x_c, y - self.y_mean_)
+        self.coef_ = eigvecs @ (projected / (eigvals + self.alpha_)[:, None])
         self.x_train_ = x_c if self.solver_ == 'dual' else None
         return self
 
@@ -185,24 +185,20 @@ class RidgeRegression(_Baseline):
         hr_adj = _symmetric(y, self.hr_diagonal_)
         return hr_adj.to(device=lr_adj.device, dtype=lr_adj.dtype)
 
-    @staticmethod
-    def _solve_dual(x: Tensor, y: Tensor, alphas):
-        r"""Dual coefficients ``(K + alpha I)^-1 y`` ``[S, Q]`` per alpha,
-        with ``K = x x^T``; predictions are ``x_new x^T coef``. A generator:
-        one ``[S, Q]`` matrix in memory at a time."""
-        eigvals, eigvecs = torch.linalg.eigh(x @ x.T)
-        projected = eigvecs.T @ y
-        return (eigvecs @ (projected / (eigvals.clamp_min(0) + a)[:, None])
-                for a in alphas)
-
-    @staticmethod
-    def _solve_primal(x: Tensor, y: Tensor, alphas):
-        r"""Weights ``(x^T x + alpha I)^-1 x^T y`` ``[P, Q]`` per alpha
-        (a generator, like :meth:`_solve_dual`)."""
-        eigvals, eigvecs = torch.linalg.eigh(x.T @ x)
-        projected = eigvecs.T @ (x.T @ y)
-        return (eigvecs @ (projected / (eigvals.clamp_min(0) + a)[:, None])
-                for a in alphas)
+    def _spectrum(self, x: Tensor, y: Tensor) -> Tuple[Tensor, Tensor, Tensor]:
+        r"""``(eigvals, eigvecs, projected)``: the eigenpairs of ``x x^T``
+        (dual, ``[S]`` and ``[S, S]``) or ``x^T x`` (primal, ``[P]`` and
+        ``[P, P]``) and the targets on the eigenvectors, ``V^T y`` or
+        ``V^T x^T y``. Every alpha's coefficients are then
+        ``V (projected / (eigvals + alpha))``: dual ``[S, Q]``, predicting
+        ``x_new x^T coef``, or primal ``[P, Q]``."""
+        if self.solver_ == 'dual':
+            eigvals, eigvecs = torch.linalg.eigh(x @ x.T)
+            projected = eigvecs.T @ y
+        else:
+            eigvals, eigvecs = torch.linalg.eigh(x.T @ x)
+            projected = eigvecs.T @ (x.T @ y)
+        return eigvals.clamp_min(0), eigvecs, projected
 
     def _cross_validate(self, x: Tensor, y: Tensor, group: Tensor) -> Tensor:
         num_subjects, num_groups = x.size(0), int(group.max()) + 1
@@ -215,14 +211,13 @@ class RidgeRegression(_Baseline):
             train = held_out.logical_not()
             x_mean, y_mean = x[train].mean(0), y[train].mean(0)
             x_train, y_train = x[train] - x_mean, y[train] - y_mean
+            eigvals, eigvecs, projected = self._spectrum(x_train, y_train)
+            # The held-out rows on the eigenvectors first: one [V, S] x [S, Q]
+            # product per alpha instead of forming each [S, Q] solution.
             x_val = x[held_out] - x_mean
-            if self.solver_ == 'dual':
-                coefs = self._solve_dual(x_train, y_train, self.alphas)
-                x_val = x_val @ x_train.T
-            else:
-                coefs = self._solve_primal(x_train, y_train, self.alphas)
-            for k, coef in enumerate(coefs):
-                residual = y_mean + x_val @ coef - y[held_out]
+            x_val = (x_val @ x_train.T if self.solver_ == 'dual' else x_val) @ eigvecs
+            for k, alpha in enumerate(self.alphas):
+                residual = y_mean + (x_val / (eigvals + alpha)) @ projected - y[held_out]
                 errors[k] += residual.pow(2).sum()
         return errors / (num_subjects * y.size(1))
 
