@@ -30,8 +30,9 @@ from common import coverage_width, format_table, parser, start
 
 from torch_gsr.baselines import MeanHR, RidgeRegression
 from torch_gsr.datasets import FMRIWindowConnectomes, split_by_subject
+from torch_gsr.datasets.fmri import interleaved_pairs
 from torch_gsr.metrics import evaluate_predictions
-from torch_gsr.nn import MODELS
+from torch_gsr.nn import MODELS, ParcelCovarianceMap
 from torch_gsr.train import ConnectomeTensors, fit, predict
 from torch_gsr.utils.groups import source_of, split_fraction
 
@@ -77,20 +78,27 @@ def mae(pred, hr) -> float:
 def run(method: str, train, test) -> dict:
     data = ConnectomeTensors.from_data(train)
     began = time.perf_counter()
+    # The LR regions merge pairs of HR ones (the data set's own parcels).
+    parcels = interleaved_pairs(data.hr_adj.size(-1))
     if method in ('MeanHR', 'RidgeRegression'):
         model = (MeanHR if method == 'MeanHR' else RidgeRegression)()
         model.fit(data.lr_adj, data.hr_adj, data.groups)
         return dict(mae=mae(model.predict(test[0]), test[1]),
                     seconds=time.perf_counter() - began)
+    if method == 'ParcelCovarianceMap':
+        model = ParcelCovarianceMap(torch.as_tensor(parcels)).fit(data.lr_adj, data.hr_adj)
+        return dict(mae=mae(model(test[0]), test[1]), seconds=time.perf_counter() - began)
     torch.manual_seed(0)
-    model = MODELS[method](data.lr_adj.size(-1), data.hr_adj.size(-1))
+    name, _, option = method.partition('+')  # 'EnsembleGSR+parcels'
+    options = dict(parcels=parcels.tolist()) if option == 'parcels' else {}
+    model = MODELS[name](data.lr_adj.size(-1), data.hr_adj.size(-1), **options)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter('always')
         history = fit(model, train, seed=0, progress=False)
     row = dict(mae=mae(predict(model, test[0]), test[1]),
                seconds=time.perf_counter() - began, val=history.val_subjects,
                warnings=sorted({str(w.message)[:60] for w in caught}))
-    if method == 'EnsembleGSR':
+    if name == 'EnsembleGSR':
         _, lower, upper = predict(model, test[0], intervals=0.9)
         row['coverage'], row['width'] = coverage_width(lower, upper, test[1])
         with torch.no_grad():

@@ -207,10 +207,19 @@ class FMRIWindowConnectomes(PairedConnectomes):
             lr, hr, ids = fmri_window_connectomes(series, subjects, merge, window,
                                                   step, detrend)
             return lr, hr, ids, 'fmri lr', 'fmri hr'
+        self._parcels = parcels
         name = f"fmri_{'_'.join(sets)}_{window}_{step}_{int(detrend)}"
         if parcels is not None or path is not None:
             name += '_custom'  # caching a custom merge or folder needs its own root
         super().__init__(root, reader, name=name, **kwargs)
+
+    @property
+    def parcels(self) -> np.ndarray:
+        r"""``[N]`` the LR parcel of each HR region (for
+        :class:`~torch_gsr.nn.maps.ParcelCovarianceMap`)."""
+        if self._parcels is not None:
+            return np.asarray(self._parcels)
+        return interleaved_pairs(self[0].hr_adj.size(-1))
 
     @property
     def window_subjects(self) -> List[str]:

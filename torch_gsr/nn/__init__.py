@@ -20,7 +20,7 @@ from .conv import (
 from .edge_batch import EdgeBatch
 from .layers import GraphUAutoencoder, GSRLayer, NodeMap
 from .losses import eig_loss, hr_loss, rec_loss
-from .maps import LocalRidgeMap, RidgeBlend, RidgeMap
+from .maps import LocalRidgeMap, ParcelCovarianceMap, RidgeBlend, RidgeMap
 from .models import (
     STPGSR,
     AGSRNet,
@@ -63,7 +63,7 @@ __all__ = [
     'SuperResolutionModel', 'preset_options', 'GSRModel', 'GSRNet', 'GSRLayerOnly',
     'DeepGSR', 'GSRAutoencoder', 'GSROutput', 'GSRLoss', 'MODELS', 'build_model',
     'register_model', 'NodeMap', 'NodeMapGSR', 'NodeMapOutput', 'RidgeMap', 'RidgeBlend',
-    'LocalRidgeMap',
+    'LocalRidgeMap', 'ParcelCovarianceMap',
     'AGSRNet', 'AGSRLoss', 'NoisyGSRLayer', 'STPGSR', 'DenseTransformerConv',
     'LineGraphTransformerConv', 'complete_line_graph', 'LineGraphMeanConv',
     'ReleasedGSRLayer', 'ReleasedUAutoencoder', 'ReleasedHead', 'ReleasedDiscriminator',

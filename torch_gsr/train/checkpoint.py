@@ -28,13 +28,14 @@ _OPTIONS_ADDED_IN_V1: Dict[str, dict] = dict(
 # ``generator`` (issue 19; before it the GSR family had only the package's)
 # and NodeMapGSR's ``softmax_map`` and EnsembleGSR's ``local_ridge`` and
 # ``interval_confidence`` (issue 20; before them the map was plain, the ensemble
-# had no local ridge member and calibrated by the pooled quantile).
+# had no local ridge member and calibrated by the pooled quantile) and
+# ``parcels`` (issue 28).
 _GENERATOR = dict(generator='gsr_net')
 _OPTIONS_ADDED_IN_V2: Dict[str, dict] = dict(
     GSRNet=_GENERATOR, GSRLayerOnly=_GENERATOR, DeepGSR=_GENERATOR,
     GSRAutoencoder=_GENERATOR, AGSRNet=_GENERATOR,
     NodeMapGSR=dict(softmax_map=False),
-    EnsembleGSR=dict(local_ridge=False, interval_confidence=0.5))
+    EnsembleGSR=dict(local_ridge=False, interval_confidence=0.5, parcels=None))
 
 
 def migrate_checkpoint(checkpoint: dict) -> dict:

@@ -12,6 +12,7 @@ from ...utils.validation import check_int, check_sizes
 from ...utils.vectorize import vectorize
 from ..base import SuperResolutionModel
 from ..maps.local_ridge import LocalRidgeMap
+from ..maps.parcel_covariance import ParcelCovarianceMap
 from ..maps.ridge import RidgeMap
 from ..registry import MODELS, register_model
 from ..uncertainty.conformal import (
@@ -40,6 +41,7 @@ class EnsembleConfig:
     interval_scale: str = 'spread'
     interval_confidence: float = 0.9
     member_preset: str = 'recommended'
+    parcels: Optional[Sequence[int]] = None  # held as a tuple
 
     def __post_init__(self):
         if isinstance(self.members, str):
@@ -55,6 +57,8 @@ class EnsembleConfig:
             raise ValueError(f"interval_scale must be one of {INTERVAL_SCALES}, "
                              f"got {self.interval_scale!r}")
         check_confidence(self.interval_confidence, 'interval_confidence')
+        if self.parcels is not None:
+            object.__setattr__(self, 'parcels', tuple(int(p) for p in self.parcels))
 
 
 def _check_member(member: Any) -> MemberSpec:
@@ -117,7 +121,8 @@ class EnsembleGSR(SuperResolutionModel):
 
     the members being models of :data:`MODELS` (``members``; listed twice,
     two differently initialised members; without their own ridge blend), a
-    :class:`RidgeMap` and a :class:`LocalRidgeMap` (fitted in closed form by
+    :class:`RidgeMap`, a :class:`LocalRidgeMap` and, given ``parcels``, a
+    :class:`ParcelCovarianceMap` (fitted in closed form by
     :meth:`initialize`). :func:`~torch_gsr.train.fit` trains each model
     member as it would alone, on the ensemble's split
     (:meth:`members_trained_alone`). :meth:`after_fit` chooses
@@ -147,6 +152,9 @@ class EnsembleGSR(SuperResolutionModel):
         interval_confidence (float): the intervals' ``confidence`` (default: :obj:`0.9`).
         member_preset (str): the members' preset (default:
             :obj:`'recommended'`).
+        parcels (sequence of int, optional): each HR region's LR region,
+            when the LR regions merge HR ones: adds
+            :class:`ParcelCovarianceMap` as a member (default: :obj:`None`).
     """
     config_class = EnsembleConfig
     monitor = 'hr'
@@ -161,7 +169,8 @@ class EnsembleGSR(SuperResolutionModel):
                  ridge: bool = True, local_ridge: bool = True,
                  neighbours: int = 8, weight_grid: int = 20,
                  interval_scale: str = 'spread', interval_confidence: float = 0.9,
-                 member_preset: str = 'recommended'):
+                 member_preset: str = 'recommended',
+                 parcels: Optional[Sequence[int]] = None):
         super().__init__()
         check_sizes(lr_nodes, hr_nodes)
         self.lr_nodes, self.hr_nodes = lr_nodes, hr_nodes
@@ -169,7 +178,7 @@ class EnsembleGSR(SuperResolutionModel):
             member_preset = preset
         self.config = EnsembleConfig(members, ridge, local_ridge, neighbours,
                                      weight_grid, interval_scale, interval_confidence,
-                                     member_preset)
+                                     member_preset, parcels)
         names = [_name_and_options(member)[0] for member in self.config.members]
         unknown = [name for name in names
                    if name not in MODELS or name == type(self).__name__]
@@ -183,7 +192,16 @@ class EnsembleGSR(SuperResolutionModel):
         self.ridge = RidgeMap(lr_nodes, hr_nodes) if ridge else None
         self.local_ridge = (LocalRidgeMap(lr_nodes, hr_nodes, min(neighbours, lr_nodes))
                             if local_ridge else None)
-        self.num_members = len(self.models) + int(ridge) + int(local_ridge)
+        self.parcel_covariance = (None if self.config.parcels is None else
+                                  ParcelCovarianceMap(torch.tensor(self.config.parcels)))
+        if self.parcel_covariance is not None and (
+                self.parcel_covariance.lr_nodes, self.parcel_covariance.hr_nodes
+        ) != (lr_nodes, hr_nodes):
+            raise ValueError(f"parcels must give each of the {hr_nodes} HR regions "
+                             f"one of the {lr_nodes} LR regions, got "
+                             f"{len(self.config.parcels)} numbering "
+                             f"{self.parcel_covariance.lr_nodes}")
+        self.num_members = len(self.models) + len(self.closed_form_members())
         self.register_buffer('edge_std', torch.ones(hr_nodes, hr_nodes))
         self.register_buffer('residual_scale', torch.ones(hr_nodes, hr_nodes))
         self.register_buffer('weights', torch.full((self.num_members,),
@@ -226,9 +244,11 @@ class EnsembleGSR(SuperResolutionModel):
         """Grid steps per unit weight."""
         return self.config.weight_grid
 
-    def closed_form_members(self) -> List[Union[RidgeMap, LocalRidgeMap]]:
+    def closed_form_members(self) -> List[Union[RidgeMap, LocalRidgeMap,
+                                                ParcelCovarianceMap]]:
         r"""The members :meth:`initialize` fits in closed form."""
-        return [m for m in (self.ridge, self.local_ridge) if m is not None]
+        return [m for m in (self.ridge, self.local_ridge, self.parcel_covariance)
+                if m is not None]
 
     def trained_members(self) -> List[SuperResolutionModel]:
         r"""The members ``fit`` trains (ridge is fitted in closed form)."""
@@ -266,7 +286,8 @@ class EnsembleGSR(SuperResolutionModel):
         r"""The state :meth:`initialize` recomputes from the training
         subjects."""
         keys = ['edge_std', 'residual_scale']
-        for name, member in (('ridge', self.ridge), ('local_ridge', self.local_ridge)):
+        for name, member in (('ridge', self.ridge), ('local_ridge', self.local_ridge),
+                             ('parcel_covariance', self.parcel_covariance)):
             if member is not None:
                 keys += [f'{name}.{key}' for key, _ in member.named_buffers()]
         for k, model in enumerate(self.trained_members()):
