@@ -192,15 +192,7 @@ class EnsembleGSR(SuperResolutionModel):
         self.ridge = RidgeMap(lr_nodes, hr_nodes) if ridge else None
         self.local_ridge = (LocalRidgeMap(lr_nodes, hr_nodes, min(neighbours, lr_nodes))
                             if local_ridge else None)
-        self.parcel_covariance = (None if self.config.parcels is None else
-                                  ParcelCovarianceMap(torch.tensor(self.config.parcels)))
-        if self.parcel_covariance is not None and (
-                self.parcel_covariance.lr_nodes, self.parcel_covariance.hr_nodes
-        ) != (lr_nodes, hr_nodes):
-            raise ValueError(f"parcels must give each of the {hr_nodes} HR regions "
-                             f"one of the {lr_nodes} LR regions, got "
-                             f"{len(self.config.parcels)} numbering "
-                             f"{self.parcel_covariance.lr_nodes}")
+        self.parcel_covariance = _parcel_member(self.config.parcels, lr_nodes, hr_nodes)
         self.num_members = len(self.models) + len(self.closed_form_members())
         self.register_buffer('edge_std', torch.ones(hr_nodes, hr_nodes))
         self.register_buffer('residual_scale', torch.ones(hr_nodes, hr_nodes))
@@ -371,6 +363,18 @@ def _member(member: MemberSpec, lr_nodes: int, hr_nodes: int,
         options = {'ridge_blend': False, **options}  # ridge is a member already
     # Built once (an initialisation draws from the global generator).
     return cls(lr_nodes, hr_nodes, preset=preset, **options)
+
+
+def _parcel_member(parcels: Optional[Sequence[int]], lr_nodes: int,
+                   hr_nodes: int) -> Optional[ParcelCovarianceMap]:
+    if parcels is None:
+        return None
+    member = ParcelCovarianceMap(torch.tensor(parcels))
+    if (member.lr_nodes, member.hr_nodes) != (lr_nodes, hr_nodes):
+        raise ValueError(f"parcels must give each of the {hr_nodes} HR regions "
+                         f"one of the {lr_nodes} LR regions, got {len(parcels)} "
+                         f"numbering {member.lr_nodes}")
+    return member
 
 
 def _compositions(total: int, parts: int) -> Iterator[Tuple[int, ...]]:
