@@ -8,7 +8,8 @@ import torch
 
 from torch_gsr.baselines import RidgeRegression
 from torch_gsr.datasets.fmri import interleaved_pairs, merge_regions, window_connectomes
-from torch_gsr.nn import NodeMapGSR
+from torch_gsr.nn import LocalRidgeMap, NodeMapGSR, RidgeMap
+from torch_gsr.nn.uncertainty.conformal import ridge_residual_scale
 from torch_gsr.train import ConnectomeTensors, cross_validate, fit, kfold_indices
 from torch_gsr.utils.groups import (
     group_index,
@@ -241,3 +242,49 @@ def test_a_dataset_carries_its_groups(runs):
     assert ConnectomeTensors.from_data(dataset).groups == sessions[:30]
     with pytest.raises(ValueError, match='30 subjects but 29 group labels'):
         PairedConnectomes.from_numpy(lr[:30], hr[:30], groups=sessions[:29])
+
+
+class GroupsSeen(NodeMapGSR):
+    """Records the groups ``initialize`` receives."""
+    def initialize(self, lr_adj, hr_adj, groups=None):
+        self.initialized_with = None if groups is None else groups.clone()
+        super().initialize(lr_adj, hr_adj, groups)
+
+
+def test_initialize_gets_the_training_groups(runs):
+    lr, hr, ids = runs
+    model = GroupsSeen(lr.size(-1), HR_REGIONS)
+    fit(model, ConnectomeTensors(lr, hr, ids), epochs=1, progress=False, val_fraction=0.4)
+    groups = model.initialized_with
+    assert groups is not None and int(groups.max()) + 1 == 4  # 6 runs, 2 held out
+    assert len(groups) == int(groups.bincount().sum()) and groups.bincount().min() > 1
+    # Independent samples: each its own group, nothing passed (the old folds).
+    fit(model, (lr[::20], hr[::20]), epochs=1, progress=False, split='groups')
+    assert model.initialized_with is None
+    # One run's windows in order, held out by blocks: 5 contiguous blocks.
+    one_run = [i for i, name in enumerate(ids) if source_of(name) == 'run0']
+    with pytest.warns(UserWarning, match='holds out the last'):
+        fit(model, (lr[one_run], hr[one_run]), epochs=1, progress=False)
+    groups = model.initialized_with
+    assert groups.tolist() == sorted(groups.tolist()) and int(groups.max()) == 4
+
+
+def test_closed_form_parts_cross_validate_on_whole_groups():
+    # Each subject twice, more features than subjects: with rows as groups a
+    # copy sits in the other folds, and the smallest penalty looks best.
+    generator = torch.Generator().manual_seed(0)
+    lr = torch.rand(30, 12, 12, generator=generator)
+    lr = (lr + lr.transpose(1, 2)).repeat_interleave(2, 0)
+    hr = torch.rand(30, HR_REGIONS, HR_REGIONS, generator=generator)
+    hr = (hr + hr.transpose(1, 2)).repeat_interleave(2, 0)
+    pairs = torch.arange(60) // 2
+    alphas = [1e-3, 1e3]
+    small, large = pytest.approx(1e-3), pytest.approx(1e3)  # float32 buffers
+    assert float(RidgeMap(12, HR_REGIONS, alphas).fit(lr, hr).alpha) == small
+    assert float(RidgeMap(12, HR_REGIONS, alphas).fit(lr, hr, groups=pairs).alpha) == large
+    local = LocalRidgeMap(12, HR_REGIONS, neighbours=8, alphas=alphas)
+    assert float(local.fit(lr, hr).alpha) == small
+    assert float(local.fit(lr, hr, groups=pairs).alpha) == large
+    by_row = ridge_residual_scale(lr, hr, 1e-3)
+    by_pair = ridge_residual_scale(lr, hr, 1e-3, groups=pairs)
+    assert by_pair.mean() > 2 * by_row.mean()  # copies are predicted closely

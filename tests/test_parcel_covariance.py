@@ -1,7 +1,7 @@
 import pytest
 import torch
 
-from torch_gsr.nn import EnsembleGSR, ParcelCovarianceMap, build_model
+from torch_gsr.nn import EnsembleGSR, ParcelCovarianceMap, RidgeMap, build_model
 
 HR_NODES, PAIRS = 12, torch.arange(12) // 2  # 6 LR regions, each two HR ones
 
@@ -44,7 +44,7 @@ def test_merging_the_expected_covariance_gives_the_lr_covariance_back():
 
 def test_the_training_mean_lr_gives_the_training_mean():
     lr_adj, hr_adj = window_correlations(60, absolute=False)
-    model = ParcelCovarianceMap(PAIRS).double().fit(lr_adj, hr_adj)
+    model = ParcelCovarianceMap(PAIRS, residual_ridge=False).double().fit(lr_adj, hr_adj)
     lr_mean = model.lr_mean
     lr_corr = lr_mean / lr_mean.diagonal().sqrt()[:, None] / lr_mean.diagonal().sqrt()
     expected = hr_adj.double().mean(0)
@@ -54,7 +54,7 @@ def test_the_training_mean_lr_gives_the_training_mean():
 @pytest.mark.parametrize('absolute', [False, True])
 def test_beats_the_training_mean_on_held_out_windows(absolute):
     lr_adj, hr_adj = window_correlations(300, absolute=absolute)
-    model = ParcelCovarianceMap(PAIRS).fit(lr_adj[:200], hr_adj[:200])
+    model = ParcelCovarianceMap(PAIRS, residual_ridge=False).fit(lr_adj[:200], hr_adj[:200])
     assert bool(model.absolute_) == absolute  # found from the data
     pred = model(lr_adj[200:])
     assert pred.shape == (100, HR_NODES, HR_NODES) and pred.dtype == torch.float32
@@ -62,8 +62,21 @@ def test_beats_the_training_mean_on_held_out_windows(absolute):
     error = mae(pred, hr_adj[200:])
     assert error < 0.9 * mae(hr_adj[:200].mean(0).expand(100, -1, -1), hr_adj[200:])
     # The LR regions must be the merged pairs: a wrong map does worse.
-    wrong = ParcelCovarianceMap(torch.arange(HR_NODES) % 6).fit(lr_adj[:200], hr_adj[:200])
+    wrong = ParcelCovarianceMap(torch.arange(HR_NODES) % 6, residual_ridge=False)
+    wrong.fit(lr_adj[:200], hr_adj[:200])
     assert mae(wrong(lr_adj[200:]), hr_adj[200:]) > 1.2 * error
+
+
+def test_the_residual_ridge_is_ridge_on_the_training_residuals():
+    lr_adj, hr_adj = window_correlations(80)
+    model = ParcelCovarianceMap(PAIRS).fit(lr_adj[:60], hr_adj[:60], seed=3)
+    expected = model.expected(lr_adj)
+    ridge = RidgeMap(6, HR_NODES).fit(lr_adj[:60], hr_adj[:60] - expected[:60].double(),
+                                      seed=3)
+    assert torch.allclose(model(lr_adj[60:]), expected[60:] + ridge(lr_adj[60:]),
+                          atol=1e-6)
+    plain = ParcelCovarianceMap(PAIRS, residual_ridge=False).fit(lr_adj[:60], hr_adj[:60])
+    assert torch.equal(plain(lr_adj), expected)
 
 
 def test_weights_and_indices_and_state_dict_agree():

@@ -11,7 +11,7 @@ A super-resolution model is only useful if it beats these:
 Both follow ``fit(lr_adj, hr_adj) -> self`` and ``predict(lr_adj) ->
 hr_adj``; predictions have the input's dtype and device.
 """
-from typing import Optional, Sequence, Tuple
+from typing import Optional, Sequence, Tuple, Union
 
 import torch
 from torch import Tensor
@@ -132,7 +132,7 @@ class RidgeRegression(_Baseline):
         self.seed = seed
 
     def fit(self, lr_adj: Tensor, hr_adj: Tensor,
-            groups: Optional[Sequence] = None) -> 'RidgeRegression':
+            groups: Union[Sequence, Tensor, None] = None) -> 'RidgeRegression':
         r"""Fits the ridge map on training pairs.
 
         Args:

@@ -155,10 +155,13 @@ class SuperResolutionModel(torch.nn.Module, ABC):
         one :func:`~torch_gsr.train.fit` minimises); its field names are the
         history's columns (``val_<name>`` on validation)."""
 
-    def initialize(self, lr_adj: Tensor, hr_adj: Tensor) -> None:
+    def initialize(self, lr_adj: Tensor, hr_adj: Tensor,
+                   groups: Optional[Tensor] = None) -> None:
         r"""Called by :func:`~torch_gsr.train.fit` before the first update
         with the training subjects, ``lr_adj`` ``[S, N_l, N_l]`` and
-        ``hr_adj`` ``[S, N_h, N_h]``. Does nothing here."""
+        ``hr_adj`` ``[S, N_h, N_h]``, and their ``[S]`` group numbers
+        ``groups`` (:obj:`None`: each its own group), which a
+        cross-validation inside keeps whole. Does nothing here."""
 
     def after_fit(self, lr_adj: Tensor, hr_adj: Tensor,
                   groups: Optional[Tensor] = None) -> Dict[str, float]:

@@ -4,6 +4,8 @@ import warnings
 from dataclasses import replace
 from typing import Optional, Tuple, cast
 
+import torch
+
 from ..config.fit import FitConfig
 from ..utils.groups import lag_of_independence, nearest_distance_ratio, split_fraction
 from .tensors import ConnectomeTensors
@@ -25,7 +27,8 @@ def split_validation(data: ConnectomeTensors, val_dataset, config: FitConfig,
     ones, with a gap of :func:`~torch_gsr.utils.groups.lag_of_independence`.
     A preset's fraction (``explicit`` false) is skipped when ``val_dataset``
     is given or when it would leave no sample for validation or for
-    training; an explicit one is not. Near-copies left are warned about."""
+    training; an explicit one is not. Near-copies left are warned about.
+    Ungrouped samples held out in order return :func:`in_blocks`."""
     if val_dataset is not None and explicit and config.val_fraction:
         raise ValueError("pass either val_dataset or val_fraction, not both")
     if val_dataset is not None:
@@ -50,9 +53,18 @@ def split_validation(data: ConnectomeTensors, val_dataset, config: FitConfig,
             f"leaving out the {gap} before them (samples {gap + 1} apart are as far "
             f"apart as any two). Pass groups= (the subject or run of each sample) "
             f"or split=, gap= to choose.", UserWarning, stacklevel=3)
-        return train, val
+        return in_blocks(train), val
     warn_if_near_copies(train, val, ratio=ratio)
-    return train, val
+    return (in_blocks(train) if ungrouped and split == 'blocks' else train), val
+
+
+def in_blocks(data: ConnectomeTensors, blocks: int = 5) -> ConnectomeTensors:
+    r"""``data``, ungrouped samples of one run in order, as ``blocks``
+    contiguous groups: a cross-validation inside ``initialize`` (ridge's
+    penalty, 5 folds) then holds out whole blocks, not windows whose
+    neighbours overlap them."""
+    block = torch.arange(data.num_subjects) * blocks // max(data.num_subjects, 1)
+    return replace(data, groups=[f'block-{k}' for k in block.tolist()])
 
 
 def _held_out(data: ConnectomeTensors, config: FitConfig, explicit: bool, seed: int

@@ -33,7 +33,7 @@ from .epoch import train_epoch as _train_epoch
 from .epoch import validation_loss as _validation_loss
 from .history import History, format_record
 from .holdout import split_validation
-from .members import fit_members
+from .members import fit_members, initialize_model
 from .options import (
     fit_config,
     planned_epochs,
@@ -119,7 +119,7 @@ def fit(model: SuperResolutionModel, dataset,
         saved = read_checkpoint(resume, device)
         state = resumable_state(resume, saved, model)
     if state is None or derived_keys_lacking(model, state):
-        model.initialize(train.lr_adj, train.require_hr('fit'))
+        initialize_model(model, train)
 
     # The fused kernel (CPU and CUDA) updates all parameters in one pass.
     optimizer = torch.optim.Adam(model.parameters(), lr=config.learning_rate,

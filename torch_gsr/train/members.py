@@ -2,6 +2,7 @@ r"""How :func:`~torch_gsr.train.fit` trains a model made of members that
 train alone (:meth:`~torch_gsr.nn.SuperResolutionModel.members_trained_alone`):
 each member by ``fit`` itself on the model's split, then the model's own
 hooks. Member ``k``'s checkpoint is ``<checkpoint>.member<k>``."""
+import inspect
 import os.path as osp
 from typing import Callable, Optional
 
@@ -38,7 +39,7 @@ def fit_members(model: SuperResolutionModel, train: ConnectomeTensors,
     model.to(device)
     dtype = next(model.parameters()).dtype
     train = train.check().to(device, dtype)
-    model.initialize(train.lr_adj, train.require_hr('fit'))
+    initialize_model(model, train)
     if val is not None:
         val = val.check().to(device, dtype)
         history.after_fit.update(after_fit_figures(model, val))
@@ -50,3 +51,15 @@ def fit_members(model: SuperResolutionModel, train: ConnectomeTensors,
             model, torch.optim.Adam(model.parameters()), torch.Generator(), history,
             dict(fit_options or {}), EarlyStopping(None).state_dict(0), state, state))
     return history
+
+
+def initialize_model(model: SuperResolutionModel, train: ConnectomeTensors) -> None:
+    r""":meth:`~torch_gsr.nn.SuperResolutionModel.initialize` on the
+    training samples, with their groups where some group holds several
+    samples and ``initialize`` takes ``groups`` (a model written before 0.4
+    takes two arguments)."""
+    groups = train.shared_groups
+    if groups is None or 'groups' not in inspect.signature(model.initialize).parameters:
+        model.initialize(train.lr_adj, train.require_hr('fit'))
+    else:
+        model.initialize(train.lr_adj, train.require_hr('fit'), groups)

@@ -104,6 +104,16 @@ class ConnectomeTensors:
         r"""``[S]`` every sample's group number (in order of appearance)."""
         return group_index(cast(List[str], self.groups))
 
+    @property
+    def shared_groups(self) -> Optional[Tensor]:
+        r""":attr:`group_index` when the samples form at least 2 groups and
+        some group holds several, else :obj:`None` (each sample its own
+        group): what :meth:`~torch_gsr.nn.SuperResolutionModel.initialize`
+        gets, so that independent samples keep the folds they always had."""
+        index = self.group_index
+        groups = int(index.max()) + 1 if index.numel() else 0
+        return index if 2 <= groups < index.numel() else None
+
     def _tensors(self) -> Dict[str, Optional[Tensor]]:
         return dict(lr_adj=self.lr_adj, hr_adj=self.hr_adj,
                     lr_eigvecs=self.lr_eigvecs, hr_eigvecs=self.hr_eigvecs)

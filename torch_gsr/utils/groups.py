@@ -5,7 +5,7 @@ are never on both sides of a split; a group is the unit that is shuffled,
 held out, or counted. ``gap`` leaves out of training the samples next to
 the held-out ones in order (overlapping windows of one source)."""
 import re
-from typing import List, Optional, Sequence, Tuple
+from typing import List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 import torch
@@ -24,7 +24,7 @@ def source_of(sample_id: str) -> str:
     return match.group(1) if match else str(sample_id)
 
 
-def group_index(groups: Sequence, num_samples: Optional[int] = None) -> Tensor:
+def group_index(groups: Union[Sequence, Tensor], num_samples: Optional[int] = None) -> Tensor:
     r"""``[S]`` the group number of every sample, numbered in order of first
     appearance; a ``ValueError`` when ``groups`` does not hold
     ``num_samples`` labels."""

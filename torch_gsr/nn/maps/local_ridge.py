@@ -6,6 +6,7 @@ import torch
 from torch import Tensor
 
 from ...baselines import DEFAULT_ALPHAS, RidgeRegression
+from ...utils.groups import held_out_parts
 from ...utils.validation import check_adjacency, check_int, check_sizes
 from ...utils.vectorize import num_edges, unvectorize, vectorize
 
@@ -100,7 +101,8 @@ class LocalRidgeMap(torch.nn.Module):
         return lr_adj[:, rows[:, :, None], cols[:, None, :]].flatten(2)
 
     @torch.no_grad()
-    def fit(self, lr_adj: Tensor, hr_adj: Tensor, seed: int = 0) -> 'LocalRidgeMap':
+    def fit(self, lr_adj: Tensor, hr_adj: Tensor, seed: int = 0,
+            groups: Optional[Tensor] = None) -> 'LocalRidgeMap':
         r"""Chooses the neighbours and fits every HR edge (on the CPU in
         float64; stored in this module's dtype and on its device).
 
@@ -109,6 +111,8 @@ class LocalRidgeMap(torch.nn.Module):
                 ``S >= 2``.
             hr_adj (Tensor): ``[S, N_h, N_h]`` training HR connectomes.
             seed (int): seeds the assignment of subjects to the folds.
+            groups (Tensor, optional): ``[S]`` group numbers; a fold holds
+                a group whole. (default: each subject its own)
         """
         lr_adj = check_adjacency(lr_adj, 'lr_adj', num_nodes=self.lr_nodes)
         hr_adj = check_adjacency(hr_adj, 'hr_adj', num_nodes=self.hr_nodes)
@@ -124,7 +128,7 @@ class LocalRidgeMap(torch.nn.Module):
         self.to('cpu')
         self.neighbour_index.copy_(_strength_neighbours(lr_adj, hr_adj, self.neighbours))
         hr_edges = vectorize(hr_adj, 'triu')
-        alpha = self._cross_validate(lr_adj, hr_edges, seed)
+        alpha = self._cross_validate(lr_adj, hr_edges, seed, groups)
         for edge, rows, cols in self._blocks():
             weight, bias = next(_solve(self._features(lr_adj, rows, cols),
                                        hr_edges[:, edge], [alpha]))
@@ -133,11 +137,13 @@ class LocalRidgeMap(torch.nn.Module):
         self.alpha.fill_(alpha)
         return self.to(device)
 
-    def _cross_validate(self, lr_adj: Tensor, hr_edges: Tensor, seed: int) -> float:
+    def _cross_validate(self, lr_adj: Tensor, hr_edges: Tensor, seed: int,
+                        groups: Optional[Tensor]) -> float:
         r"""The ``alphas`` value with the lowest mean squared error over
         ``folds``-fold cross-validation on :data:`CV_EDGES` HR edges drawn
-        with ``seed`` (one alpha serves every edge); ``hr_edges`` ``[S, Q]``
-        are the HR strict upper triangles."""
+        with ``seed`` (one alpha serves every edge), the folds keeping each
+        of ``groups`` whole; ``hr_edges`` ``[S, Q]`` are the HR strict upper
+        triangles."""
         if len(self.alphas) == 1:
             return self.alphas[0]
         generator = torch.Generator().manual_seed(seed)
@@ -145,6 +151,9 @@ class LocalRidgeMap(torch.nn.Module):
         folds = torch.randperm(num_subjects, generator=generator).tensor_split(
             min(self.folds, num_subjects))
         edges = torch.randperm(self.weight.size(0), generator=generator)[:CV_EDGES]
+        if groups is not None and int(groups.max()) > 0:
+            folds = tuple(mask.nonzero().view(-1) for mask in held_out_parts(
+                groups.cpu(), min(self.folds, int(groups.max()) + 1), seed=seed))
         errors = torch.zeros(len(self.alphas), dtype=torch.float64)
         for edge, rows, cols in self._blocks(edges.sort().values):
             x, y = self._features(lr_adj, rows, cols), hr_edges[:, edge]

@@ -7,6 +7,7 @@ from torch import Tensor
 
 from ...utils.matrix import symmetrize
 from ...utils.validation import check_adjacency
+from .ridge import RidgeMap
 
 
 class ParcelCovarianceMap(torch.nn.Module):
@@ -29,8 +30,9 @@ class ParcelCovarianceMap(torch.nn.Module):
     \boldsymbol{\Sigma} \mathbf{M})` puts the LR correlations
     :math:`\mathbf{R}^{(l)}` back on that scale. The output is
     :math:`\mathbf{C}` as a correlation matrix (its absolute value with
-    ``absolute``), with the training-mean HR diagonal. Nothing is learned
-    but :math:`\boldsymbol{\Sigma}`.
+    ``absolute``), with the training-mean HR diagonal, plus, with
+    ``residual_ridge``, a :class:`RidgeMap` fitted to its training
+    residuals (what windows do that a Wishart model does not).
 
     Args:
         parcels (Tensor): :math:`\mathbf{M}`: ``[N_h]`` integers, each HR
@@ -40,6 +42,8 @@ class ParcelCovarianceMap(torch.nn.Module):
         absolute (bool, optional): predict :math:`|\mathbf{C}|` (for
             ``|Pearson|`` connectomes). (default: :obj:`None`, when no
             training HR edge is negative)
+        residual_ridge (bool): add ridge regression of the residuals.
+            (default: :obj:`True`)
 
     Shapes:
         - **input:** LR connectomes :math:`(B, N_l, N_l)`
@@ -52,11 +56,13 @@ class ParcelCovarianceMap(torch.nn.Module):
     hr_diagonal: Tensor  # [N_h]
     absolute_: Tensor  # [] bool, as fitted
 
-    def __init__(self, parcels: Tensor, absolute: Optional[bool] = None):
+    def __init__(self, parcels: Tensor, absolute: Optional[bool] = None,
+                 residual_ridge: bool = True):
         super().__init__()
         weights = _parcel_weights(parcels)
         self.hr_nodes, self.lr_nodes = weights.shape
         self.absolute = absolute
+        self.ridge = RidgeMap(self.lr_nodes, self.hr_nodes) if residual_ridge else None
         self.register_buffer('weights', weights)
         for name, shape in (('hr_mean', (self.hr_nodes, self.hr_nodes)),
                             ('gain', tuple(weights.shape)),
@@ -70,13 +76,17 @@ class ParcelCovarianceMap(torch.nn.Module):
         for buffer in (self.hr_mean, self.gain, self.lr_mean, self.hr_diagonal):
             buffer.zero_()
         self.absolute_.fill_(False)
+        if self.ridge is not None:
+            self.ridge.reset_parameters()
 
     @torch.no_grad()
-    def fit(self, lr_adj: Tensor, hr_adj: Tensor, seed: int = 0) -> 'ParcelCovarianceMap':
+    def fit(self, lr_adj: Tensor, hr_adj: Tensor, seed: int = 0,
+            groups: Optional[Tensor] = None) -> 'ParcelCovarianceMap':
         r"""Sets :math:`\boldsymbol{\Sigma}` to the mean of the training HR
         connectomes ``hr_adj`` ``[S, N_h, N_h]`` (float64 on the CPU; stored
-        in this module's dtype and on its device). ``lr_adj`` is checked
-        only, ``seed`` unused (the interface of the other maps)."""
+        in this module's dtype and on its device) and fits the residual
+        ridge on ``lr_adj`` ``[S, N_l, N_l]`` (``seed`` and ``groups``: its
+        folds, as :meth:`RidgeMap.fit`)."""
         check_adjacency(lr_adj, 'lr_adj', num_nodes=self.lr_nodes)
         hr_adj = check_adjacency(hr_adj, 'hr_adj', num_nodes=self.hr_nodes)
         hr_adj = hr_adj.detach().cpu().double()
@@ -96,6 +106,9 @@ class ParcelCovarianceMap(torch.nn.Module):
         self.lr_mean.copy_(lr_mean)
         self.absolute_.fill_(bool((hr_adj >= 0).all()) if self.absolute is None
                              else self.absolute)
+        if self.ridge is not None:
+            residual = hr_adj - self.expected(lr_adj).double().cpu()
+            self.ridge.fit(lr_adj, residual, seed, groups)
         return self
 
     def covariance(self, lr_adj: Tensor) -> Tensor:
@@ -111,6 +124,12 @@ class ParcelCovarianceMap(torch.nn.Module):
     def forward(self, lr_adj: Tensor) -> Tensor:
         r"""Predicts HR connectomes from ``lr_adj`` ``[B, N_l, N_l]``, in its
         dtype."""
+        hr_adj = self.expected(lr_adj)
+        return hr_adj if self.ridge is None else hr_adj + self.ridge(lr_adj)
+
+    def expected(self, lr_adj: Tensor) -> Tensor:
+        r""":math:`\mathbf{C}` as a correlation matrix ``[B, N_h, N_h]``
+        (without the residual ridge), in ``lr_adj``'s dtype."""
         cov = self.covariance(lr_adj)
         # A covariance with a non-positive variance (far outside the
         # training data) is clamped rather than turned into NaNs.

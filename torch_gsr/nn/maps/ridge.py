@@ -2,7 +2,7 @@ r"""Ridge regression from LR edges to HR edges as layers: :class:`RidgeMap`
 (the closed-form regression, its training data held in buffers) and
 :class:`RidgeBlend` (a model's prediction blended with it, the weight
 chosen on held-out subjects)."""
-from typing import Sequence
+from typing import Optional, Sequence
 
 import torch
 from torch import Tensor
@@ -91,7 +91,8 @@ class RidgeMap(torch.nn.Module):
             buffer.zero_()
 
     @torch.no_grad()
-    def fit(self, lr_adj: Tensor, hr_adj: Tensor, seed: int = 0) -> 'RidgeMap':
+    def fit(self, lr_adj: Tensor, hr_adj: Tensor, seed: int = 0,
+            groups: Optional[Tensor] = None) -> 'RidgeMap':
         r"""Solves the regression on training pairs (on the CPU in float64,
         a few ``S x S`` eigendecompositions; stored in this module's dtype and
         on its device).
@@ -101,11 +102,14 @@ class RidgeMap(torch.nn.Module):
             hr_adj (Tensor): ``[S, N_h, N_h]`` training HR connectomes.
             seed (int): seeds the assignment of subjects to the
                 cross-validation folds.
+            groups (Tensor, optional): ``[S]`` group numbers; a fold holds
+                a group whole. (default: each subject its own)
         """
         check_adjacency(lr_adj, 'lr_adj', num_nodes=self.lr_nodes)
         check_adjacency(hr_adj, 'hr_adj', num_nodes=self.hr_nodes)
-        solution = RidgeRegression(self.alphas, self.folds, solver='dual', seed=seed
-                                   ).fit(lr_adj.detach().cpu(), hr_adj.detach().cpu())
+        solution = RidgeRegression(self.alphas, self.folds, solver='dual', seed=seed).fit(
+            lr_adj.detach().cpu(), hr_adj.detach().cpu(),
+            None if groups is None else groups.cpu())
         like = self.lr_edge_mean
         assert solution.x_train_ is not None  # the dual form keeps it
         self.train_edges = solution.x_train_.to(like)
@@ -183,10 +187,12 @@ class RidgeBlend(torch.nn.Module):
         self.weight.zero_()
 
     @torch.no_grad()
-    def fit(self, lr_adj: Tensor, hr_adj: Tensor, seed: int = 0) -> None:
+    def fit(self, lr_adj: Tensor, hr_adj: Tensor, seed: int = 0,
+            groups: Optional[Tensor] = None) -> None:
         r"""Fits the ridge part on ``lr_adj`` ``[S, N_l, N_l]`` and ``hr_adj``
-        ``[S, N_h, N_h]`` and sets :math:`w = 0`."""
-        self.ridge.fit(lr_adj, hr_adj, seed)
+        ``[S, N_h, N_h]`` (``groups`` as :meth:`RidgeMap.fit`) and sets
+        :math:`w = 0`."""
+        self.ridge.fit(lr_adj, hr_adj, seed, groups)
         self.weight.zero_()
 
     @torch.no_grad()

@@ -136,13 +136,11 @@ class EnsembleGSR(SuperResolutionModel):
         hr_nodes (int): :math:`N_h`.
         preset (str): the members' preset; other than
             :obj:`'recommended'` it sets ``member_preset``.
-        members (sequence): model names, or ``(name, options)`` pairs for
-            a member built with options, e.g. ``('NodeMapGSR',
-            {'softmax_map': False})`` (default: :obj:`('NodeMapGSR',
-            'GSRNet')`).
+        members (sequence): model names, or ``(name, options)`` pairs, e.g.
+            ``('NodeMapGSR', {'softmax_map': False})`` (default:
+            :obj:`('NodeMapGSR', 'GSRNet')`).
         ridge (bool): add ridge regression as a member (default: :obj:`True`).
-        local_ridge (bool): add :class:`LocalRidgeMap` as a member
-            (default: :obj:`True`).
+        local_ridge (bool): add :class:`LocalRidgeMap` (default: :obj:`True`).
         neighbours (int): its LR nodes per HR node (default: :obj:`8`).
         weight_grid (int): grid steps per unit weight (default: :obj:`20`).
         interval_scale (str): the per-edge scale :math:`\sigma`:
@@ -150,11 +148,10 @@ class EnsembleGSR(SuperResolutionModel):
             edge's training one), ``'ridge_residual'``, ``'edge_std'`` or
             ``'constant'`` (``docs/accuracy.md``; default: :obj:`'spread'`).
         interval_confidence (float): the intervals' ``confidence`` (default: :obj:`0.9`).
-        member_preset (str): the members' preset (default:
-            :obj:`'recommended'`).
-        parcels (sequence of int, optional): each HR region's LR region,
-            when the LR regions merge HR ones: adds
-            :class:`ParcelCovarianceMap` as a member (default: :obj:`None`).
+        member_preset (str): the members' preset (default: :obj:`'recommended'`).
+        parcels (sequence of int, optional): each HR region's LR region
+            (LR regions merging HR ones): adds :class:`ParcelCovarianceMap`
+            as a member (default: :obj:`None`).
     """
     config_class = EnsembleConfig
     monitor = 'hr'
@@ -262,17 +259,20 @@ class EnsembleGSR(SuperResolutionModel):
         self.intervals.reset_parameters()
 
     @torch.no_grad()
-    def initialize(self, lr_adj: Tensor, hr_adj: Tensor) -> None:
-        r"""Fits the closed-form members and stores the edges' training
-        standard deviations (``[S, N_l, N_l]``, ``[S, N_h, N_h]`` training
+    def initialize(self, lr_adj: Tensor, hr_adj: Tensor,
+                   groups: Optional[Tensor] = None) -> None:
+        r"""Fits the closed-form members (their folds keep each of the
+        ``[S]`` ``groups`` whole) and stores the edges' training standard
+        deviations (``[S, N_l, N_l]``, ``[S, N_h, N_h]`` training
         connectomes); the model members are initialised by their own fit."""
         for closed_form in self.closed_form_members():
-            closed_form.fit(lr_adj, hr_adj)
+            closed_form.fit(lr_adj, hr_adj, groups=groups)
         std = (hr_adj.std(0) if hr_adj.size(0) > 1
                else torch.zeros_like(hr_adj[0])).to(self.edge_std)
         self.edge_std.copy_(positive_scale(std))
         alpha = None if self.ridge is None else float(self.ridge.alpha)
-        self.residual_scale.copy_(positive_scale(ridge_residual_scale(lr_adj, hr_adj, alpha)))
+        self.residual_scale.copy_(positive_scale(
+            ridge_residual_scale(lr_adj, hr_adj, alpha, groups=groups)))
 
     def derived_state_keys(self) -> List[str]:
         r"""The state :meth:`initialize` recomputes from the training
@@ -367,12 +367,10 @@ def _member(member: MemberSpec, lr_nodes: int, hr_nodes: int,
 
 def _parcel_member(parcels: Optional[Sequence[int]], lr_nodes: int,
                    hr_nodes: int) -> Optional[ParcelCovarianceMap]:
-    if parcels is None:
-        return None
-    member = ParcelCovarianceMap(torch.tensor(parcels))
-    if (member.lr_nodes, member.hr_nodes) != (lr_nodes, hr_nodes):
+    member = None if parcels is None else ParcelCovarianceMap(torch.tensor(parcels))
+    if member is not None and (member.lr_nodes, member.hr_nodes) != (lr_nodes, hr_nodes):
         raise ValueError(f"parcels must give each of the {hr_nodes} HR regions "
-                         f"one of the {lr_nodes} LR regions, got {len(parcels)} "
+                         f"one of the {lr_nodes} LR regions, got {member.hr_nodes} "
                          f"numbering {member.lr_nodes}")
     return member
 

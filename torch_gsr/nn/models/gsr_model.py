@@ -308,7 +308,8 @@ class GSRModel(SuperResolutionModel):
                 module.reset_parameters()
 
     @torch.no_grad()
-    def initialize(self, lr_adj: Tensor, hr_adj: Tensor) -> None:
+    def initialize(self, lr_adj: Tensor, hr_adj: Tensor,
+                   groups: Optional[Tensor] = None) -> None:
         r"""With ``mean_residual``, stores the training-mean LR and HR
         connectomes of ``lr_adj`` ``[S, N, N]`` and ``hr_adj``
         ``[S, N_h, N_h]`` (nothing otherwise)."""

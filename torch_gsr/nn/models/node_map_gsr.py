@@ -117,16 +117,17 @@ class NodeMapGSR(SuperResolutionModel):
         torch.nn.init.zeros_(self.lr_mean)
 
     @torch.no_grad()
-    def initialize(self, lr_adj: Tensor, hr_adj: Tensor) -> None:
+    def initialize(self, lr_adj: Tensor, hr_adj: Tensor,
+                   groups: Optional[Tensor] = None) -> None:
         r"""Sets :math:`\bar{\mathbf{A}}_l` and :math:`\mathbf{B}` to the
         training means of ``lr_adj`` ``[S, N_l, N_l]`` and ``hr_adj``
         ``[S, N_h, N_h]``; with ``ridge_blend``, fits the ridge part on them
-        and sets its weight to 0."""
+        (its folds keep each of ``groups`` whole) and sets its weight to 0."""
         lr_mean, hr_mean = self.training_means(lr_adj, hr_adj)
         self.lr_mean.copy_(lr_mean)
         self.bias.copy_(hr_mean)
         if self.ridge_blend is not None:
-            self.ridge_blend.fit(lr_adj, hr_adj)
+            self.ridge_blend.fit(lr_adj, hr_adj, groups=groups)
 
     @torch.no_grad()
     def after_fit(self, lr_adj: Tensor, hr_adj: Tensor,

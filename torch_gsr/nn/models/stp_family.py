@@ -46,7 +46,8 @@ class EdgeL1Model(SuperResolutionModel):
         self.register_buffer('hr_mean', torch.zeros(hr_nodes, hr_nodes))
 
     @torch.no_grad()
-    def initialize(self, lr_adj: Tensor, hr_adj: Tensor) -> None:
+    def initialize(self, lr_adj: Tensor, hr_adj: Tensor,
+                   groups: Optional[Tensor] = None) -> None:
         r"""With ``residual``, stores the training-mean LR and HR
         connectomes of ``lr_adj`` ``[S, N, N]`` and ``hr_adj``
         ``[S, N_h, N_h]`` (nothing otherwise)."""

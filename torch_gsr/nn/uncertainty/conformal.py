@@ -1,12 +1,13 @@
 r"""Per-edge prediction intervals by normalised conformal prediction,
 with the subject as the exchangeable unit, and per-edge scales for them."""
 import math
-from typing import Any, Optional, Tuple
+from typing import Any, List, Optional, Tuple
 
 import torch
 from torch import Tensor
 
 from ...baselines import RidgeRegression
+from ...utils.groups import held_out_parts
 from ...utils.validation import check_int
 from ...utils.vectorize import vectorize
 
@@ -171,21 +172,35 @@ def positive_scale(scale: Tensor) -> Tensor:
 
 
 def ridge_residual_scale(lr_adj: Tensor, hr_adj: Tensor, alpha: Optional[float],
-                         folds: int = 5) -> Tensor:
+                         folds: int = 5, groups: Optional[Tensor] = None) -> Tensor:
     r"""``[N_h, N_h]`` root mean square out-of-fold residual of ridge
-    regression with ``alpha`` (``None``: cross-validated) on each edge."""
+    regression with ``alpha`` (``None``: cross-validated) on each edge, the
+    folds keeping each of the ``[S]`` ``groups`` whole (:obj:`None`: each
+    sample its own)."""
     lr_adj, hr_adj = lr_adj.detach().cpu(), hr_adj.detach().cpu()
     num_subjects = lr_adj.size(0)
     if num_subjects < 2:
         return hr_adj.new_ones(hr_adj.shape[1:])
     if alpha is None:
-        alpha = RidgeRegression().fit(lr_adj, hr_adj).alpha_
-    order = torch.randperm(num_subjects, generator=torch.Generator().manual_seed(0))
+        alpha = RidgeRegression().fit(lr_adj, hr_adj, groups).alpha_
     squares = torch.zeros(hr_adj.shape[1:], dtype=torch.float64)
-    for held_out in order.tensor_split(min(folds, num_subjects)):
-        train = torch.ones(num_subjects, dtype=torch.bool)
-        train[held_out] = False
+    for held_out in _folds(num_subjects, folds, groups):
+        train = ~held_out
         ridge = RidgeRegression([alpha]).fit(lr_adj[train], hr_adj[train])
         squares += (ridge.predict(lr_adj[held_out]).double()
                     - hr_adj[held_out].double()).pow(2).sum(0)
     return (squares / num_subjects).sqrt()
+
+
+def _folds(num_subjects: int, folds: int, groups: Optional[Tensor]) -> List[Tensor]:
+    r"""Held-out masks ``[S]``: a seeded permutation of the subjects cut in
+    ``folds``, or of ``groups`` (:func:`~torch_gsr.utils.groups.held_out_parts`)."""
+    if groups is not None and int(groups.max()) > 0:
+        return held_out_parts(groups.cpu(), min(folds, int(groups.max()) + 1))
+    order = torch.randperm(num_subjects, generator=torch.Generator().manual_seed(0))
+    masks = []
+    for held_out in order.tensor_split(min(folds, num_subjects)):
+        mask = torch.zeros(num_subjects, dtype=torch.bool)
+        mask[held_out] = True
+        masks.append(mask)
+    return masks
