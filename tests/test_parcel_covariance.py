@@ -2,6 +2,7 @@ import pytest
 import torch
 
 from torch_gsr.nn import EnsembleGSR, ParcelCovarianceMap, RidgeMap, build_model
+from torch_gsr.train import fit, load_checkpoint, predict
 
 HR_NODES, PAIRS = 12, torch.arange(12) // 2  # 6 LR regions, each two HR ones
 
@@ -119,3 +120,16 @@ def test_ensemble_member_and_config():
     assert rebuilt.config.parcels == tuple(PAIRS.tolist())
     with pytest.raises(ValueError, match='each of the 12 HR regions one of the 6'):
         EnsembleGSR(6, HR_NODES, parcels=[0, 1, 2])
+
+
+def test_ensemble_with_parcels_trains_saves_and_loads(tmp_path):
+    lr_adj, hr_adj = window_correlations(40)
+    torch.manual_seed(0)
+    model = EnsembleGSR(6, HR_NODES, members=['NodeMapGSR'], parcels=PAIRS.tolist())
+    path = str(tmp_path / 'ensemble.pt')
+    fit(model, (lr_adj, hr_adj), epochs=1, progress=False, checkpoint=path)
+    assert model.all_member_names[-1] == 'ParcelCovarianceMap'
+    assert float(model.weights.sum()) == pytest.approx(1.)
+    loaded, _ = load_checkpoint(path)
+    assert loaded.config.parcels == tuple(PAIRS.tolist())
+    assert torch.equal(predict(loaded, lr_adj[:3]), predict(model, lr_adj[:3]))
