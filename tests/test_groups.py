@@ -12,6 +12,7 @@ from torch_gsr.nn import LocalRidgeMap, NodeMapGSR, RidgeMap
 from torch_gsr.nn.uncertainty.conformal import ridge_residual_scale
 from torch_gsr.train import ConnectomeTensors, cross_validate, fit, kfold_indices
 from torch_gsr.utils.groups import (
+    fold_masks,
     group_index,
     held_out_parts,
     lag_of_independence,
@@ -288,3 +289,14 @@ def test_closed_form_parts_cross_validate_on_whole_groups():
     by_row = ridge_residual_scale(lr, hr, 1e-3)
     by_pair = ridge_residual_scale(lr, hr, 1e-3, groups=pairs)
     assert by_pair.mean() > 2 * by_row.mean()  # copies are predicted closely
+
+
+def test_fold_masks_cover_every_sample_once_and_keep_groups_whole():
+    groups = torch.arange(20) // 4  # 5 groups of 4
+    for masks in (fold_masks(20, 3, groups, seed=1), fold_masks(20, 3, seed=1)):
+        assert len(masks) == 3 and torch.stack(masks).sum(0).eq(1).all()
+    for mask in fold_masks(20, 3, groups, seed=1):
+        assert all(mask[groups == g].all() or not mask[groups == g].any() for g in range(5))
+    assert len(fold_masks(20, 10, groups)) == 5  # no more folds than groups
+    with pytest.raises(ValueError, match='at least 2 groups of samples, got 1'):
+        fold_masks(6, 5, torch.zeros(6, dtype=torch.long))

@@ -16,7 +16,7 @@ from typing import Optional, Sequence, Tuple, Union
 import torch
 from torch import Tensor
 
-from .utils.groups import group_index, held_out_parts
+from .utils.groups import fold_masks, group_index
 from .utils.validation import check_adjacency, check_int
 from .utils.vectorize import unvectorize, vectorize
 
@@ -157,7 +157,7 @@ class RidgeRegression(_Baseline):
         if len(self.alphas) == 1:
             self.alpha_ = self.alphas[0]
         else:
-            group = group_index(range(x.size(0)) if groups is None else groups, x.size(0))
+            group = None if groups is None else group_index(groups, x.size(0))
             self.cv_errors_ = self._cross_validate(x, y, group)
             self.alpha_ = self.alphas[int(self.cv_errors_.argmin())]
 
@@ -200,14 +200,15 @@ class RidgeRegression(_Baseline):
             projected = eigvecs.T @ (x.T @ y)
         return eigvals.clamp_min(0), eigvecs, projected
 
-    def _cross_validate(self, x: Tensor, y: Tensor, group: Tensor) -> Tensor:
-        num_subjects, num_groups = x.size(0), int(group.max()) + 1
+    def _cross_validate(self, x: Tensor, y: Tensor, group: Optional[Tensor]) -> Tensor:
+        num_subjects = x.size(0)
+        num_groups = num_subjects if group is None else int(group.max()) + 1
         if num_groups < 2:
             raise ValueError(f"choosing alpha by cross-validation needs at least "
                              f"2 training subjects (groups), got {num_groups} (or "
                              f"pass a single alpha)")
         errors = torch.zeros(len(self.alphas), dtype=torch.float64)
-        for held_out in held_out_parts(group, min(self.folds, num_groups), seed=self.seed):
+        for held_out in fold_masks(num_subjects, self.folds, group, self.seed):
             train = held_out.logical_not()
             x_mean, y_mean = x[train].mean(0), y[train].mean(0)
             x_train, y_train = x[train] - x_mean, y[train] - y_mean

@@ -64,6 +64,20 @@ def held_out_parts(group: Tensor, parts: int, split: str = 'groups',
     return held
 
 
+def fold_masks(num_samples: int, folds: int, groups: Optional[Tensor] = None,
+               seed: int = 0) -> List[Tensor]:
+    r"""The held-out masks ``[S]`` of a cross-validation inside a fit (a
+    penalty's): :func:`held_out_parts` of ``groups`` (``[S]`` group numbers;
+    :obj:`None`: each sample its own group) in ``folds`` parts, fewer with
+    fewer groups."""
+    group = torch.arange(num_samples) if groups is None else groups.cpu()
+    num_groups = int(group.max()) + 1 if group.numel() else 0
+    if num_groups < 2:
+        raise ValueError(f"a cross-validation needs at least 2 groups of samples, "
+                         f"got {num_groups}")
+    return held_out_parts(group, min(folds, num_groups), seed=seed)
+
+
 def kfold_parts(num_samples: int, parts: int,
                 shuffle_seed: Optional[int] = None) -> List[Tensor]:
     r"""The held-out samples ``[S]`` (bool) of scikit-learn's

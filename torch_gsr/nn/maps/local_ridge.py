@@ -6,7 +6,7 @@ import torch
 from torch import Tensor
 
 from ...baselines import DEFAULT_ALPHAS, RidgeRegression
-from ...utils.groups import held_out_parts
+from ...utils.groups import fold_masks
 from ...utils.validation import check_adjacency, check_int, check_sizes
 from ...utils.vectorize import num_edges, unvectorize, vectorize
 
@@ -146,20 +146,18 @@ class LocalRidgeMap(torch.nn.Module):
         triangles."""
         if len(self.alphas) == 1:
             return self.alphas[0]
-        generator = torch.Generator().manual_seed(seed)
         num_subjects = lr_adj.size(0)
-        folds = torch.randperm(num_subjects, generator=generator).tensor_split(
-            min(self.folds, num_subjects))
+        folds = fold_masks(num_subjects, self.folds, groups, seed)
+        generator = torch.Generator().manual_seed(seed)
+        # The edges are the seed's draws after the folds' permutation of the
+        # subjects (the folds of earlier versions, drawn first).
+        torch.randperm(num_subjects, generator=generator)
         edges = torch.randperm(self.weight.size(0), generator=generator)[:CV_EDGES]
-        if groups is not None and int(groups.max()) > 0:
-            folds = tuple(mask.nonzero().view(-1) for mask in held_out_parts(
-                groups.cpu(), min(self.folds, int(groups.max()) + 1), seed=seed))
         errors = torch.zeros(len(self.alphas), dtype=torch.float64)
         for edge, rows, cols in self._blocks(edges.sort().values):
             x, y = self._features(lr_adj, rows, cols), hr_edges[:, edge]
             for held_out in folds:
-                train = torch.ones(num_subjects, dtype=torch.bool)
-                train[held_out] = False
+                train = ~held_out
                 for k, (weight, bias) in enumerate(_solve(x[train], y[train], self.alphas)):
                     predicted = bias + torch.einsum('sqf,qf->sq', x[held_out], weight)
                     errors[k] += (predicted - y[held_out]).pow(2).sum()

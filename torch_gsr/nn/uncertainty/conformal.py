@@ -1,13 +1,13 @@
 r"""Per-edge prediction intervals by normalised conformal prediction,
 with the subject as the exchangeable unit, and per-edge scales for them."""
 import math
-from typing import Any, List, Optional, Tuple
+from typing import Any, Optional, Tuple
 
 import torch
 from torch import Tensor
 
 from ...baselines import RidgeRegression
-from ...utils.groups import held_out_parts
+from ...utils.groups import fold_masks
 from ...utils.validation import check_int
 from ...utils.vectorize import vectorize
 
@@ -184,23 +184,10 @@ def ridge_residual_scale(lr_adj: Tensor, hr_adj: Tensor, alpha: Optional[float],
     if alpha is None:
         alpha = RidgeRegression().fit(lr_adj, hr_adj, groups).alpha_
     squares = torch.zeros(hr_adj.shape[1:], dtype=torch.float64)
-    for held_out in _folds(num_subjects, folds, groups):
+    for held_out in fold_masks(num_subjects, folds, groups):
         train = ~held_out
         ridge = RidgeRegression([alpha]).fit(lr_adj[train], hr_adj[train])
         squares += (ridge.predict(lr_adj[held_out]).double()
                     - hr_adj[held_out].double()).pow(2).sum(0)
     return (squares / num_subjects).sqrt()
 
-
-def _folds(num_subjects: int, folds: int, groups: Optional[Tensor]) -> List[Tensor]:
-    r"""Held-out masks ``[S]``: a seeded permutation of the subjects cut in
-    ``folds``, or of ``groups`` (:func:`~torch_gsr.utils.groups.held_out_parts`)."""
-    if groups is not None and int(groups.max()) > 0:
-        return held_out_parts(groups.cpu(), min(folds, int(groups.max()) + 1))
-    order = torch.randperm(num_subjects, generator=torch.Generator().manual_seed(0))
-    masks = []
-    for held_out in order.tensor_split(min(folds, num_subjects)):
-        mask = torch.zeros(num_subjects, dtype=torch.bool)
-        mask[held_out] = True
-        masks.append(mask)
-    return masks
