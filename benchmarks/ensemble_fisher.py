@@ -11,7 +11,7 @@ import sys
 import torch
 
 from torch_gsr.baselines import RidgeRegression
-from torch_gsr.nn.models.ensemble import _best_weights
+from torch_gsr.utils.simplex import best_simplex_weights
 from torch_gsr.utils.vectorize import vectorize
 
 torch.set_num_threads(1)
@@ -70,7 +70,7 @@ for path in sys.argv[1:]:
 
     def rule(sel_v, sel_t, label):
         V = torch.stack([vectorize(m, "triu").flatten() for m in sel_v])
-        ww = _best_weights(V, yv, 20)
+        ww = best_simplex_weights(V, yv, 20)
         p = torch.einsum("k,kbij->bij", ww, torch.stack(sel_t))
         out.append(
             f"{label}: {mae(p, d['test_hr']) / ref:.4f} w={[round(x, 2) for x in ww.tolist()]}"

@@ -11,7 +11,7 @@ import warnings
 
 import torch
 
-from torch_gsr.nn.models.ensemble import _best_weights
+from torch_gsr.utils.simplex import best_simplex_weights
 from torch_gsr.utils.vectorize import unvectorize, vectorize
 
 torch.set_num_threads(1)
@@ -65,7 +65,7 @@ for path in sys.argv[1:]:
         mae(pt, d["test_hr"]) / ref,
     )
     V = torch.stack([vectorize(m.double(), "triu").flatten() for m in mv + [pv]])
-    ww = _best_weights(V, yv, 20)
+    ww = best_simplex_weights(V, yv, 20)
     print(
         " +krr ens",
         mae(torch.einsum("k,kbij->bij", ww.float(), torch.stack(mt + [pt])), d["test_hr"]) / ref,

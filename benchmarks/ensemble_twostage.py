@@ -14,9 +14,9 @@ import torch
 
 from torch_gsr.baselines import RidgeRegression
 from torch_gsr.nn import NodeMapGSR
-from torch_gsr.nn.models.ensemble import _best_weights
 from torch_gsr.train import fit
 from torch_gsr.utils.matrix import symmetrize
+from torch_gsr.utils.simplex import best_simplex_weights
 from torch_gsr.utils.vectorize import vectorize
 
 torch.set_num_threads(1)
@@ -66,7 +66,7 @@ for path in sys.argv[1:]:
     )
     V = torch.stack([vec(x) for x in d["mv"]] + [vec(p1["val"]), vec(p2["val"])])
     T = torch.stack([vec(x) for x in d["mt"]] + [vec(p1["test"]), vec(p2["test"])])
-    w = _best_weights(V, yv, 10)
+    w = best_simplex_weights(V, yv, 10)
     print(
         "   6-member grid(1/10) on val:",
         round(float((yt - w @ T).abs().mean()) / ref, 4),

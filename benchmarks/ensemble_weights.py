@@ -15,7 +15,7 @@ from scipy.optimize import nnls
 
 from torch_gsr.nn.maps.local_ridge import LocalRidgeMap
 from torch_gsr.nn.maps.ridge import RidgeMap
-from torch_gsr.nn.models.ensemble import _best_weights
+from torch_gsr.utils.simplex import best_simplex_weights
 from torch_gsr.utils.vectorize import vectorize
 
 torch.set_num_threads(1)
@@ -58,7 +58,7 @@ for path in sys.argv[1:]:
         local.fit(lr_all, hr_all)
         Tr[3] = vec(local(d["test_lr"])).flatten()
     refit = r(d["weights"], Tr)
-    worc = _best_weights(Tv, yt, 20)
+    worc = best_simplex_weights(Tv, yt, 20)
     orc = r(worc)
     best = min((float((yt - Tv[k]).abs().mean()) / ref, names[k]) for k in range(len(names)))
     print(

@@ -90,19 +90,20 @@ def test_a_version_2_config_without_generator_rebuilds_the_package_generator():
 
 
 def test_an_ensemble_config_without_local_ridge_rebuilds_the_older_ensemble():
-    r"""``local_ridge`` and ``interval_confidence`` (issue 20) joined
-    EnsembleConfig within version 2: an ensemble saved before them had no
-    local ridge member and calibrated by the pooled quantile."""
+    r"""``local_ridge`` and ``interval_confidence`` (issue 20) and
+    ``refit_maps`` (issue 28) joined EnsembleConfig within version 2: an
+    ensemble saved before them had no local ridge member, calibrated by the
+    pooled quantile and kept its closed-form members' fit on the training part."""
     old = EnsembleGSR(8, 12, members=('NodeMapGSR',), local_ridge=False,
-                      interval_confidence=0.5)
+                      interval_confidence=0.5, refit_maps=False)
     config = {k: v for k, v in old.get_config().items()
-              if k not in ('local_ridge', 'interval_confidence')}
+              if k not in ('local_ridge', 'interval_confidence', 'refit_maps')}
     migrated = migrate_checkpoint(dict(version=CHECKPOINT_VERSION, model_config=config))
     assert migrated['model_config'] == old.get_config()
     rebuilt = build_model(migrated['model_config'])
     rebuilt.load_state_dict(old.state_dict())
     assert rebuilt.local_ridge is None and rebuilt.num_members == 2
-    assert rebuilt.intervals.confidence == 0.5
+    assert rebuilt.intervals.confidence == 0.5 and not rebuilt.config.refit_maps
 
 
 def test_a_newer_version_is_refused(tmp_path):

@@ -246,10 +246,15 @@ def test_a_dataset_carries_its_groups(runs):
 
 
 class GroupsSeen(NodeMapGSR):
-    """Records the groups ``initialize`` receives."""
+    """Records the groups ``initialize`` receives, and what ``refit`` does."""
+    refitted_with = None
+
     def initialize(self, lr_adj, hr_adj, groups=None):
         self.initialized_with = None if groups is None else groups.clone()
         super().initialize(lr_adj, hr_adj, groups)
+
+    def refit(self, lr_adj, hr_adj, groups=None):
+        self.refitted_with = (lr_adj.size(0), None if groups is None else groups.clone())
 
 
 def test_initialize_gets_the_training_groups(runs):
@@ -268,6 +273,28 @@ def test_initialize_gets_the_training_groups(runs):
         fit(model, (lr[one_run], hr[one_run]), epochs=1, progress=False)
     groups = model.initialized_with
     assert groups.tolist() == sorted(groups.tolist()) and int(groups.max()) == 4
+
+
+def test_refit_gets_every_training_sample_grouped_as_initialize(runs):
+    lr, hr, ids = runs
+    model = GroupsSeen(lr.size(-1), HR_REGIONS)
+    fit(model, ConnectomeTensors(lr, hr, ids), epochs=1, progress=False, val_fraction=0.4)
+    count, groups = model.refitted_with
+    assert count == len(ids) and int(groups.max()) + 1 == 6  # the held-out runs too
+    fit(model, (lr[::20], hr[::20]), epochs=1, progress=False, split='groups')
+    assert model.refitted_with[0] == len(lr[::20]) and model.refitted_with[1] is None
+    # One run's windows held out in order: all of them, in 5 contiguous blocks.
+    one_run = [i for i, name in enumerate(ids) if source_of(name) == 'run0']
+    with pytest.warns(UserWarning, match='holds out the last'):
+        fit(model, (lr[one_run], hr[one_run]), epochs=1, progress=False)
+    count, groups = model.refitted_with
+    assert count == len(one_run) and groups.tolist() == sorted(groups.tolist())
+    assert int(groups.max()) == 4
+    # A validation set given apart is no training sample: no refit.
+    model.refitted_with = None
+    fit(model, (lr[::20], hr[::20]), val_dataset=(lr[1::20], hr[1::20]), epochs=1,
+        progress=False)
+    assert model.refitted_with is None
 
 
 def test_closed_form_parts_cross_validate_on_whole_groups():

@@ -5,9 +5,9 @@ import torch
 
 from torch_gsr.baselines import RidgeRegression
 from torch_gsr.datasets import synthetic_connectomes
-from torch_gsr.nn import MODELS, EnsembleGSR, NodeMapGSR, build_model
-from torch_gsr.nn.models.ensemble import _best_weights, _compositions
+from torch_gsr.nn import MODELS, EnsembleGSR, LocalRidgeMap, NodeMapGSR, RidgeMap, build_model
 from torch_gsr.train import fit, load_checkpoint, predict
+from torch_gsr.utils.simplex import best_simplex_weights, simplex_grid
 from torch_gsr.utils.vectorize import vectorize
 
 LR, HR = 12, 20
@@ -113,11 +113,11 @@ def test_best_weights_follow_the_better_member():
     target = torch.linspace(0, 1, 50, dtype=torch.float64)
     noise = torch.sin(torch.arange(50.)).double()
     members = torch.stack([target + noise, target + 0.1 * noise, target + 0.5])
-    assert _best_weights(members, target, 10).tolist() == [0., 1., 0.]
+    assert best_simplex_weights(members, target, 10).tolist() == [0., 1., 0.]
     # Opposite errors cancel half and half.
     opposite = torch.stack([target + noise, target - noise])
-    assert _best_weights(opposite, target, 10).tolist() == [0.5, 0.5]
-    grid = list(_compositions(20, 3))
+    assert best_simplex_weights(opposite, target, 10).tolist() == [0.5, 0.5]
+    grid = list(simplex_grid(20, 3))
     assert len(grid) == 231 == len(set(grid)) and all(sum(c) == 20 for c in grid)
     assert {(20, 0, 0), (0, 20, 0), (0, 0, 20)} <= set(grid)
 
@@ -139,6 +139,28 @@ def test_ridge_alone_is_ridge_regression(data):
     expected = RidgeRegression(solver='dual').fit(*data['train']).predict(data['test'][0])
     torch.testing.assert_close(model(data['test'][0]).hr_adj, expected.float(),
                                atol=1e-5, rtol=1e-4)
+
+
+def test_closed_form_members_refit_on_every_training_sample(data):
+    lr = torch.cat([data['train'][0], data['val'][0]])
+    hr = torch.cat([data['train'][1], data['val'][1]])
+    fitted = {}
+    for refit_maps in (True, False):
+        torch.manual_seed(0)
+        model = EnsembleGSR(LR, HR, members=('NodeMapGSR',), weight_grid=10,
+                            refit_maps=refit_maps)
+        fit(model, (lr, hr), epochs=2, val_fraction=0.25, progress=False)
+        fitted[refit_maps] = model
+    test = data['test'][0]
+    alone = [RidgeMap(LR, HR).fit(lr, hr), LocalRidgeMap(LR, HR, 8).fit(lr, hr)]
+    for member, own in zip(fitted[True].closed_form_members(), alone, strict=True):
+        assert torch.equal(member(test), own(test))
+    # Without refit_maps they keep their fit on the training part.
+    for member, own in zip(fitted[False].closed_form_members(), alone, strict=True):
+        assert not torch.allclose(member(test), own(test))
+    # The weights and intervals were chosen before the refit: the same.
+    assert torch.equal(fitted[True].weights, fitted[False].weights)
+    assert torch.equal(fitted[True].intervals.quantiles, fitted[False].intervals.quantiles)
 
 
 def test_bad_options():

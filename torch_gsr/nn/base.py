@@ -171,6 +171,15 @@ class SuperResolutionModel(torch.nn.Module, ABC):
         the history. Nothing here."""
         return {}
 
+    def refit(self, lr_adj: Tensor, hr_adj: Tensor,
+              groups: Optional[Tensor] = None) -> None:
+        r"""Called by :func:`~torch_gsr.train.fit` last, after
+        :meth:`after_fit`, when it held validation samples out of the
+        training data: every training sample, validation ones included
+        (``[S, N_l, N_l]``, ``[S, N_h, N_h]``, ``[S]`` group numbers or
+        :obj:`None` as for :meth:`initialize`), to fit again what needed no
+        validation. Does nothing here."""
+
     def interval_bounds(self, out: Any, coverage: float = 0.9) -> Tuple[Tensor, Tensor]:
         r"""``(lower, upper)`` ``[B, N_h, N_h]`` per-edge bounds of an output
         of :meth:`forward` holding a new subject's true edge with

@@ -1,6 +1,7 @@
 r"""The parts of :func:`~torch_gsr.train.fit` around its epoch loop, as small
 callback objects in Lightning's manner: the learning-rate schedule, early
 stopping, the after-fit hook and checkpoint writing."""
+import itertools
 import math
 import time
 from dataclasses import dataclass
@@ -29,6 +30,7 @@ class FitRun:
     history: History
     fit_options: dict
     val: Optional[ConnectomeTensors]
+    everything: Optional[ConnectomeTensors] = None  # what refit gets
     stop: bool = False
 
 
@@ -150,14 +152,27 @@ def after_fit_figures(model: SuperResolutionModel,
                            val.group_index)
 
 
+def refit_model(model: SuperResolutionModel, everything: ConnectomeTensors) -> None:
+    r""":meth:`~torch_gsr.nn.SuperResolutionModel.refit` on every training
+    sample, moved to the model's device and dtype, with their groups as
+    :func:`~torch_gsr.train.members.initialize_model` passes them."""
+    like = next(itertools.chain(model.parameters(), model.buffers()))
+    everything = everything.check().to(like.device, like.dtype)
+    model.refit(everything.lr_adj, everything.require_hr('fit'), everything.shared_groups)
+
+
 class AfterFit(Callback):
     r"""Calls the model's
     :meth:`~torch_gsr.nn.SuperResolutionModel.after_fit` with the validation
-    subjects, if any, and records what it returns in the history."""
+    subjects, if any, and records what it returns in the history; then its
+    :meth:`~torch_gsr.nn.SuperResolutionModel.refit` with every training
+    sample, when the validation ones were held out of them."""
     def on_fit_end(self, run: FitRun) -> None:
-        r"""Runs the hook on the validation subjects, if any."""
+        r"""Runs the hooks."""
         if run.val is not None:
             run.history.after_fit.update(after_fit_figures(run.model, run.val))
+        if run.everything is not None:
+            refit_model(run.model, run.everything)
 
 
 class CheckpointWriter(Callback):

@@ -29,13 +29,15 @@ _OPTIONS_ADDED_IN_V1: Dict[str, dict] = dict(
 # and NodeMapGSR's ``softmax_map`` and EnsembleGSR's ``local_ridge`` and
 # ``interval_confidence`` (issue 20; before them the map was plain, the ensemble
 # had no local ridge member and calibrated by the pooled quantile) and
-# ``parcels`` (issue 28).
+# ``parcels`` and ``refit_maps`` (issue 28; before it the closed-form
+# members kept their fit on the training part).
 _GENERATOR = dict(generator='gsr_net')
 _OPTIONS_ADDED_IN_V2: Dict[str, dict] = dict(
     GSRNet=_GENERATOR, GSRLayerOnly=_GENERATOR, DeepGSR=_GENERATOR,
     GSRAutoencoder=_GENERATOR, AGSRNet=_GENERATOR,
     NodeMapGSR=dict(softmax_map=False),
-    EnsembleGSR=dict(local_ridge=False, interval_confidence=0.5, parcels=None))
+    EnsembleGSR=dict(local_ridge=False, interval_confidence=0.5, parcels=None,
+                     refit_maps=False))
 
 
 def migrate_checkpoint(checkpoint: dict) -> dict:
@@ -48,7 +50,7 @@ def migrate_checkpoint(checkpoint: dict) -> dict:
     and an early-stopping ``best_state`` equal to ``model_state``), which
     version 2 reads as it is. Options added within version 2
     (``generator``, ``softmax_map``, ``local_ridge``,
-    ``interval_confidence``) are filled in any
+    ``interval_confidence``, ``parcels``, ``refit_maps``) are filled in any
     version, with the value that rebuilds the model saved before them."""
     checkpoint = dict(checkpoint)
     if checkpoint.get('version') == 1:

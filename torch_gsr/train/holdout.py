@@ -67,6 +67,19 @@ def in_blocks(data: ConnectomeTensors, blocks: int = 5) -> ConnectomeTensors:
     return replace(data, groups=[f'block-{k}' for k in block.tolist()])
 
 
+def refit_samples(data: ConnectomeTensors, train: ConnectomeTensors
+                  ) -> Optional[ConnectomeTensors]:
+    r"""Every sample of ``data`` for :meth:`~torch_gsr.nn.SuperResolutionModel.refit`,
+    grouped as :func:`split_validation` grouped its ``train`` part (in
+    :func:`in_blocks` where it held ungrouped samples out in order), or
+    :obj:`None` when it held none out of ``data``."""
+    if train.num_subjects == data.num_subjects:
+        return None
+    ungrouped = len(set(cast(list, data.groups))) == data.num_subjects
+    blocks = ungrouped and len(set(cast(list, train.groups))) < train.num_subjects
+    return in_blocks(data) if blocks else data
+
+
 def _held_out(data: ConnectomeTensors, config: FitConfig, explicit: bool, seed: int
               ) -> Tuple[ConnectomeTensors, Optional[ConnectomeTensors]]:
     train, held = split_fraction(data.group_index, config.val_fraction, config.split,

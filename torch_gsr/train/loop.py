@@ -32,7 +32,7 @@ from .epoch import NonFiniteLossError
 from .epoch import train_epoch as _train_epoch
 from .epoch import validation_loss as _validation_loss
 from .history import History, format_record
-from .holdout import split_validation
+from .holdout import refit_samples, split_validation
 from .members import fit_members, initialize_model
 from .options import (
     fit_config,
@@ -97,6 +97,7 @@ def fit(model: SuperResolutionModel, dataset,
     data.require_hr('fit')
     train, val = split_validation(data, val_dataset, config,
                                   'val_fraction' in explicit, seed)
+    everything = refit_samples(data, train)
     if 'patience' in explicit and val is None:
         raise ValueError("patience (early stopping) needs validation data: "
                          "pass val_dataset or val_fraction > 0")
@@ -108,7 +109,7 @@ def fit(model: SuperResolutionModel, dataset,
         fit_member = functools.partial(
             fit, config=given, device=device, seed=seed, progress=progress,
             callbacks=callbacks, **member_options)
-        return fit_members(model, train, val, fit_member, device, checkpoint, resume,
+        return fit_members(model, train, val, fit_member, device, everything, checkpoint, resume,
                            dict(asdict(config), seed=seed))
     train, val = _prepared(model, train, val, device, progress is True)
     patience = config.patience if val is not None else None
@@ -146,7 +147,7 @@ def fit(model: SuperResolutionModel, dataset,
     preset = given if isinstance(given, str) else options.get('preset')
     fit_options = dict(asdict(config), seed=seed, preset=preset, patience=patience,
                        epochs=num_epochs)
-    run = FitRun(model, optimizer, shuffle, history, fit_options, val)
+    run = FitRun(model, optimizer, shuffle, history, fit_options, val, everything)
     built_in: List[Callback] = [early_stopping, AfterFit()]
     if checkpoint is not None:
         built_in.append(CheckpointWriter(checkpoint, early_stopping,

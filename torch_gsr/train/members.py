@@ -9,7 +9,7 @@ from typing import Callable, Optional
 import torch
 
 from ..nn.base import SuperResolutionModel
-from .callbacks import EarlyStopping, after_fit_figures
+from .callbacks import EarlyStopping, after_fit_figures, refit_model
 from .checkpoint import model_state, training_checkpoint, write_checkpoint
 from .history import History
 from .tensors import ConnectomeTensors
@@ -22,7 +22,8 @@ def member_path(path: Optional[str], k: int) -> Optional[str]:
 
 def fit_members(model: SuperResolutionModel, train: ConnectomeTensors,
                 val: Optional[ConnectomeTensors], fit_member: Callable[..., History],
-                device: torch.device, checkpoint: Optional[str] = None,
+                device: torch.device, everything: Optional[ConnectomeTensors] = None,
+                checkpoint: Optional[str] = None,
                 resume: Optional[str] = None,
                 fit_options: Optional[dict] = None) -> History:
     r"""Trains every member of ``model`` with ``fit_member(member, train,
@@ -43,6 +44,8 @@ def fit_members(model: SuperResolutionModel, train: ConnectomeTensors,
     if val is not None:
         val = val.check().to(device, dtype)
         history.after_fit.update(after_fit_figures(model, val))
+    if everything is not None:
+        refit_model(model, everything)
     model.eval()
     if checkpoint is not None:
         # Complete from the start: nothing of the model's own to resume.
@@ -63,3 +66,4 @@ def initialize_model(model: SuperResolutionModel, train: ConnectomeTensors) -> N
         model.initialize(train.lr_adj, train.require_hr('fit'))
     else:
         model.initialize(train.lr_adj, train.require_hr('fit'), groups)
+

@@ -3,11 +3,12 @@ as one model, combined with weights chosen on held-out subjects, with
 per-edge conformal prediction intervals."""
 from dataclasses import dataclass, fields, replace
 from functools import cached_property
-from typing import Any, Callable, Dict, Iterator, List, Optional, Sequence, Tuple, Union, cast
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, Union, cast
 
 import torch
 from torch import Tensor
 
+from ...utils.simplex import best_simplex_weights
 from ...utils.validation import check_int, check_sizes
 from ...utils.vectorize import vectorize
 from ..base import SuperResolutionModel
@@ -42,6 +43,7 @@ class EnsembleConfig:
     interval_confidence: float = 0.9
     member_preset: str = 'recommended'
     parcels: Optional[Sequence[int]] = None  # held as a tuple
+    refit_maps: bool = True
 
     def __post_init__(self):
         if isinstance(self.members, str):
@@ -152,6 +154,8 @@ class EnsembleGSR(SuperResolutionModel):
         parcels (sequence of int, optional): each HR region's LR region
             (LR regions merging HR ones): adds :class:`ParcelCovarianceMap`
             as a member (default: :obj:`None`).
+        refit_maps (bool): refit the closed-form members on every training
+            sample once the weights are chosen (default: :obj:`True`).
     """
     config_class = EnsembleConfig
     monitor = 'hr'
@@ -167,7 +171,7 @@ class EnsembleGSR(SuperResolutionModel):
                  neighbours: int = 8, weight_grid: int = 20,
                  interval_scale: str = 'spread', interval_confidence: float = 0.9,
                  member_preset: str = 'recommended',
-                 parcels: Optional[Sequence[int]] = None):
+                 parcels: Optional[Sequence[int]] = None, refit_maps: bool = True):
         super().__init__()
         check_sizes(lr_nodes, hr_nodes)
         self.lr_nodes, self.hr_nodes = lr_nodes, hr_nodes
@@ -175,7 +179,7 @@ class EnsembleGSR(SuperResolutionModel):
             member_preset = preset
         self.config = EnsembleConfig(members, ridge, local_ridge, neighbours,
                                      weight_grid, interval_scale, interval_confidence,
-                                     member_preset, parcels)
+                                     member_preset, parcels, refit_maps)
         names = [_name_and_options(member)[0] for member in self.config.members]
         unknown = [name for name in names
                    if name not in MODELS or name == type(self).__name__]
@@ -337,12 +341,23 @@ class EnsembleGSR(SuperResolutionModel):
         own) a unit; returns the weights (``weight_<k>_<member>``)."""
         members = torch.cat([out.members for out in self.outputs_in_eval(lr_adj)], dim=1)
         target = vectorize(hr_adj.to(members), 'triu').double().flatten()
-        self.weights.copy_(_best_weights(vectorize(members, 'triu').double().flatten(1),
-                                         target, self.weight_grid))
+        self.weights.copy_(best_simplex_weights(
+            vectorize(members, 'triu').double().flatten(1), target, self.weight_grid))
         out = EnsembleOutput([], lambda: list(members), self.weights.clone())
         self.intervals.calibrate(out.hr_adj, self.scale(out), hr_adj, groups)
         return {f'weight_{k}_{name}': float(w) for k, (name, w)
                 in enumerate(zip(self.all_member_names, self.weights, strict=True))}
+
+    @torch.no_grad()
+    def refit(self, lr_adj: Tensor, hr_adj: Tensor,
+              groups: Optional[Tensor] = None) -> None:
+        r"""With ``refit_maps``, fits the closed-form members again on every
+        training sample (``[S, N_l, N_l]``, ``[S, N_h, N_h]``, ``[S]``
+        ``groups``): the weights and intervals stay those chosen with them
+        fitted on the training part alone."""
+        if self.config.refit_maps:
+            for closed_form in self.closed_form_members():
+                closed_form.fit(lr_adj, hr_adj, groups=groups)
 
     def interval_bounds(self, out: EnsembleOutput, coverage: float = 0.9
                         ) -> Tuple[Tensor, Tensor]:
@@ -374,24 +389,3 @@ def _parcel_member(parcels: Optional[Sequence[int]], lr_nodes: int,
                          f"numbering {member.lr_nodes}")
     return member
 
-
-def _compositions(total: int, parts: int) -> Iterator[Tuple[int, ...]]:
-    r"""Every ``parts``-tuple of non-negative integers summing to ``total``,
-    in lexicographic order."""
-    if parts == 1:
-        yield (total,)
-        return
-    for first in range(total + 1):
-        for rest in _compositions(total - first, parts - 1):
-            yield (first, *rest)
-
-
-def _best_weights(members: Tensor, target: Tensor, steps: int) -> Tensor:
-    r"""The point of the simplex grid of step ``1 / steps`` with the lowest
-    mean absolute error of ``weights @ members`` (``[K, M]``) against
-    ``target`` (``[M]``); ties go to the first in grid order."""
-    grid = torch.tensor(list(_compositions(steps, members.size(0))),
-                        dtype=members.dtype) / steps
-    errors = torch.cat([(target - chunk.to(members) @ members).abs().mean(1)
-                        for chunk in grid.split(8)])
-    return grid[int(errors.argmin())]
