@@ -1,6 +1,6 @@
 r"""Ridge regression of every HR edge on the LR edges near its two ends, as a
 layer fitted in closed form."""
-from typing import Iterator, Optional, Sequence, Tuple
+from typing import Iterator, NamedTuple, Optional, Sequence, Tuple
 
 import torch
 from torch import Tensor
@@ -129,9 +129,10 @@ class LocalRidgeMap(torch.nn.Module):
         self.neighbour_index.copy_(_strength_neighbours(lr_adj, hr_adj, self.neighbours))
         hr_edges = vectorize(hr_adj, 'triu')
         alpha = self._cross_validate(lr_adj, hr_edges, seed, groups)
+        by_edge = lr_adj.permute(1, 2, 0).contiguous()  # [N_l, N_l, S]: a subject last
         for edge, rows, cols in self._blocks():
-            weight, bias = next(_solve(self._features(lr_adj, rows, cols),
-                                       hr_edges[:, edge], [alpha]))
+            x = by_edge[rows[:, :, None], cols[:, None, :]].flatten(1, 2)  # [q, F, S]
+            weight, bias = next(_solve(_Moments.of(x, hr_edges[:, edge].T), [alpha]))
             self.weight[edge], self.bias[edge] = weight.to(self.weight), bias.to(self.bias)
         self.hr_diagonal.copy_(torch.diagonal(hr_adj, dim1=1, dim2=2).mean(0))
         self.alpha.fill_(alpha)
@@ -154,13 +155,18 @@ class LocalRidgeMap(torch.nn.Module):
         torch.randperm(num_subjects, generator=generator)
         edges = torch.randperm(self.weight.size(0), generator=generator)[:CV_EDGES]
         errors = torch.zeros(len(self.alphas), dtype=torch.float64)
+        by_edge = lr_adj.permute(1, 2, 0).contiguous()  # [N_l, N_l, S]
         for edge, rows, cols in self._blocks(edges.sort().values):
-            x, y = self._features(lr_adj, rows, cols), hr_edges[:, edge]
+            x = by_edge[rows[:, :, None], cols[:, None, :]].flatten(1, 2)  # [q, F, S]
+            y = hr_edges[:, edge].T  # [q, S]
+            every = _Moments.of(x, y)
             for held_out in folds:
-                train = ~held_out
-                for k, (weight, bias) in enumerate(_solve(x[train], y[train], self.alphas)):
-                    predicted = bias + torch.einsum('sqf,qf->sq', x[held_out], weight)
-                    errors[k] += (predicted - y[held_out]).pow(2).sum()
+                held_x, held_y = x[..., held_out], y[:, held_out]
+                # The training folds' moments: every sample's less the held-out ones'.
+                train = every - _Moments.of(held_x, held_y)
+                for k, (weight, bias) in enumerate(_solve(train, self.alphas)):
+                    predicted = bias[:, None] + torch.einsum('qfs,qf->qs', held_x, weight)
+                    errors[k] += (predicted - held_y).pow(2).sum()
         return self.alphas[int(errors.argmin())]
 
     def forward(self, lr_adj: Tensor) -> Tensor:
@@ -195,19 +201,38 @@ def _strength_neighbours(lr_adj: Tensor, hr_adj: Tensor, k: int) -> Tensor:
     return correlation.topk(k, dim=1).indices
 
 
-def _solve(x: Tensor, y: Tensor, alphas: Sequence[float]
-           ) -> Iterator[Tuple[Tensor, Tensor]]:
+class _Moments(NamedTuple):
+    r"""Sums over ``n`` samples of features ``x`` ``[q, F, S]`` and targets
+    ``y`` ``[q, S]``: ridge's sufficient statistics, which add over samples."""
+    n: int
+    x: Tensor  # [q, F] sum of x
+    y: Tensor  # [q] sum of y
+    xx: Tensor  # [q, F, F] sum of x x^T
+    xy: Tensor  # [q, F] sum of x y
+
+    @classmethod
+    def of(cls, x: Tensor, y: Tensor) -> '_Moments':
+        return cls(x.size(-1), x.sum(-1), y.sum(-1), x @ x.transpose(1, 2),
+                   (x @ y[..., None])[..., 0])
+
+    def __sub__(self, other: '_Moments') -> '_Moments':  # type: ignore[override]
+        return _Moments(*(a - b for a, b in zip(self, other, strict=True)))
+
+
+def _solve(moments: _Moments, alphas: Sequence[float]) -> Iterator[Tuple[Tensor, Tensor]]:
     r"""Per-edge ridge solutions ``(weight [q, F], bias [q])`` on the raw
-    features ``x`` ``[S, q, F]`` for targets ``y`` ``[S, q]``, one per
-    alpha, solved on standardised features (one eigendecomposition serves
-    several alphas)."""
-    x_mean, y_mean = x.mean(0), y.mean(0)
-    x_scale = x.std(0, unbiased=False)
+    features, one per alpha, solved on standardised features from their
+    ``moments`` (one eigendecomposition serves several alphas)."""
+    n = moments.n
+    x_mean, y_mean = moments.x / n, moments.y / n
+    # Centred second moments; their diagonal / n is each feature's variance.
+    gram = moments.xx - n * x_mean[:, :, None] * x_mean[:, None, :]
+    moment = moments.xy - n * x_mean * y_mean[:, None]
+    x_scale = (torch.diagonal(gram, dim1=1, dim2=2) / n).clamp_min(0).sqrt()
     # A feature constant in training (a cleaned diagonal) gets weight 0.
     x_scale = x_scale.where(x_scale > 1e-8 * (1 + x_mean.abs()), torch.inf)
-    z = ((x - x_mean) / x_scale).permute(1, 0, 2)  # [q, S, F]
-    gram = z.transpose(1, 2) @ z
-    moment = z.transpose(1, 2) @ (y - y_mean).T[..., None]  # [q, F, 1]
+    gram = gram / (x_scale[:, :, None] * x_scale[:, None, :])
+    moment = (moment / x_scale)[..., None]  # [q, F, 1]
     if len(alphas) == 1:
         identity = torch.eye(gram.size(-1), dtype=gram.dtype)
         solutions: Iterator[Tensor] = iter([torch.linalg.solve(gram + alphas[0] * identity,
