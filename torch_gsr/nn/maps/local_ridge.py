@@ -163,7 +163,7 @@ class LocalRidgeMap(torch.nn.Module):
             for held_out in folds:
                 held_x, held_y = x[..., held_out], y[:, held_out]
                 # The training folds' moments: every sample's less the held-out ones'.
-                train = every - _Moments.of(held_x, held_y)
+                train = every.without(_Moments.of(held_x, held_y))
                 for k, (weight, bias) in enumerate(_solve(train, self.alphas)):
                     predicted = bias[:, None] + torch.einsum('qfs,qf->qs', held_x, weight)
                     errors[k] += (predicted - held_y).pow(2).sum()
@@ -215,8 +215,10 @@ class _Moments(NamedTuple):
         return cls(x.size(-1), x.sum(-1), y.sum(-1), x @ x.transpose(1, 2),
                    (x @ y[..., None])[..., 0])
 
-    def __sub__(self, other: '_Moments') -> '_Moments':  # type: ignore[override]
-        return _Moments(*(a - b for a, b in zip(self, other, strict=True)))
+    def without(self, part: '_Moments') -> '_Moments':
+        r"""The moments of these samples less those of ``part`` of them."""
+        return _Moments(self.n - part.n, self.x - part.x, self.y - part.y,
+                        self.xx - part.xx, self.xy - part.xy)
 
 
 def _solve(moments: _Moments, alphas: Sequence[float]) -> Iterator[Tuple[Tensor, Tensor]]:
