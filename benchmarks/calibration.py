@@ -15,7 +15,6 @@ import time
 
 import torch
 from common import coverage_width, data_split, parser, start
-from intervals import _fit_validation
 
 from torch_gsr.metrics import interval_coverage
 from torch_gsr.nn import EnsembleGSR
@@ -40,17 +39,16 @@ def main() -> int:
                 train, val, test = data_split(name, size, seed)
                 torch.manual_seed(0)
                 model = EnsembleGSR(train[0].size(-1), train[1].size(-1))
-                fit(model, train, val_dataset=val, seed=0, progress=False)
-                held_out = val if val is not None else _fit_validation(train)
+                history = fit(model, train, val_dataset=val, seed=0, progress=False)
                 for confidence in args.confidence:
+                    # Recalibrated on fit's validation samples (after_fit's predictions).
                     model.interval_confidence = confidence
-                    model.after_fit(*held_out)
                     lower, upper = model.predict_intervals(test[0], args.coverage)
                     covered, width = coverage_width(lower, upper, test[1])
                     each = interval_coverage(lower, upper, test[1])
                     outside[confidence] += not args.band[0] <= covered <= args.band[1]
                     print(f'{name} {size or ""} seed {seed} confidence {confidence}: '
-                          f'{len(held_out[0])} calibration and {len(test[0])} test '
+                          f'{history.val_subjects} calibration and {len(test[0])} test '
                           f'subjects, coverage {covered:.3f}, width {width:.4f}, single '
                           f'subjects {float(each.min()):.3f}-{float(each.max()):.3f} '
                           f'({time.perf_counter() - began:.0f} s)', flush=True)

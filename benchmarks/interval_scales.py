@@ -12,7 +12,7 @@ import time
 
 import torch
 from common import coverage_width, data_split, parser, start
-from intervals import _fit_validation, mae
+from intervals import mae
 
 from torch_gsr.nn import EnsembleGSR
 from torch_gsr.nn.models.ensemble import INTERVAL_SCALES
@@ -33,13 +33,12 @@ def main() -> int:
         began = time.perf_counter()
         model = EnsembleGSR(train[0].size(-1), train[1].size(-1), members=('NodeMapGSR',))
         fit(model, train, seed=0, progress=False)
-        val = _fit_validation(train)
         upper_triangle = torch.triu_indices(train[1].size(-1), train[1].size(-1), 1)
         std = model.edge_std[upper_triangle[0], upper_triangle[1]]
         top, bottom = std >= std.quantile(0.9), std <= std.quantile(0.1)
         for scale in INTERVAL_SCALES:
+            # Recalibrated on fit's validation samples (after_fit's predictions).
             model.interval_scale = scale
-            model.after_fit(*val)
             lower, upper = model.predict_intervals(test[0], args.coverage)
             inside = ((test[1] >= lower) & (test[1] <= upper))[
                 :, upper_triangle[0], upper_triangle[1]].double().mean(0)

@@ -65,11 +65,12 @@ def run(name, train, val, test, args) -> list:
                            upper[0], hr_adj=test[1][0], coverage=args.coverage,
                            subject=f'#0 of the {args.data[0]} test set')
             args.figure = None
-        held_out = val if val is not None else _fit_validation(train)
         for scale in args.scales:
+            # Recalibrated on the predictions after_fit kept for fit's
+            # validation samples (which the refitted members have seen).
             model.interval_scale = scale
             row = dict(row) if scale == args.scales[0] else dict(method=f'  scale={scale}')
-            row.update(model.after_fit(*held_out))
+            row.update(history.after_fit)
             row['coverage'], row['width'] = coverage_width(
                 *model.predict_intervals(test[0], args.coverage), test[1])
             if scale != args.scales[0]:
@@ -77,16 +78,6 @@ def run(name, train, val, test, args) -> list:
             else:
                 rows[-1] = row
     return rows
-
-
-def _fit_validation(train):
-    # The subjects fit held out (its default split): the same seeded draw.
-    from torch_gsr.config import RECOMMENDED_FIT
-    from torch_gsr.train.holdout import split_validation
-    from torch_gsr.train.tensors import ConnectomeTensors
-    _, val = split_validation(ConnectomeTensors.from_data(train), None, RECOMMENDED_FIT,
-                              False, 0)
-    return val.lr_adj, val.hr_adj, val.group_index
 
 
 def main() -> int:

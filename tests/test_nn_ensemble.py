@@ -158,9 +158,15 @@ def test_closed_form_members_refit_on_every_training_sample(data):
     # Without refit_maps they keep their fit on the training part.
     for member, own in zip(fitted[False].closed_form_members(), alone, strict=True):
         assert not torch.allclose(member(test), own(test))
-    # The weights and intervals were chosen before the refit: the same.
+    # The weights and intervals were chosen before the refit: the same, and
+    # so is a recalibration, on after_fit's predictions.
     assert torch.equal(fitted[True].weights, fitted[False].weights)
+    for model in fitted.values():
+        model.interval_scale = 'edge_std'
     assert torch.equal(fitted[True].intervals.quantiles, fitted[False].intervals.quantiles)
+    # after_fit again on fit's validation samples would use refitted members.
+    with pytest.warns(UserWarning, match='after_fit after refit'):
+        fitted[True].after_fit(*data['val'])
 
 
 def test_bad_options():
@@ -193,13 +199,14 @@ def test_held_out_coverage_of_90_percent_intervals(trained, data):
 
 @pytest.mark.parametrize('scale', ['ridge_residual', 'edge_std', 'constant'])
 def test_held_out_coverage_with_the_other_scales(trained, data, scale):
-    trained.interval_scale = scale
+    spread = trained.intervals.quantiles.clone()
+    trained.interval_scale = scale  # recalibrates on after_fit's predictions
     try:
-        trained.after_fit(*data['val'])
+        assert not torch.equal(trained.intervals.quantiles, spread)
         held_out = coverage(*trained.predict_intervals(data['test'][0]), data['test'][1])
     finally:
         trained.interval_scale = 'spread'
-        trained.after_fit(*data['val'])
+    assert torch.equal(trained.intervals.quantiles, spread)
     assert 0.85 <= held_out <= 0.97
 
 
@@ -209,13 +216,11 @@ def test_a_lower_confidence_gives_narrower_intervals(trained, data):
     default = trained.predict_intervals(data['test'][0])
     trained.interval_confidence = 0.5
     try:
-        trained.after_fit(*data['val'])
         pooled = trained.predict_intervals(data['test'][0])
         assert trained.get_config()['interval_confidence'] == 0.5
         assert trained.intervals.confidence == 0.5
     finally:
         trained.interval_confidence = 0.9
-        trained.after_fit(*data['val'])
     assert float((pooled[1] - pooled[0]).mean()) < float((default[1] - default[0]).mean())
     with pytest.raises(ValueError, match='interval_confidence'):
         trained.interval_confidence = 1.0

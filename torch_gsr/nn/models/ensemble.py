@@ -1,9 +1,9 @@
 r"""EnsembleGSR: several super-resolution models and ridge regression trained
 as one model, combined with weights chosen on held-out subjects, with
 per-edge conformal prediction intervals."""
+import warnings
 from dataclasses import dataclass, fields, replace
-from functools import cached_property
-from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, Union, cast
+from typing import Any, Dict, List, Optional, Sequence, Tuple, Union, cast
 
 import torch
 from torch import Tensor
@@ -22,6 +22,7 @@ from ..uncertainty.conformal import (
     positive_scale,
     ridge_residual_scale,
 )
+from .ensemble_output import EnsembleOutput
 from .gsr_model import GSRLoss
 
 INTERVAL_SCALES = ('spread', 'ridge_residual', 'edge_std', 'constant')
@@ -83,34 +84,6 @@ def member_label(member: MemberSpec) -> str:
     if not options:
         return name
     return f"{name}({', '.join(f'{k}={v!r}' for k, v in options.items())})"
-
-
-class EnsembleOutput:
-    r"""What :class:`EnsembleGSR` returns. ``members`` and ``hr_adj`` are
-    computed when first read: the loss reads neither, so training does not
-    run the closed-form members.
-
-    Args:
-        outputs (list): the trained members' own outputs (for the loss).
-        closed_form (callable): returns the other members' predictions,
-            each ``[B, N_h, N_h]``.
-        weights (Tensor): ``[K]`` the members' weights.
-    """
-    def __init__(self, outputs: List[Any], closed_form: Callable[[], List[Tensor]],
-                 weights: Tensor):
-        self.outputs = outputs
-        self._closed_form, self._weights = closed_form, weights
-
-    @cached_property
-    def members(self) -> Tensor:
-        """``[K, B, N_h, N_h]`` every member's prediction, the closed-form
-        ones last."""
-        return torch.stack([out.hr_adj for out in self.outputs] + self._closed_form())
-
-    @cached_property
-    def hr_adj(self) -> Tensor:
-        """``[B, N_h, N_h]`` the weighted prediction."""
-        return torch.einsum('k,kbij->bij', self._weights.to(self.members), self.members)
 
 
 @register_model
@@ -200,6 +173,10 @@ class EnsembleGSR(SuperResolutionModel):
         self.register_buffer('weights', torch.full((self.num_members,),
                                                    1 / self.num_members))
         self.intervals = ConformalIntervals(confidence=interval_confidence)
+        # after_fit's members' predictions, target and groups (not saved): the
+        # intervals' recalibration, which the refitted members cannot redo.
+        self._held_out: Optional[Tuple[Tensor, Tensor, Optional[Tensor]]] = None
+        self._refitted = False
 
     @property
     def member_names(self) -> List[str]:
@@ -213,24 +190,25 @@ class EnsembleGSR(SuperResolutionModel):
 
     @property
     def interval_scale(self) -> str:
-        r"""The interval scale's kind; settable (then call :meth:`after_fit`
-        again to recalibrate)."""
+        r"""The interval scale's kind; settable: the intervals are then
+        calibrated again on the predictions :meth:`after_fit` kept."""
         return self.config.interval_scale
 
     @interval_scale.setter
     def interval_scale(self, value: str) -> None:
         self.config = replace(self.config, interval_scale=value)
+        self._recalibrate()
 
     @property
     def interval_confidence(self) -> float:
-        r"""The intervals' ``confidence``; settable (then call
-        :meth:`after_fit` again to recalibrate)."""
+        r"""The intervals' ``confidence``; settable, as :attr:`interval_scale`."""
         return self.config.interval_confidence
 
     @interval_confidence.setter
     def interval_confidence(self, value: float) -> None:
         self.config = replace(self.config, interval_confidence=value)
         self.intervals.confidence = self.config.interval_confidence
+        self._recalibrate()
 
     @property
     def weight_grid(self) -> int:
@@ -261,6 +239,7 @@ class EnsembleGSR(SuperResolutionModel):
         self.residual_scale.fill_(1.)
         self.weights.fill_(1 / self.num_members)
         self.intervals.reset_parameters()
+        self._held_out, self._refitted = None, False
 
     @torch.no_grad()
     def initialize(self, lr_adj: Tensor, hr_adj: Tensor,
@@ -338,15 +317,29 @@ class EnsembleGSR(SuperResolutionModel):
         r"""Chooses :math:`\mathbf{w}` on held-out (validation) subjects
         ``[S, N_l, N_l]``, ``[S, N_h, N_h]``, then calibrates the intervals
         on them, each of the ``[S]`` ``groups`` (default: each subject its
-        own) a unit; returns the weights (``weight_<k>_<member>``)."""
+        own) a unit; returns the weights (``weight_<k>_<member>``). After
+        :meth:`refit` the validation subjects are no longer held out: this
+        needs others."""
+        if self._refitted:
+            warnings.warn("after_fit after refit: the closed-form members were "
+                          "fitted on fit's validation samples too, so pass other "
+                          "held-out samples (or fit with refit_maps=False)",
+                          UserWarning, stacklevel=2)
         members = torch.cat([out.members for out in self.outputs_in_eval(lr_adj)], dim=1)
         target = vectorize(hr_adj.to(members), 'triu').double().flatten()
         self.weights.copy_(best_simplex_weights(
             vectorize(members, 'triu').double().flatten(1), target, self.weight_grid))
-        out = EnsembleOutput([], lambda: list(members), self.weights.clone())
-        self.intervals.calibrate(out.hr_adj, self.scale(out), hr_adj, groups)
+        self._held_out, self._refitted = (members, hr_adj, groups), False
+        self._recalibrate()
         return {f'weight_{k}_{name}': float(w) for k, (name, w)
                 in enumerate(zip(self.all_member_names, self.weights, strict=True))}
+
+    def _recalibrate(self) -> None:
+        r"""Calibrates the intervals on :meth:`after_fit`'s predictions, if any."""
+        if self._held_out is not None:
+            members, hr_adj, groups = self._held_out
+            out = EnsembleOutput([], lambda: list(members), self.weights.clone())
+            self.intervals.calibrate(out.hr_adj, self.scale(out), hr_adj, groups)
 
     @torch.no_grad()
     def refit(self, lr_adj: Tensor, hr_adj: Tensor,
@@ -358,6 +351,7 @@ class EnsembleGSR(SuperResolutionModel):
         if self.config.refit_maps:
             for closed_form in self.closed_form_members():
                 closed_form.fit(lr_adj, hr_adj, groups=groups)
+            self._refitted = True
 
     def interval_bounds(self, out: EnsembleOutput, coverage: float = 0.9
                         ) -> Tuple[Tensor, Tensor]:
