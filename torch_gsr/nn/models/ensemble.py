@@ -97,20 +97,18 @@ class EnsembleGSR(SuperResolutionModel):
     the members being models of :data:`MODELS` (``members``; listed twice,
     two differently initialised members; without their own ridge blend), a
     :class:`RidgeMap`, a :class:`LocalRidgeMap` and, given ``parcels``, a
-    :class:`ParcelCovarianceMap` (fitted in closed form by
-    :meth:`initialize`). :func:`~torch_gsr.train.fit` trains each model
-    member as it would alone, on the ensemble's split
-    (:meth:`members_trained_alone`). :meth:`after_fit` chooses
-    :math:`\mathbf{w}` on the validation subjects (the point of the simplex
-    grid of step ``1 / weight_grid`` with the lowest mean absolute error)
-    and calibrates :class:`ConformalIntervals` on them, a group a unit
-    (without validation subjects: equal weights, no intervals).
+    :class:`ParcelCovarianceMap` (closed form: :meth:`initialize`, then
+    :meth:`refit` on every training sample). :func:`~torch_gsr.train.fit`
+    trains each model member as it would alone, on the ensemble's split.
+    :meth:`after_fit` chooses :math:`\mathbf{w}` on the validation subjects
+    (the simplex grid point of step ``1 / weight_grid`` with the lowest mean
+    absolute error) and calibrates :class:`ConformalIntervals` on them, a
+    group a unit (without validation subjects: equal weights, no intervals).
 
     Args:
         lr_nodes (int): :math:`N_l`.
         hr_nodes (int): :math:`N_h`.
-        preset (str): the members' preset; other than
-            :obj:`'recommended'` it sets ``member_preset``.
+        preset (str): other than :obj:`'recommended'`, sets ``member_preset``.
         members (sequence): model names, or ``(name, options)`` pairs, e.g.
             ``('NodeMapGSR', {'softmax_map': False})`` (default:
             :obj:`('NodeMapGSR', 'GSRNet')`).
@@ -127,8 +125,8 @@ class EnsembleGSR(SuperResolutionModel):
         parcels (sequence of int, optional): each HR region's LR region
             (LR regions merging HR ones): adds :class:`ParcelCovarianceMap`
             as a member (default: :obj:`None`).
-        refit_maps (bool): refit the closed-form members on every training
-            sample once the weights are chosen (default: :obj:`True`).
+        refit_maps (bool): :meth:`refit` fits the closed-form members again
+            (default: :obj:`True`).
     """
     config_class = EnsembleConfig
     monitor = 'hr'
