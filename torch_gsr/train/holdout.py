@@ -2,7 +2,7 @@ r"""How :func:`~torch_gsr.train.fit` holds out its validation samples, and
 the check that they are not near-copies of training samples."""
 import warnings
 from dataclasses import replace
-from typing import Optional, Tuple, cast
+from typing import Optional, Tuple
 
 import torch
 
@@ -42,7 +42,7 @@ def split_validation(data: ConnectomeTensors, val_dataset, config: FitConfig,
     if val is None:
         return train, val
     ratio = nearest_distance_ratio(train.lr_adj, val.lr_adj)
-    ungrouped = len(set(cast(list, data.groups))) == data.num_subjects
+    ungrouped = data.num_groups == data.num_subjects
     if ratio < NEAR_COPY_RATIO and config.split == 'auto' and ungrouped:
         gap = config.gap or lag_of_independence(data.lr_adj)
         train, val = _held_out(data, replace(config, split='blocks', gap=gap), explicit, seed)
@@ -75,8 +75,8 @@ def refit_samples(data: ConnectomeTensors, train: ConnectomeTensors
     :obj:`None` when it held none out of ``data``."""
     if train.num_subjects == data.num_subjects:
         return None
-    ungrouped = len(set(cast(list, data.groups))) == data.num_subjects
-    blocks = ungrouped and len(set(cast(list, train.groups))) < train.num_subjects
+    blocks = (data.num_groups == data.num_subjects
+              and train.num_groups < train.num_subjects)
     return in_blocks(data) if blocks else data
 
 
@@ -89,7 +89,7 @@ def _held_out(data: ConnectomeTensors, config: FitConfig, explicit: bool, seed: 
     if not explicit:
         return data, None
     raise ValueError(f"val_fraction={config.val_fraction} of {data.num_subjects} "
-                     f"subjects in {len(set(cast(list, data.groups)))} groups "
+                     f"subjects in {data.num_groups} groups "
                      f"(split={config.split!r}, gap={config.gap}) leaves "
                      f"{held.numel()} for validation and {train.numel()} for "
                      f"training (expected at least 1 each)")

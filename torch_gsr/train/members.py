@@ -66,4 +66,3 @@ def initialize_model(model: SuperResolutionModel, train: ConnectomeTensors) -> N
         model.initialize(train.lr_adj, train.require_hr('fit'))
     else:
         model.initialize(train.lr_adj, train.require_hr('fit'), groups)
-

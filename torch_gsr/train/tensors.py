@@ -100,6 +100,11 @@ class ConnectomeTensors:
         return self.lr_adj.size(0)
 
     @property
+    def num_groups(self) -> int:
+        """The number of distinct groups."""
+        return len(set(cast(List[str], self.groups)))
+
+    @property
     def group_index(self) -> Tensor:
         r"""``[S]`` every sample's group number (in order of appearance)."""
         return group_index(cast(List[str], self.groups))

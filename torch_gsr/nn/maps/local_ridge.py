@@ -128,26 +128,26 @@ class LocalRidgeMap(torch.nn.Module):
         self.to('cpu')
         self.neighbour_index.copy_(_strength_neighbours(lr_adj, hr_adj, self.neighbours))
         hr_edges = vectorize(hr_adj, 'triu')
-        alpha = self._cross_validate(lr_adj, hr_edges, seed, groups)
         by_edge = lr_adj.permute(1, 2, 0).contiguous()  # [N_l, N_l, S]: a subject last
+        alpha = self._cross_validate(by_edge, hr_edges, seed, groups)
         for edge, rows, cols in self._blocks():
-            x = by_edge[rows[:, :, None], cols[:, None, :]].flatten(1, 2)  # [q, F, S]
+            x = _by_edge_features(by_edge, rows, cols)
             weight, bias = next(_solve(_Moments.of(x, hr_edges[:, edge].T), [alpha]))
             self.weight[edge], self.bias[edge] = weight.to(self.weight), bias.to(self.bias)
         self.hr_diagonal.copy_(torch.diagonal(hr_adj, dim1=1, dim2=2).mean(0))
         self.alpha.fill_(alpha)
         return self.to(device)
 
-    def _cross_validate(self, lr_adj: Tensor, hr_edges: Tensor, seed: int,
+    def _cross_validate(self, by_edge: Tensor, hr_edges: Tensor, seed: int,
                         groups: Optional[Tensor]) -> float:
         r"""The ``alphas`` value with the lowest mean squared error over
         ``folds``-fold cross-validation on :data:`CV_EDGES` HR edges drawn
         with ``seed`` (one alpha serves every edge), the folds keeping each
-        of ``groups`` whole; ``hr_edges`` ``[S, Q]`` are the HR strict upper
-        triangles."""
+        of ``groups`` whole; ``by_edge`` ``[N_l, N_l, S]`` are the LR
+        connectomes, ``hr_edges`` ``[S, Q]`` the HR strict upper triangles."""
         if len(self.alphas) == 1:
             return self.alphas[0]
-        num_subjects = lr_adj.size(0)
+        num_subjects = by_edge.size(-1)
         folds = fold_masks(num_subjects, self.folds, groups, seed)
         generator = torch.Generator().manual_seed(seed)
         # The edges are the seed's draws after the folds' permutation of the
@@ -155,9 +155,8 @@ class LocalRidgeMap(torch.nn.Module):
         torch.randperm(num_subjects, generator=generator)
         edges = torch.randperm(self.weight.size(0), generator=generator)[:CV_EDGES]
         errors = torch.zeros(len(self.alphas), dtype=torch.float64)
-        by_edge = lr_adj.permute(1, 2, 0).contiguous()  # [N_l, N_l, S]
         for edge, rows, cols in self._blocks(edges.sort().values):
-            x = by_edge[rows[:, :, None], cols[:, None, :]].flatten(1, 2)  # [q, F, S]
+            x = _by_edge_features(by_edge, rows, cols)
             y = hr_edges[:, edge].T  # [q, S]
             every = _Moments.of(x, y)
             for held_out in folds:
@@ -199,6 +198,12 @@ def _strength_neighbours(lr_adj: Tensor, hr_adj: Tensor, k: int) -> Tensor:
         return centred / centred.norm(dim=0).clamp_min(1e-12)
     correlation = standardised(hr_adj.sum(-1)).T @ standardised(lr_adj.sum(-1))
     return correlation.topk(k, dim=1).indices
+
+
+def _by_edge_features(by_edge: Tensor, rows: Tensor, cols: Tensor) -> Tensor:
+    r"""``[q, k * k, S]``: :meth:`LocalRidgeMap._features` of the LR
+    connectomes ``by_edge`` ``[N_l, N_l, S]`` (a subject last), for the fit."""
+    return by_edge[rows[:, :, None], cols[:, None, :]].flatten(1, 2)
 
 
 class _Moments(NamedTuple):

@@ -190,4 +190,3 @@ def ridge_residual_scale(lr_adj: Tensor, hr_adj: Tensor, alpha: Optional[float],
         squares += (ridge.predict(lr_adj[held_out]).double()
                     - hr_adj[held_out].double()).pow(2).sum(0)
     return (squares / num_subjects).sqrt()
-
